@@ -1,0 +1,110 @@
+// Package postgres is the PostgreSQL engine of the store, through pgx. It is
+// the only package that imports pgx.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"interlude/internal/store/schema"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrationLock keeps two instances that start together from migrating at
+// the same time; the number is arbitrary but fixed.
+const migrationLock = `SELECT pg_advisory_xact_lock(7462018811)`
+
+// DB is a PostgreSQL database opened for Interlude.
+type DB struct {
+	db *sql.DB
+}
+
+// Open connects to the PostgreSQL database at url (postgres://…) and checks
+// that it answers within 10 seconds.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: the database URL is malformed: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(50)
+	db.SetMaxIdleConns(50)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: cannot reach %s:%d: %w", cfg.Host, cfg.Port, errors.Unwrap(err))
+	}
+	return &DB{db: db}, nil
+}
+
+// Name returns "postgres".
+func (db *DB) Name() string { return "postgres" }
+
+// Migrate applies the embedded migrations that the database lacks.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return 0, err
+	}
+	ms, err := schema.Load(sub)
+	if err != nil {
+		return 0, err
+	}
+	return schema.Apply(ctx, db.db, ms, migrationLock)
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+
+// Read runs fn in a read-only transaction that sees one snapshot.
+func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// Write runs fn in a read-committed transaction and commits it. PostgreSQL
+// flushes the WAL of concurrent commits together, so writers get group
+// commit without help from us.
+func (db *DB) Write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			err = fmt.Errorf("postgres: write panicked: %v", p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// SQLDB returns the connection pool, for benchmarks that compare a bare
+// insert with the store's write path.
+func (db *DB) SQLDB() *sql.DB { return db.db }
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.db.Close() }

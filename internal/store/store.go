@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"interlude/internal/care"
+)
+
+// Engine is a database that runs transactions. store/sqlite and
+// store/postgres implement it.
+//
+// Write runs fn in a read-write transaction and returns once the changes are
+// durable, or fn's error after they were rolled back. fn must not call
+// Commit or Rollback on the transaction it is given, and may be run in a
+// transaction that other Write calls share (each inside its own savepoint).
+// Read runs fn in a read-only transaction. Both return fn's error as is.
+type Engine interface {
+	Name() string
+	Write(ctx context.Context, fn func(*sql.Tx) error) error
+	Read(ctx context.Context, fn func(*sql.Tx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Store is Interlude's storage. It is safe for concurrent use.
+type Store struct {
+	eng Engine
+	now func() time.Time
+}
+
+// New returns a Store over eng. now is the clock (time.Now outside tests).
+func New(eng Engine, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{eng: eng, now: now}
+}
+
+// Engine returns the name of the database engine: "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.eng.Name() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.eng.Ping(ctx) }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.eng.Close() }
+
+// tx is the transaction a store method's SQL runs in, with the fixed time
+// of the transaction. It exposes no Commit or Rollback: the engine owns the
+// transaction's end.
+type tx struct {
+	*sql.Tx
+	now time.Time
+}
+
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
+	return s.eng.Write(ctx, func(t *sql.Tx) error {
+		return fn(ctx, tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond)})
+	})
+}
+
+func (s *Store) read(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
+	return s.eng.Read(ctx, func(t *sql.Tx) error {
+		return fn(ctx, tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond)})
+	})
+}
+
+// Times are stored as microseconds since the Unix epoch in a BIGINT on both
+// engines: the same SQL compares and orders them, and nothing depends on a
+// driver's time formatting.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// notFound turns sql.ErrNoRows into care.ErrNotFound and leaves other errors
+// alone.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return care.ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,109 @@
+// Package storetest runs storage tests on every configured engine: SQLite
+// always, PostgreSQL when INTERLUDE_TEST_POSTGRES_URL is set. Each test gets
+// a database of its own (a new SQLite file, a new PostgreSQL schema). When
+// the variable is set and PostgreSQL cannot be reached, tests fail rather
+// than skip, so CI never passes without having run them.
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"interlude/internal/store"
+	"interlude/internal/store/postgres"
+	"interlude/internal/store/sqlite"
+)
+
+// PostgresEnv names the environment variable with the PostgreSQL URL for
+// tests.
+const PostgresEnv = "INTERLUDE_TEST_POSTGRES_URL"
+
+// Engine is an engine opened and migrated for one test.
+type Engine interface {
+	store.Engine
+	SQLDB() *sql.DB
+}
+
+// DB is one test's database.
+type DB struct {
+	Name        string // "sqlite" or "postgres"
+	Engine      Engine
+	Store       *store.Store
+	DataDir     string // SQLite: the folder that holds the file
+	DatabaseURL string // PostgreSQL: a URL whose search_path is the test's schema
+}
+
+// Run runs fn once per configured engine, as subtests named after the
+// engine, each with a fresh migrated database.
+func Run(t *testing.T, fn func(t *testing.T, db *DB)) {
+	t.Helper()
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			fn(t, Open(t, name))
+		})
+	}
+}
+
+// Open opens a fresh migrated database on the named engine, closed when the
+// test ends. On "postgres" without INTERLUDE_TEST_POSTGRES_URL it skips the
+// test.
+func Open(t testing.TB, name string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db := &DB{Name: name}
+	switch name {
+	case "sqlite":
+		db.DataDir = t.TempDir()
+		e, err := sqlite.Open(ctx, filepath.Join(db.DataDir, "interlude.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		db.Engine = e
+	case "postgres":
+		db.DatabaseURL = PostgresSchema(t)
+		e, err := postgres.Open(ctx, db.DatabaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		db.Engine = e
+	default:
+		t.Fatalf("unknown engine %q", name)
+	}
+	db.Store = store.New(db.Engine, time.Now)
+	t.Cleanup(func() { db.Engine.Close() })
+	return db
+}
+
+// PostgresSchema creates an empty schema for this test in the database at
+// INTERLUDE_TEST_POSTGRES_URL and returns a URL that uses it; the schema is
+// dropped when the test ends. Without the variable the test is skipped;
+// with it and no server, the test fails.
+func PostgresSchema(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		t.Skipf("PostgreSQL tests skipped: set %s (CI does)", PostgresEnv)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	u, drop, err := postgres.NewSchema(ctx, base, "test_")
+	if err != nil {
+		t.Fatalf("%s is set but PostgreSQL is not usable: %v", PostgresEnv, err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("dropping the test schema: %v", err)
+		}
+	})
+	return u
+}
