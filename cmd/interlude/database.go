@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"interlude/internal/store"
+	"interlude/internal/store/postgres"
+	"interlude/internal/store/sqlite"
+)
+
+// dbFlags are the flags of every subcommand that touches the data.
+type dbFlags struct {
+	data        string
+	databaseURL string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&f.data, "data", envOr(e, "INTERLUDE_DATA", "./interlude-data"),
+		"folder for the embedded SQLite database and local keys (env INTERLUDE_DATA)")
+	fs.StringVar(&f.databaseURL, "database-url", envOr(e, "INTERLUDE_DATABASE_URL", ""),
+		"postgres://… to use PostgreSQL instead of SQLite (env INTERLUDE_DATABASE_URL)")
+}
+
+// migrator is an engine that can bring its schema up to date.
+type migrator interface {
+	store.Engine
+	Migrate(ctx context.Context) (int, error)
+}
+
+// open opens the configured engine and applies its migrations; it says how
+// many it applied.
+func (f *dbFlags) open(ctx context.Context) (migrator, int, error) {
+	var eng migrator
+	switch {
+	case f.databaseURL == "":
+		if err := os.MkdirAll(f.data, 0o700); err != nil {
+			return nil, 0, fmt.Errorf("data folder: %w", err)
+		}
+		db, err := sqlite.Open(ctx, filepath.Join(f.data, "interlude.db"))
+		if err != nil {
+			return nil, 0, err
+		}
+		eng = db
+	case strings.HasPrefix(f.databaseURL, "postgres://"), strings.HasPrefix(f.databaseURL, "postgresql://"):
+		db, err := postgres.Open(ctx, f.databaseURL)
+		if err != nil {
+			return nil, 0, err
+		}
+		eng = db
+	default:
+		return nil, 0, fmt.Errorf("--database-url must start with postgres:// (leave it empty for the embedded SQLite database)")
+	}
+	n, err := eng.Migrate(ctx)
+	if err != nil {
+		eng.Close()
+		return nil, 0, fmt.Errorf("migrating the %s database: %w", eng.Name(), err)
+	}
+	return eng, n, nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// exitError ends the program with a status and no further message: the
+// command has said what it had to say.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// command is one subcommand of interlude.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a subcommand may touch of the world: nothing global.
+type env struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the web server (and the migrations it needs)", serve},
+		{"migrate", "apply the database migrations and exit", migrate},
+	}
+}
+
+// run is the whole program: main only gives it the process's context,
+// arguments, environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) < 2 {
+		usage(stderr)
+		return errors.New("missing command")
+	}
+	name := args[1]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, e, args[2:])
+		}
+	}
+	return fmt.Errorf("unknown command %q (run 'interlude help' for the list)", name)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: interlude COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'interlude COMMAND --help' for a command's flags.")
+}
+
+// parseFlags parses a subcommand's flags. --help prints the flags to stdout
+// and ends the program with status 0; a bad flag is one line of error.
+func parseFlags(fs *flag.FlagSet, e *env, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(e.stdout, "Usage: interlude %s [flags]\n\nFlags:\n", fs.Name())
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		return exitError{0}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %v (run 'interlude %s --help')", fs.Name(), err, fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q (run 'interlude %s --help')", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// envOr returns the environment variable's value, or def when it is unset.
+func envOr(e *env, name, def string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"interlude/internal/demo"
+	"interlude/internal/store"
+	"interlude/internal/web"
+)
+
+// shutdownGrace is how long a stopping server lets in-flight requests
+// finish before it closes their connections.
+const shutdownGrace = 30 * time.Second
+
+func serve(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", envOr(e, "INTERLUDE_ADDR", "127.0.0.1:8080"), "address to listen on (env INTERLUDE_ADDR)")
+	withDemo := fs.Bool("demo", false, "on an empty database, create a demo clinic and print its logins")
+	var db dbFlags
+	db.register(fs, e)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	eng, applied, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	log.Info("database ready", "engine", eng.Name(), "migrations_applied", applied)
+	st := store.New(eng, time.Now)
+
+	if *withDemo {
+		d, err := demo.Seed(ctx, st)
+		if err != nil {
+			return err
+		}
+		printDemo(e, d)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	fmt.Fprintf(e.stdout, "Interlude is running at http://%s/ (%s). Stop it with Ctrl-C.\n", ln.Addr(), eng.Name())
+	log.Info("listening", "addr", ln.Addr().String())
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	// Stop accepting, let in-flight requests finish, then close.
+	log.Info("shutting down", "grace_seconds", shutdownGrace.Seconds())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("serve: shutting down: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func printDemo(e *env, d *demo.Clinic) {
+	if d == nil {
+		fmt.Fprintln(e.stdout, "The database already holds a clinic; no demo data was added.")
+		return
+	}
+	fmt.Fprintf(e.stdout, "Created the demo clinic %q with these people:\n", d.Clinic.Name)
+	for _, l := range d.Logins {
+		fmt.Fprintf(e.stdout, "  %-9s %-22s %s\n", l.Role, l.DisplayName, l.Email)
+	}
+	fmt.Fprintln(e.stdout, "Signing in is not available in this version yet.")
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"interlude/internal/care"
+)
+
+// handlerFunc is the shape of every handler: it writes a response and
+// returns nil, or writes nothing and returns an error for renderError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc to http.Handler.
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.renderError(w, r, err)
+		}
+	})
+}
+
+// statusFor maps each domain error code to its one HTTP status.
+var statusFor = map[care.Code]int{
+	care.Invalid:         http.StatusBadRequest,
+	care.Unauthenticated: http.StatusUnauthorized,
+	care.MFARequired:     http.StatusUnauthorized,
+	care.Forbidden:       http.StatusForbidden,
+	care.NotFound:        http.StatusNotFound,
+	care.Conflict:        http.StatusConflict,
+	care.RateLimited:     http.StatusTooManyRequests,
+	care.Internal:        http.StatusInternalServerError,
+}
+
+// apiError is the JSON error shape of API.md.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    care.Code `json:"code"`
+	Message string    `json:"message"`
+	Field   string    `json:"field,omitempty"`
+}
+
+// renderError is the one place where failures become responses. A
+// *care.Error is shown as it is (its message is written to be safe); any
+// other error is logged with the request id and shown as a generic message,
+// since its text may say more than the caller should know.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *care.Error
+	if !errors.As(err, &e) {
+		s.log.Error("internal error", "request_id", RequestID(r.Context()), "route", r.Pattern, "error", err.Error())
+		e = &care.Error{Code: care.Internal, Message: "something went wrong on our side; the request id names it"}
+	}
+	status, ok := statusFor[e.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if isAPI(r) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(apiError{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}})
+		return
+	}
+	s.renderPage(w, r, status, "error", &errorPage{
+		Layout:    s.layout(r, http.StatusText(status)),
+		Status:    status,
+		Message:   e.Message,
+		RequestID: RequestID(r.Context()),
+	})
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+func apiNotFound(w http.ResponseWriter, r *http.Request) error {
+	return care.Errorf(care.NotFound, "no such API route")
+}
+
+func pageNotFound(w http.ResponseWriter, r *http.Request) error {
+	return care.Errorf(care.NotFound, "There is no page at this address.")
+}

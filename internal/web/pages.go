@@ -1,0 +1,115 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+//go:embed templates
+var templateFiles embed.FS
+
+// pages holds one parsed template per page, each with the shared layout.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+func loadPages(as *assets) (*pages, error) {
+	funcs := template.FuncMap{"asset": as.path}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	ps := &pages{byName: map[string]*template.Template{}}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		ps.byName[name] = t
+	}
+	return ps, nil
+}
+
+// Layout is the data every page shares: the layout template reads it.
+type Layout struct {
+	Title string
+}
+
+func (s *Server) layout(r *http.Request, title string) Layout {
+	return Layout{Title: title}
+}
+
+// renderPage executes a page into a buffer first, so that a template error
+// becomes a clean error page instead of half a page.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.pages.byName[name]
+	var buf bytes.Buffer
+	var err error
+	if !ok {
+		err = fmt.Errorf("no page template %q", name)
+	} else {
+		err = t.ExecuteTemplate(&buf, "layout.html", data)
+	}
+	if err != nil {
+		s.log.Error("rendering page", "request_id", RequestID(r.Context()), "page", name, "error", err.Error())
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte("Something went wrong on our side. Request id: " + RequestID(r.Context()) + "\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage is the page for any failed UI request.
+type errorPage struct {
+	Layout
+	Status    int
+	Message   string
+	RequestID string
+}
+
+// homePage is the landing page.
+type homePage struct {
+	Layout
+	ClinicCount int
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	clinics, err := s.store.Clinics(r.Context())
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, r, http.StatusOK, "home", &homePage{
+		Layout:      s.layout(r, "Interlude"),
+		ClinicCount: len(clinics),
+	})
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.log.Error("health check: database does not answer", "request_id", RequestID(r.Context()), "error", err.Error())
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unavailable\n"))
+		return nil
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok"))
+	return nil
+}
