@@ -1,0 +1,300 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"interlude/internal/store/storetest"
+)
+
+// syncBuffer is a log sink that tests can read while the server writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type testServer struct {
+	*Server
+	db  *storetest.DB
+	log *syncBuffer
+}
+
+func newTestServer(t *testing.T, db *storetest.DB) *testServer {
+	t.Helper()
+	logs := &syncBuffer{}
+	s, err := New(Config{
+		Store:    db.Store,
+		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
+		Registry: prometheus.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{Server: s, db: db, log: logs}
+}
+
+func (ts *testServer) do(t *testing.T, method, target string, body io.Reader) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, httptest.NewRequest(method, target, body))
+	return rec
+}
+
+// samplePath turns a route pattern into a path that matches it.
+func samplePath(pattern string) (method, path string) {
+	method, path, found := strings.Cut(pattern, " ")
+	if !found {
+		method, path = "GET", pattern
+	}
+	path = strings.ReplaceAll(path, "{$}", "")
+	path = regexp.MustCompile(`\{[a-z]+\.*\}`).ReplaceAllString(path, "abc")
+	return method, path
+}
+
+// TestSecurityHeadersOnEveryRoute walks the route table (SC-*: headers on
+// every response, whatever the route and whatever the outcome).
+func TestSecurityHeadersOnEveryRoute(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	want := map[string]string{
+		"X-Content-Type-Options":     "nosniff",
+		"Referrer-Policy":            "no-referrer",
+		"X-Frame-Options":            "DENY",
+		"Cross-Origin-Opener-Policy": "same-origin",
+	}
+	routes := ts.routeTable()
+	if len(routes) < 5 {
+		t.Fatalf("route table has %d routes", len(routes))
+	}
+	for _, rt := range routes {
+		method, path := samplePath(rt.pattern)
+		t.Run(rt.pattern, func(t *testing.T) {
+			rec := ts.do(t, method, path, nil)
+			h := rec.Header()
+			for k, v := range want {
+				if got := h.Get(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+			csp := h.Get("Content-Security-Policy")
+			for _, part := range []string{"frame-ancestors 'none'", "script-src 'self'", "default-src 'none'"} {
+				if !strings.Contains(csp, part) {
+					t.Errorf("CSP %q lacks %q", csp, part)
+				}
+			}
+			if strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("CSP allows inline code: %q", csp)
+			}
+			if !strings.HasPrefix(h.Get("Strict-Transport-Security"), "max-age=") {
+				t.Errorf("no HSTS")
+			}
+			if h.Get("X-Request-Id") == "" {
+				t.Errorf("no request id")
+			}
+			if rec.Code != http.StatusNotFound && !strings.HasPrefix(path, "/static/") && h.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control = %q, want no-store", h.Get("Cache-Control"))
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+
+	rec := ts.do(t, "GET", "/api/v1/nothing-here", nil)
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("API 404: got %d", rec.Code)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("API error content type = %q", ct)
+	}
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	dec := json.NewDecoder(rec.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		t.Fatalf("API error is not the API.md shape: %v", err)
+	}
+	if body.Error.Code != "not_found" || body.Error.Message == "" {
+		t.Errorf("got %+v", body)
+	}
+
+	rec = ts.do(t, "GET", "/no/such/page", nil)
+	if rec.Code != http.StatusNotFound || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("page 404: got %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if !strings.Contains(rec.Body.String(), "There is no page at this address.") {
+		t.Errorf("404 page does not explain itself:\n%s", rec.Body)
+	}
+}
+
+// TestPanicIsRecovered: a panicking handler answers a generic 500 with the
+// request id, the log names the request id and not the panic's value, and
+// the server goes on serving.
+func TestPanicIsRecovered(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	h := ts.requestID(ts.observe(ts.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic("boom")
+	}))))
+	for _, target := range []string{"/api/v1/x", "/page"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		if rec.Code != http.StatusInternalServerError {
+			t.Fatalf("%s: got %d, want 500", target, rec.Code)
+		}
+		id := rec.Header().Get("X-Request-Id")
+		if !strings.Contains(rec.Body.String(), "request id") && !strings.Contains(rec.Body.String(), id) {
+			t.Errorf("%s: the 500 does not name the request: %s", target, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), "boom") {
+			t.Errorf("%s: the panic value reached the user", target)
+		}
+		if !strings.Contains(ts.log.String(), id) {
+			t.Errorf("%s: the log does not name request %s", target, id)
+		}
+	}
+	if rec := ts.do(t, "GET", "/healthz", nil); rec.Code != http.StatusOK {
+		t.Errorf("after a panic, /healthz = %d", rec.Code)
+	}
+}
+
+// TestLogsCarryNoPathOrQuery: a path or query may hold tokens or PHI; the
+// log line names the route pattern only (AU-*, "no PHI in logs").
+func TestLogsCarryNoPathOrQuery(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	const canary = "CANARY-7f3a9"
+	ts.do(t, "GET", "/static/"+canary+".css?q="+canary, nil)
+	ts.do(t, "GET", "/api/v1/clients/"+canary+"?note="+canary, nil)
+	ts.do(t, "GET", "/?search="+canary, nil)
+	logs := ts.log.String()
+	if strings.Count(logs, `"msg":"request"`) != 3 {
+		t.Fatalf("want 3 request lines, got:\n%s", logs)
+	}
+	if strings.Contains(logs, canary) {
+		t.Errorf("the log holds a path or query:\n%s", logs)
+	}
+	if !strings.Contains(logs, `"route":"GET /static/{file}"`) {
+		t.Errorf("the log does not name the route pattern:\n%s", logs)
+	}
+}
+
+func TestStaticAssets(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	p, err := ts.assets.path("app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^/static/app\.[0-9a-f]{8}\.css$`).MatchString(p) {
+		t.Fatalf("asset path %q is not fingerprinted", p)
+	}
+	rec := ts.do(t, "GET", p, nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s = %d", p, rec.Code)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
+		t.Errorf("content type %q", ct)
+	}
+	if cc := rec.Header().Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+		t.Errorf("cache control %q", cc)
+	}
+	// The unfingerprinted name, or a stale fingerprint, is not served.
+	for _, stale := range []string{"/static/app.css", "/static/app.00000000.css"} {
+		if rec := ts.do(t, "GET", stale, nil); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", stale, rec.Code)
+		}
+	}
+	// The page links the fingerprinted file.
+	if rec := ts.do(t, "GET", "/", nil); !strings.Contains(rec.Body.String(), p) {
+		t.Errorf("the home page does not link %s", p)
+	}
+}
+
+// TestEveryPageTemplate executes each page template with its typed data,
+// so that a template error shows here and not in front of a user.
+func TestEveryPageTemplate(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	data := map[string]any{
+		"home":  &homePage{Layout: Layout{Title: "Interlude"}, ClinicCount: 2},
+		"error": &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
+	}
+	if len(data) != len(ts.pages.byName) {
+		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
+	}
+	for name, d := range data {
+		rec := httptest.NewRecorder()
+		ts.renderPage(rec, httptest.NewRequest("GET", "/", nil), http.StatusOK, name, d)
+		if rec.Code != http.StatusOK {
+			t.Errorf("page %s: %d %s", name, rec.Code, rec.Body)
+		}
+		body := rec.Body.String()
+		if !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, `<main id="main"`) {
+			t.Errorf("page %s lacks the layout", name)
+		}
+		if regexp.MustCompile(`<script(?:\s[^>]*)?>[^<]`).MatchString(body) || strings.Contains(body, " style=") || strings.Contains(body, "<style") {
+			t.Errorf("page %s has inline script or style", name)
+		}
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestHealthz answers ok while the database answers, and 503 once it does
+// not, on both engines.
+func TestHealthz(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ts := newTestServer(t, db)
+		rec := ts.do(t, "GET", "/healthz", nil)
+		if rec.Code != http.StatusOK || rec.Body.String() != "ok" {
+			t.Fatalf("healthy: got %d %q", rec.Code, rec.Body)
+		}
+		db.Engine.Close()
+		rec = ts.do(t, "GET", "/healthz", nil)
+		if rec.Code != http.StatusServiceUnavailable {
+			t.Fatalf("database closed: got %d %q, want 503", rec.Code, rec.Body)
+		}
+	})
+}
+
+func TestMetricsHaveNoPathLabels(t *testing.T) {
+	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	ts.do(t, "GET", "/api/v1/clients/SECRETID?x=1", nil)
+	rec := ts.do(t, "GET", "/metrics", nil)
+	body := rec.Body.String()
+	if !strings.Contains(body, `interlude_http_requests_total{method="GET",route="/api/",status="404"} 1`) {
+		t.Errorf("request not counted by route pattern:\n%s", body)
+	}
+	if strings.Contains(body, "SECRETID") {
+		t.Errorf("a path reached a metric label")
+	}
+}

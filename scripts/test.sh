@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every check and test of Interlude: gofmt, go vet, go test -race.
+# Installs what a fresh machine lacks (as root, with apt-get). PostgreSQL
+# tests run when INTERLUDE_TEST_POSTGRES_URL is set (.ci/run sets it) and
+# are skipped otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v go >/dev/null || { echo "test.sh: Go 1.26 or newer is required (https://go.dev/doc/install)" >&2; exit 1; }
+command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)   # go test -race needs cgo
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "test.sh: please install: ${need_apt[*]}" >&2; exit 1
+  fi
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" >&2; echo "$unformatted" >&2; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race"
+if [ -n "${INTERLUDE_TEST_POSTGRES_URL:-}" ]; then
+  echo "PostgreSQL tests: on"
+else
+  echo "PostgreSQL tests: off (set INTERLUDE_TEST_POSTGRES_URL to run them)"
+fi
+go test -race -count=1 -timeout 20m ./... "$@"
