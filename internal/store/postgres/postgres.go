@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,9 +49,39 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("postgres: cannot reach %s:%d: %w", cfg.Host, cfg.Port, errors.Unwrap(err))
+		return nil, fmt.Errorf("postgres: cannot reach %s:%d: %s", cfg.Host, cfg.Port, connectCause(err))
+	}
+	if err := checkDurability(ctx, db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return &DB{db: db}, nil
+}
+
+// checkDurability refuses a server that could lose acknowledged commits
+// (AV-05): fsync, synchronous_commit and full_page_writes must be on. Data
+// checksums cannot be turned on without re-initialising the cluster, so
+// their absence is reported by DataChecksums rather than refused.
+func checkDurability(ctx context.Context, db *sql.DB) error {
+	for _, name := range []string{"fsync", "synchronous_commit", "full_page_writes"} {
+		var v string
+		if err := db.QueryRowContext(ctx, `SELECT current_setting($1)`, name).Scan(&v); err != nil {
+			return fmt.Errorf("postgres: reading %s: %w", name, err)
+		}
+		// synchronous_commit may also be local, remote_write or
+		// remote_apply: all of them flush the local WAL before answering.
+		if v == "off" {
+			return fmt.Errorf("postgres: %s is %q; Interlude needs it on so that no acknowledged write is lost", name, v)
+		}
+	}
+	return nil
+}
+
+// DataChecksums reports whether the cluster checksums its data pages.
+func (db *DB) DataChecksums(ctx context.Context) (bool, error) {
+	var v string
+	err := db.db.QueryRowContext(ctx, `SELECT current_setting('data_checksums')`).Scan(&v)
+	return v == "on", err
 }
 
 // Name returns "postgres".
@@ -108,3 +140,19 @@ func (db *DB) SQLDB() *sql.DB { return db.db }
 
 // Close closes the connection pool.
 func (db *DB) Close() error { return db.db.Close() }
+
+// connectCause says in one line why connecting failed: pgx joins one error
+// per attempt (sslmode=prefer tries twice; a name may resolve to several
+// addresses).
+func connectCause(err error) string {
+	if u := errors.Unwrap(err); u != nil {
+		err = u
+	}
+	var causes []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !slices.Contains(causes, line) {
+			causes = append(causes, line)
+		}
+	}
+	return strings.Join(causes, "; ")
+}
