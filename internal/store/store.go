@@ -58,7 +58,11 @@ type tx struct {
 
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
 	return s.eng.Write(ctx, func(t *sql.Tx) error {
-		return fn(ctx, tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond)})
+		// Once a write runs, it runs to its end: a client that hangs up
+		// must not interrupt a statement, which on SQLite would roll back
+		// the other writes sharing its transaction. The engine does not
+		// start a write whose ctx has already ended.
+		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond)})
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"interlude/internal/store/schema"
@@ -35,10 +36,14 @@ type DB struct {
 	writer  *sql.DB // exactly one connection, owned by the commit loop
 	readers *sql.DB // read-only connections
 
+	// mu is held for reading while a write is being queued and for writing
+	// while Close marks the database closed, so that no write is queued
+	// after the commit loop has drained the queue and stopped.
+	mu      sync.RWMutex
+	closed  bool
 	writes  chan *writeReq
-	closing chan struct{}
-	stopped chan struct{}
-	once    sync.Once
+	closing chan struct{} // closed by Close
+	stopped chan struct{} // closed by the commit loop when it ends
 }
 
 type writeReq struct {
@@ -69,7 +74,9 @@ func dsn(path string, writer bool) string {
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	// In an SQLite URI, ? and # end the path and % starts an escape.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	return "file:" + escaped + "?" + q.Encode()
 }
 
 // Open opens (creating if need be) the SQLite database at path. The folder
@@ -89,6 +96,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := writer.PingContext(ctx); err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	if err := checkDurability(ctx, writer); err != nil {
+		writer.Close()
+		return nil, err
 	}
 	readers, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
@@ -147,20 +158,34 @@ func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
 //
 // Once a write is queued, Write waits for its outcome even if ctx ends
 // meanwhile (fn then sees the cancelled ctx), so that a nil error always
-// means committed and an error always means not committed.
+// means committed and an error always means not committed. A write
+// statement that its ctx interrupts makes SQLite roll back the whole
+// transaction: every write of the batch then fails with it.
 func (db *DB) Write(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case db.writes <- req:
-	case <-db.closing:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := db.enqueue(req); err != nil {
+		return err
 	}
 	return <-req.done
+}
+
+// enqueue hands req to the commit loop, or returns ErrClosed after Close, or
+// req.ctx's error if it ends first.
+func (db *DB) enqueue(req *writeReq) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return ErrClosed
+	}
+	select {
+	case db.writes <- req:
+		return nil
+	case <-req.ctx.Done():
+		return req.ctx.Err()
+	}
 }
 
 // SQLDB returns the writer's connection pool, for benchmarks that compare
@@ -170,7 +195,12 @@ func (db *DB) SQLDB() *sql.DB { return db.writer }
 
 // Close finishes the queued writes and closes the database.
 func (db *DB) Close() error {
-	db.once.Do(func() { close(db.closing) })
+	db.mu.Lock()
+	if !db.closed {
+		db.closed = true
+		close(db.closing)
+	}
+	db.mu.Unlock()
 	<-db.stopped
 	return errors.Join(db.readers.Close(), db.writer.Close())
 }
@@ -179,20 +209,19 @@ func (db *DB) loop() {
 	defer close(db.stopped)
 	batch := make([]*writeReq, 0, maxBatch)
 	for {
+		var req *writeReq
 		select {
-		case req := <-db.writes:
-			batch = append(batch[:0], req)
+		case req = <-db.writes:
 		case <-db.closing:
-			// Finish whatever is still queued, then stop.
-			for {
-				select {
-				case req := <-db.writes:
-					db.commit([]*writeReq{req})
-				default:
-					return
-				}
+			// No write can be queued any more: finish those that are, then
+			// stop.
+			select {
+			case req = <-db.writes:
+			default:
+				return
 			}
 		}
+		batch = append(batch[:0], req)
 	fill:
 		for len(batch) < maxBatch {
 			select {
@@ -215,11 +244,18 @@ func (db *DB) commit(batch []*writeReq) {
 			req.done <- results[i]
 		}
 	}()
+	// failAll gives err to every write not failed already: none of the
+	// batch commits.
+	failAll := func(err error) {
+		for i := range results {
+			if results[i] == nil {
+				results[i] = err
+			}
+		}
+	}
 	tx, err := db.writer.BeginTx(context.Background(), nil)
 	if err != nil {
-		for i := range results {
-			results[i] = err
-		}
+		failAll(err)
 		return
 	}
 	committed := 0
@@ -228,30 +264,20 @@ func (db *DB) commit(batch []*writeReq) {
 			results[i] = err
 			continue
 		}
-		if _, err := tx.Exec(`SAVEPOINT write`); err != nil {
-			results[i] = err
-			continue
+		fnErr, txErr := apply(tx, req.fn)
+		results[i] = fnErr
+		if txErr != nil {
+			// The transaction is lost: SQLite rolls all of it back when a
+			// write statement is interrupted or fails for want of memory,
+			// disk or I/O, even if fn ignores that error. Going on would
+			// run the next writes outside any transaction, each committed
+			// on its own while reported failed.
+			tx.Rollback()
+			failAll(fmt.Errorf("sqlite: rolled back with the rest of its batch: %w", txErr))
+			return
 		}
-		err := run(req.fn, tx)
-		if err != nil {
-			if _, rerr := tx.Exec(`ROLLBACK TO write`); rerr != nil {
-				// The transaction is unusable: nothing in it commits.
-				tx.Rollback()
-				for j := range batch {
-					if results[j] == nil {
-						results[j] = fmt.Errorf("sqlite: rolled back with the rest of its batch: %w", rerr)
-					}
-				}
-				results[i] = err
-				return
-			}
-			results[i] = err
-		} else {
+		if fnErr == nil {
 			committed++
-		}
-		if _, err := tx.Exec(`RELEASE write`); err != nil && results[i] == nil {
-			results[i] = err
-			committed--
 		}
 	}
 	if committed == 0 {
@@ -259,12 +285,27 @@ func (db *DB) commit(batch []*writeReq) {
 		return
 	}
 	if err := tx.Commit(); err != nil {
-		for i := range results {
-			if results[i] == nil {
-				results[i] = err
-			}
+		failAll(err)
+	}
+}
+
+// apply runs fn in a savepoint of tx. fnErr is fn's error, returned once
+// fn's changes are rolled back; txErr means that the savepoint could not be
+// set, rolled back to or released, so that tx can no longer be trusted.
+func apply(tx *sql.Tx, fn func(*sql.Tx) error) (fnErr, txErr error) {
+	if _, err := tx.Exec(`SAVEPOINT write`); err != nil {
+		return nil, err
+	}
+	fnErr = run(fn, tx)
+	if fnErr != nil {
+		if _, err := tx.Exec(`ROLLBACK TO write`); err != nil {
+			return fnErr, err
 		}
 	}
+	if _, err := tx.Exec(`RELEASE write`); err != nil {
+		return fnErr, err
+	}
+	return fnErr, nil
 }
 
 // run calls fn, turning a panic into an error so that one bad write cannot
@@ -276,4 +317,22 @@ func run(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 		}
 	}()
 	return fn(tx)
+}
+
+// checkDurability refuses a database that would not keep every
+// acknowledged commit (AV-05): WAL could not be enabled (some network file
+// systems) or synchronous is not FULL.
+func checkDurability(ctx context.Context, db *sql.DB) error {
+	var mode string
+	var sync int
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return err
+	}
+	if err := db.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil {
+		return err
+	}
+	if mode != "wal" || sync != 2 {
+		return fmt.Errorf("sqlite: journal_mode is %s and synchronous %d; Interlude needs wal and 2 (FULL) so that no acknowledged write is lost", mode, sync)
+	}
+	return nil
 }
