@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,30 @@ type DB struct {
 	Store       *store.Store
 	DataDir     string // SQLite: the folder that holds the file
 	DatabaseURL string // PostgreSQL: a URL whose search_path is the test's schema
+	Clock       *Clock // the store's clock; starts at the real time
+}
+
+// Clock is a settable clock for tests: it stands still until moved.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // Run runs fn once per configured engine, as subtests named after the
@@ -79,7 +104,8 @@ func Open(t testing.TB, name string) *DB {
 	default:
 		t.Fatalf("unknown engine %q", name)
 	}
-	db.Store = store.New(db.Engine, time.Now)
+	db.Clock = NewClock(time.Now().UTC().Truncate(time.Second))
+	db.Store = store.New(db.Engine, db.Clock.Now)
 	t.Cleanup(func() { db.Engine.Close() })
 	return db
 }

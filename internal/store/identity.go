@@ -1,0 +1,342 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"time"
+
+	"interlude/internal/care"
+)
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// CreateInvitation stores an invitation made by actor. tokenHash is the
+// SHA-256 of the token the invitee receives. actor.UserID is "" for an
+// operator on the command line, who may only invite an admin.
+func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *care.Invitation, tokenHash []byte, lifetime time.Duration) error {
+	if err := inv.Validate(); err != nil {
+		return err
+	}
+	operator := actor.UserID == ""
+	if operator && inv.Role != care.RoleAdmin || !operator && !care.CanInvite(actor, inv.Role) {
+		return care.Errorf(care.Forbidden, "you may not invite someone with this role")
+	}
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		if !operator {
+			inv.ClinicID = actor.ClinicID
+			inv.InvitedBy = actor.UserID
+		}
+		var taken int
+		if err := tx.QueryRowContext(ctx,
+			`SELECT count(*) FROM users WHERE clinic_id = $1 AND email = $2`, inv.ClinicID, inv.Email).Scan(&taken); err != nil {
+			return err
+		}
+		if taken > 0 {
+			return care.FieldError("email", "already belongs to someone in this clinic")
+		}
+		inv.ID = care.NewID()
+		inv.CreatedAt = tx.now
+		inv.ExpiresAt = tx.now.Add(lifetime)
+		var invitedBy any
+		if inv.InvitedBy != "" {
+			invitedBy = inv.InvitedBy
+		}
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO invitations (id, clinic_id, token_hash, role, email, display_name, invited_by, created_at, expires_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			inv.ID, inv.ClinicID, tokenHash, string(inv.Role), inv.Email, inv.DisplayName, invitedBy,
+			micros(inv.CreatedAt), micros(inv.ExpiresAt))
+		return err
+	})
+}
+
+// Invitation returns the open invitation with the given token hash: not
+// expired and not used. Any other is care.ErrNotFound.
+func (s *Store) Invitation(ctx context.Context, tokenHash []byte) (*care.Invitation, error) {
+	var inv care.Invitation
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		return scanInvitation(tx.QueryRowContext(ctx,
+			`SELECT id, clinic_id, role, email, display_name, coalesce(invited_by, ''), created_at, expires_at
+			 FROM invitations WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2`,
+			tokenHash, micros(tx.now)), &inv)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &inv, nil
+}
+
+func scanInvitation(row *sql.Row, inv *care.Invitation) error {
+	var role string
+	var created, expires int64
+	err := row.Scan(&inv.ID, &inv.ClinicID, &role, &inv.Email, &inv.DisplayName, &inv.InvitedBy, &created, &expires)
+	inv.Role = care.Role(role)
+	inv.CreatedAt, inv.ExpiresAt = fromMicros(created), fromMicros(expires)
+	return notFound(err)
+}
+
+// Acceptance is what an invitee supplies to create their account.
+type Acceptance struct {
+	DisplayName  string // "" keeps the name the inviter gave
+	TimeZone     string
+	PasswordHash string
+	TOTPSecret   []byte // staff: the authenticator secret to confirm at first sign-in
+}
+
+// AcceptInvitation uses the invitation once and creates its account. A
+// client invited by a provider joins that provider's care team. An
+// expired, used or unknown token is care.ErrNotFound; of two concurrent
+// acceptances exactly one succeeds.
+func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Acceptance) (*care.User, error) {
+	var u care.User
+	err := s.write(ctx, func(ctx context.Context, tx tx) error {
+		var inv care.Invitation
+		// Marking it used first makes it single-use on both engines: the
+		// UPDATE takes the row's lock, and a second one matches nothing.
+		err := scanInvitation(tx.QueryRowContext(ctx,
+			`UPDATE invitations SET accepted_at = $1
+			 WHERE token_hash = $2 AND accepted_at IS NULL AND expires_at > $1
+			 RETURNING id, clinic_id, role, email, display_name, coalesce(invited_by, ''), created_at, expires_at`,
+			micros(tx.now), tokenHash), &inv)
+		if err != nil {
+			return err
+		}
+		u = care.User{ClinicID: inv.ClinicID, Role: inv.Role, Email: inv.Email, DisplayName: inv.DisplayName, TimeZone: a.TimeZone}
+		if a.DisplayName != "" {
+			u.DisplayName = a.DisplayName
+		}
+		if err := u.Validate(); err != nil {
+			return err
+		}
+		if err := s.createUser(ctx, tx, &u); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE users SET password_hash = $1, totp_secret = $2 WHERE id = $3`,
+			a.PasswordHash, a.TOTPSecret, u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET user_id = $1 WHERE id = $2`, u.ID, inv.ID); err != nil {
+			return err
+		}
+		if inv.Role == care.RoleClient && inv.InvitedBy != "" {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO care_team (clinic_id, client_id, provider_id, created_at)
+				 SELECT $1, $2, id, $3 FROM users WHERE id = $4 AND clinic_id = $1 AND role = 'provider'`,
+				u.ClinicID, u.ID, micros(tx.now), inv.InvitedBy)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+const credentialColumns = `u.id, u.clinic_id, u.role, u.email, u.display_name, u.time_zone, u.created_at,
+	u.password_hash, u.totp_secret, u.totp_confirmed, u.totp_last_step, u.disabled_at IS NOT NULL,
+	(SELECT count(*) FROM passkeys p WHERE p.user_id = u.id)`
+
+func scanCredentials(row interface{ Scan(...any) error }, c *care.Credentials) error {
+	var role string
+	var created int64
+	var confirmed int
+	err := row.Scan(&c.User.ID, &c.User.ClinicID, &role, &c.User.Email, &c.User.DisplayName, &c.User.TimeZone, &created,
+		&c.PasswordHash, &c.TOTPSecret, &confirmed, &c.TOTPLastStep, &c.Disabled, &c.Passkeys)
+	c.User.Role = care.Role(role)
+	c.User.CreatedAt = fromMicros(created)
+	c.TOTPConfirmed = confirmed == 1
+	return notFound(err)
+}
+
+// CredentialsByEmail returns what signing in needs to check of the user
+// with this email, or care.ErrNotFound.
+func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*care.Credentials, error) {
+	var c care.Credentials
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		return scanCredentials(tx.QueryRowContext(ctx,
+			`SELECT `+credentialColumns+` FROM users u WHERE u.email = $1`, email), &c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Credentials returns the signed-in actor's own credentials.
+func (s *Store) Credentials(ctx context.Context, actor care.Actor) (*care.Credentials, error) {
+	var c care.Credentials
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		return scanCredentials(tx.QueryRowContext(ctx,
+			`SELECT `+credentialColumns+` FROM users u WHERE u.id = $1 AND u.clinic_id = $2`,
+			actor.UserID, actor.ClinicID), &c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// UseTOTPStep records that the user's authenticator code for step was
+// accepted, and reports false if that step or a later one was accepted
+// before: each code works once, and never after a newer one (AU-08). Of
+// two concurrent uses of the same step exactly one gets true.
+func (s *Store) UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error) {
+	var ok bool
+	err := s.write(ctx, func(ctx context.Context, tx tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1`, step, userID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		ok = n == 1
+		return err
+	})
+	return ok, err
+}
+
+// SetTOTP stores a new authenticator secret for the actor, unconfirmed
+// until ConfirmTOTP. A nil secret removes the authenticator.
+func (s *Store) SetTOTP(ctx context.Context, actor care.Actor, secret []byte) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		_, err := tx.ExecContext(ctx,
+			`UPDATE users SET totp_secret = $1, totp_confirmed = 0 WHERE id = $2 AND clinic_id = $3`,
+			secret, actor.UserID, actor.ClinicID)
+		return err
+	})
+}
+
+// ConfirmTOTP marks the user's authenticator as working.
+func (s *Store) ConfirmTOTP(ctx context.Context, userID string) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		_, err := tx.ExecContext(ctx,
+			`UPDATE users SET totp_confirmed = 1 WHERE id = $1 AND totp_secret IS NOT NULL`, userID)
+		return err
+	})
+}
+
+// SetPasswordHash replaces a user's password hash (a rehash at sign-in, or
+// a change by the user).
+func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+		return err
+	})
+}
+
+// SetRecoveryCodes replaces the user's recovery codes with the given
+// hashes.
+func (s *Store) SetRecoveryCodes(ctx context.Context, actor care.Actor, hashes [][]byte) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, actor.UserID); err != nil {
+			return err
+		}
+		for _, h := range hashes {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)`, actor.UserID, h); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UseRecoveryCode spends one of the user's recovery codes and reports
+// whether it was valid and unused (AU-10).
+func (s *Store) UseRecoveryCode(ctx context.Context, userID string, hash []byte) (bool, error) {
+	var ok bool
+	err := s.write(ctx, func(ctx context.Context, tx tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL`,
+			micros(tx.now), userID, hash)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		ok = n == 1
+		return err
+	})
+	return ok, err
+}
+
+// RecoveryCodesLeft counts the user's unused recovery codes.
+func (s *Store) RecoveryCodesLeft(ctx context.Context, actor care.Actor) (int, error) {
+	var n int
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		return tx.QueryRowContext(ctx,
+			`SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`, actor.UserID).Scan(&n)
+	})
+	return n, err
+}
+
+// throttleKey names a sign-in throttling counter without storing the email.
+func throttleKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return kind + ":" + hex.EncodeToString(sum[:16])
+}
+
+// AccountKey and AddressKey name the two throttling counters of a sign-in.
+func AccountKey(email string) string { return throttleKey("account", email) }
+
+// AddressKey names the throttling counter of a source address.
+func AddressKey(addr string) string { return throttleKey("addr", addr) }
+
+// LoginFailures returns the largest consecutive-failure count among keys
+// and the time of that key's last failure.
+func (s *Store) LoginFailures(ctx context.Context, keys ...string) (failures int, last time.Time, err error) {
+	err = s.read(ctx, func(ctx context.Context, tx tx) error {
+		for _, k := range keys {
+			var n int
+			var at int64
+			err := tx.QueryRowContext(ctx,
+				`SELECT failures, last_failure_at FROM login_failures WHERE key = $1`, k).Scan(&n, &at)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if n > failures {
+				failures, last = n, fromMicros(at)
+			}
+		}
+		return nil
+	})
+	return failures, last, err
+}
+
+// RecordLoginFailure counts one more consecutive failure for each key.
+func (s *Store) RecordLoginFailure(ctx context.Context, keys ...string) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO login_failures (key, failures, last_failure_at) VALUES ($1, 1, $2)
+				 ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2`,
+				k, micros(tx.now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ResetLoginFailures clears the counters of keys after a success.
+func (s *Store) ResetLoginFailures(ctx context.Context, keys ...string) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1`, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

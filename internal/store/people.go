@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+
+	"interlude/internal/care"
+)
+
+// UserSummary is a user as a clinic admin sees them: no clinical content.
+type UserSummary struct {
+	care.User
+	Disabled bool
+	MFA      bool
+}
+
+// Users lists the clinic's users for an admin, oldest first. Anyone else
+// gets care.Forbidden.
+func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, error) {
+	if actor.Role != care.RoleAdmin {
+		return nil, care.Errorf(care.Forbidden, "only a clinic admin manages users")
+	}
+	var out []UserSummary
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		rows, err := tx.QueryContext(ctx,
+			`SELECT u.id, u.role, u.email, u.display_name, u.time_zone, u.created_at, u.disabled_at IS NOT NULL,
+			        (u.totp_confirmed = 1 OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id))
+			 FROM users u WHERE u.clinic_id = $1 ORDER BY u.created_at, u.id`, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var us UserSummary
+			var role string
+			var created int64
+			if err := rows.Scan(&us.ID, &role, &us.Email, &us.DisplayName, &us.TimeZone, &created, &us.Disabled, &us.MFA); err != nil {
+				return err
+			}
+			us.ClinicID, us.Role, us.CreatedAt = actor.ClinicID, care.Role(role), fromMicros(created)
+			out = append(out, us)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// SetUserDisabled disables or re-enables a user of the admin's clinic.
+// Disabling ends all the user's sessions at once (AC-09). An admin cannot
+// disable themself; a user of another clinic is care.ErrNotFound.
+func (s *Store) SetUserDisabled(ctx context.Context, actor care.Actor, userID string, disabled bool) error {
+	if actor.Role != care.RoleAdmin {
+		return care.ErrNotFound
+	}
+	if userID == actor.UserID {
+		return care.Errorf(care.Conflict, "you cannot disable your own account")
+	}
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		var at any
+		if disabled {
+			at = micros(tx.now)
+		}
+		res, err := tx.ExecContext(ctx,
+			`UPDATE users SET disabled_at = $1 WHERE id = $2 AND clinic_id = $3`, at, userID, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return care.ErrNotFound
+		}
+		if disabled {
+			_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		}
+		return err
+	})
+}
+
+// visibleClient is the SQL condition, on a users row aliased c, that the
+// actor ($1 = user id, $2 = clinic id) may see client c: the client
+// themself, or a provider on the client's care team. Admins see no client
+// record (AC-02): they manage users, not care.
+const visibleClient = `c.clinic_id = $2 AND c.role = 'client' AND (
+	c.id = $1 OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.provider_id = $1 AND t.clinic_id = $2))`
+
+// Caseload lists the clients on the provider's care teams. Anyone but a
+// provider gets an empty list.
+func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSummary, error) {
+	out := []care.ClientSummary{}
+	if actor.Role != care.RoleProvider {
+		return out, nil
+	}
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		rows, err := tx.QueryContext(ctx,
+			`SELECT c.id, c.display_name, c.time_zone, c.created_at FROM users c
+			 WHERE `+visibleClient+` AND c.disabled_at IS NULL ORDER BY c.display_name, c.id`,
+			actor.UserID, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var cs care.ClientSummary
+			var created int64
+			if err := rows.Scan(&cs.ID, &cs.DisplayName, &cs.TimeZone, &created); err != nil {
+				return err
+			}
+			cs.CreatedAt = fromMicros(created)
+			out = append(out, cs)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Client returns a client's profile if the actor may see it, else
+// care.ErrNotFound, exactly as for an id that does not exist (AC-03).
+func (s *Store) Client(ctx context.Context, actor care.Actor, clientID string) (*care.User, error) {
+	var u care.User
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		var created int64
+		err := tx.QueryRowContext(ctx,
+			`SELECT c.id, c.clinic_id, c.email, c.display_name, c.time_zone, c.created_at FROM users c
+			 WHERE `+visibleClient+` AND c.id = $3`,
+			actor.UserID, actor.ClinicID, clientID).
+			Scan(&u.ID, &u.ClinicID, &u.Email, &u.DisplayName, &u.TimeZone, &created)
+		u.Role, u.CreatedAt = care.RoleClient, fromMicros(created)
+		return notFound(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// AddToCareTeam puts a provider of the admin's clinic on a client's care
+// team. Both must be active users of that clinic.
+func (s *Store) AddToCareTeam(ctx context.Context, actor care.Actor, clientID, providerID string) error {
+	if actor.Role != care.RoleAdmin {
+		return care.ErrNotFound
+	}
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO care_team (clinic_id, client_id, provider_id, created_at)
+			 SELECT $1, c.id, p.id, $4 FROM users c, users p
+			 WHERE c.id = $2 AND c.clinic_id = $1 AND c.role = 'client'
+			   AND p.id = $3 AND p.clinic_id = $1 AND p.role = 'provider'
+			 ON CONFLICT DO NOTHING`,
+			actor.ClinicID, clientID, providerID, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var on int
+			if err := tx.QueryRowContext(ctx,
+				`SELECT count(*) FROM care_team WHERE client_id = $1 AND provider_id = $2 AND clinic_id = $3`,
+				clientID, providerID, actor.ClinicID).Scan(&on); err != nil {
+				return err
+			}
+			if on == 0 {
+				return care.ErrNotFound
+			}
+		}
+		return nil
+	})
+}
+
+// RemoveFromCareTeam takes a provider off a client's care team; the
+// provider loses access at their next request (AC-05).
+func (s *Store) RemoveFromCareTeam(ctx context.Context, actor care.Actor, clientID, providerID string) error {
+	if actor.Role != care.RoleAdmin {
+		return care.ErrNotFound
+	}
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		res, err := tx.ExecContext(ctx,
+			`DELETE FROM care_team WHERE client_id = $1 AND provider_id = $2 AND clinic_id = $3`,
+			clientID, providerID, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return care.ErrNotFound
+		}
+		return nil
+	})
+}
