@@ -33,6 +33,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web server (and the migrations it needs)", serve},
 		{"migrate", "apply the database migrations and exit", migrate},
+		{"clinic", "create a clinic and its first admin's invitation (clinic create --help)", clinic},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"interlude/internal/auth"
 	"interlude/internal/demo"
 	"interlude/internal/store"
 	"interlude/internal/web"
@@ -26,6 +27,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", envOr(e, "INTERLUDE_ADDR", "127.0.0.1:8080"), "address to listen on (env INTERLUDE_ADDR)")
 	withDemo := fs.Bool("demo", false, "on an empty database, create a demo clinic and print its logins")
+	baseURL := fs.String("base-url", envOr(e, "INTERLUDE_BASE_URL", ""), "the address users reach Interlude at, for links in invitations (env INTERLUDE_BASE_URL; default http://ADDR)")
 	var db dbFlags
 	db.register(fs, e)
 	if err := parseFlags(fs, e, args); err != nil {
@@ -42,7 +44,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	st := store.New(eng, time.Now)
 
 	if *withDemo {
-		d, err := demo.Seed(ctx, st)
+		d, err := demo.Seed(ctx, st, auth.DefaultParams())
 		if err != nil {
 			return err
 		}
@@ -51,14 +53,17 @@ func serve(ctx context.Context, e *env, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg})
-	if err != nil {
-		return err
-	}
-
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if *baseURL == "" {
+		*baseURL = defaultBaseURL(ln.Addr())
+	}
+	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg, BaseURL: *baseURL, Now: time.Now})
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -70,7 +75,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	fmt.Fprintf(e.stdout, "Interlude is running at http://%s/ (%s). Stop it with Ctrl-C.\n", ln.Addr(), eng.Name())
+	fmt.Fprintf(e.stdout, "Interlude is running at http://%s/ (%s). Open %s/ in a browser; stop with Ctrl-C.\n", ln.Addr(), eng.Name(), *baseURL)
 	log.Info("listening", "addr", ln.Addr().String())
 
 	served := make(chan error, 1)
@@ -100,9 +105,22 @@ func printDemo(e *env, d *demo.Clinic) {
 		fmt.Fprintln(e.stdout, "The database already holds a clinic; no demo data was added.")
 		return
 	}
-	fmt.Fprintf(e.stdout, "Created the demo clinic %q with these people:\n", d.Clinic.Name)
+	fmt.Fprintf(e.stdout, "Created the demo clinic %q. Sign in as:\n", d.Clinic.Name)
 	for _, l := range d.Logins {
-		fmt.Fprintf(e.stdout, "  %-9s %-22s %s\n", l.Role, l.DisplayName, l.Email)
+		fmt.Fprintf(e.stdout, "  %-9s %-18s %-30s password %s\n", l.Role, l.DisplayName, l.Email, l.Password)
+		if l.TOTPSecret != "" {
+			fmt.Fprintf(e.stdout, "  %-9s %-18s authenticator secret %s (add it to an authenticator app)\n", "", "", l.TOTPSecret)
+		}
 	}
-	fmt.Fprintln(e.stdout, "Signing in is not available in this version yet.")
+}
+
+// defaultBaseURL is the address to put in links when none is configured.
+// A loopback address becomes "localhost": browsers allow passkeys and
+// Secure cookies there, and WebAuthn refuses IP addresses as its site.
+func defaultBaseURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if ok && tcp.IP.IsLoopback() {
+		return fmt.Sprintf("http://localhost:%d", tcp.Port)
+	}
+	return "http://" + addr.String()
 }

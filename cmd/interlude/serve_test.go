@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"interlude/internal/auth"
 	"interlude/internal/store/storetest"
 )
 
@@ -101,13 +103,54 @@ func TestServeEndToEnd(t *testing.T) {
 					t.Fatalf("the first start did not say it created the demo clinic:\n%s", out)
 				}
 				// API.md: an admin, a provider and two clients.
-				login := regexp.MustCompile(`(?m)^\s+(admin|provider|client)\s+.*\s\S+@\S+$`)
+				login := regexp.MustCompile(`(?m)^\s+(admin|provider|client)\s+.*\s\S+@\S+\s+password \S+$`)
 				roles := map[string]int{}
 				for _, m := range login.FindAllStringSubmatch(out, -1) {
 					roles[m[1]]++
 				}
 				if roles["admin"] != 1 || roles["provider"] != 1 || roles["client"] != 2 {
 					t.Errorf("demo logins by role: %v, want 1 admin, 1 provider, 2 clients; output:\n%s", roles, out)
+				}
+			})
+
+			// The printed logins work: each demo person signs in through the
+			// API, staff with a code from the printed authenticator secret.
+			t.Run("demo sign-in", func(t *testing.T) {
+				out := s.stdout.String()
+				login := regexp.MustCompile(`(?m)^\s+(admin|provider|client)\s+.*\s(\S+@\S+)\s+password (\S+)\n(?:\s+authenticator secret (\S+))?`)
+				matches := login.FindAllStringSubmatch(out, -1)
+				if len(matches) != 4 {
+					t.Fatalf("found %d demo logins in:\n%s", len(matches), out)
+				}
+				for _, m := range matches {
+					role, email, password, secret := m[1], m[2], m[3], m[4]
+					body := map[string]string{"email": email, "password": password}
+					if role != "client" {
+						if secret == "" {
+							t.Fatalf("no authenticator secret printed for the %s", role)
+						}
+						key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+						if err != nil {
+							t.Fatalf("secret %q: %v", secret, err)
+						}
+						body["totp_code"] = auth.TOTPCode(key, auth.TOTPStep(time.Now()))
+					}
+					b, _ := json.Marshal(body)
+					resp, err := http.Post(s.base+"/api/v1/sessions", "application/json", strings.NewReader(string(b)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got struct {
+						Token string `json:"token"`
+						User  struct {
+							Role string `json:"role"`
+						} `json:"user"`
+					}
+					json.NewDecoder(resp.Body).Decode(&got)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusCreated || got.Token == "" || got.User.Role != role {
+						t.Errorf("%s %s: status %d, role %q", role, email, resp.StatusCode, got.User.Role)
+					}
 				}
 			})
 

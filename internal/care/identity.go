@@ -14,6 +14,8 @@ type Actor struct {
 	ClinicID  string
 	Role      Role
 	SessionID string
+	Name      string // the user's display name, for the page header
+	TimeZone  string // the user's IANA time zone: times show in it
 }
 
 // Invitation lets one person create an account with a given role in a

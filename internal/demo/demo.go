@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 
+	"interlude/internal/auth"
 	"interlude/internal/care"
 	"interlude/internal/store"
 )
@@ -16,17 +17,22 @@ type Login struct {
 	Role        care.Role
 	DisplayName string
 	Email       string
+	Password    string
+	TOTPSecret  string // base32, for an authenticator app; "" for clients
 }
 
 // Clinic is what Seed created.
 type Clinic struct {
 	Clinic care.Clinic
 	Logins []Login
+	admin  care.Actor
 }
 
 // Seed creates the demo clinic when the database has no clinic at all, and
 // returns nil, nil when it already has one: the demo never touches real data.
-func Seed(ctx context.Context, s *store.Store) (*Clinic, error) {
+// Passwords are hashed with params. The demo's passwords and authenticator
+// secrets are printed for anyone to see: it is a demo, never real data.
+func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, error) {
 	clinics, err := s.Clinics(ctx)
 	if err != nil {
 		return nil, err
@@ -38,18 +44,54 @@ func Seed(ctx context.Context, s *store.Store) (*Clinic, error) {
 	if err := s.CreateClinic(ctx, &out.Clinic); err != nil {
 		return nil, fmt.Errorf("demo clinic: %w", err)
 	}
-	people := []care.User{
-		{Role: care.RoleAdmin, Email: "admin@demo.interlude.test", DisplayName: "Avery Admin", TimeZone: "America/Chicago"},
-		{Role: care.RoleProvider, Email: "provider@demo.interlude.test", DisplayName: "Dr. Dana Rivera", TimeZone: "America/Chicago"},
-		{Role: care.RoleClient, Email: "sam@demo.interlude.test", DisplayName: "Sam Client", TimeZone: "America/Chicago"},
-		{Role: care.RoleClient, Email: "alex@demo.interlude.test", DisplayName: "Alex Client", TimeZone: "America/New_York"},
+	people := []struct {
+		user     care.User
+		password string
+	}{
+		{care.User{Role: care.RoleAdmin, Email: "admin@demo.interlude.test", DisplayName: "Avery Admin", TimeZone: "America/Chicago"}, "demo-admin-lantern"},
+		{care.User{Role: care.RoleProvider, Email: "provider@demo.interlude.test", DisplayName: "Dr. Dana Rivera", TimeZone: "America/Chicago"}, "demo-provider-harbor"},
+		{care.User{Role: care.RoleClient, Email: "sam@demo.interlude.test", DisplayName: "Sam Okafor", TimeZone: "America/Chicago"}, "sam-demo-journal-river"},
+		{care.User{Role: care.RoleClient, Email: "alex@demo.interlude.test", DisplayName: "Alex Chen", TimeZone: "America/New_York"}, "alex-demo-journal-meadow"},
 	}
-	for _, u := range people {
+	var provider care.User
+	for _, p := range people {
+		u := p.user
 		u.ClinicID = out.Clinic.ID
 		if err := s.CreateUser(ctx, &u); err != nil {
 			return nil, fmt.Errorf("demo user: %w", err)
 		}
-		out.Logins = append(out.Logins, Login{Role: u.Role, DisplayName: u.DisplayName, Email: u.Email})
+		hash, err := auth.HashPassword(params, p.password)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.SetPasswordHash(ctx, u.ID, hash); err != nil {
+			return nil, err
+		}
+		login := Login{Role: u.Role, DisplayName: u.DisplayName, Email: u.Email, Password: p.password}
+		if u.Role.Staff() {
+			// Staff must use a second factor; the demo prints the secret so
+			// that it can be typed into an authenticator app.
+			secret := auth.NewTOTPSecret()
+			actor := care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role}
+			if err := s.SetTOTP(ctx, actor, secret); err != nil {
+				return nil, err
+			}
+			if err := s.ConfirmTOTP(ctx, u.ID); err != nil {
+				return nil, err
+			}
+			login.TOTPSecret = auth.EncodeSecret(secret)
+		}
+		switch u.Role {
+		case care.RoleAdmin:
+			out.admin = care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role}
+		case care.RoleProvider:
+			provider = u
+		case care.RoleClient:
+			if err := s.AddToCareTeam(ctx, out.admin, u.ID, provider.ID); err != nil {
+				return nil, err
+			}
+		}
+		out.Logins = append(out.Logins, login)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"interlude/internal/care"
@@ -314,14 +315,68 @@ func (s *Store) LoginFailures(ctx context.Context, keys ...string) (failures int
 	return failures, last, err
 }
 
-// RecordLoginFailure counts one more consecutive failure for each key.
-func (s *Store) RecordLoginFailure(ctx context.Context, keys ...string) error {
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+// errThrottled rolls back a TakeLoginAttempt that a backoff refuses.
+var errThrottled = errors.New("throttled")
+
+// TakeLoginAttempt counts one more failure for each key before the attempt
+// is checked, unless a backoff runs: wait is asked, for each key in turn,
+// how long its counter (failures since forget ago, and the time of the
+// last) makes the caller wait. If any key must wait, nothing is counted and
+// the longest wait is returned. Reading and counting happen under the
+// counters' row locks, so parallel attempts are throttled as if they came
+// one after another (AU-05). A checked attempt that succeeds gives its
+// count back with ReleaseLoginAttempt.
+func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time.Duration,
+	wait func(i, failures int, last time.Time) time.Duration) (time.Duration, error) {
+	var longest time.Duration
+	err := s.write(ctx, func(ctx context.Context, tx tx) error {
+		cutoff := micros(tx.now.Add(-forget))
+		for i, k := range keys {
+			// A no-op UPDATE takes the row lock on PostgreSQL and
+			// returns the latest committed counter; SQLite's single
+			// writer serializes anyway.
+			var n int
+			var at int64
+			err := tx.QueryRowContext(ctx,
+				`UPDATE login_failures SET failures = failures WHERE key = $1
+				 RETURNING failures, last_failure_at`, k).Scan(&n, &at)
+			if err != nil && err != sql.ErrNoRows {
+				return err
+			}
+			if at < cutoff {
+				n = 0
+			}
+			if n > 0 {
+				longest = max(longest, wait(i, n, fromMicros(at)))
+			}
+		}
+		if longest > 0 {
+			return errThrottled
+		}
 		for _, k := range keys {
 			if _, err := tx.ExecContext(ctx,
 				`INSERT INTO login_failures (key, failures, last_failure_at) VALUES ($1, 1, $2)
-				 ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2`,
-				k, micros(tx.now)); err != nil {
+				 ON CONFLICT (key) DO UPDATE SET last_failure_at = $2, failures =
+				   CASE WHEN login_failures.last_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END`,
+				k, micros(tx.now), cutoff); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errThrottled) {
+		return longest, nil
+	}
+	return 0, err
+}
+
+// ReleaseLoginAttempt gives back the count TakeLoginAttempt took for an
+// attempt that turned out right.
+func (s *Store) ReleaseLoginAttempt(ctx context.Context, keys ...string) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx,
+				`UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0`, k); err != nil {
 				return err
 			}
 		}

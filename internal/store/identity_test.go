@@ -288,17 +288,46 @@ func TestLoginFailures(t *testing.T) {
 		if bytes.Contains([]byte(acct), []byte("example")) {
 			t.Fatalf("the throttle key holds the email: %s", acct)
 		}
-		for range 3 {
-			if err := s.RecordLoginFailure(ctx, acct, addr); err != nil {
+		// A policy that makes a counter of 4 or more wait a minute.
+		var seen []int
+		policy := func(i, n int, last time.Time) time.Duration {
+			seen = append(seen, n)
+			if n >= 4 {
+				return time.Minute
+			}
+			return 0
+		}
+		take := func(keys ...string) time.Duration {
+			t.Helper()
+			wait, err := s.TakeLoginAttempt(ctx, keys, time.Hour, policy)
+			if err != nil {
 				t.Fatal(err)
 			}
+			return wait
 		}
-		if err := s.RecordLoginFailure(ctx, addr); err != nil {
-			t.Fatal(err)
+		for range 3 {
+			if w := take(acct, addr); w != 0 {
+				t.Fatalf("waited %v before the fourth failure", w)
+			}
 		}
+		take(addr)
 		n, last, err := s.LoginFailures(ctx, acct, addr)
 		if err != nil || n != 4 || !last.Equal(db.Clock.Now()) {
 			t.Fatalf("got %d %v %v, want 4 at now", n, last, err)
+		}
+		// A refused attempt counts nothing.
+		if w := take(acct, addr); w != time.Minute {
+			t.Errorf("the fifth attempt waits %v, want a minute", w)
+		}
+		if n, _, _ := s.LoginFailures(ctx, addr); n != 4 {
+			t.Errorf("a refused attempt was counted: %d", n)
+		}
+		// A right attempt gives its count back.
+		if err := s.ReleaseLoginAttempt(ctx, acct, addr); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, _ := s.LoginFailures(ctx, addr); n != 3 {
+			t.Errorf("after release: %d, want 3", n)
 		}
 		if err := s.ResetLoginFailures(ctx, acct); err != nil {
 			t.Fatal(err)
@@ -306,8 +335,18 @@ func TestLoginFailures(t *testing.T) {
 		if n, _, _ := s.LoginFailures(ctx, acct); n != 0 {
 			t.Errorf("after reset: %d", n)
 		}
-		if n, _, _ := s.LoginFailures(ctx, addr); n != 4 {
+		if n, _, _ := s.LoginFailures(ctx, addr); n != 3 {
 			t.Errorf("the address counter was reset too: %d", n)
+		}
+		// An hour later the counter starts over.
+		db.Clock.Advance(time.Hour + time.Second)
+		seen = nil
+		take(addr)
+		if len(seen) != 0 {
+			t.Errorf("an old counter was shown to the policy: %v", seen)
+		}
+		if n, _, _ := s.LoginFailures(ctx, addr); n != 1 {
+			t.Errorf("an hour later the counter is %d, want 1", n)
 		}
 	})
 }

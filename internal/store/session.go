@@ -47,17 +47,17 @@ func (s *Store) Authenticate(ctx context.Context, tokenHash []byte, policy care.
 	var sess care.Session
 	ended := false
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
-		var role string
+		var role, name, zone string
 		var created, seen, auth int64
 		var mfa int
 		var disabled bool
 		err := tx.QueryRowContext(ctx,
 			`SELECT s.id, s.user_id, s.clinic_id, s.kind, s.stage, s.created_at, s.last_seen_at, s.auth_at, s.mfa, s.device,
-			        u.role, u.disabled_at IS NOT NULL
+			        u.role, u.display_name, u.time_zone, u.disabled_at IS NOT NULL
 			 FROM sessions s JOIN users u ON u.id = s.user_id
 			 WHERE s.token_hash = $1`, tokenHash).
 			Scan(&sess.ID, &sess.UserID, &sess.ClinicID, &sess.Kind, &sess.Stage, &created, &seen, &auth, &mfa, &sess.Device,
-				&role, &disabled)
+				&role, &name, &zone, &disabled)
 		if err != nil {
 			if notFound(err) == care.ErrNotFound {
 				return care.Errorf(care.Unauthenticated, "sign in first")
@@ -79,7 +79,7 @@ func (s *Store) Authenticate(ctx context.Context, tokenHash []byte, policy care.
 			}
 			sess.LastSeenAt = tx.now
 		}
-		actor = care.Actor{UserID: sess.UserID, ClinicID: sess.ClinicID, Role: care.Role(role), SessionID: sess.ID}
+		actor = care.Actor{UserID: sess.UserID, ClinicID: sess.ClinicID, Role: care.Role(role), SessionID: sess.ID, Name: name, TimeZone: zone}
 		return nil
 	})
 	if err != nil {

@@ -55,9 +55,17 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		s.log.Error("internal error", "request_id", RequestID(r.Context()), "route", r.Pattern, "error", err.Error())
 		e = &care.Error{Code: care.Internal, Message: "something went wrong on our side; the request id names it"}
 	}
+	if !isAPI(r) && e.Code == care.Unauthenticated && r.Method == http.MethodGet {
+		// A page that needs a signed-in user sends a browser to sign in.
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
 	status, ok := statusFor[e.Code]
 	if !ok {
 		status = http.StatusInternalServerError
+	}
+	if se, ok := errors.AsType[*statusError](err); ok {
+		status = se.status // 413 and 415 from the JSON decoder
 	}
 	if isAPI(r) {
 		w.Header().Set("Content-Type", "application/json")

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -63,6 +64,28 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // server-sent events, deadlines).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+const routeKey ctxKey = iota + 300
+
+// routeOf returns, for the outer middleware, the pattern that the mux
+// matched: the mux sets Pattern on the request it receives, which inner
+// middleware may have replaced by a copy.
+func routeOf(r *http.Request) string {
+	if p, ok := r.Context().Value(routeKey).(*string); ok && *p != "" {
+		return *p
+	}
+	return r.Pattern
+}
+
+// recordRoute passes the matched pattern out to routeOf.
+func recordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(routeKey).(*string); ok {
+			*p = r.Pattern
+		}
+	})
+}
+
 // observe logs one line per request and counts it in the metrics. It logs
 // the route pattern, never the path or query: a path may hold an invitation
 // token, a query may hold anything.
@@ -70,12 +93,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		r = r.WithContext(context.WithValue(r.Context(), routeKey, new(string)))
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		elapsed := time.Since(start)
-		route := r.Pattern
+		route := routeOf(r)
 		if route == "" {
 			route = "unmatched"
 		}
@@ -106,7 +130,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			}
 			s.log.Error("panic",
 				"request_id", RequestID(r.Context()),
-				"route", r.Pattern,
+				"route", routeOf(r),
 				"stack", string(debug.Stack()))
 			s.renderError(w, r, errors.New("panic"))
 		}()
@@ -114,13 +138,20 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the headers every response carries. Pages that may
-// show PHI must never be cached, so no-store is the default; fingerprinted
-// static assets override it.
+const nonceKey ctxKey = iota + 200
+
+// securityHeaders sets the headers every response carries (WF-02, WF-03).
+// Scripts run only from our own files that carry this response's nonce;
+// no inline script or style is allowed. Pages that may show PHI must never
+// be cached, so no-store is the default; fingerprinted static assets
+// override it.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [16]byte
+		rand.Read(b[:])
+		nonce := base64.RawStdEncoding.EncodeToString(b[:])
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"' 'strict-dynamic'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
@@ -129,8 +160,13 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 		h.Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
 	})
+}
+
+func nonceOf(r *http.Request) string {
+	n, _ := r.Context().Value(nonceKey).(string)
+	return n
 }
 
 func levelFor(status int) slog.Level {

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"interlude/internal/care"
 )
 
 //go:embed templates
@@ -19,7 +21,7 @@ type pages struct {
 }
 
 func loadPages(as *assets) (*pages, error) {
-	funcs := template.FuncMap{"asset": as.path}
+	funcs := template.FuncMap{"asset": as.path, "groups": groupsOfFour}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -45,11 +47,20 @@ func loadPages(as *assets) (*pages, error) {
 
 // Layout is the data every page shares: the layout template reads it.
 type Layout struct {
-	Title string
+	Title   string
+	Nonce   string      // this response's CSP nonce, for script tags
+	User    *care.Actor // the signed-in user; nil when signed out
+	Scripts []string    // static script files this page needs
+	Notice  string      // a one-line confirmation shown at the top
 }
 
 func (s *Server) layout(r *http.Request, title string) Layout {
-	return Layout{Title: title}
+	l := Layout{Title: title, Nonce: nonceOf(r)}
+	if a := authOf(r); a != nil && a.session.Stage == care.StageFull {
+		actor := a.actor
+		l.User = &actor
+	}
+	return l
 }
 
 // renderPage executes a page into a buffer first, so that a template error
@@ -83,24 +94,6 @@ type errorPage struct {
 	RequestID string
 }
 
-// homePage is the landing page.
-type homePage struct {
-	Layout
-	ClinicCount int
-}
-
-func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	clinics, err := s.store.Clinics(r.Context())
-	if err != nil {
-		return err
-	}
-	s.renderPage(w, r, http.StatusOK, "home", &homePage{
-		Layout:      s.layout(r, "Interlude"),
-		ClinicCount: len(clinics),
-	})
-	return nil
-}
-
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Ping(r.Context()); err != nil {
 		s.log.Error("health check: database does not answer", "request_id", RequestID(r.Context()), "error", err.Error())
@@ -112,4 +105,16 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok"))
 	return nil
+}
+
+// groupsOfFour spaces a key out for reading aloud or typing: "ABCD EFGH".
+func groupsOfFour(s string) string {
+	var b strings.Builder
+	for i, r := range []rune(s) {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"interlude/internal/care"
+
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -24,8 +26,59 @@ func (s *Server) routeTable() []route {
 		// Web UI.
 		{"GET /static/{file}", s.handle(s.static)},
 		{"GET /{$}", s.handle(s.home)},
+		{"GET /signin", s.handle(s.signinForm)},
+		{"POST /signin", s.handle(s.signinSubmit)},
+		{"GET /signin/mfa", s.handle(s.mfaForm)},
+		{"POST /signin/mfa", s.handle(s.mfaSubmit)},
+		{"POST /signout", s.handle(s.signout)},
+		{"GET /invite/{token}", s.handle(s.inviteLink)},
+		{"GET /invite", s.handle(s.inviteForm)},
+		{"POST /invite", s.handle(s.inviteSubmit)},
+		{"GET /account", s.handle(s.account)},
+		{"POST /account/sessions/{id}/end", s.handle(s.accountEndSession)},
+		{"POST /account/sessions/end-others", s.handle(s.accountEndOthers)},
+		{"POST /account/totp", s.handle(s.accountTOTPBegin)},
+		{"POST /account/totp/confirm", s.handle(s.accountTOTPConfirm)},
+		{"POST /account/recovery-codes", s.handle(s.accountRecoveryCodes)},
+		{"POST /account/passkeys/{id}/delete", s.handle(s.accountDeletePasskey)},
+		{"GET /people", s.handle(s.people)},
+		{"POST /people/invite", s.handle(s.peopleInvite)},
+		{"POST /people/{id}/disable", s.handle(s.peopleSetDisabled(true))},
+		{"POST /people/{id}/enable", s.handle(s.peopleSetDisabled(false))},
+		{"GET /clients", s.handle(s.clients)},
+		{"POST /clients/invite", s.handle(s.clientsInvite)},
 
-		// JSON API.
+		// JSON API: identity and access.
+		{"POST /api/v1/sessions", s.handle(s.apiSignIn)},
+		{"GET /api/v1/sessions", s.handle(s.apiSessions)},
+		{"DELETE /api/v1/sessions", s.handle(s.apiEndAllSessions)},
+		{"DELETE /api/v1/sessions/current", s.handle(s.apiSignOut)},
+		{"DELETE /api/v1/sessions/{id}", s.handle(s.apiEndSession)},
+		{"GET /api/v1/me", s.handle(s.apiMe)},
+		{"POST /api/v1/me/totp", s.handle(s.apiTOTPBegin)},
+		{"POST /api/v1/me/totp/confirm", s.handle(s.apiTOTPConfirm)},
+		{"POST /api/v1/me/recovery-codes", s.handle(s.apiRecoveryCodes)},
+		{"POST /api/v1/invitations", s.handle(s.apiInvite)},
+		{"GET /api/v1/invitations/{token}", s.handle(s.apiInvitation)},
+		{"POST /api/v1/invitations/{token}/accept", s.handle(s.apiAccept)},
+		{"GET /api/v1/users", s.handle(s.apiUsers)},
+		{"POST /api/v1/users/{id}/disable", s.handle(s.apiSetDisabled(true))},
+		{"POST /api/v1/users/{id}/enable", s.handle(s.apiSetDisabled(false))},
+
+		// JSON API: passkeys (WebAuthn).
+		{"POST /api/v1/me/passkeys/register/begin", s.handle(s.apiPasskeyRegisterBegin)},
+		{"POST /api/v1/me/passkeys/register/finish", s.handle(s.apiPasskeyRegisterFinish)},
+		{"GET /api/v1/me/passkeys", s.handle(s.apiPasskeys)},
+		{"DELETE /api/v1/me/passkeys/{id}", s.handle(s.apiDeletePasskey)},
+		{"POST /api/v1/passkeys/login/begin", s.handle(s.apiPasskeyLoginBegin)},
+		{"POST /api/v1/passkeys/login/finish", s.handle(s.apiPasskeyLoginFinish)},
+
+		// JSON API: clients.
+		{"GET /api/v1/clients", s.handle(s.apiCaseload)},
+		{"GET /api/v1/clients/{id}", s.handle(s.apiClient)},
+		{"PUT /api/v1/clients/{id}/care-team/{provider}", s.handle(s.apiCareTeam(true))},
+		{"DELETE /api/v1/clients/{id}/care-team/{provider}", s.handle(s.apiCareTeam(false))},
+
 		{"/api/", s.handle(apiNotFound)},
 
 		// Anything else is a page that does not exist.
@@ -40,5 +93,13 @@ func (s *Server) routes() http.Handler {
 	for _, rt := range s.routeTable() {
 		mux.Handle(rt.pattern, rt.handler)
 	}
-	return s.requestID(s.observe(s.recoverPanics(securityHeaders(mux))))
+	// Cross-origin state changes are refused (WF-01): browsers say where a
+	// request comes from, and a POST from another site never reaches a
+	// handler. API clients that send no such headers are not browsers and
+	// authenticate with a bearer token, which no other site can attach.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return care.Errorf(care.Forbidden, "cross-origin request refused")
+	}))
+	return s.requestID(s.observe(s.recoverPanics(securityHeaders(cop.Handler(s.authenticate(recordRoute(mux)))))))
 }

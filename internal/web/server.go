@@ -3,19 +3,28 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"interlude/internal/auth"
+	"interlude/internal/care"
 	"interlude/internal/store"
 )
 
-// Config is what a Server needs; all of it is required but Now.
+// Config is what a Server needs. Store, Logger, Registry and BaseURL are
+// required; the rest have defaults.
 type Config struct {
 	Store    *store.Store
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // the server registers its metrics here and serves it at /metrics
-	Now      func() time.Time
+	BaseURL  string               // how users reach the server, e.g. https://care.example.org; links in invitations use it
+	Now      func() time.Time     // the clock; time.Now outside tests
+
+	Sessions    care.SessionPolicy      // zero: care.DefaultSessionPolicy()
+	Invitations care.InvitationLifetime // zero: care.DefaultInvitationLifetime()
+	Passwords   auth.Params             // zero: auth.DefaultParams
 }
 
 // Server serves Interlude over HTTP. Build it with New and serve Handler.
@@ -28,6 +37,12 @@ type Server struct {
 	assets  *assets
 	now     func() time.Time
 	handler http.Handler
+
+	baseURL     string
+	sessions    care.SessionPolicy
+	invitations care.InvitationLifetime
+	passwords   auth.Params
+	policy      *auth.Policy
 }
 
 // New builds a Server: it parses the templates, fingerprints the assets and
@@ -56,6 +71,21 @@ func New(cfg Config) (*Server, error) {
 		pages:   ps,
 		assets:  as,
 		now:     cfg.Now,
+
+		baseURL:     strings.TrimSuffix(cfg.BaseURL, "/"),
+		sessions:    cfg.Sessions,
+		invitations: cfg.Invitations,
+		passwords:   cfg.Passwords,
+		policy:      auth.NewPolicy(),
+	}
+	if s.sessions == (care.SessionPolicy{}) {
+		s.sessions = care.DefaultSessionPolicy()
+	}
+	if s.invitations == (care.InvitationLifetime{}) {
+		s.invitations = care.DefaultInvitationLifetime()
+	}
+	if s.passwords == (auth.Params{}) {
+		s.passwords = auth.DefaultParams()
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -14,6 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"interlude/internal/care"
+	"interlude/internal/store"
 	"interlude/internal/store/storetest"
 )
 
@@ -98,7 +100,7 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 				}
 			}
 			csp := h.Get("Content-Security-Policy")
-			for _, part := range []string{"frame-ancestors 'none'", "script-src 'self'", "default-src 'none'"} {
+			for _, part := range []string{"frame-ancestors 'none'", "script-src 'nonce-", "default-src 'none'", "object-src 'none'", "base-uri 'none'"} {
 				if !strings.Contains(csp, part) {
 					t.Errorf("CSP %q lacks %q", csp, part)
 				}
@@ -238,9 +240,21 @@ func TestStaticAssets(t *testing.T) {
 // so that a template error shows here and not in front of a user.
 func TestEveryPageTemplate(t *testing.T) {
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	user := &care.Actor{UserID: "u1", Name: "Dana Rivera", Role: care.RoleAdmin}
+	signedIn := Layout{Title: "T", Nonce: "n0nce", User: user, Notice: "Done."}
+	inv := &invited{DisplayName: "Sam", Role: care.RoleClient, URL: "http://x/invite/tok", QR: "data:image/png;base64,AA==", Expires: "Mon"}
 	data := map[string]any{
-		"home":  &homePage{Layout: Layout{Title: "Interlude"}, ClinicCount: 2},
-		"error": &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
+		"home":        &homePage{Layout: Layout{Title: "Interlude"}, ClinicCount: 2},
+		"error":       &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
+		"client_home": &clientHomePage{Layout: signedIn, FirstName: "Sam"},
+		"signin":      &signinPage{Layout: Layout{Title: "Sign in"}, Email: "a@b.c", Error: "wrong"},
+		"mfa":         &mfaPage{Layout: Layout{Title: "Step", Scripts: []string{"passkey.js"}}, Enroll: true, QR: "data:image/png;base64,AA==", Secret: "ABC", HasTOTP: true, HasPasskeys: true, Error: "bad"},
+		"invite":      &invitePage{Layout: Layout{Title: "Join"}, ClinicName: "C", Role: care.RoleProvider, DisplayName: "D", TimeZone: "UTC", TimeZones: timeZones, MinLength: 8, Error: "e", Field: "password"},
+		"account": &accountPage{Layout: signedIn, Email: "a@b.c", Enroll: true, QR: "data:image/png;base64,AA==", Secret: "S",
+			Sessions: []sessionRow{{ID: "s1", Device: "Firefox", Current: true}}, NewCodes: []string{"aaaaa-bbbb-cccc"},
+			Passkeys: []passkeyRow{{ID: "p1", Name: "Phone", Added: "today"}}, HasMFA: true, Error: "e"},
+		"people":  &peoplePage{Layout: signedIn, Users: []store.UserSummary{{User: care.User{ID: "u2", DisplayName: "X", Role: care.RoleProvider}}}, Invited: inv, Error: "e", Field: "email"},
+		"clients": &clientsPage{Layout: Layout{Title: "C", User: &care.Actor{Role: care.RoleProvider}}, Clients: []care.ClientSummary{{ID: "c1", DisplayName: "Sam"}}, Invited: inv},
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
@@ -291,7 +305,7 @@ func TestMetricsHaveNoPathLabels(t *testing.T) {
 	ts.do(t, "GET", "/api/v1/clients/SECRETID?x=1", nil)
 	rec := ts.do(t, "GET", "/metrics", nil)
 	body := rec.Body.String()
-	if !strings.Contains(body, `interlude_http_requests_total{method="GET",route="/api/",status="404"} 1`) {
+	if !strings.Contains(body, `interlude_http_requests_total{method="GET",route="GET /api/v1/clients/{id}",status="401"} 1`) {
 		t.Errorf("request not counted by route pattern:\n%s", body)
 	}
 	if strings.Contains(body, "SECRETID") {

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"interlude/internal/auth"
+	"interlude/internal/care"
+	"interlude/internal/store"
+)
+
+// clinic manages clinics: "interlude clinic create" makes a clinic and the
+// one-time invitation of its first admin (AC-01: no default accounts).
+func clinic(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(e.stdout, "Usage: interlude clinic create --name NAME --admin-email EMAIL [flags]")
+			return nil
+		}
+		return errors.New("clinic: say 'interlude clinic create --name NAME --admin-email EMAIL'")
+	}
+	fs := flag.NewFlagSet("clinic create", flag.ContinueOnError)
+	name := fs.String("name", "", "the clinic's name")
+	email := fs.String("admin-email", "", "the email of the clinic's first admin")
+	adminName := fs.String("admin-name", "", "the first admin's name (default: the email's local part)")
+	baseURL := fs.String("base-url", envOr(e, "INTERLUDE_BASE_URL", "http://127.0.0.1:8080"), "the address users reach Interlude at (env INTERLUDE_BASE_URL)")
+	var db dbFlags
+	db.register(fs, e)
+	if err := parseFlags(fs, e, args[1:]); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" || strings.TrimSpace(*email) == "" {
+		return errors.New("clinic create: --name and --admin-email are required")
+	}
+	if *adminName == "" {
+		*adminName, _, _ = strings.Cut(*email, "@")
+	}
+	eng, _, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	st := store.New(eng, time.Now)
+
+	c := &care.Clinic{Name: *name}
+	inv := &care.Invitation{Role: care.RoleAdmin, Email: *email, DisplayName: *adminName}
+	if err := inv.Validate(); err != nil {
+		return fmt.Errorf("clinic create: %v", userMessage(err))
+	}
+	if err := st.CreateClinic(ctx, c); err != nil {
+		return fmt.Errorf("clinic create: %v", userMessage(err))
+	}
+	inv.ClinicID = c.ID
+	token, hash := auth.NewInvitationToken()
+	lifetime := care.DefaultInvitationLifetime().For(care.RoleAdmin)
+	if err := st.CreateInvitation(ctx, care.Actor{}, inv, hash, lifetime); err != nil {
+		return fmt.Errorf("clinic create: %v", userMessage(err))
+	}
+	fmt.Fprintf(e.stdout, "Created clinic %q (id %s).\n", c.Name, c.ID)
+	fmt.Fprintf(e.stdout, "Send this one-time link to the clinic's first admin; it expires %s:\n%s/invite/%s\n",
+		inv.ExpiresAt.Format(time.RFC3339), strings.TrimSuffix(*baseURL, "/"), token)
+	return nil
+}
+
+// userMessage renders a domain error for the command line: field and
+// message, without the code.
+func userMessage(err error) string {
+	var e *care.Error
+	if errors.As(err, &e) {
+		switch e.Field {
+		case "":
+		case "email":
+			return "--admin-email " + e.Message
+		case "display_name":
+			return "--admin-name " + e.Message
+		default:
+			return "--" + strings.ReplaceAll(e.Field, "_", "-") + " " + e.Message
+		}
+		return e.Message
+	}
+	return err.Error()
+}

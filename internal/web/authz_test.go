@@ -1,0 +1,855 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"interlude/internal/auth"
+	"interlude/internal/care"
+	"interlude/internal/store"
+	"interlude/internal/store/storetest"
+)
+
+// The authorization matrix (AC-03, AC-08). authzPolicy says, for every
+// route of routeTable, which status each kind of caller gets for each
+// target the route's path can name; authzRequests says how to make such a
+// request; TestAuthorizationMatrix walks the route table and checks every
+// cell against a server on each engine. A route in neither authzPolicy
+// nor authzExempt fails the test, so no new route goes unchecked.
+
+// caller is who makes a request: a signed-in user of clinic A in one of
+// the three roles, or nobody.
+type caller string
+
+const (
+	asClient    caller = "client"
+	asProvider  caller = "provider"
+	asAdmin     caller = "admin"
+	asAnonymous caller = "anonymous"
+)
+
+var matrixCallers = []caller{asClient, asProvider, asAdmin, asAnonymous}
+
+// target is what a request's path names, relative to the caller.
+//
+// For users, clients, sessions, passkeys and passkey ceremonies it is whose
+// they are. With two seeded clinics A and B (storetest.SeedClinic):
+//
+//	caller       self         same-team     same-clinic     other-clinic
+//	client       A.Client     A.Provider    A.OtherClient   B.Client
+//	provider     A.Provider   A.Client      A.OtherClient   B.Client
+//	admin        A.Admin      A.Client      A.OtherClient   B.Client
+//	anonymous    A.Client     A.Provider    A.OtherClient   B.Client
+//
+// Admins are on no care team: for them same-team and same-clinic both name
+// a client of their clinic. A request that would change its target gets a
+// new user in the same relation instead, so that each cell starts fresh;
+// "missing" is an id that names nothing.
+type target string
+
+const (
+	noTarget target = ""
+
+	tSelf    target = "self"
+	tTeam    target = "same-team"
+	tClinic  target = "same-clinic"
+	tOther   target = "other-clinic"
+	tMissing target = "missing"
+
+	// Invitation tokens.
+	tOpen    target = "open"
+	tUsed    target = "used"
+	tExpired target = "expired"
+
+	// The role an invitation is for.
+	tInviteClient   target = "invite-client"
+	tInviteProvider target = "invite-provider"
+	tInviteAdmin    target = "invite-admin"
+)
+
+var (
+	whoseTargets   = []target{tSelf, tTeam, tClinic, tOther, tMissing}
+	tokenTargets   = []target{tOpen, tUsed, tExpired, tMissing}
+	inviteeTargets = []target{tInviteClient, tInviteProvider, tInviteAdmin}
+)
+
+// authzPolicy is the access policy of the JSON API, route by route. A
+// record the caller may not see answers 404 exactly as a missing one; a
+// route for signed-in users answers anyone else 401 unauthenticated.
+var authzPolicy = map[string]func(c caller, tg target) int{
+	// Identity and access.
+	"POST /api/v1/sessions":           anyoneGets(201), // signing in, whether signed in already or not
+	"GET /api/v1/sessions":            signedInGets(200),
+	"DELETE /api/v1/sessions":         signedInGets(200),
+	"DELETE /api/v1/sessions/current": signedInGets(204),
+	"DELETE /api/v1/sessions/{id}":    ownOnly(204),
+	"GET /api/v1/me":                  signedInGets(200),
+	"POST /api/v1/me/totp": func(c caller, _ target) int {
+		switch c {
+		case asAnonymous:
+			return 401
+		case asClient:
+			return 201
+		}
+		return 409 // a working authenticator app is not replaced here; staff always have one
+	},
+	"POST /api/v1/me/totp/confirm":   signedInGets(204),
+	"POST /api/v1/me/recovery-codes": signedInGets(201),
+	"POST /api/v1/invitations": func(c caller, tg target) int {
+		switch {
+		case c == asAnonymous:
+			return 401
+		case c == asAdmin && (tg == tInviteProvider || tg == tInviteAdmin), c == asProvider && tg == tInviteClient:
+			return 201
+		}
+		return 403 // admins invite staff, providers invite clients, clients nobody
+	},
+	"GET /api/v1/invitations/{token}":         tokenHolder(200),
+	"POST /api/v1/invitations/{token}/accept": tokenHolder(201),
+	"GET /api/v1/users":                       onlyRole(asAdmin, 200),
+	"POST /api/v1/users/{id}/disable":         adminOfClinic,
+	"POST /api/v1/users/{id}/enable":          adminOfClinic,
+
+	// Passkeys.
+	"POST /api/v1/me/passkeys/register/begin": signedInGets(200),
+	// A made-up credential fails verification: a signed-in caller's own
+	// ceremony gets that far (400 on credential); anyone else's answers
+	// 400 on challenge_id exactly as a missing one.
+	"POST /api/v1/me/passkeys/register/finish": signedInGets(400),
+	"GET /api/v1/me/passkeys":                  signedInGets(200),
+	"DELETE /api/v1/me/passkeys/{id}":          ownOnly(204),
+	// Only a session waiting for its second factor (a web sign-in) may use
+	// these; a full session or none is unauthenticated.
+	"POST /api/v1/passkeys/login/begin":  anyoneGets(401),
+	"POST /api/v1/passkeys/login/finish": anyoneGets(401),
+
+	// Clients.
+	"GET /api/v1/clients": onlyRole(asProvider, 200),
+	"GET /api/v1/clients/{id}": func(c caller, tg target) int {
+		switch {
+		case c == asAnonymous:
+			return 401
+		case c == asClient && tg == tSelf, c == asProvider && tg == tTeam:
+			return 200
+		}
+		return 404 // admins read no client record (AC-02)
+	},
+	"PUT /api/v1/clients/{id}/care-team/{provider}":    careTeamAdmin,
+	"DELETE /api/v1/clients/{id}/care-team/{provider}": careTeamAdmin,
+
+	"/api/": anyoneGets(404), // no such API route
+}
+
+func anyoneGets(status int) func(caller, target) int {
+	return func(caller, target) int { return status }
+}
+
+// signedInGets: every signed-in caller gets status.
+func signedInGets(status int) func(caller, target) int {
+	return func(c caller, _ target) int {
+		if c == asAnonymous {
+			return 401
+		}
+		return status
+	}
+}
+
+// ownOnly: the caller's own record, and nobody else's.
+func ownOnly(status int) func(caller, target) int {
+	return func(c caller, tg target) int {
+		switch {
+		case c == asAnonymous:
+			return 401
+		case tg == tSelf:
+			return status
+		}
+		return 404
+	}
+}
+
+// onlyRole: one role; the others are refused outright.
+func onlyRole(role caller, status int) func(caller, target) int {
+	return func(c caller, _ target) int {
+		switch c {
+		case asAnonymous:
+			return 401
+		case role:
+			return status
+		}
+		return 403
+	}
+}
+
+// tokenHolder: whoever holds an open invitation's token, signed in or not.
+func tokenHolder(status int) func(caller, target) int {
+	return func(_ caller, tg target) int {
+		if tg == tOpen {
+			return status
+		}
+		return 404
+	}
+}
+
+// adminOfClinic: an admin manages the users of their clinic, but not
+// their own account; nobody else sees the route's records.
+func adminOfClinic(c caller, tg target) int {
+	switch {
+	case c == asAnonymous:
+		return 401
+	case c != asAdmin:
+		return 404
+	case tg == tSelf:
+		return 409
+	case tg == tTeam, tg == tClinic:
+		return 204
+	}
+	return 404
+}
+
+// careTeamAdmin: an admin changes the care teams of their clinic's clients.
+func careTeamAdmin(c caller, tg target) int {
+	switch {
+	case c == asAnonymous:
+		return 401
+	case c == asAdmin && (tg == tTeam || tg == tClinic):
+		return 204
+	}
+	return 404
+}
+
+// authzExempt lists the routes outside the matrix, with the reason. Only
+// routes outside /api/ may be here.
+var authzExempt = map[string]string{
+	"GET /healthz":       "operations: answers anyone, holds no data",
+	"GET /metrics":       "operations: counts by route pattern, nothing per user and no PHI",
+	"GET /static/{file}": "public assets",
+	"GET /{$}":           "the home page, public when signed out",
+	"/":                  "pages that do not exist: 404 for anyone",
+
+	// HTML pages with cookie sessions. Each makes the same store calls as
+	// the API route named, whose SQL carries the authorization that the
+	// matrix checks through the API; a page matrix is still to be written.
+	"GET /signin":                        "public sign-in form",
+	"POST /signin":                       "public: as POST /api/v1/sessions",
+	"GET /signin/mfa":                    "the second step of a web sign-in (a session waiting for its factor)",
+	"POST /signin/mfa":                   "the second step of a web sign-in (a session waiting for its factor)",
+	"POST /signout":                      "as DELETE /api/v1/sessions/current",
+	"GET /invite/{token}":                "as GET /api/v1/invitations/{token}",
+	"GET /invite":                        "the invitation form, for the token the cookie of GET /invite/{token} holds",
+	"POST /invite":                       "as POST /api/v1/invitations/{token}/accept",
+	"GET /account":                       "the caller's own account: as GET /api/v1/me and GET /api/v1/sessions",
+	"POST /account/sessions/{id}/end":    "as DELETE /api/v1/sessions/{id}",
+	"POST /account/sessions/end-others":  "as DELETE /api/v1/sessions?keep_current=true",
+	"POST /account/totp":                 "as POST /api/v1/me/totp",
+	"POST /account/totp/confirm":         "as POST /api/v1/me/totp/confirm",
+	"POST /account/recovery-codes":       "as POST /api/v1/me/recovery-codes",
+	"POST /account/passkeys/{id}/delete": "as DELETE /api/v1/me/passkeys/{id}",
+	"GET /people":                        "as GET /api/v1/users",
+	"POST /people/invite":                "as POST /api/v1/invitations",
+	"POST /people/{id}/disable":          "as POST /api/v1/users/{id}/disable",
+	"POST /people/{id}/enable":           "as POST /api/v1/users/{id}/enable",
+	"GET /clients":                       "as GET /api/v1/clients",
+	"POST /clients/invite":               "as POST /api/v1/invitations",
+}
+
+// authzRequest says how the matrix calls a route.
+type authzRequest struct {
+	targets []target // nil: the path names nothing
+	// build returns the path and body of a request that the route would
+	// carry out were the caller allowed, preparing the state it needs.
+	build func(t *testing.T, w *authzWorld, c caller, tg target) (path string, body any)
+	// endsSessions: the request ends the caller's session, so it is made
+	// with a session of its own, and the caller signs in again after.
+	endsSessions bool
+	// after checks what one caller got, by target.
+	after func(t *testing.T, w *authzWorld, c caller, got map[target]*httptest.ResponseRecorder)
+}
+
+func fixedRequest(path string, body any) func(*testing.T, *authzWorld, caller, target) (string, any) {
+	return func(*testing.T, *authzWorld, caller, target) (string, any) { return path, body }
+}
+
+func authzRequests() map[string]authzRequest {
+	return map[string]authzRequest{
+		"POST /api/v1/sessions": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/sessions", map[string]string{"email": w.signer.Email, "password": goodPassword}
+		}},
+		"GET /api/v1/sessions":            {build: fixedRequest("/api/v1/sessions", nil), after: onlyOwnSessions},
+		"DELETE /api/v1/sessions":         {build: fixedRequest("/api/v1/sessions", nil), endsSessions: true},
+		"DELETE /api/v1/sessions/current": {build: fixedRequest("/api/v1/sessions/current", nil), endsSessions: true},
+		"DELETE /api/v1/sessions/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/sessions/" + w.sessionOf(t, c, tg), nil
+		}},
+		"GET /api/v1/me": {build: fixedRequest("/api/v1/me", nil)},
+		"POST /api/v1/me/totp": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			if c == asClient {
+				// The client starts without an app, whatever cells before did.
+				if err := w.e.db.Store.SetTOTP(context.Background(), actorOf(w.users[c]), nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return "/api/v1/me/totp", nil
+		}},
+		"POST /api/v1/me/totp/confirm": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/me/totp/confirm", map[string]string{"code": w.confirmCode(t, c)}
+		}},
+		"POST /api/v1/me/recovery-codes": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			if c != asAnonymous {
+				w.ensureMFA(t, w.users[c])
+			}
+			return "/api/v1/me/recovery-codes", nil
+		}},
+		"POST /api/v1/invitations": {targets: inviteeTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			role := strings.TrimPrefix(string(tg), "invite-")
+			return "/api/v1/invitations", map[string]string{"role": role, "email": w.newEmail(), "display_name": "Invitee"}
+		}},
+		"GET /api/v1/invitations/{token}": {targets: tokenTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/invitations/" + w.invitation(t, tg), nil
+		}},
+		"POST /api/v1/invitations/{token}/accept": {targets: tokenTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/invitations/" + w.invitation(t, tg) + "/accept", map[string]string{"password": goodPassword}
+		}},
+		"GET /api/v1/users": {build: fixedRequest("/api/v1/users", nil), after: func(t *testing.T, w *authzWorld, c caller, got map[target]*httptest.ResponseRecorder) {
+			if c != asAdmin {
+				return
+			}
+			for _, u := range []care.User{w.a.Provider, w.a.OtherClient, w.signer} {
+				if !strings.Contains(got[noTarget].Body.String(), u.ID) {
+					t.Errorf("the admin's user list lacks %s of their clinic: %s", u.Email, got[noTarget].Body)
+				}
+			}
+		}},
+		"POST /api/v1/users/{id}/disable": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, _, _ := w.fresh(t, c, tg)
+			return "/api/v1/users/" + u.ID + "/disable", nil
+		}},
+		"POST /api/v1/users/{id}/enable": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, _, _ := w.fresh(t, c, tg)
+			if tg != tSelf && tg != tMissing {
+				w.disable(t, u)
+			}
+			return "/api/v1/users/" + u.ID + "/enable", nil
+		}},
+
+		"POST /api/v1/me/passkeys/register/begin": {build: fixedRequest("/api/v1/me/passkeys/register/begin", nil)},
+		"POST /api/v1/me/passkeys/register/finish": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/me/passkeys/register/finish", map[string]any{
+				"challenge_id": w.ceremony(t, c, tg), "name": "Laptop", "credential": map[string]any{},
+			}
+		}, after: func(t *testing.T, w *authzWorld, c caller, got map[target]*httptest.ResponseRecorder) {
+			if c == asAnonymous {
+				return
+			}
+			if f := respError(got[tSelf]).Error.Field; f != "credential" {
+				t.Errorf("%s finishing their own ceremony: refused on %q, want on credential: %s", c, f, got[tSelf].Body)
+			}
+			for _, tg := range []target{tTeam, tClinic, tOther} {
+				if got[tg].Body.String() != got[tMissing].Body.String() {
+					t.Errorf("%s finishing a %s ceremony: %s, but a missing one: %s", c, tg, got[tg].Body, got[tMissing].Body)
+				}
+			}
+		}},
+		"GET /api/v1/me/passkeys": {build: fixedRequest("/api/v1/me/passkeys", nil), after: onlyOwnPasskeys},
+		"DELETE /api/v1/me/passkeys/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/me/passkeys/" + w.passkeyOf(t, c, tg), nil
+		}},
+		"POST /api/v1/passkeys/login/begin": {build: fixedRequest("/api/v1/passkeys/login/begin", nil)},
+		"POST /api/v1/passkeys/login/finish": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/passkeys/login/finish", map[string]any{"challenge_id": care.NewID(), "credential": map[string]any{}}
+		}},
+
+		"GET /api/v1/clients": {build: fixedRequest("/api/v1/clients", nil), after: onlyCaseload},
+		"GET /api/v1/clients/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/clients/" + w.user(c, tg).ID, nil
+		}},
+		"PUT /api/v1/clients/{id}/care-team/{provider}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, _, off := w.fresh(t, c, tg)
+			return "/api/v1/clients/" + u.ID + "/care-team/" + off, nil
+		}},
+		"DELETE /api/v1/clients/{id}/care-team/{provider}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, on, _ := w.fresh(t, c, tg)
+			return "/api/v1/clients/" + u.ID + "/care-team/" + on, nil
+		}},
+
+		"/api/": {build: fixedRequest("/api/v1/no-such-route", nil)},
+	}
+}
+
+// onlyOwnSessions: a caller's session list holds their own sessions, one
+// of them current, and nobody else's.
+func onlyOwnSessions(t *testing.T, w *authzWorld, c caller, got map[target]*httptest.ResponseRecorder) {
+	if c == asAnonymous {
+		return
+	}
+	current := 0
+	for _, s := range respJSON[sessionsJSON](t, got[noTarget]).Sessions {
+		if s.Current {
+			current++
+		}
+		if owner, ok := w.sessionOwner[s.ID]; ok && owner != w.users[c].ID {
+			t.Errorf("%s's session list holds session %s of user %s", c, s.ID, owner)
+		}
+	}
+	if current != 1 {
+		t.Errorf("%s's session list has %d current sessions: %s", c, current, got[noTarget].Body)
+	}
+}
+
+// onlyOwnPasskeys: a caller lists their own passkeys only.
+func onlyOwnPasskeys(t *testing.T, w *authzWorld, c caller, got map[target]*httptest.ResponseRecorder) {
+	if c == asAnonymous {
+		return
+	}
+	for _, p := range respJSON[struct {
+		Passkeys []struct {
+			ID string `json:"id"`
+		} `json:"passkeys"`
+	}](t, got[noTarget]).Passkeys {
+		if owner, ok := w.passkeyOwner[p.ID]; ok && owner != w.users[c].ID {
+			t.Errorf("%s's passkey list holds passkey %s of user %s", c, p.ID, owner)
+		}
+	}
+}
+
+// onlyCaseload: a provider's caseload holds the clients on their care
+// teams, as the care_team table has them, and no one else.
+func onlyCaseload(t *testing.T, w *authzWorld, c caller, got map[target]*httptest.ResponseRecorder) {
+	if c != asProvider {
+		return
+	}
+	team := map[string]bool{}
+	rows, err := w.e.db.Engine.SQLDB().Query(`SELECT client_id FROM care_team WHERE provider_id = $1`, w.a.Provider.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		team[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	list := respJSON[struct {
+		Clients []struct {
+			ID string `json:"id"`
+		} `json:"clients"`
+	}](t, got[noTarget]).Clients
+	sawOwn := false
+	for _, cl := range list {
+		if !team[cl.ID] {
+			t.Errorf("the provider's caseload holds %s, who is not on their care team", cl.ID)
+		}
+		sawOwn = sawOwn || cl.ID == w.a.Client.ID
+	}
+	if !sawOwn {
+		t.Errorf("the provider's caseload lacks their client: %s", got[noTarget].Body)
+	}
+	if strings.Contains(got[noTarget].Body.String(), w.a.OtherClient.ID) {
+		t.Errorf("the provider's caseload holds another provider's client")
+	}
+}
+
+// authzWorld is the state the matrix runs in: two clinics, a signed-in
+// caller of each role in clinic A, and what the cells have made.
+type authzWorld struct {
+	e      *webEnv
+	a, b   *storetest.Clinic
+	users  map[caller]care.User
+	tokens map[caller]string
+	signer care.User // signs in through POST /api/v1/sessions
+
+	foreign      []string          // ids of clinic B and what is in it: never in an answer to anyone
+	sessionOwner map[string]string // session id → user id, for sessions made here
+	passkeyOwner map[string]string // passkey id → user id
+	n            int
+}
+
+func newAuthzWorld(t *testing.T, db *storetest.DB) *authzWorld {
+	t.Helper()
+	w := &authzWorld{
+		e:            newWebEnv(t, db),
+		a:            storetest.SeedClinic(t, db.Store, "Clinic A"),
+		b:            storetest.SeedClinic(t, db.Store, "Clinic B"),
+		sessionOwner: map[string]string{},
+		passkeyOwner: map[string]string{},
+	}
+	w.users = map[caller]care.User{asClient: w.a.Client, asProvider: w.a.Provider, asAdmin: w.a.Admin}
+	w.foreign = []string{w.b.Clinic.ID}
+	for _, u := range []care.User{w.b.Admin, w.b.Provider, w.b.OtherProvider, w.b.Client, w.b.OtherClient} {
+		w.foreign = append(w.foreign, u.ID)
+	}
+	for _, u := range w.users {
+		w.e.setPassword(t, u)
+	}
+	w.e.enrollTOTP(t, w.a.Provider)
+	w.e.enrollTOTP(t, w.a.Admin)
+	w.signer = w.newUser(t, w.a, care.RoleClient)
+	w.e.setPassword(t, w.signer)
+	w.tokens = map[caller]string{}
+	for c, u := range w.users {
+		w.tokens[c] = w.e.signIn(t, u)
+	}
+	// Other users have sessions and passkeys too, which no caller may see.
+	for _, u := range []care.User{w.a.OtherClient, w.a.OtherProvider, w.b.Admin, w.b.Client} {
+		w.storeSession(t, u)
+		w.addPasskey(t, u)
+	}
+	return w
+}
+
+// TestAuthorizationMatrix walks routeTable (AC-03, AC-08): every API
+// route, for every caller and target, answers as authzPolicy says.
+func TestAuthorizationMatrix(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		w := newAuthzWorld(t, db)
+		requests := authzRequests()
+		inTable := map[string]bool{}
+		for _, rt := range w.e.srv.routeTable() {
+			inTable[rt.pattern] = true
+			if reason, ok := authzExempt[rt.pattern]; ok {
+				if strings.Contains(rt.pattern, "/api/") {
+					t.Errorf("%s is exempt (%s), but API routes must be in authzPolicy", rt.pattern, reason)
+				}
+				continue
+			}
+			want, ok := authzPolicy[rt.pattern]
+			if !ok {
+				t.Errorf("route %q is in neither authzPolicy nor authzExempt: say who may call it", rt.pattern)
+				continue
+			}
+			req, ok := requests[rt.pattern]
+			if !ok {
+				t.Errorf("route %q has no entry in authzRequests: say how to call it", rt.pattern)
+				continue
+			}
+			t.Run(rt.pattern, func(t *testing.T) { w.walk(t, rt.pattern, want, req) })
+		}
+		for _, names := range []map[string]bool{patternSet(authzPolicy), patternSet(authzExempt), patternSet(requests)} {
+			for p := range names {
+				if !inTable[p] {
+					t.Errorf("the matrix names %q, which routeTable does not have", p)
+				}
+			}
+		}
+	})
+}
+
+func patternSet[V any](m map[string]V) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// walk checks one route for every caller and target.
+func (w *authzWorld) walk(t *testing.T, pattern string, want func(caller, target) int, req authzRequest) {
+	method, _, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method = "GET"
+	}
+	targets := req.targets
+	if targets == nil {
+		targets = []target{noTarget}
+	}
+	for _, c := range matrixCallers {
+		got := map[target]*httptest.ResponseRecorder{}
+		for _, tg := range targets {
+			token := w.tokens[c]
+			if req.endsSessions && c != asAnonymous {
+				token = w.e.signIn(t, w.users[c])
+			}
+			path, body := req.build(t, w, c, tg)
+			rec := w.e.call(t, method, path, token, body)
+			got[tg] = rec
+			what := "as " + string(c)
+			if tg != noTarget {
+				what += ", target " + string(tg)
+			}
+			w.checkAnswer(t, what, rec, want(c, tg))
+		}
+		if req.endsSessions && c != asAnonymous {
+			w.tokens[c] = w.e.signIn(t, w.users[c])
+		}
+		// A record the caller may not see answers exactly like one that
+		// does not exist (AC-03).
+		if missing, ok := got[tMissing]; ok {
+			for tg, rec := range got {
+				if tg != tMissing && rec.Code == http.StatusNotFound && rec.Body.String() != missing.Body.String() {
+					t.Errorf("as %s, target %s: 404 %s, but a missing one: %d %s", c, tg, rec.Body, missing.Code, missing.Body)
+				}
+			}
+		}
+		if req.after != nil {
+			req.after(t, w, c, got)
+		}
+	}
+}
+
+// matrixErrorCodes is the error code each status of the matrix comes with.
+var matrixErrorCodes = map[int]string{
+	http.StatusBadRequest:   "invalid",
+	http.StatusUnauthorized: "unauthenticated",
+	http.StatusForbidden:    "forbidden",
+	http.StatusNotFound:     "not_found",
+	http.StatusConflict:     "conflict",
+}
+
+func (w *authzWorld) checkAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder, want int) {
+	t.Helper()
+	body := strings.TrimSpace(rec.Body.String())
+	if rec.Code != want {
+		t.Errorf("%s: got %d %s, want %d", what, rec.Code, body, want)
+	}
+	switch {
+	case rec.Code >= 400:
+		if got := respError(rec).Error.Code; got != matrixErrorCodes[rec.Code] {
+			t.Errorf("%s: %d with error code %q, want %q", what, rec.Code, got, matrixErrorCodes[rec.Code])
+		}
+	case rec.Code != http.StatusNoContent:
+		if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: content type %q", what, ct)
+		}
+	}
+	// Nothing of clinic B reaches clinic A, or anyone signed out.
+	for _, id := range w.foreign {
+		if strings.Contains(body, id) {
+			t.Errorf("%s: the answer holds %s, of clinic B: %s", what, id, body)
+		}
+	}
+}
+
+// user is the existing user in relation tg to the caller (see target).
+func (w *authzWorld) user(c caller, tg target) care.User {
+	switch tg {
+	case tSelf:
+		if c == asAnonymous {
+			return w.a.Client
+		}
+		return w.users[c]
+	case tTeam:
+		if c == asClient || c == asAnonymous {
+			return w.a.Provider
+		}
+		return w.a.Client
+	case tClinic:
+		return w.a.OtherClient
+	case tOther:
+		return w.b.Client
+	}
+	return care.User{ID: care.NewID(), ClinicID: w.a.Clinic.ID, Role: care.RoleClient}
+}
+
+// fresh is a new user in relation tg to the caller, for requests that
+// change their target; self and missing are as in user. For a client it
+// also returns a provider of the same clinic on their care team and one
+// who is not.
+func (w *authzWorld) fresh(t *testing.T, c caller, tg target) (u care.User, onTeam, offTeam string) {
+	t.Helper()
+	a, b := w.a, w.b
+	switch tg {
+	case tTeam:
+		if c == asClient || c == asAnonymous {
+			p := w.newUser(t, a, care.RoleProvider)
+			if err := w.e.db.Store.AddToCareTeam(context.Background(), a.Actor(a.Admin), a.Client.ID, p.ID); err != nil {
+				t.Fatal(err)
+			}
+			return p, a.Provider.ID, a.OtherProvider.ID
+		}
+		return w.newClient(t, a, a.Provider), a.Provider.ID, a.OtherProvider.ID
+	case tClinic:
+		return w.newClient(t, a, a.OtherProvider), a.OtherProvider.ID, a.Provider.ID
+	case tOther:
+		return w.newClient(t, b, b.Provider), b.Provider.ID, b.OtherProvider.ID
+	}
+	return w.user(c, tg), a.Provider.ID, a.OtherProvider.ID
+}
+
+func (w *authzWorld) newEmail() string {
+	w.n++
+	return fmt.Sprintf("user%d@matrix.test", w.n)
+}
+
+func (w *authzWorld) newUser(t *testing.T, clinic *storetest.Clinic, role care.Role) care.User {
+	t.Helper()
+	u := care.User{ClinicID: clinic.Clinic.ID, Role: role, Email: w.newEmail(), DisplayName: "Someone"}
+	if err := w.e.db.Store.CreateUser(context.Background(), &u); err != nil {
+		t.Fatal(err)
+	}
+	if clinic == w.b {
+		w.foreign = append(w.foreign, u.ID)
+	}
+	return u
+}
+
+func (w *authzWorld) newClient(t *testing.T, clinic *storetest.Clinic, provider care.User) care.User {
+	t.Helper()
+	u := w.newUser(t, clinic, care.RoleClient)
+	if err := w.e.db.Store.AddToCareTeam(context.Background(), clinic.Actor(clinic.Admin), u.ID, provider.ID); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// disable disables u through its clinic's admin.
+func (w *authzWorld) disable(t *testing.T, u care.User) {
+	t.Helper()
+	clinic := w.a
+	if u.ClinicID == w.b.Clinic.ID {
+		clinic = w.b
+	}
+	if err := w.e.db.Store.SetUserDisabled(context.Background(), clinic.Actor(clinic.Admin), u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storeSession gives u a session without a sign-in and returns its id.
+func (w *authzWorld) storeSession(t *testing.T, u care.User) string {
+	t.Helper()
+	_, hash := auth.NewToken()
+	sess := &care.Session{UserID: u.ID, Kind: "api", Stage: care.StageFull, MFA: u.Role.Staff(), Device: "test"}
+	if err := w.e.db.Store.CreateSession(context.Background(), sess, hash); err != nil {
+		t.Fatal(err)
+	}
+	w.sessionOwner[sess.ID] = u.ID
+	if u.ClinicID == w.b.Clinic.ID {
+		w.foreign = append(w.foreign, sess.ID)
+	}
+	return sess.ID
+}
+
+// sessionOf is a session of the user in relation tg to the caller.
+func (w *authzWorld) sessionOf(t *testing.T, c caller, tg target) string {
+	t.Helper()
+	if tg == tMissing {
+		return care.NewID()
+	}
+	return w.storeSession(t, w.user(c, tg))
+}
+
+// addPasskey registers a made-up passkey for u and returns its id.
+func (w *authzWorld) addPasskey(t *testing.T, u care.User) string {
+	t.Helper()
+	credID := make([]byte, 16)
+	rand.Read(credID)
+	p := &care.Passkey{CredentialID: credID, Credential: `{}`, Name: "Test key"}
+	if err := w.e.db.Store.AddPasskey(context.Background(), actorOf(u), p); err != nil {
+		t.Fatal(err)
+	}
+	w.passkeyOwner[p.ID] = u.ID
+	if u.ClinicID == w.b.Clinic.ID {
+		w.foreign = append(w.foreign, p.ID)
+	}
+	return p.ID
+}
+
+// passkeyOf is a new passkey of the user in relation tg to the caller. An
+// anonymous caller's "own" passkey is a new client's, so that no caller
+// keeps a passkey the request failed to delete.
+func (w *authzWorld) passkeyOf(t *testing.T, c caller, tg target) string {
+	t.Helper()
+	switch {
+	case tg == tMissing:
+		return care.NewID()
+	case c == asAnonymous && tg == tSelf:
+		return w.addPasskey(t, w.newUser(t, w.a, care.RoleClient))
+	}
+	u, _, _ := w.fresh(t, c, tg)
+	return w.addPasskey(t, u)
+}
+
+// ceremony is the challenge id of a passkey registration begun by the user
+// in relation tg to the caller: the caller's own through the API, anyone
+// else's in the store.
+func (w *authzWorld) ceremony(t *testing.T, c caller, tg target) string {
+	t.Helper()
+	switch {
+	case tg == tMissing, c == asAnonymous:
+		return care.NewID()
+	case tg == tSelf:
+		rec := w.e.call(t, "POST", "/api/v1/me/passkeys/register/begin", w.tokens[c], nil)
+		expect(t, rec, http.StatusOK, "", string(c)+" beginning a passkey registration")
+		return respJSON[struct {
+			ID string `json:"challenge_id"`
+		}](t, rec).ID
+	}
+	u, _, _ := w.fresh(t, c, tg)
+	id := care.NewID()
+	if err := w.e.db.Store.SaveChallenge(context.Background(), id, u.ID, `{}`, w.e.db.Clock.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// invitation is a token of an invitation in the state tg.
+func (w *authzWorld) invitation(t *testing.T, tg target) string {
+	t.Helper()
+	ctx := context.Background()
+	token, hash := auth.NewInvitationToken()
+	if tg == tMissing {
+		return token
+	}
+	lifetime := time.Hour
+	if tg == tExpired {
+		lifetime = 0
+	}
+	inv := &care.Invitation{Role: care.RoleProvider, Email: w.newEmail(), DisplayName: "Invitee"}
+	if err := w.e.db.Store.CreateInvitation(ctx, w.a.Actor(w.a.Admin), inv, hash, lifetime); err != nil {
+		t.Fatal(err)
+	}
+	if tg == tUsed {
+		h, err := auth.HashPassword(auth.TestParams(), goodPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.e.db.Store.AcceptInvitation(ctx, hash, store.Acceptance{PasswordHash: h}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return token
+}
+
+// confirmCode is a code that confirms the caller's authenticator app,
+// which it first sets up if there is none.
+func (w *authzWorld) confirmCode(t *testing.T, c caller) string {
+	t.Helper()
+	if c == asAnonymous {
+		return "123456"
+	}
+	ctx := context.Background()
+	u := w.users[c]
+	creds, err := w.e.db.Store.CredentialsByEmail(ctx, u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds.TOTPSecret == nil {
+		creds.TOTPSecret = auth.NewTOTPSecret()
+		if err := w.e.db.Store.SetTOTP(ctx, actorOf(u), creds.TOTPSecret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w.e.codeAfter(creds.TOTPSecret, creds.TOTPLastStep)
+}
+
+// ensureMFA gives u a working authenticator app if they have no second
+// factor.
+func (w *authzWorld) ensureMFA(t *testing.T, u care.User) {
+	t.Helper()
+	creds, err := w.e.db.Store.CredentialsByEmail(context.Background(), u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !creds.HasMFA() {
+		w.e.enrollTOTP(t, u)
+	}
+}

@@ -1,0 +1,801 @@
+package web
+
+import (
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"interlude/internal/auth"
+	"interlude/internal/care"
+	"interlude/internal/store"
+)
+
+// inviteCookie carries an invitation token from the link to the form, so
+// that the token leaves the address bar at once (AU-12).
+const inviteCookie = "__Host-invite"
+
+// formLimit bounds a form body.
+const formLimit = 64 << 10
+
+// parseForm reads a urlencoded form body of bounded size.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
+	if err := r.ParseForm(); err != nil {
+		return care.Errorf(care.Invalid, "the form could not be read")
+	}
+	return nil
+}
+
+// formError turns a user-correctable error into a message for the form
+// and the status to answer with; other errors are returned as they are.
+func formError(err error) (msg, field string, status int, ok bool) {
+	var e *care.Error
+	if !errors.As(err, &e) {
+		return "", "", 0, false
+	}
+	switch e.Code {
+	case care.Invalid, care.Unauthenticated, care.MFARequired, care.RateLimited, care.Conflict, care.Forbidden:
+		msg = e.Message
+		// A phrase ("is required") reads after the field's label; a
+		// sentence (the password policy's) stands as it is.
+		if e.Field != "" && msg != "" && 'a' <= msg[0] && msg[0] <= 'z' {
+			msg = fieldLabel(e.Field) + " " + e.Message
+		}
+		return sentence(msg), e.Field, statusFor[e.Code], true
+	}
+	return "", "", 0, false
+}
+
+// sentence turns a domain error's phrase ("the email or password is not
+// correct") into a sentence for a page: a capital first and a full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
+}
+
+func fieldLabel(f string) string {
+	switch f {
+	case "display_name":
+		return "Name"
+	case "time_zone":
+		return "Time zone"
+	}
+	return strings.ToUpper(f[:1]) + f[1:]
+}
+
+func redirect(w http.ResponseWriter, r *http.Request, to string) error {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// qrDataURL renders text as a QR code PNG in a data: URL, which the CSP
+// allows for images. Only URLs we made are encoded.
+func qrDataURL(text string) (template.URL, error) {
+	png, err := qrcode.Encode(text, qrcode.Medium, 256)
+	if err != nil {
+		return "", err
+	}
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), nil
+}
+
+// localTime formats t in the viewer's time zone.
+func localTime(t time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// notices are the fixed confirmations a redirect may ask a page to show.
+var notices = map[string]string{
+	"signed-out":  "You are signed out.",
+	"totp":        "Your authenticator app is set up.",
+	"session":     "That session is signed out.",
+	"others":      "Your other sessions are signed out.",
+	"disabled":    "The account is disabled and its sessions have ended.",
+	"enabled":     "The account is enabled again.",
+	"passkey-del": "The passkey is removed.",
+}
+
+func (s *Server) layoutNotice(r *http.Request, title string) Layout {
+	l := s.layout(r, title)
+	l.Notice = notices[r.URL.Query().Get("done")]
+	return l
+}
+
+// ---- Start page ----
+
+type homePage struct {
+	Layout
+	ClinicCount int
+}
+
+type clientHomePage struct {
+	Layout
+	FirstName string
+	MFA       bool
+}
+
+// GET /: the landing page when signed out; each role's start otherwise.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	if actor, err := signedIn(r); err == nil {
+		switch actor.Role {
+		case care.RoleAdmin:
+			return redirect(w, r, "/people")
+		case care.RoleProvider:
+			return redirect(w, r, "/clients")
+		}
+		creds, err := s.store.Credentials(r.Context(), actor)
+		if err != nil {
+			return err
+		}
+		first, _, _ := strings.Cut(actor.Name, " ")
+		s.renderPage(w, r, http.StatusOK, "client_home", &clientHomePage{
+			Layout: s.layoutNotice(r, "Home"), FirstName: first, MFA: creds.HasMFA(),
+		})
+		return nil
+	}
+	clinics, err := s.store.Clinics(r.Context())
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, r, http.StatusOK, "home", &homePage{Layout: s.layoutNotice(r, "Welcome"), ClinicCount: len(clinics)})
+	return nil
+}
+
+// ---- Signing in ----
+
+type signinPage struct {
+	Layout
+	Email string
+	Error string
+}
+
+// GET /signin
+func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) error {
+	if _, err := signedIn(r); err == nil {
+		return redirect(w, r, "/")
+	}
+	s.renderPage(w, r, http.StatusOK, "signin", &signinPage{Layout: s.layoutNotice(r, "Sign in")})
+	return nil
+}
+
+// POST /signin: the password step. Staff, and clients who chose a second
+// factor, continue at /signin/mfa with a session that can do nothing else.
+func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	email := r.PostForm.Get("email")
+	creds, keys, err := s.checkPassword(w, r, email, r.PostForm.Get("password"))
+	if err != nil {
+		msg, _, status, ok := formError(err)
+		if !ok {
+			return err
+		}
+		s.renderPage(w, r, status, "signin", &signinPage{Layout: s.layout(r, "Sign in"), Email: email, Error: msg})
+		return nil
+	}
+	if old := authOf(r); old != nil {
+		s.store.EndSession(r.Context(), old.actor, old.actor.SessionID)
+	}
+	if creds.MFARequired() {
+		token, _, err := s.startSession(r, creds, "web", care.StageMFA, false)
+		if err != nil {
+			return err
+		}
+		setSessionCookie(w, token)
+		return redirect(w, r, "/signin/mfa")
+	}
+	if err := s.store.ResetLoginFailures(r.Context(), keys[0]); err != nil {
+		return err
+	}
+	token, _, err := s.startSession(r, creds, "web", care.StageFull, false)
+	if err != nil {
+		return err
+	}
+	setSessionCookie(w, token)
+	return redirect(w, r, "/")
+}
+
+type mfaPage struct {
+	Layout
+	Enroll      bool         // the authenticator app is being set up now
+	QR          template.URL // enrollment QR code
+	Secret      string       // enrollment secret, for typing in
+	HasTOTP     bool
+	HasPasskeys bool
+	Recovery    bool // show the recovery-code field
+	Error       string
+}
+
+func (s *Server) mfaStage(r *http.Request) (*authInfo, *care.Credentials, error) {
+	a := authOf(r)
+	if a == nil || a.session.Stage != care.StageMFA {
+		return nil, nil, care.Errorf(care.Unauthenticated, "sign in first")
+	}
+	creds, err := s.store.Credentials(r.Context(), a.actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, creds, nil
+}
+
+func (s *Server) mfaPageData(r *http.Request, creds *care.Credentials) (*mfaPage, error) {
+	p := &mfaPage{
+		Layout:      s.layout(r, "Second step"),
+		HasTOTP:     creds.TOTPSecret != nil,
+		HasPasskeys: creds.Passkeys > 0,
+		Recovery:    r.URL.Query().Get("recovery") == "1",
+	}
+	if p.HasPasskeys {
+		p.Scripts = []string{"passkey.js"}
+	}
+	if creds.TOTPSecret != nil && !creds.TOTPConfirmed {
+		p.Enroll = true
+		p.Secret = auth.EncodeSecret(creds.TOTPSecret)
+		qr, err := qrDataURL(auth.TOTPURI("Interlude", creds.User.Email, creds.TOTPSecret))
+		if err != nil {
+			return nil, err
+		}
+		p.QR = qr
+	}
+	return p, nil
+}
+
+// GET /signin/mfa
+func (s *Server) mfaForm(w http.ResponseWriter, r *http.Request) error {
+	if _, err := signedIn(r); err == nil {
+		return redirect(w, r, "/")
+	}
+	_, creds, err := s.mfaStage(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.mfaPageData(r, creds)
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, r, http.StatusOK, "mfa", p)
+	return nil
+}
+
+// POST /signin/mfa: the second factor; on success the session gets a new
+// token (SE-02) and full rights.
+func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) error {
+	a, creds, err := s.mfaStage(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	keys := []string{store.AccountKey(creds.User.Email), store.AddressKey(clientAddr(r))}
+	err = s.checkSecondFactor(w, r, creds, keys, r.PostForm.Get("code"), r.PostForm.Get("recovery_code"))
+	if err != nil {
+		msg, _, status, ok := formError(err)
+		if !ok {
+			return err
+		}
+		p, perr := s.mfaPageData(r, creds)
+		if perr != nil {
+			return perr
+		}
+		p.Error = msg
+		p.Recovery = r.PostForm.Get("recovery_code") != ""
+		s.renderPage(w, r, status, "mfa", p)
+		return nil
+	}
+	if err := s.store.ResetLoginFailures(r.Context(), keys[0]); err != nil {
+		return err
+	}
+	token, hash := auth.NewToken()
+	if _, err := s.store.RotateSession(r.Context(), auth.HashToken(a.token), hash, care.StageFull, true); err != nil {
+		return err
+	}
+	setSessionCookie(w, token)
+	return redirect(w, r, "/")
+}
+
+// POST /signout
+func (s *Server) signout(w http.ResponseWriter, r *http.Request) error {
+	if a := authOf(r); a != nil {
+		if err := s.store.EndSession(r.Context(), a.actor, a.actor.SessionID); err != nil && care.ErrorCode(err) != care.NotFound {
+			return err
+		}
+	}
+	clearSessionCookie(w)
+	w.Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
+	return redirect(w, r, "/signin?done=signed-out")
+}
+
+// ---- Invitations ----
+
+// GET /invite/{token}: keep the token in a cookie and drop it from the
+// address bar, so it is neither in history nor in a Referer.
+func (s *Server) inviteLink(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	if _, err := s.openInvitation(r, token); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: inviteCookie, Value: token, Path: "/", MaxAge: 3600,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	})
+	return redirect(w, r, "/invite")
+}
+
+type invitePage struct {
+	Layout
+	ClinicName  string
+	Role        care.Role
+	DisplayName string
+	TimeZone    string
+	TimeZones   []string
+	MinLength   int
+	Error       string
+	Field       string
+}
+
+func (s *Server) invitation(r *http.Request) (string, *care.Invitation, *care.Clinic, error) {
+	c, err := r.Cookie(inviteCookie)
+	if err != nil {
+		return "", nil, nil, errInvitationGone
+	}
+	inv, err := s.openInvitation(r, c.Value)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	clinic, err := s.store.Clinic(r.Context(), inv.ClinicID)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return c.Value, inv, clinic, nil
+}
+
+func (s *Server) invitePageData(r *http.Request, inv *care.Invitation, clinic *care.Clinic) *invitePage {
+	min := auth.MinPasswordLength
+	if inv.Role.Staff() {
+		min = auth.MinPasswordLengthMFA
+	}
+	return &invitePage{
+		Layout: s.layout(r, "Create your account"), ClinicName: clinic.Name, Role: inv.Role,
+		DisplayName: inv.DisplayName, TimeZone: "America/New_York", TimeZones: timeZones, MinLength: min,
+	}
+}
+
+// GET /invite
+func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request) error {
+	_, inv, clinic, err := s.invitation(r)
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, r, http.StatusOK, "invite", s.invitePageData(r, inv, clinic))
+	return nil
+}
+
+// POST /invite: create the account. Staff go on to set up their
+// authenticator app; clients are signed in.
+func (s *Server) inviteSubmit(w http.ResponseWriter, r *http.Request) error {
+	token, inv, clinic, err := s.invitation(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	a, err := s.accept(r, token, f.Get("password"), f.Get("display_name"), f.Get("time_zone"))
+	if err != nil {
+		msg, field, status, ok := formError(err)
+		if !ok {
+			return err
+		}
+		p := s.invitePageData(r, inv, clinic)
+		p.DisplayName, p.TimeZone, p.Error, p.Field = f.Get("display_name"), f.Get("time_zone"), msg, field
+		s.renderPage(w, r, status, "invite", p)
+		return nil
+	}
+	http.SetCookie(w, &http.Cookie{Name: inviteCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	creds := &care.Credentials{User: *a.user}
+	stage := care.StageFull
+	if a.user.Role.Staff() {
+		stage = care.StageMFA
+	}
+	sessionToken, _, err := s.startSession(r, creds, "web", stage, false)
+	if err != nil {
+		return err
+	}
+	setSessionCookie(w, sessionToken)
+	if stage == care.StageMFA {
+		return redirect(w, r, "/signin/mfa")
+	}
+	return redirect(w, r, "/")
+}
+
+// ---- Account ----
+
+type sessionRow struct {
+	ID       string
+	Device   string
+	Started  string
+	LastSeen string
+	Current  bool
+	MFA      bool
+}
+
+type accountPage struct {
+	Layout
+	Email        string
+	TOTP         bool
+	TOTPRequired bool
+	Enroll       bool
+	QR           template.URL
+	Secret       string
+	Sessions     []sessionRow
+	RecoveryLeft int
+	NewCodes     []string
+	Passkeys     []passkeyRow
+	HasMFA       bool
+	Error        string
+}
+
+type passkeyRow struct {
+	ID       string
+	Name     string
+	Added    string
+	LastUsed string
+}
+
+func (s *Server) accountData(r *http.Request, actor care.Actor) (*accountPage, error) {
+	ctx := r.Context()
+	creds, err := s.store.Credentials(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := s.store.Sessions(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	left, err := s.store.RecoveryCodesLeft(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	p := &accountPage{
+		Layout:       s.layoutNotice(r, "Your account"),
+		Email:        creds.User.Email,
+		TOTP:         creds.TOTPSecret != nil && creds.TOTPConfirmed,
+		TOTPRequired: actor.Role.Staff(),
+		RecoveryLeft: left,
+		HasMFA:       creds.HasMFA(),
+	}
+	p.Scripts = []string{"passkey.js"}
+	for _, ss := range sessions {
+		p.Sessions = append(p.Sessions, sessionRow{
+			ID: ss.ID, Device: ss.Device, Current: ss.Current, MFA: ss.MFA,
+			Started: localTime(ss.CreatedAt, actor.TimeZone), LastSeen: localTime(ss.LastSeenAt, actor.TimeZone),
+		})
+	}
+	keys, err := s.passkeyRows(r, actor)
+	if err != nil {
+		return nil, err
+	}
+	p.Passkeys = keys
+	return p, nil
+}
+
+// GET /account
+func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.accountData(r, actor)
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, r, http.StatusOK, "account", p)
+	return nil
+}
+
+// POST /account/sessions/{id}/end
+func (s *Server) accountEndSession(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.EndSession(r.Context(), actor, r.PathValue("id")); err != nil {
+		return err
+	}
+	if r.PathValue("id") == actor.SessionID {
+		clearSessionCookie(w)
+		return redirect(w, r, "/signin?done=signed-out")
+	}
+	return redirect(w, r, "/account?done=session")
+}
+
+// POST /account/sessions/end-others
+func (s *Server) accountEndOthers(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.EndAllSessions(r.Context(), actor, true); err != nil {
+		return err
+	}
+	return redirect(w, r, "/account?done=others")
+}
+
+// POST /account/totp: start setting up an authenticator app.
+func (s *Server) accountTOTPBegin(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	creds, err := s.store.Credentials(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	if creds.TOTPConfirmed {
+		return care.Errorf(care.Conflict, "your authenticator app is set up already")
+	}
+	secret := auth.NewTOTPSecret()
+	if err := s.store.SetTOTP(r.Context(), actor, secret); err != nil {
+		return err
+	}
+	return s.renderEnroll(w, r, actor, secret, "")
+}
+
+func (s *Server) renderEnroll(w http.ResponseWriter, r *http.Request, actor care.Actor, secret []byte, msg string) error {
+	p, err := s.accountData(r, actor)
+	if err != nil {
+		return err
+	}
+	p.Enroll, p.Secret, p.Error = true, auth.EncodeSecret(secret), msg
+	if p.QR, err = qrDataURL(auth.TOTPURI("Interlude", p.Email, secret)); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if msg != "" {
+		status = http.StatusBadRequest
+	}
+	s.renderPage(w, r, status, "account", p)
+	return nil
+}
+
+// POST /account/totp/confirm
+func (s *Server) accountTOTPConfirm(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if err := s.confirmTOTP(r, actor, r.PostForm.Get("code")); err != nil {
+		msg, _, _, ok := formError(err)
+		if !ok {
+			return err
+		}
+		creds, cerr := s.store.Credentials(r.Context(), actor)
+		if cerr != nil {
+			return cerr
+		}
+		return s.renderEnroll(w, r, actor, creds.TOTPSecret, msg)
+	}
+	return redirect(w, r, "/account?done=totp")
+}
+
+// POST /account/recovery-codes: show ten new codes, once.
+func (s *Server) accountRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	codes, err := s.newRecoveryCodes(r, actor)
+	if err != nil {
+		return err
+	}
+	p, err := s.accountData(r, actor)
+	if err != nil {
+		return err
+	}
+	p.NewCodes = codes
+	s.renderPage(w, r, http.StatusOK, "account", p)
+	return nil
+}
+
+// ---- Staff: people and clients ----
+
+type invited struct {
+	DisplayName string
+	Role        care.Role
+	URL         string
+	QR          template.URL
+	Expires     string
+}
+
+type peoplePage struct {
+	Layout
+	Users   []store.UserSummary
+	Invited *invited
+	Error   string
+	Field   string
+	Form    url.Values
+}
+
+// GET /people: the clinic's users, for an admin.
+func (s *Server) people(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPeople(w, r, http.StatusOK, nil, "", "", nil)
+}
+
+func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int, inv *invited, msg, field string, form url.Values) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	users, err := s.store.Users(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, r, status, "people", &peoplePage{
+		Layout: s.layoutNotice(r, "People"), Users: users, Invited: inv, Error: msg, Field: field, Form: form,
+	})
+	return nil
+}
+
+// inviteFromForm creates an invitation from a staff page's form and the
+// link and QR code to hand over.
+func (s *Server) inviteFromForm(r *http.Request, actor care.Actor, role care.Role) (*invited, error) {
+	f := r.PostForm
+	inv, token, err := s.invite(r, actor, role, f.Get("email"), f.Get("display_name"))
+	if err != nil {
+		return nil, err
+	}
+	link := s.invitationURL(token)
+	qr, err := qrDataURL(link)
+	if err != nil {
+		return nil, err
+	}
+	return &invited{DisplayName: inv.DisplayName, Role: inv.Role, URL: link, QR: qr, Expires: localTime(inv.ExpiresAt, actor.TimeZone)}, nil
+}
+
+// POST /people/invite
+func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	inv, err := s.inviteFromForm(r, actor, care.Role(r.PostForm.Get("role")))
+	if err != nil {
+		msg, field, status, ok := formError(err)
+		if !ok {
+			return err
+		}
+		return s.renderPeople(w, r, status, nil, msg, field, r.PostForm)
+	}
+	return s.renderPeople(w, r, http.StatusCreated, inv, "", "", nil)
+}
+
+// POST /people/{id}/disable and …/enable
+func (s *Server) peopleSetDisabled(disabled bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		actor, err := signedIn(r)
+		if err != nil {
+			return err
+		}
+		if err := s.store.SetUserDisabled(r.Context(), actor, r.PathValue("id"), disabled); err != nil {
+			return err
+		}
+		if disabled {
+			return redirect(w, r, "/people?done=disabled")
+		}
+		return redirect(w, r, "/people?done=enabled")
+	}
+}
+
+type clientsPage struct {
+	Layout
+	Clients []care.ClientSummary
+	Invited *invited
+	Error   string
+	Field   string
+	Form    url.Values
+}
+
+// GET /clients: the provider's clients.
+func (s *Server) clients(w http.ResponseWriter, r *http.Request) error {
+	return s.renderClients(w, r, http.StatusOK, nil, "", "", nil)
+}
+
+func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status int, inv *invited, msg, field string, form url.Values) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if actor.Role != care.RoleProvider {
+		return care.ErrNotFound
+	}
+	list, err := s.store.Caseload(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, r, status, "clients", &clientsPage{
+		Layout: s.layoutNotice(r, "Clients"), Clients: list, Invited: inv, Error: msg, Field: field, Form: form,
+	})
+	return nil
+}
+
+// POST /clients/invite: a provider invites a client, who joins their care
+// team; the page shows the link and a QR code to scan on the client's phone.
+func (s *Server) clientsInvite(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	inv, err := s.inviteFromForm(r, actor, care.RoleClient)
+	if err != nil {
+		msg, field, status, ok := formError(err)
+		if !ok {
+			return err
+		}
+		return s.renderClients(w, r, status, nil, msg, field, r.PostForm)
+	}
+	return s.renderClients(w, r, http.StatusCreated, inv, "", "", nil)
+}
+
+// timeZones are offered when an account is created; the list is short on
+// purpose and a user can be given another zone by an admin later.
+var timeZones = []string{
+	"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+	"America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "America/Toronto", "America/Vancouver",
+	"America/Mexico_City", "Europe/London", "Europe/Berlin", "UTC",
+}
+
+// passkeyRows lists the actor's passkeys for the account page.
+func (s *Server) passkeyRows(r *http.Request, actor care.Actor) ([]passkeyRow, error) {
+	keys, err := s.store.Passkeys(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	var out []passkeyRow
+	for _, k := range keys {
+		row := passkeyRow{ID: k.ID, Name: k.Name, Added: localTime(k.CreatedAt, actor.TimeZone)}
+		if !k.LastUsedAt.IsZero() {
+			row.LastUsed = localTime(k.LastUsedAt, actor.TimeZone)
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// POST /account/passkeys/{id}/delete
+func (s *Server) accountDeletePasskey(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeletePasskey(r.Context(), actor, r.PathValue("id")); err != nil {
+		return err
+	}
+	return redirect(w, r, "/account?done=passkey-del")
+}
