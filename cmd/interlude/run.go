@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // exitError ends the program with a status and no further message: the
@@ -93,4 +94,59 @@ func envOr(e *env, name, def string) string {
 		return v
 	}
 	return def
+}
+
+// durationFlag is a positive duration flag with an environment fallback.
+type durationFlag struct {
+	d   *time.Duration
+	env string
+}
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive duration such as 15m or 72h", s)
+	}
+	*f.d = d
+	return nil
+}
+
+// durationFlags registers positive duration flags whose defaults come from
+// the environment; apply reads the environment after parsing, for the
+// flags not given on the command line.
+type durationFlags []struct {
+	name string
+	flag durationFlag
+}
+
+func (ds *durationFlags) register(fs *flag.FlagSet, p *time.Duration, name, env, usage string) {
+	f := durationFlag{d: p, env: env}
+	fs.Var(f, name, fmt.Sprintf("%s (env %s)", usage, env))
+	*ds = append(*ds, struct {
+		name string
+		flag durationFlag
+	}{name, f})
+}
+
+func (ds durationFlags) apply(fs *flag.FlagSet, e *env) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, d := range ds {
+		if given[d.name] {
+			continue
+		}
+		if v := strings.TrimSpace(e.getenv(d.flag.env)); v != "" {
+			if err := d.flag.Set(v); err != nil {
+				return fmt.Errorf("%s: %s: %v", fs.Name(), d.flag.env, err)
+			}
+		}
+	}
+	return nil
 }

@@ -33,6 +33,8 @@ func TestCommandErrors(t *testing.T) {
 		{"malformed postgres URL", []string{"migrate", "--database-url", "postgres://u:s3cret@127.0.0.1:notaport/x"}, []string{"malformed", "port"}, []string{"s3cret"}},
 		{"unreachable postgres", []string{"serve", "--database-url", unreachablePostgres}, []string{"postgres", "127.0.0.1:1"}, nil},
 		{"migrate unreachable postgres", []string{"migrate", "--database-url", unreachablePostgres}, []string{"postgres", "127.0.0.1:1"}, nil},
+		{"bad duration", []string{"serve", "--staff-idle", "0s"}, []string{"-staff-idle", "positive duration"}, nil},
+		{"duration not parsed", []string{"serve", "--addr", "127.0.0.1:0", "--client-idle", "forever"}, []string{"-client-idle", "forever"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"interlude/internal/auth"
+	"interlude/internal/care"
 	"interlude/internal/demo"
 	"interlude/internal/store"
 	"interlude/internal/web"
@@ -28,9 +29,19 @@ func serve(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", envOr(e, "INTERLUDE_ADDR", "127.0.0.1:8080"), "address to listen on (env INTERLUDE_ADDR)")
 	withDemo := fs.Bool("demo", false, "on an empty database, create a demo clinic and print its logins")
 	baseURL := fs.String("base-url", envOr(e, "INTERLUDE_BASE_URL", ""), "the address users reach Interlude at, for links in invitations (env INTERLUDE_BASE_URL; default http://ADDR)")
+	sessions, invitations := care.DefaultSessionPolicy(), care.DefaultInvitationLifetime()
+	var durations durationFlags
+	durations.register(fs, &sessions.StaffIdle, "staff-idle", "INTERLUDE_STAFF_IDLE", "staff sessions end after this long unused")
+	durations.register(fs, &sessions.ClientIdle, "client-idle", "INTERLUDE_CLIENT_IDLE", "client sessions end after this long unused")
+	durations.register(fs, &sessions.Absolute, "session-max", "INTERLUDE_SESSION_MAX", "every session ends this long after sign-in")
+	durations.register(fs, &invitations.Staff, "staff-invite-ttl", "INTERLUDE_STAFF_INVITE_TTL", "invitations of providers and admins expire after this long")
+	durations.register(fs, &invitations.Client, "client-invite-ttl", "INTERLUDE_CLIENT_INVITE_TTL", "invitations of clients expire after this long")
 	var db dbFlags
 	db.register(fs, e)
 	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	if err := durations.apply(fs, e); err != nil {
 		return err
 	}
 
@@ -60,7 +71,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if *baseURL == "" {
 		*baseURL = defaultBaseURL(ln.Addr())
 	}
-	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg, BaseURL: *baseURL, Now: time.Now})
+	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg, BaseURL: *baseURL, Now: time.Now,
+		Sessions: sessions, Invitations: invitations})
 	if err != nil {
 		ln.Close()
 		return err
