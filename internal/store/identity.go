@@ -29,7 +29,8 @@ func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *car
 	if operator && inv.Role != care.RoleAdmin || !operator && !care.CanInvite(actor, inv.Role) {
 		return care.Errorf(care.Forbidden, "you may not invite someone with this role")
 	}
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, "invitation.create", "invitation", "")
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
 		if !operator {
 			inv.ClinicID = actor.ClinicID
 			inv.InvitedBy = actor.UserID
@@ -43,6 +44,7 @@ func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *car
 			return care.FieldError("email", "already belongs to someone in this clinic")
 		}
 		inv.ID = care.NewID()
+		ev.EntityID, ev.ClinicID = inv.ID, inv.ClinicID
 		inv.CreatedAt = tx.now
 		inv.ExpiresAt = tx.now.Add(lifetime)
 		var invitedBy any
@@ -127,6 +129,13 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Accept
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET user_id = $1 WHERE id = $2`, u.ID, inv.ID); err != nil {
 			return err
 		}
+		ev := Event(care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role}, "invitation.accept", "invitation", inv.ID)
+		if u.Role == care.RoleClient {
+			ev.ClientID = u.ID
+		}
+		if err := tx.audit(ctx, ev); err != nil {
+			return err
+		}
 		if inv.Role == care.RoleClient && inv.InvitedBy != "" {
 			_, err := tx.ExecContext(ctx,
 				`INSERT INTO care_team (clinic_id, client_id, provider_id, created_at)
@@ -208,7 +217,12 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID string, step int64) (boo
 // SetTOTP stores a new authenticator secret for the actor, unconfirmed
 // until ConfirmTOTP. A nil secret removes the authenticator.
 func (s *Store) SetTOTP(ctx context.Context, actor care.Actor, secret []byte) error {
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	action := "mfa.totp-begin"
+	if secret == nil {
+		action = "mfa.totp-remove"
+	}
+	ev := Event(actor, action, "user", actor.UserID)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
 		_, err := tx.ExecContext(ctx,
 			`UPDATE users SET totp_secret = $1, totp_confirmed = 0 WHERE id = $2 AND clinic_id = $3`,
 			secret, actor.UserID, actor.ClinicID)
@@ -219,9 +233,16 @@ func (s *Store) SetTOTP(ctx context.Context, actor care.Actor, secret []byte) er
 // ConfirmTOTP marks the user's authenticator as working.
 func (s *Store) ConfirmTOTP(ctx context.Context, userID string) error {
 	return s.write(ctx, func(ctx context.Context, tx tx) error {
-		_, err := tx.ExecContext(ctx,
-			`UPDATE users SET totp_confirmed = 1 WHERE id = $1 AND totp_secret IS NOT NULL`, userID)
-		return err
+		var ev care.AuditEvent
+		var role string
+		err := tx.QueryRowContext(ctx,
+			`UPDATE users SET totp_confirmed = 1 WHERE id = $1 AND totp_secret IS NOT NULL
+			 RETURNING id, clinic_id, role`, userID).Scan(&ev.ActorID, &ev.ClinicID, &role)
+		if err != nil {
+			return notFound(err)
+		}
+		ev.Role, ev.Action, ev.EntityType, ev.EntityID = care.Role(role), "mfa.totp-confirm", "user", userID
+		return tx.audit(ctx, ev)
 	})
 }
 
@@ -237,7 +258,8 @@ func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error 
 // SetRecoveryCodes replaces the user's recovery codes with the given
 // hashes.
 func (s *Store) SetRecoveryCodes(ctx context.Context, actor care.Actor, hashes [][]byte) error {
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, "mfa.recovery-codes", "user", actor.UserID)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, actor.UserID); err != nil {
 			return err
 		}
@@ -332,9 +354,16 @@ func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
 		cutoff := micros(tx.now.Add(-forget))
 		for i, k := range keys {
-			// A no-op UPDATE takes the row lock on PostgreSQL and
-			// returns the latest committed counter; SQLite's single
+			// The row must exist for its lock to serialize attempts:
+			// without it, parallel first attempts would all count from
+			// zero. A no-op UPDATE then takes the row lock on PostgreSQL
+			// and returns the latest committed counter; SQLite's single
 			// writer serializes anyway.
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO login_failures (key, failures, last_failure_at) VALUES ($1, 0, 0)
+				 ON CONFLICT (key) DO NOTHING`, k); err != nil {
+				return err
+			}
 			var n int
 			var at int64
 			err := tx.QueryRowContext(ctx,

@@ -52,7 +52,8 @@ func (s *Store) AddPasskey(ctx context.Context, actor care.Actor, p *care.Passke
 	if len(p.CredentialID) == 0 || p.Credential == "" {
 		return care.FieldError("credential", "is required")
 	}
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, "mfa.passkey-add", "passkey", "")
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
 		var taken int
 		if err := tx.QueryRowContext(ctx,
 			`SELECT count(*) FROM passkeys WHERE credential_id = $1`, p.CredentialID).Scan(&taken); err != nil {
@@ -62,6 +63,7 @@ func (s *Store) AddPasskey(ctx context.Context, actor care.Actor, p *care.Passke
 			return care.Errorf(care.Conflict, "this passkey is registered already")
 		}
 		p.ID, p.UserID, p.Name, p.CreatedAt, p.LastUsedAt = care.NewID(), actor.UserID, name, tx.now, time.Time{}
+		ev.EntityID = p.ID
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO passkeys (id, user_id, credential_id, credential, name, created_at)
 			 SELECT $1, id, $2, $3, $4, $5 FROM users WHERE id = $6 AND clinic_id = $7`,
@@ -138,7 +140,8 @@ func (s *Store) PasskeysOfUser(ctx context.Context, userID string) ([]care.Passk
 // last passkey of a staff member without a working authenticator app is a
 // care.Conflict.
 func (s *Store) DeletePasskey(ctx context.Context, actor care.Actor, id string) error {
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, "mfa.passkey-remove", "passkey", id)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
 		// The no-op UPDATE takes the user's row lock on PostgreSQL, so that
 		// two concurrent deletions cannot both see a second passkey left;
 		// SQLite has one writer anyway.

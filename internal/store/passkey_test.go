@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -153,10 +154,10 @@ func TestPasskeys(t *testing.T) {
 		}
 
 		// Delete: only one's own.
-		if err := s.DeletePasskey(ctx, c.Actor(c.OtherProvider), first.ID); err != care.ErrNotFound {
+		if err := s.DeletePasskey(ctx, c.Actor(c.OtherProvider), first.ID); !errors.Is(err, care.ErrNotFound) {
 			t.Errorf("deleting another's passkey: got %v, want not found", err)
 		}
-		if err := s.DeletePasskey(ctx, provider, "nope"); err != care.ErrNotFound {
+		if err := s.DeletePasskey(ctx, provider, "nope"); !errors.Is(err, care.ErrNotFound) {
 			t.Errorf("deleting an unknown passkey: got %v, want not found", err)
 		}
 		if err := s.DeletePasskey(ctx, provider, first.ID); err != nil {

@@ -20,7 +20,7 @@ func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, err
 		return nil, care.Errorf(care.Forbidden, "only a clinic admin manages users")
 	}
 	var out []UserSummary
-	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+	err := s.auditedRead(ctx, Event(actor, "user.list", "user", ""), func(ctx context.Context, tx tx) error {
 		rows, err := tx.QueryContext(ctx,
 			`SELECT u.id, u.role, u.email, u.display_name, u.time_zone, u.created_at, u.disabled_at IS NOT NULL,
 			        (u.totp_confirmed = 1 OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id))
@@ -48,13 +48,18 @@ func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, err
 // Disabling ends all the user's sessions at once (AC-09). An admin cannot
 // disable themself; a user of another clinic is care.ErrNotFound.
 func (s *Store) SetUserDisabled(ctx context.Context, actor care.Actor, userID string, disabled bool) error {
-	if actor.Role != care.RoleAdmin {
-		return care.ErrNotFound
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
 	}
-	if userID == actor.UserID {
-		return care.Errorf(care.Conflict, "you cannot disable your own account")
-	}
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, action, "user", userID)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.ErrNotFound
+		}
+		if userID == actor.UserID {
+			return care.Errorf(care.Conflict, "you cannot disable your own account")
+		}
 		var at any
 		if disabled {
 			at = micros(tx.now)
@@ -88,7 +93,7 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 	if actor.Role != care.RoleProvider {
 		return out, nil
 	}
-	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+	err := s.auditedRead(ctx, Event(actor, "client.list", "client", ""), func(ctx context.Context, tx tx) error {
 		rows, err := tx.QueryContext(ctx,
 			`SELECT c.id, c.display_name, c.time_zone, c.created_at FROM users c
 			 WHERE `+visibleClient+` AND c.disabled_at IS NULL ORDER BY c.display_name, c.id`,
@@ -115,7 +120,9 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 // care.ErrNotFound, exactly as for an id that does not exist (AC-03).
 func (s *Store) Client(ctx context.Context, actor care.Actor, clientID string) (*care.User, error) {
 	var u care.User
-	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, "client.read", "client", clientID)
+	ev.ClientID = clientID
+	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
 		var created int64
 		err := tx.QueryRowContext(ctx,
 			`SELECT c.id, c.clinic_id, c.email, c.display_name, c.time_zone, c.created_at FROM users c
@@ -134,10 +141,12 @@ func (s *Store) Client(ctx context.Context, actor care.Actor, clientID string) (
 // AddToCareTeam puts a provider of the admin's clinic on a client's care
 // team. Both must be active users of that clinic.
 func (s *Store) AddToCareTeam(ctx context.Context, actor care.Actor, clientID, providerID string) error {
-	if actor.Role != care.RoleAdmin {
-		return care.ErrNotFound
-	}
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, "care-team.add", "care-team", providerID)
+	ev.ClientID = clientID
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.ErrNotFound
+		}
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO care_team (clinic_id, client_id, provider_id, created_at)
 			 SELECT $1, c.id, p.id, $4 FROM users c, users p
@@ -166,10 +175,12 @@ func (s *Store) AddToCareTeam(ctx context.Context, actor care.Actor, clientID, p
 // RemoveFromCareTeam takes a provider off a client's care team; the
 // provider loses access at their next request (AC-05).
 func (s *Store) RemoveFromCareTeam(ctx context.Context, actor care.Actor, clientID, providerID string) error {
-	if actor.Role != care.RoleAdmin {
-		return care.ErrNotFound
-	}
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, "care-team.remove", "care-team", providerID)
+	ev.ClientID = clientID
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.ErrNotFound
+		}
 		res, err := tx.ExecContext(ctx,
 			`DELETE FROM care_team WHERE client_id = $1 AND provider_id = $2 AND clinic_id = $3`,
 			clientID, providerID, actor.ClinicID)

@@ -148,7 +148,8 @@ func (s *Store) Sessions(ctx context.Context, actor care.Actor) ([]care.Session,
 // EndSession signs one of the actor's own sessions out. Another user's
 // session is care.ErrNotFound.
 func (s *Store) EndSession(ctx context.Context, actor care.Actor, sessionID string) error {
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
+	ev := Event(actor, "signout", "session", sessionID)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1 AND user_id = $2`, sessionID, actor.UserID)
 		if err != nil {
 			return err
@@ -173,8 +174,10 @@ func (s *Store) EndAllSessions(ctx context.Context, actor care.Actor, keepCurren
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return tx.audit(ctx, Event(actor, "signout.everywhere", "session", ""))
 	})
 	return int(n), err
 }
