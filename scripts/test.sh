@@ -11,6 +11,7 @@ want_apt=()   # the tests that need these skip without them, except in CI
 command -v go >/dev/null || { echo "test.sh: Go 1.26 or newer is required (https://go.dev/doc/install)" >&2; exit 1; }
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)   # go test -race needs cgo
 command -v chromium >/dev/null || want_apt+=(chromium)   # the browser tests drive headless Chromium
+command -v sqlite3 >/dev/null || want_apt+=(sqlite3)     # the audit tamper test edits the database with it
 missing=(${need_apt[@]+"${need_apt[@]}"} ${want_apt[@]+"${want_apt[@]}"})
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"interlude/internal/audit"
 	"interlude/internal/auth"
 	"interlude/internal/care"
 	"interlude/internal/demo"
@@ -53,6 +55,20 @@ func serve(ctx context.Context, e *env, args []string) error {
 	defer eng.Close()
 	log.Info("database ready", "engine", eng.Name(), "migrations_applied", applied)
 	st := store.New(eng, time.Now)
+	if err := os.MkdirAll(db.data, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	signer, err := audit.OpenSigner(db.data)
+	if err != nil {
+		return err
+	}
+	sealCtx, stopSealing := context.WithCancel(context.WithoutCancel(ctx))
+	sealed := make(chan struct{})
+	go func() {
+		defer close(sealed)
+		(&sealer{store: st, signer: signer, log: log, interval: time.Second, checkpointEvery: time.Minute}).run(sealCtx)
+	}()
+	defer func() { stopSealing(); <-sealed }() // the final seal and checkpoint
 
 	if *withDemo {
 		d, err := demo.Seed(ctx, st, auth.DefaultParams())

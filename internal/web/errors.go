@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"interlude/internal/care"
+	"interlude/internal/store"
 )
 
 // handlerFunc is the shape of every handler: it writes a response and
@@ -60,6 +61,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}
+	if (e.Code == care.NotFound || e.Code == care.Forbidden) && !store.Audited(err) {
+		s.auditDenied(r)
+	}
 	status, ok := statusFor[e.Code]
 	if !ok {
 		status = http.StatusInternalServerError
@@ -79,6 +83,21 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		Message:   e.Message,
 		RequestID: RequestID(r.Context()),
 	})
+}
+
+// auditDenied records a refusal of a signed-in user's request that the
+// store has not recorded (AC-03, AD-01): the route, never the path, which
+// may hold ids of records the caller may not see.
+func (s *Server) auditDenied(r *http.Request) {
+	a := authOf(r)
+	if a == nil || r.Pattern == "" || r.Pattern == "/" || r.Pattern == "/api/" {
+		return // anonymous, or no such route at all
+	}
+	ev := store.Event(a.actor, "request.denied", "route", r.Pattern)
+	ev.Outcome = care.OutcomeDenied
+	if err := s.store.Audit(r.Context(), ev); err != nil {
+		s.log.Error("audit write failed", "request_id", RequestID(r.Context()), "error", err.Error())
+	}
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }

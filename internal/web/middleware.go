@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"interlude/internal/store"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -27,7 +28,9 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 		rand.Read(b[:])
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx = store.WithSource(ctx, store.Source{Addr: clientAddr(r), RequestID: id})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -337,7 +337,7 @@ var errPasskeyRefused = care.Errorf(care.MFARequired, "that passkey could not be
 
 // POST /api/v1/passkeys/login/finish {challenge_id, credential}: on
 // success the session becomes a full one under a new token (SE-02).
-func (s *Server) apiPasskeyLoginFinish(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiPasskeyLoginFinish(w http.ResponseWriter, r *http.Request) (err error) {
 	a, err := mfaPending(r)
 	if err != nil {
 		return err
@@ -358,6 +358,7 @@ func (s *Server) apiPasskeyLoginFinish(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	defer func() { err = s.auditSignIn(ctx, creds, "signin.passkey", err) }()
 	throttleKeys := signInKeys(r, creds.User.Email)
 	if err := s.take(w, ctx, throttleKeys); err != nil {
 		return err

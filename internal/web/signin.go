@@ -19,23 +19,28 @@ var errBadLogin = &care.Error{Code: care.Unauthenticated, Message: "the email or
 // web form. It enforces the per-account and per-address backoff (AU-05),
 // spends the same time on an unknown email as on a known one (AU-07), and
 // rehashes a password stored with old parameters (AU-04).
-func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string) (*care.Credentials, []string, error) {
+func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string) (_ *care.Credentials, keys []string, err error) {
 	ctx := r.Context()
 	email = strings.ToLower(strings.TrimSpace(email))
-	keys := []string{store.AccountKey(email), store.AddressKey(clientAddr(r))}
+	keys = []string{store.AccountKey(email), store.AddressKey(clientAddr(r))}
+	var creds *care.Credentials // the account, when the email has one
+	defer func() { err = s.auditSignIn(ctx, creds, "signin.password", err) }()
 	if err := s.take(w, ctx, keys); err != nil {
 		return nil, keys, err
 	}
 	if len(password) > auth.MaxPasswordBytes {
 		return nil, keys, care.FieldError("password", "is too long")
 	}
-	creds, err := s.store.CredentialsByEmail(ctx, email)
+	creds, err = s.store.CredentialsByEmail(ctx, email)
 	if err != nil && care.ErrorCode(err) != care.NotFound {
 		return nil, keys, err
 	}
 	if creds == nil || creds.PasswordHash == "" || creds.Disabled {
 		// The same work and the same answer as a wrong password (AU-07).
 		auth.DummyVerify(s.passwords, password)
+		if creds != nil && creds.PasswordHash == "" {
+			creds = nil // no password: as if there were no account
+		}
 		return nil, keys, s.failed(w, ctx, keys)
 	}
 	ok, rehash, err := auth.VerifyPassword(s.passwords, creds.PasswordHash, password)
@@ -65,12 +70,17 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 // checkSecondFactor verifies an authenticator code or a recovery code.
 // Each TOTP code is accepted once (AU-08); each recovery code once (AU-10).
 // A wrong code counts as a failed sign-in.
-func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds *care.Credentials, keys []string, code, recovery string) error {
+func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds *care.Credentials, keys []string, code, recovery string) (err error) {
 	ctx := r.Context()
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	if recovery == "" && (code == "" || creds.TOTPSecret == nil) {
 		return care.Errorf(care.MFARequired, "enter the code from your authenticator app")
 	}
+	action := "signin.totp"
+	if recovery != "" {
+		action = "signin.recovery-code"
+	}
+	defer func() { err = s.auditSignIn(ctx, creds, action, err) }()
 	if err := s.take(w, ctx, keys); err != nil {
 		return err
 	}
@@ -104,6 +114,30 @@ func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds
 		return err
 	}
 	return care.Errorf(care.MFARequired, "that code is not valid; codes work once, for 30 seconds")
+}
+
+// auditSignIn records a step of signing in (AD-01): who, when known, and
+// how it ended; a refused step is denied, a throttled one names itself.
+// It returns err, or the audit's own failure: a step that cannot be
+// recorded does not succeed.
+func (s *Server) auditSignIn(ctx context.Context, who *care.Credentials, action string, err error) error {
+	ev := care.AuditEvent{Action: action, EntityType: "user", Outcome: care.OutcomeSuccess}
+	if who != nil {
+		ev.ActorID, ev.Role, ev.ClinicID, ev.EntityID = who.User.ID, who.User.Role, who.User.ClinicID, who.User.ID
+	}
+	switch care.ErrorCode(err) {
+	case "":
+	case care.RateLimited:
+		ev.Action, ev.Outcome = "signin.throttled", care.OutcomeDenied
+	case care.Unauthenticated, care.MFARequired, care.Invalid:
+		ev.Outcome = care.OutcomeDenied
+	default:
+		ev.Outcome = care.OutcomeFailure
+	}
+	if aerr := s.store.Audit(ctx, ev); aerr != nil {
+		return aerr
+	}
+	return err
 }
 
 // addressAllowance is how many consecutive failures one source address
