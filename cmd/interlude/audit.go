@@ -73,7 +73,7 @@ func auditVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer eng.Close()
-	st := store.New(eng, time.Now)
+	st := store.New(eng, nil, time.Now) // verification opens no sealed value
 	v := audit.NewVerifier(cps...)
 	unsealed, err := st.WalkAudit(ctx, v.Add)
 	if err != nil {

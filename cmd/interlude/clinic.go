@@ -10,7 +10,6 @@ import (
 
 	"interlude/internal/auth"
 	"interlude/internal/care"
-	"interlude/internal/store"
 )
 
 // clinic manages clinics: "interlude clinic create" makes a clinic and the
@@ -39,12 +38,11 @@ func clinic(ctx context.Context, e *env, args []string) error {
 	if *adminName == "" {
 		*adminName, _, _ = strings.Cut(*email, "@")
 	}
-	eng, _, err := db.open(ctx)
+	st, eng, _, err := db.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	st := store.New(eng, time.Now)
 
 	c := &care.Clinic{Name: *name}
 	inv := &care.Invitation{Role: care.RoleAdmin, Email: *email, DisplayName: *adminName}

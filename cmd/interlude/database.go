@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"interlude/internal/seal"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"interlude/internal/store"
 	"interlude/internal/store/postgres"
@@ -17,6 +19,7 @@ import (
 type dbFlags struct {
 	data        string
 	databaseURL string
+	keyFile     string
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet, e *env) {
@@ -24,6 +27,40 @@ func (f *dbFlags) register(fs *flag.FlagSet, e *env) {
 		"folder for the embedded SQLite database and local keys (env INTERLUDE_DATA)")
 	fs.StringVar(&f.databaseURL, "database-url", envOr(e, "INTERLUDE_DATABASE_URL", ""),
 		"postgres://… to use PostgreSQL instead of SQLite (env INTERLUDE_DATABASE_URL)")
+	fs.StringVar(&f.keyFile, "master-key-file", envOr(e, "INTERLUDE_MASTER_KEY_FILE", ""),
+		"the master key file, kept apart from the database and its backups (env INTERLUDE_MASTER_KEY_FILE; default DATA/master.key)")
+}
+
+// keyringPath is where the master keys are.
+func (f *dbFlags) keyringPath() string {
+	if f.keyFile != "" {
+		return f.keyFile
+	}
+	return filepath.Join(f.data, "master.key")
+}
+
+// openStore opens the database, applies its migrations and loads the
+// master keys, creating them with a warning on stderr on first use.
+func (f *dbFlags) openStore(ctx context.Context, e *env) (*store.Store, migrator, int, error) {
+	eng, applied, err := f.open(ctx)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if f.keyFile == "" {
+		if err := os.MkdirAll(f.data, 0o700); err != nil {
+			eng.Close()
+			return nil, nil, 0, fmt.Errorf("data folder: %w", err)
+		}
+	}
+	kr, created, err := seal.LoadOrCreate(f.keyringPath())
+	if err != nil {
+		eng.Close()
+		return nil, nil, 0, err
+	}
+	if created {
+		fmt.Fprintf(e.stderr, "interlude: created a new master key in %s. Keep a copy of it apart from the database and its backups: without it the data cannot be read (set INTERLUDE_MASTER_KEY_FILE to keep it elsewhere).\n", f.keyringPath())
+	}
+	return store.New(eng, kr, time.Now), eng, applied, nil
 }
 
 // migrator is an engine that can bring its schema up to date.

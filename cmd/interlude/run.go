@@ -35,6 +35,7 @@ func commands() []command {
 		{"serve", "run the web server (and the migrations it needs)", serve},
 		{"migrate", "apply the database migrations and exit", migrate},
 		{"clinic", "create a clinic and its first admin's invitation (clinic create --help)", clinic},
+		{"keys", "rotate the master key and rewrap the data keys (keys rotate)", keys},
 		{"audit", "verify the audit log, or print its latest signed checkpoint (audit --help)", auditCmd},
 	}
 }

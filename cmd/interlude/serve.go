@@ -18,7 +18,6 @@ import (
 	"interlude/internal/auth"
 	"interlude/internal/care"
 	"interlude/internal/demo"
-	"interlude/internal/store"
 	"interlude/internal/web"
 )
 
@@ -48,13 +47,12 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	eng, applied, err := db.open(ctx)
+	st, eng, applied, err := db.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
 	log.Info("database ready", "engine", eng.Name(), "migrations_applied", applied)
-	st := store.New(eng, time.Now)
 	if err := os.MkdirAll(db.data, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}

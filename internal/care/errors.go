@@ -18,6 +18,8 @@ const (
 	NotFound        Code = "not_found"
 	Conflict        Code = "conflict"
 	RateLimited     Code = "rate_limited"
+	Gone            Code = "gone"            // deleted for good (crypto-shredded)
+	Integrity       Code = "integrity_error" // stored data failed its integrity check
 	Internal        Code = "internal"
 )
 

@@ -20,8 +20,10 @@ import (
 //   - bare: a plain INSERT in autocommit through the engine's *sql.DB; on
 //     SQLite that is the writer's single connection, so each insert is a
 //     commit and an fsync of its own.
-//   - store: Store.CreateUser, which validates the user, checks that the
-//     email is free and inserts the row in one transaction through
+//   - store: Store.CreateUser, which validates the client, checks through
+//     the keyed email index that the email is free, creates and wraps the
+//     client's data key, seals the name and email (AES-256-GCM) and inserts
+//     the row, the key and an audit event in one transaction through
 //     Engine.Write; on SQLite concurrent writes share a commit.
 //
 // Run it with:

@@ -37,7 +37,7 @@ func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *car
 		}
 		var taken int
 		if err := tx.QueryRowContext(ctx,
-			`SELECT count(*) FROM users WHERE clinic_id = $1 AND email = $2`, inv.ClinicID, inv.Email).Scan(&taken); err != nil {
+			`SELECT count(*) FROM users WHERE clinic_id = $1 AND email_index = $2`, inv.ClinicID, s.emailIndex(inv.Email)).Scan(&taken); err != nil {
 			return err
 		}
 		if taken > 0 {
@@ -51,11 +51,16 @@ func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *car
 		if inv.InvitedBy != "" {
 			invitedBy = inv.InvitedBy
 		}
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO invitations (id, clinic_id, token_hash, role, email, display_name, invited_by, created_at, expires_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			inv.ID, inv.ClinicID, tokenHash, string(inv.Role), inv.Email, inv.DisplayName, invitedBy,
-			micros(inv.CreatedAt), micros(inv.ExpiresAt))
+		p, err := s.sealPerson(ctx, tx, invitationField(inv), inv.Role, inv.Email, inv.DisplayName)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx,
+			`INSERT INTO invitations (id, clinic_id, token_hash, role, email, display_name, email_index, email_sealed, name_sealed,
+			                          invited_by, created_at, expires_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			inv.ID, inv.ClinicID, tokenHash, string(inv.Role), p.email, p.name, p.index, p.emailSealed, p.nameSealed,
+			invitedBy, micros(inv.CreatedAt), micros(inv.ExpiresAt))
 		return err
 	})
 }
@@ -65,8 +70,8 @@ func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *car
 func (s *Store) Invitation(ctx context.Context, tokenHash []byte) (*care.Invitation, error) {
 	var inv care.Invitation
 	err := s.read(ctx, func(ctx context.Context, tx tx) error {
-		return scanInvitation(tx.QueryRowContext(ctx,
-			`SELECT id, clinic_id, role, email, display_name, coalesce(invited_by, ''), created_at, expires_at
+		return s.scanInvitation(ctx, tx, tx.QueryRowContext(ctx,
+			`SELECT `+invitationColumns+`
 			 FROM invitations WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2`,
 			tokenHash, micros(tx.now)), &inv)
 	})
@@ -76,13 +81,27 @@ func (s *Store) Invitation(ctx context.Context, tokenHash []byte) (*care.Invitat
 	return &inv, nil
 }
 
-func scanInvitation(row *sql.Row, inv *care.Invitation) error {
+const invitationColumns = `id, clinic_id, role, coalesce(invited_by, ''), created_at, expires_at,
+	email, display_name, email_sealed, name_sealed`
+
+// invitationField names a sealed column of an invitation: under the
+// invitation's own data key, destroyed once it is accepted.
+func invitationField(inv *care.Invitation) field {
+	return field{clinic: inv.ClinicID, owner: "invitation:" + inv.ID, table: "invitations", row: inv.ID}
+}
+
+func (s *Store) scanInvitation(ctx context.Context, tx tx, row *sql.Row, inv *care.Invitation) error {
 	var role string
 	var created, expires int64
-	err := row.Scan(&inv.ID, &inv.ClinicID, &role, &inv.Email, &inv.DisplayName, &inv.InvitedBy, &created, &expires)
+	var p personal
+	err := row.Scan(append([]any{&inv.ID, &inv.ClinicID, &role, &inv.InvitedBy, &created, &expires}, p.dest()...)...)
+	if err != nil {
+		return notFound(err)
+	}
 	inv.Role = care.Role(role)
 	inv.CreatedAt, inv.ExpiresAt = fromMicros(created), fromMicros(expires)
-	return notFound(err)
+	inv.Email, inv.DisplayName, err = s.openPerson(ctx, tx, invitationField(inv), p)
+	return err
 }
 
 // Acceptance is what an invitee supplies to create their account.
@@ -103,12 +122,17 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Accept
 		var inv care.Invitation
 		// Marking it used first makes it single-use on both engines: the
 		// UPDATE takes the row's lock, and a second one matches nothing.
-		err := scanInvitation(tx.QueryRowContext(ctx,
+		err := s.scanInvitation(ctx, tx, tx.QueryRowContext(ctx,
 			`UPDATE invitations SET accepted_at = $1
 			 WHERE token_hash = $2 AND accepted_at IS NULL AND expires_at > $1
-			 RETURNING id, clinic_id, role, email, display_name, coalesce(invited_by, ''), created_at, expires_at`,
+			 RETURNING `+invitationColumns,
 			micros(tx.now), tokenHash), &inv)
 		if err != nil {
+			return err
+		}
+		// The invitation's copy of the name and email is shredded: from
+		// now on they live, sealed, in the user's row only.
+		if err := tx.destroyDataKey(ctx, s, invitationField(&inv).owner); err != nil {
 			return err
 		}
 		u = care.User{ClinicID: inv.ClinicID, Role: inv.Role, Email: inv.Email, DisplayName: inv.DisplayName, TimeZone: a.TimeZone}
@@ -121,9 +145,13 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Accept
 		if err := s.createUser(ctx, tx, &u); err != nil {
 			return err
 		}
+		secret, err := s.sealValue(ctx, tx, userField(&u, "totp_secret"), a.TOTPSecret)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx,
 			`UPDATE users SET password_hash = $1, totp_secret = $2 WHERE id = $3`,
-			a.PasswordHash, a.TOTPSecret, u.ID); err != nil {
+			a.PasswordHash, secret, u.ID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET user_id = $1 WHERE id = $2`, u.ID, inv.ID); err != nil {
@@ -151,20 +179,28 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Accept
 	return &u, nil
 }
 
-const credentialColumns = `u.id, u.clinic_id, u.role, u.email, u.display_name, u.time_zone, u.created_at,
-	u.password_hash, u.totp_secret, u.totp_confirmed, u.totp_last_step, u.disabled_at IS NOT NULL,
-	(SELECT count(*) FROM passkeys p WHERE p.user_id = u.id)`
+const credentialColumns = `u.id, u.clinic_id, u.role, u.time_zone, u.created_at,
+	u.password_hash, u.totp_secret, u.totp_confirmed, u.totp_last_step, u.disabled_at IS NOT NULL OR u.deleted_at IS NOT NULL,
+	(SELECT count(*) FROM passkeys p WHERE p.user_id = u.id), ` + userPersonalColumns
 
-func scanCredentials(row interface{ Scan(...any) error }, c *care.Credentials) error {
+func (s *Store) scanCredentials(ctx context.Context, tx tx, row interface{ Scan(...any) error }, c *care.Credentials) error {
 	var role string
 	var created int64
 	var confirmed int
-	err := row.Scan(&c.User.ID, &c.User.ClinicID, &role, &c.User.Email, &c.User.DisplayName, &c.User.TimeZone, &created,
-		&c.PasswordHash, &c.TOTPSecret, &confirmed, &c.TOTPLastStep, &c.Disabled, &c.Passkeys)
+	var p personal
+	var secret []byte
+	err := row.Scan(append([]any{&c.User.ID, &c.User.ClinicID, &role, &c.User.TimeZone, &created,
+		&c.PasswordHash, &secret, &confirmed, &c.TOTPLastStep, &c.Disabled, &c.Passkeys}, p.dest()...)...)
+	if err != nil {
+		return notFound(err)
+	}
 	c.User.Role = care.Role(role)
 	c.User.CreatedAt = fromMicros(created)
 	c.TOTPConfirmed = confirmed == 1
-	return notFound(err)
+	if c.TOTPSecret, err = s.openValue(ctx, tx, userField(&c.User, "totp_secret"), secret); err != nil {
+		return err
+	}
+	return s.openUser(ctx, tx, &c.User, p)
 }
 
 // CredentialsByEmail returns what signing in needs to check of the user
@@ -172,8 +208,8 @@ func scanCredentials(row interface{ Scan(...any) error }, c *care.Credentials) e
 func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*care.Credentials, error) {
 	var c care.Credentials
 	err := s.read(ctx, func(ctx context.Context, tx tx) error {
-		return scanCredentials(tx.QueryRowContext(ctx,
-			`SELECT `+credentialColumns+` FROM users u WHERE u.email = $1`, email), &c)
+		return s.scanCredentials(ctx, tx, tx.QueryRowContext(ctx,
+			`SELECT `+credentialColumns+` FROM users u WHERE u.email_index = $1`, s.emailIndex(email)), &c)
 	})
 	if err != nil {
 		return nil, err
@@ -185,7 +221,7 @@ func (s *Store) CredentialsByEmail(ctx context.Context, email string) (*care.Cre
 func (s *Store) Credentials(ctx context.Context, actor care.Actor) (*care.Credentials, error) {
 	var c care.Credentials
 	err := s.read(ctx, func(ctx context.Context, tx tx) error {
-		return scanCredentials(tx.QueryRowContext(ctx,
+		return s.scanCredentials(ctx, tx, tx.QueryRowContext(ctx,
 			`SELECT `+credentialColumns+` FROM users u WHERE u.id = $1 AND u.clinic_id = $2`,
 			actor.UserID, actor.ClinicID), &c)
 	})
@@ -223,9 +259,14 @@ func (s *Store) SetTOTP(ctx context.Context, actor care.Actor, secret []byte) er
 	}
 	ev := Event(actor, action, "user", actor.UserID)
 	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
-		_, err := tx.ExecContext(ctx,
+		u := care.User{ID: actor.UserID, ClinicID: actor.ClinicID, Role: actor.Role}
+		sealed, err := s.sealValue(ctx, tx, userField(&u, "totp_secret"), secret)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx,
 			`UPDATE users SET totp_secret = $1, totp_confirmed = 0 WHERE id = $2 AND clinic_id = $3`,
-			secret, actor.UserID, actor.ClinicID)
+			sealed, actor.UserID, actor.ClinicID)
 		return err
 	})
 }

@@ -1,7 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"slices"
+	"strings"
 
 	"interlude/internal/care"
 )
@@ -22,9 +26,9 @@ func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, err
 	var out []UserSummary
 	err := s.auditedRead(ctx, Event(actor, "user.list", "user", ""), func(ctx context.Context, tx tx) error {
 		rows, err := tx.QueryContext(ctx,
-			`SELECT u.id, u.role, u.email, u.display_name, u.time_zone, u.created_at, u.disabled_at IS NOT NULL,
-			        (u.totp_confirmed = 1 OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id))
-			 FROM users u WHERE u.clinic_id = $1 ORDER BY u.created_at, u.id`, actor.ClinicID)
+			`SELECT u.id, u.role, u.time_zone, u.created_at, u.disabled_at IS NOT NULL,
+			        (u.totp_confirmed = 1 OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)), `+userPersonalColumns+`
+			 FROM users u WHERE u.clinic_id = $1 AND u.deleted_at IS NULL ORDER BY u.created_at, u.id`, actor.ClinicID)
 		if err != nil {
 			return err
 		}
@@ -33,10 +37,14 @@ func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, err
 			var us UserSummary
 			var role string
 			var created int64
-			if err := rows.Scan(&us.ID, &role, &us.Email, &us.DisplayName, &us.TimeZone, &created, &us.Disabled, &us.MFA); err != nil {
+			var p personal
+			if err := rows.Scan(append([]any{&us.ID, &role, &us.TimeZone, &created, &us.Disabled, &us.MFA}, p.dest()...)...); err != nil {
 				return err
 			}
 			us.ClinicID, us.Role, us.CreatedAt = actor.ClinicID, care.Role(role), fromMicros(created)
+			if err := s.openUser(ctx, tx, &us.User, p); err != nil {
+				return err
+			}
 			out = append(out, us)
 		}
 		return rows.Err()
@@ -95,8 +103,8 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 	}
 	err := s.auditedRead(ctx, Event(actor, "client.list", "client", ""), func(ctx context.Context, tx tx) error {
 		rows, err := tx.QueryContext(ctx,
-			`SELECT c.id, c.display_name, c.time_zone, c.created_at FROM users c
-			 WHERE `+visibleClient+` AND c.disabled_at IS NULL ORDER BY c.display_name, c.id`,
+			`SELECT c.id, c.time_zone, c.created_at, c.name_sealed FROM users c
+			 WHERE `+visibleClient+` AND c.disabled_at IS NULL AND c.deleted_at IS NULL`,
 			actor.UserID, actor.ClinicID)
 		if err != nil {
 			return err
@@ -105,13 +113,27 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 		for rows.Next() {
 			var cs care.ClientSummary
 			var created int64
-			if err := rows.Scan(&cs.ID, &cs.DisplayName, &cs.TimeZone, &created); err != nil {
+			var sealed []byte
+			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed); err != nil {
 				return err
 			}
 			cs.CreatedAt = fromMicros(created)
+			u := care.User{ID: cs.ID, ClinicID: actor.ClinicID, Role: care.RoleClient}
+			name, err := s.openValue(ctx, tx, userField(&u, "display_name"), sealed)
+			if err != nil {
+				return err
+			}
+			cs.DisplayName = string(name)
 			out = append(out, cs)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Names are sealed, so the database cannot sort by them.
+		slices.SortFunc(out, func(a, b care.ClientSummary) int {
+			return cmp.Or(strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)), strings.Compare(a.ID, b.ID))
+		})
+		return nil
 	})
 	return out, err
 }
@@ -124,13 +146,21 @@ func (s *Store) Client(ctx context.Context, actor care.Actor, clientID string) (
 	ev.ClientID = clientID
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
 		var created int64
+		var p personal
+		var deleted sql.NullInt64
 		err := tx.QueryRowContext(ctx,
-			`SELECT c.id, c.clinic_id, c.email, c.display_name, c.time_zone, c.created_at FROM users c
-			 WHERE `+visibleClient+` AND c.id = $3`,
+			`SELECT c.id, c.clinic_id, c.time_zone, c.created_at, c.deleted_at, c.email, c.display_name, c.email_sealed, c.name_sealed
+			 FROM users c WHERE `+visibleClient+` AND c.id = $3`,
 			actor.UserID, actor.ClinicID, clientID).
-			Scan(&u.ID, &u.ClinicID, &u.Email, &u.DisplayName, &u.TimeZone, &created)
+			Scan(append([]any{&u.ID, &u.ClinicID, &u.TimeZone, &created, &deleted}, p.dest()...)...)
+		if err != nil {
+			return notFound(err)
+		}
+		if deleted.Valid {
+			return ErrShredded
+		}
 		u.Role, u.CreatedAt = care.RoleClient, fromMicros(created)
-		return notFound(err)
+		return s.openUser(ctx, tx, &u, p)
 	})
 	if err != nil {
 		return nil, err

@@ -47,17 +47,18 @@ func (s *Store) Authenticate(ctx context.Context, tokenHash []byte, policy care.
 	var sess care.Session
 	ended := false
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
-		var role, name, zone string
+		var role, zone string
 		var created, seen, auth int64
 		var mfa int
 		var disabled bool
+		var p personal
 		err := tx.QueryRowContext(ctx,
 			`SELECT s.id, s.user_id, s.clinic_id, s.kind, s.stage, s.created_at, s.last_seen_at, s.auth_at, s.mfa, s.device,
-			        u.role, u.display_name, u.time_zone, u.disabled_at IS NOT NULL
+			        u.role, u.time_zone, u.disabled_at IS NOT NULL OR u.deleted_at IS NOT NULL, `+userPersonalColumns+`
 			 FROM sessions s JOIN users u ON u.id = s.user_id
 			 WHERE s.token_hash = $1`, tokenHash).
-			Scan(&sess.ID, &sess.UserID, &sess.ClinicID, &sess.Kind, &sess.Stage, &created, &seen, &auth, &mfa, &sess.Device,
-				&role, &name, &zone, &disabled)
+			Scan(append([]any{&sess.ID, &sess.UserID, &sess.ClinicID, &sess.Kind, &sess.Stage, &created, &seen, &auth, &mfa, &sess.Device,
+				&role, &zone, &disabled}, p.dest()...)...)
 		if err != nil {
 			if notFound(err) == care.ErrNotFound {
 				return care.Errorf(care.Unauthenticated, "sign in first")
@@ -79,7 +80,11 @@ func (s *Store) Authenticate(ctx context.Context, tokenHash []byte, policy care.
 			}
 			sess.LastSeenAt = tx.now
 		}
-		actor = care.Actor{UserID: sess.UserID, ClinicID: sess.ClinicID, Role: care.Role(role), SessionID: sess.ID, Name: name, TimeZone: zone}
+		u := care.User{ID: sess.UserID, ClinicID: sess.ClinicID, Role: care.Role(role)}
+		if err := s.openUser(ctx, tx, &u, p); err != nil {
+			return err
+		}
+		actor = care.Actor{UserID: sess.UserID, ClinicID: sess.ClinicID, Role: u.Role, SessionID: sess.ID, Name: u.DisplayName, TimeZone: zone}
 		return nil
 	})
 	if err != nil {

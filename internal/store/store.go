@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"interlude/internal/care"
+	"interlude/internal/seal"
 )
 
 // Engine is a database that runs transactions. store/sqlite and
@@ -27,16 +28,19 @@ type Engine interface {
 
 // Store is Interlude's storage. It is safe for concurrent use.
 type Store struct {
-	eng Engine
-	now func() time.Time
+	eng     Engine
+	keyring *seal.Keyring // the master keys that wrap data keys
+	keys    keyCache
+	now     func() time.Time
 }
 
-// New returns a Store over eng. now is the clock (time.Now outside tests).
-func New(eng Engine, now func() time.Time) *Store {
+// New returns a Store over eng that seals PHI under data keys wrapped by
+// kr. now is the clock (time.Now outside tests).
+func New(eng Engine, kr *seal.Keyring, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{eng: eng, now: now}
+	return &Store{eng: eng, keyring: kr, now: now}
 }
 
 // Engine returns the name of the database engine: "sqlite" or "postgres".
@@ -57,19 +61,19 @@ type tx struct {
 }
 
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
-	return s.eng.Write(ctx, func(t *sql.Tx) error {
+	return s.reportIntegrity(ctx, s.eng.Write(ctx, func(t *sql.Tx) error {
 		// Once a write runs, it runs to its end: a client that hangs up
 		// must not interrupt a statement, which on SQLite would roll back
 		// the other writes sharing its transaction. The engine does not
 		// start a write whose ctx has already ended.
 		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond)})
-	})
+	}))
 }
 
 func (s *Store) read(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
-	return s.eng.Read(ctx, func(t *sql.Tx) error {
+	return s.reportIntegrity(ctx, s.eng.Read(ctx, func(t *sql.Tx) error {
 		return fn(ctx, tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond)})
-	})
+	}))
 }
 
 // Times are stored as microseconds since the Unix epoch in a BIGINT on both

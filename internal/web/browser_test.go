@@ -50,7 +50,7 @@ func TestBrowserIdentityFlow(t *testing.T) {
 	// A real clock for both the store and the server: the TOTP codes the
 	// test computes must hold at the time the server checks them.
 	db := storetest.Open(t, "sqlite")
-	st := store.New(db.Engine, time.Now)
+	st := store.New(db.Engine, db.Keyring, time.Now)
 	ctx := context.Background()
 
 	srv := httptest.NewUnstartedServer(nil)

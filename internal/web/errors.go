@@ -32,6 +32,8 @@ var statusFor = map[care.Code]int{
 	care.NotFound:        http.StatusNotFound,
 	care.Conflict:        http.StatusConflict,
 	care.RateLimited:     http.StatusTooManyRequests,
+	care.Gone:            http.StatusGone,
+	care.Integrity:       http.StatusInternalServerError,
 	care.Internal:        http.StatusInternalServerError,
 }
 

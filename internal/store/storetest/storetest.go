@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"interlude/internal/seal"
 	"interlude/internal/store"
 	"interlude/internal/store/postgres"
 	"interlude/internal/store/sqlite"
@@ -34,9 +35,11 @@ type DB struct {
 	Name        string // "sqlite" or "postgres"
 	Engine      Engine
 	Store       *store.Store
-	DataDir     string // SQLite: the folder that holds the file
-	DatabaseURL string // PostgreSQL: a URL whose search_path is the test's schema
-	Clock       *Clock // the store's clock; starts at the real time
+	DataDir     string        // SQLite: the folder that holds the file
+	DatabaseURL string        // PostgreSQL: a URL whose search_path is the test's schema
+	Clock       *Clock        // the store's clock; starts at the real time
+	Keyring     *seal.Keyring // the master keys the store seals with
+	KeyringFile string        // the file they were loaded from
 }
 
 // Clock is a settable clock for tests: it stands still until moved.
@@ -105,7 +108,13 @@ func Open(t testing.TB, name string) *DB {
 		t.Fatalf("unknown engine %q", name)
 	}
 	db.Clock = NewClock(time.Now().UTC().Truncate(time.Second))
-	db.Store = store.New(db.Engine, db.Clock.Now)
+	db.KeyringFile = filepath.Join(t.TempDir(), "master.key")
+	kr, _, err := seal.LoadOrCreate(db.KeyringFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Keyring = kr
+	db.Store = store.New(db.Engine, kr, db.Clock.Now)
 	t.Cleanup(func() { db.Engine.Close() })
 	return db
 }
