@@ -31,7 +31,9 @@ var engineArgs = []struct {
 	args func(t *testing.T) []string
 }{
 	{"sqlite", func(t *testing.T) []string { return []string{"--data", t.TempDir()} }},
-	{"postgres", func(t *testing.T) []string { return []string{"--database-url", storetest.PostgresSchema(t), "--data", t.TempDir()} }},
+	{"postgres", func(t *testing.T) []string {
+		return []string{"--database-url", storetest.PostgresSchema(t), "--data", t.TempDir()}
+	}},
 }
 
 func TestServeEndToEnd(t *testing.T) {
