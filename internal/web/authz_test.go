@@ -140,6 +140,9 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 		}
 		return 404 // admins read no client record (AC-02)
 	},
+	"DELETE /api/v1/clients/{id}":                      careTeamAdmin, // EN-05: an admin of the client's clinic
+	"GET /api/v1/clinic/retention":                     adminOnly(200),
+	"PUT /api/v1/clinic/retention":                     adminOnly(200),
 	"PUT /api/v1/clients/{id}/care-team/{provider}":    careTeamAdmin,
 	"DELETE /api/v1/clients/{id}/care-team/{provider}": careTeamAdmin,
 
@@ -213,6 +216,19 @@ func adminOfClinic(c caller, tg target) int {
 }
 
 // careTeamAdmin: an admin changes the care teams of their clinic's clients.
+// adminOnly: a clinic's admin gets status, about their own clinic.
+func adminOnly(status int) func(caller, target) int {
+	return func(c caller, _ target) int {
+		switch c {
+		case asAnonymous:
+			return 401
+		case asAdmin:
+			return status
+		}
+		return 404
+	}
+}
+
 func careTeamAdmin(c caller, tg target) int {
 	switch {
 	case c == asAnonymous:
@@ -254,6 +270,8 @@ var authzExempt = map[string]string{
 	"POST /people/invite":                "as POST /api/v1/invitations",
 	"POST /people/{id}/disable":          "as POST /api/v1/users/{id}/disable",
 	"POST /people/{id}/enable":           "as POST /api/v1/users/{id}/enable",
+	"POST /people/{id}/delete":           "as DELETE /api/v1/clients/{id}",
+	"POST /people/retention":             "as PUT /api/v1/clinic/retention",
 	"GET /clients":                       "as GET /api/v1/clients",
 	"POST /clients/invite":               "as POST /api/v1/invitations",
 }
@@ -365,6 +383,17 @@ func authzRequests() map[string]authzRequest {
 		}},
 
 		"GET /api/v1/clients": {build: fixedRequest("/api/v1/clients", nil), after: onlyCaseload},
+		"DELETE /api/v1/clients/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			for _, k := range []*storetest.Clinic{w.a, w.b} { // retention allows deletion at once
+				if err := w.e.db.Store.SetRetentionDays(context.Background(), k.Actor(k.Admin), 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			u, _, _ := w.fresh(t, c, tg)
+			return "/api/v1/clients/" + u.ID, map[string]string{"reason": "entered-in-error"}
+		}},
+		"GET /api/v1/clinic/retention": {build: fixedRequest("/api/v1/clinic/retention", nil)},
+		"PUT /api/v1/clinic/retention": {build: fixedRequest("/api/v1/clinic/retention", map[string]int{"retention_days": 3650})},
 		"GET /api/v1/clients/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			return "/api/v1/clients/" + w.user(c, tg).ID, nil
 		}},

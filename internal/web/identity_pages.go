@@ -108,6 +108,8 @@ var notices = map[string]string{
 	"disabled":    "The account is disabled and its sessions have ended.",
 	"enabled":     "The account is enabled again.",
 	"passkey-del": "The passkey is removed.",
+	"deleted":     "The client's record is deleted: its key is destroyed, and nothing sealed under it can be read again.",
+	"retention":   "The retention period is saved.",
 }
 
 func (s *Server) layoutNotice(r *http.Request, title string) Layout {
@@ -630,11 +632,13 @@ type invited struct {
 
 type peoplePage struct {
 	Layout
-	Users   []store.UserSummary
-	Invited *invited
-	Error   string
-	Field   string
-	Form    url.Values
+	Retention int // days
+	Reasons   []deletionReason
+	Users     []store.UserSummary
+	Invited   *invited
+	Error     string
+	Field     string
+	Form      url.Values
 }
 
 // GET /people: the clinic's users, for an admin.
@@ -651,8 +655,13 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
+	days, err := s.store.RetentionDays(r.Context(), actor)
+	if err != nil {
+		return err
+	}
 	s.renderPage(w, r, status, "people", &peoplePage{
 		Layout: s.layoutNotice(r, "People"), Users: users, Invited: inv, Error: msg, Field: field, Form: form,
+		Retention: days, Reasons: deletionReasons(),
 	})
 	return nil
 }

@@ -45,6 +45,8 @@ func (s *Server) routeTable() []route {
 		{"POST /people/invite", s.handle(s.peopleInvite)},
 		{"POST /people/{id}/disable", s.handle(s.peopleSetDisabled(true))},
 		{"POST /people/{id}/enable", s.handle(s.peopleSetDisabled(false))},
+		{"POST /people/{id}/delete", s.handle(s.peopleDelete)},
+		{"POST /people/retention", s.handle(s.peopleRetention)},
 		{"GET /clients", s.handle(s.clients)},
 		{"POST /clients/invite", s.handle(s.clientsInvite)},
 
@@ -76,6 +78,9 @@ func (s *Server) routeTable() []route {
 		// JSON API: clients.
 		{"GET /api/v1/clients", s.handle(s.apiCaseload)},
 		{"GET /api/v1/clients/{id}", s.handle(s.apiClient)},
+		{"DELETE /api/v1/clients/{id}", s.handle(s.apiDeleteClient)},
+		{"GET /api/v1/clinic/retention", s.handle(s.apiRetention)},
+		{"PUT /api/v1/clinic/retention", s.handle(s.apiSetRetention)},
 		{"PUT /api/v1/clients/{id}/care-team/{provider}", s.handle(s.apiCareTeam(true))},
 		{"DELETE /api/v1/clients/{id}/care-team/{provider}", s.handle(s.apiCareTeam(false))},
 
