@@ -1,0 +1,181 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"interlude/internal/auth"
+	"interlude/internal/care"
+	"interlude/internal/store/storetest"
+)
+
+// TestCanaryStaysSealed (EN-01, IV-05, AD-01): the main flows run with a
+// canary string in every field that can hold PHI: a client's name, email
+// and password, in invitations, sign-ins (right and wrong), reads and
+// refused input. The canary must then appear in no log line, no audit
+// row, no error message, and nowhere as plaintext in the SQLite files or
+// in PostgreSQL's table data. Staff names and emails are not PHI and are
+// stored plain on purpose (reports name who looked), so they carry none.
+func TestCanaryStaysSealed(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newWebEnv(t, db)
+		ctx := context.Background()
+		var b [8]byte
+		rand.Read(b[:])
+		canary := "phicanary" + hex.EncodeToString(b[:])
+		name := "Casey " + strings.ToUpper(canary[:1]) + canary[1:] // mixed case
+		email := canary + "@client.test"
+		password := "the " + canary + " horse staple"
+
+		clinic := care.Clinic{Name: "Canary Clinic"}
+		if err := db.Store.CreateClinic(ctx, &clinic); err != nil {
+			t.Fatal(err)
+		}
+		adminInvite, hash := auth.NewInvitationToken()
+		inv := &care.Invitation{ClinicID: clinic.ID, Role: care.RoleAdmin, Email: "admin@canary.test", DisplayName: "Admin"}
+		if err := db.Store.CreateInvitation(ctx, care.Actor{}, inv, hash, care.DefaultInvitationLifetime().Staff); err != nil {
+			t.Fatal(err)
+		}
+		_, adminToken := e.acceptAndSignIn(t, adminInvite, care.RoleAdmin, clinic, "admin@canary.test")
+		provInvite := e.inviteVia(t, adminToken, care.RoleProvider, "pat@canary.test", "Pat")
+		_, providerToken := e.acceptAndSignIn(t, provInvite, care.RoleProvider, clinic, "pat@canary.test")
+
+		var errorBodies []string
+
+		// The provider invites the client, whose details are the canary.
+		clientInvite := e.inviteVia(t, providerToken, care.RoleClient, email, name)
+		rec := e.call(t, "GET", "/api/v1/invitations/"+clientInvite, "", nil)
+		expect(t, rec, http.StatusOK, "", "opening the client's invitation")
+		rec = e.call(t, "POST", "/api/v1/invitations/"+clientInvite+"/accept", "", map[string]string{
+			"password": password, "display_name": name + " Jr",
+		})
+		expect(t, rec, http.StatusCreated, "", "accepting")
+		clientID := respJSON[acceptJSON](t, rec).User.ID
+
+		// Sign-ins: right, wrong password, unknown email.
+		rec = e.call(t, "POST", "/api/v1/sessions", "", map[string]string{"email": email, "password": password})
+		expect(t, rec, http.StatusCreated, "", "the client signs in")
+		clientToken := respJSON[signInJSON](t, rec).Token
+		rec = e.call(t, "POST", "/api/v1/sessions", "", map[string]string{"email": email, "password": password + " typo"})
+		expect(t, rec, http.StatusUnauthorized, "unauthenticated", "a wrong password")
+		errorBodies = append(errorBodies, rec.Body.String())
+		rec = e.call(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "x" + email, "password": password})
+		expect(t, rec, http.StatusUnauthorized, "unauthenticated", "an unknown email")
+		errorBodies = append(errorBodies, rec.Body.String())
+
+		// Reads of the record.
+		rec = e.call(t, "GET", "/api/v1/me", clientToken, nil)
+		expect(t, rec, http.StatusOK, "", "the client's own profile")
+		rec = e.call(t, "GET", "/api/v1/clients/"+clientID, providerToken, nil)
+		expect(t, rec, http.StatusOK, "", "the provider reads the client")
+		if !strings.Contains(rec.Body.String(), canary[1:]) {
+			t.Fatalf("the provider's read lacks the client's name: %s", rec.Body)
+		}
+		rec = e.call(t, "GET", "/api/v1/clients", providerToken, nil)
+		expect(t, rec, http.StatusOK, "", "the caseload")
+		rec = e.call(t, "GET", "/api/v1/users", adminToken, nil)
+		expect(t, rec, http.StatusOK, "", "the admin's user list")
+
+		// Refused input that carries the canary: the error does not echo it.
+		for _, body := range []map[string]string{
+			{"role": "client", "email": canary + "@@client.test", "display_name": name},
+			{"role": "client", "email": "ok-" + canary + "@client.test", "display_name": strings.Repeat(canary, 40)},
+			{"role": "client", "email": email, "display_name": name},
+		} {
+			rec = e.call(t, "POST", "/api/v1/invitations", providerToken, body)
+			if rec.Code < 400 {
+				t.Fatalf("refused input answered %d: %s", rec.Code, rec.Body)
+			}
+			errorBodies = append(errorBodies, rec.Body.String())
+		}
+		rec = e.call(t, "POST", "/api/v1/sessions", "", `{"email": "`+canary+`", "password": 5}`)
+		errorBodies = append(errorBodies, rec.Body.String())
+
+		if _, _, _, err := db.Store.SealAudit(ctx, 100000); err != nil {
+			t.Fatal(err)
+		}
+
+		hit := func(where string, data []byte) {
+			t.Helper()
+			if bytes.Contains(bytes.ToLower(data), []byte(canary)) {
+				t.Errorf("the canary is in %s", where)
+			}
+		}
+		hit("the log", []byte(e.log.String()))
+		for i, b := range errorBodies {
+			hit("error message "+string(rune('a'+i)), []byte(b))
+		}
+		// Every audit column, as text.
+		rows, err := db.Engine.SQLDB().Query(`SELECT ` + auditColumnsAsText + ` FROM audit_events`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		for rows.Next() {
+			var row string
+			if err := rows.Scan(&row); err != nil {
+				t.Fatal(err)
+			}
+			hit("an audit row", []byte(row))
+			n++
+		}
+		rows.Close()
+		if n < 10 {
+			t.Errorf("only %d audit rows: the flows did not run", n)
+		}
+
+		switch db.Name {
+		case "sqlite":
+			files, _ := filepath.Glob(filepath.Join(db.DataDir, "interlude.db*"))
+			if len(files) == 0 {
+				t.Fatal("no SQLite files")
+			}
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				hit(filepath.Base(f), data)
+			}
+		case "postgres":
+			tables, err := db.Engine.SQLDB().Query(
+				`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for tables.Next() {
+				var s string
+				tables.Scan(&s)
+				names = append(names, s)
+			}
+			tables.Close()
+			if len(names) < 5 {
+				t.Fatalf("tables: %v", names)
+			}
+			for _, table := range names {
+				rows, err := db.Engine.SQLDB().Query(`SELECT t::text FROM "` + table + `" t`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var row string
+					rows.Scan(&row)
+					hit("table "+table, []byte(row))
+				}
+				rows.Close()
+			}
+		}
+	})
+}
+
+// auditColumnsAsText concatenates an audit row's text columns.
+const auditColumnsAsText = `actor_id || '|' || role || '|' || action || '|' || entity_type || '|' || entity_id || '|' ||
+	client_id || '|' || clinic_id || '|' || outcome || '|' || addr || '|' || request_id || '|' || purpose || '|' || reason`
