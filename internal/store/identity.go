@@ -78,6 +78,12 @@ func (s *Store) Invitation(ctx context.Context, tokenHash []byte) (*care.Invitat
 	if err != nil {
 		return nil, err
 	}
+	// Whoever holds the link sees the invitee's name: a read of PHI by an
+	// anonymous caller, recorded before it is shown (AD-02).
+	if err := s.Audit(ctx, care.AuditEvent{Action: "invitation.read", EntityType: "invitation", EntityID: inv.ID,
+		ClinicID: inv.ClinicID}); err != nil {
+		return nil, err
+	}
 	return &inv, nil
 }
 
