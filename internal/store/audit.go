@@ -233,7 +233,7 @@ func (s *Store) AuditLog(ctx context.Context, actor care.Actor, f AuditFilter) (
 		if err := s.Audit(ctx, ev); err != nil {
 			return page, err
 		}
-		return page, care.ErrNotFound
+		return page, auditedError{care.ErrNotFound} // recorded: the caller must not record it again
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50

@@ -20,11 +20,11 @@ type UserSummary struct {
 // Users lists the clinic's users for an admin, oldest first. Anyone else
 // gets care.Forbidden.
 func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, error) {
-	if actor.Role != care.RoleAdmin {
-		return nil, care.Errorf(care.Forbidden, "only a clinic admin manages users")
-	}
 	var out []UserSummary
 	err := s.auditedRead(ctx, Event(actor, "user.list", "user", ""), func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.Errorf(care.Forbidden, "only a clinic admin manages users")
+		}
 		rows, err := tx.QueryContext(ctx,
 			`SELECT u.id, u.role, u.time_zone, u.created_at, u.disabled_at IS NOT NULL,
 			        (u.totp_confirmed = 1 OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)), `+userPersonalColumns+`
@@ -88,11 +88,14 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor care.Actor, userID st
 }
 
 // visibleClient is the SQL condition, on a users row aliased c, that the
-// actor ($1 = user id, $2 = clinic id) may see client c: the client
-// themself, or a provider on the client's care team. Admins see no client
-// record (AC-02): they manage users, not care.
+// actor ($1 = user id, $2 = clinic id, $3 = the transaction's time: pass
+// visibleArgs) may see client c: the client themself, or a provider on the
+// client's care team. Admins see no client record (AC-02): they manage
+// users, not care; only an open break-glass grant (AC-06, breakglass.go)
+// shows an admin one client, and such reads call markBreakGlass.
 const visibleClient = `c.clinic_id = $2 AND c.role = 'client' AND (
-	c.id = $1 OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.provider_id = $1 AND t.clinic_id = $2))`
+	c.id = $1 OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.provider_id = $1 AND t.clinic_id = $2)
+	OR ` + openGrant + `)`
 
 // Caseload lists the clients on the provider's care teams. Anyone but a
 // provider gets an empty list.
@@ -105,7 +108,7 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 		rows, err := tx.QueryContext(ctx,
 			`SELECT c.id, c.time_zone, c.created_at, c.name_sealed FROM users c
 			 WHERE `+visibleClient+` AND c.disabled_at IS NULL AND c.deleted_at IS NULL`,
-			actor.UserID, actor.ClinicID)
+			visibleArgs(tx, actor)...)
 		if err != nil {
 			return err
 		}
@@ -144,14 +147,17 @@ func (s *Store) Client(ctx context.Context, actor care.Actor, clientID string) (
 	var u care.User
 	ev := Event(actor, "client.read", "client", clientID)
 	ev.ClientID = clientID
+	if err := s.markBreakGlass(ctx, actor, &ev); err != nil {
+		return nil, err
+	}
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
 		var created int64
 		var p personal
 		var deleted sql.NullInt64
 		err := tx.QueryRowContext(ctx,
 			`SELECT c.id, c.clinic_id, c.time_zone, c.created_at, c.deleted_at, c.email, c.display_name, c.email_sealed, c.name_sealed
-			 FROM users c WHERE `+visibleClient+` AND c.id = $3`,
-			actor.UserID, actor.ClinicID, clientID).
+			 FROM users c WHERE `+visibleClient+` AND c.id = $4`,
+			visibleArgs(tx, actor, clientID)...).
 			Scan(append([]any{&u.ID, &u.ClinicID, &u.TimeZone, &created, &deleted}, p.dest()...)...)
 		if err != nil {
 			return notFound(err)

@@ -146,6 +146,12 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"PUT /api/v1/clients/{id}/care-team/{provider}":    careTeamAdmin,
 	"DELETE /api/v1/clients/{id}/care-team/{provider}": careTeamAdmin,
 
+	// Break-glass (AC-06) and notices; see breakglass_test.go.
+	"POST /api/v1/break-glass":        breakGlassPolicy,
+	"DELETE /api/v1/break-glass/{id}": breakGlassEndPolicy,
+	"GET /api/v1/notices":             signedInGets(200),
+	"POST /api/v1/notices/{id}/read":  noticeReadPolicy,
+
 	"/api/": anyoneGets(404), // no such API route
 }
 
@@ -274,6 +280,11 @@ var authzExempt = map[string]string{
 	"POST /people/retention":             "as PUT /api/v1/clinic/retention",
 	"GET /clients":                       "as GET /api/v1/clients",
 	"POST /clients/invite":               "as POST /api/v1/invitations",
+	"GET /break-glass":                   "admins only (404 for others), as POST /api/v1/break-glass; lists client ids, no names",
+	"POST /break-glass":                  "as POST /api/v1/break-glass",
+	"GET /break-glass/{id}":              "the grant's holder and those notified of it only: TestBreakGlassPages",
+	"POST /break-glass/{id}/end":         "as DELETE /api/v1/break-glass/{id}",
+	"POST /notices/{id}/read":            "as POST /api/v1/notices/{id}/read",
 }
 
 // authzRequest says how the matrix calls a route.
@@ -405,6 +416,11 @@ func authzRequests() map[string]authzRequest {
 			u, on, _ := w.fresh(t, c, tg)
 			return "/api/v1/clients/" + u.ID + "/care-team/" + on, nil
 		}},
+
+		"POST /api/v1/break-glass":        breakGlassRequest,
+		"DELETE /api/v1/break-glass/{id}": breakGlassEndRequest,
+		"GET /api/v1/notices":             {build: fixedRequest("/api/v1/notices", nil), after: onlyOwnNotices},
+		"POST /api/v1/notices/{id}/read":  noticeReadRequest,
 
 		"/api/": {build: fixedRequest("/api/v1/no-such-route", nil)},
 	}

@@ -52,6 +52,9 @@ type Layout struct {
 	User    *care.Actor // the signed-in user; nil when signed out
 	Scripts []string    // static script files this page needs
 	Notice  string      // a one-line confirmation shown at the top
+
+	BreakGlass   []grantBanner // an admin's open break-glass grants: a banner on every page (AC-06)
+	StaffNotices []noticeItem  // unread notices, on a staff member's home page
 }
 
 func (s *Server) layout(r *http.Request, title string) Layout {
@@ -59,6 +62,7 @@ func (s *Server) layout(r *http.Request, title string) Layout {
 	if a := authOf(r); a != nil && a.session.Stage == care.StageFull {
 		actor := a.actor
 		l.User = &actor
+		s.breakGlassLayout(r, &l)
 	}
 	return l
 }

@@ -49,6 +49,11 @@ func (s *Server) routeTable() []route {
 		{"POST /people/retention", s.handle(s.peopleRetention)},
 		{"GET /clients", s.handle(s.clients)},
 		{"POST /clients/invite", s.handle(s.clientsInvite)},
+		{"GET /break-glass", s.handle(s.breakGlassForm)},
+		{"POST /break-glass", s.handle(s.breakGlassSubmit)},
+		{"GET /break-glass/{id}", s.handle(s.grantView)},
+		{"POST /break-glass/{id}/end", s.handle(s.grantEnd)},
+		{"POST /notices/{id}/read", s.handle(s.noticeRead)},
 
 		// JSON API: identity and access.
 		{"POST /api/v1/sessions", s.handle(s.apiSignIn)},
@@ -83,6 +88,12 @@ func (s *Server) routeTable() []route {
 		{"PUT /api/v1/clinic/retention", s.handle(s.apiSetRetention)},
 		{"PUT /api/v1/clients/{id}/care-team/{provider}", s.handle(s.apiCareTeam(true))},
 		{"DELETE /api/v1/clients/{id}/care-team/{provider}", s.handle(s.apiCareTeam(false))},
+
+		// JSON API: break-glass emergency access (AC-06) and notices.
+		{"POST /api/v1/break-glass", s.handle(s.apiBreakGlassStart)},
+		{"DELETE /api/v1/break-glass/{id}", s.handle(s.apiBreakGlassEnd)},
+		{"GET /api/v1/notices", s.handle(s.apiNotices)},
+		{"POST /api/v1/notices/{id}/read", s.handle(s.apiNoticeRead)},
 
 		{"/api/", s.handle(apiNotFound)},
 

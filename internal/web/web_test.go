@@ -255,6 +255,11 @@ func TestEveryPageTemplate(t *testing.T) {
 			Passkeys: []passkeyRow{{ID: "p1", Name: "Phone", Added: "today"}}, HasMFA: true, Error: "e"},
 		"people":  &peoplePage{Layout: signedIn, Users: []store.UserSummary{{User: care.User{ID: "u2", DisplayName: "X", Role: care.RoleProvider}}}, Invited: inv, Error: "e", Field: "email"},
 		"clients": &clientsPage{Layout: Layout{Title: "C", User: &care.Actor{Role: care.RoleProvider}}, Clients: []care.ClientSummary{{ID: "c1", DisplayName: "Sam"}}, Invited: inv},
+		"break_glass": &breakGlassPage{Layout: breakGlassTestLayout(signedIn), Clients: []clientChoice{{ID: "c1", Joined: "1 Jan 2026"}},
+			Error: "e", Field: "reason", Min: 10, Max: 500},
+		"break_glass_grant": &grantPage{Layout: signedIn, Review: &store.Review{Grant: store.Grant{ID: "g1", ClientID: "c1"}, AdminName: "A", Reason: "why"},
+			Client: &care.User{ID: "c1", DisplayName: "Sam"}, Holder: true, Open: true, Minutes: 3, CanEnd: true, NoticeID: "n1",
+			Events: []eventRow{{At: "now", Action: "client.read", Outcome: "success"}}},
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))

@@ -60,3 +60,6 @@ func SeedClinic(t testing.TB, s *store.Store, name string) *Clinic {
 func (c *Clinic) Actor(u care.User) care.Actor {
 	return care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role}
 }
+
+// Staff returns the clinic's admin and providers.
+func (c *Clinic) Staff() []care.User { return []care.User{c.Admin, c.Provider, c.OtherProvider} }
