@@ -117,8 +117,8 @@ func (s *Store) StartBreakGlass(ctx context.Context, actor care.Actor, clientID,
 		g = Grant{ID: care.NewID(), ClinicID: actor.ClinicID, AdminID: actor.UserID, ClientID: clientID,
 			StartedAt: tx.now, ExpiresAt: tx.now.Add(care.BreakGlassDuration)}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO break_glass_grants (id, clinic_id, admin_id, client_id, reason, started_at, expires_at)
-			 VALUES ($1, $2, $3, $4, '', $5, $6)`,
+			`INSERT INTO break_glass_grants (id, clinic_id, admin_id, client_id, started_at, expires_at)
+			 VALUES ($1, $2, $3, $4, $5, $6)`,
 			g.ID, g.ClinicID, g.AdminID, g.ClientID, micros(g.StartedAt), micros(g.ExpiresAt)); err != nil {
 			return err
 		}
@@ -171,16 +171,28 @@ func (tx tx) notifyBreakGlass(ctx context.Context, g *Grant) error {
 }
 
 // setGrantReason and grantReason are the only code that touches the
-// reason column, so that sealing it (field encryption) changes them alone.
+// reason: it is sealed under the client's data key (EN-01), so deleting
+// the client shreds it too.
 func (s *Store) setGrantReason(ctx context.Context, tx tx, g *Grant, reason string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE break_glass_grants SET reason = $1 WHERE id = $2`, reason, g.ID)
+	sealed, err := s.sealValue(ctx, tx, grantReasonField(g), []byte(reason))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE break_glass_grants SET reason_sealed = $1 WHERE id = $2`, sealed, g.ID)
 	return err
 }
 
 func (s *Store) grantReason(ctx context.Context, tx tx, g *Grant) (string, error) {
-	var reason string
-	err := tx.QueryRowContext(ctx, `SELECT reason FROM break_glass_grants WHERE id = $1`, g.ID).Scan(&reason)
-	return reason, err
+	var sealed []byte
+	if err := tx.QueryRowContext(ctx, `SELECT reason_sealed FROM break_glass_grants WHERE id = $1`, g.ID).Scan(&sealed); err != nil {
+		return "", err
+	}
+	reason, err := s.openValue(ctx, tx, grantReasonField(g), sealed)
+	return string(reason), err
+}
+
+func grantReasonField(g *Grant) field {
+	return field{clinic: g.ClinicID, client: g.ClientID, owner: g.ClientID, table: "break_glass_grants", column: "reason", row: g.ID}
 }
 
 // EndBreakGlass ends a grant before it expires. Any admin of the grant's

@@ -19,7 +19,7 @@ import (
 // TestCanaryStaysSealed (EN-01, IV-05, AD-01): the main flows run with a
 // canary string in every field that can hold PHI: a client's name, email
 // and password, in invitations, sign-ins (right and wrong), reads and
-// refused input. The canary must then appear in no log line, no audit
+// refused input, and an admin's break-glass reason. The canary must then appear in no log line, no audit
 // row, no error message, and nowhere as plaintext in the SQLite files or
 // in PostgreSQL's table data. Staff names and emails are not PHI and are
 // stored plain on purpose (reports name who looked), so they carry none.
@@ -97,6 +97,14 @@ func TestCanaryStaysSealed(t *testing.T) {
 		}
 		rec = e.call(t, "POST", "/api/v1/sessions", "", `{"email": "`+canary+`", "password": 5}`)
 		errorBodies = append(errorBodies, rec.Body.String())
+
+		// Break-glass: the admin's stated reason may name health details.
+		rec = e.call(t, "POST", "/api/v1/break-glass", adminToken, map[string]string{
+			"client_id": clientID, "reason": "crisis call about " + canary + " tonight", "totp_code": e.nextCode(t, "admin@canary.test"),
+		})
+		expect(t, rec, http.StatusCreated, "", "break-glass with the canary in the reason")
+		rec = e.call(t, "GET", "/api/v1/clients/"+clientID, adminToken, nil)
+		expect(t, rec, http.StatusOK, "", "the admin reads through break-glass")
 
 		if _, _, _, err := db.Store.SealAudit(ctx, 100000); err != nil {
 			t.Fatal(err)

@@ -8,7 +8,7 @@ CREATE TABLE break_glass_grants (
     clinic_id  TEXT NOT NULL REFERENCES clinics (id),
     admin_id   TEXT NOT NULL REFERENCES users (id),
     client_id  TEXT NOT NULL REFERENCES users (id),
-    reason     TEXT NOT NULL,
+    reason_sealed BLOB,             -- the reason, sealed under the client's data key
     started_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     ended_at   INTEGER,
