@@ -93,5 +93,12 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 		}
 		out.Logins = append(out.Logins, login)
 	}
+	if err := seedCare(ctx, s, out.admin); err != nil {
+		return nil, fmt.Errorf("demo plans, sessions and tasks: %w", err)
+	}
+	// Keep this last: entries link to the goals of the plans seeded above.
+	if err := seedJournals(ctx, s, out.admin); err != nil {
+		return nil, fmt.Errorf("demo journal: %w", err)
+	}
 	return out, nil
 }

@@ -152,6 +152,33 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/notices":             signedInGets(200),
 	"POST /api/v1/notices/{id}/read":  noticeReadPolicy,
 
+	// Reading the audit trail (AD-05); see audit_pages_test.go.
+	"GET /api/v1/audit":                   adminOnly(200),
+	"GET /api/v1/clients/{id}/access-log": accessLogPolicy,
+
+	// The journal; see journal_test.go.
+	"GET /api/v1/clients/{id}/journal":                journalListPolicy,
+	"POST /api/v1/clients/{id}/journal":               journalWritePolicy(201),
+	"GET /api/v1/clients/{id}/journal/{eid}":          journalEntryPolicy,
+	"PATCH /api/v1/clients/{id}/journal/{eid}":        journalWritePolicy(200),
+	"DELETE /api/v1/clients/{id}/journal/{eid}":       journalWritePolicy(204),
+	"GET /api/v1/clients/{id}/journal/{eid}/versions": journalWritePolicy(200),
+	"GET /api/v1/me/journal-settings":                 journalSettingsPolicy,
+	"PUT /api/v1/me/journal-settings":                 journalSettingsPolicy,
+
+	// The plan, sessions and tasks; see plan_test.go.
+	"GET /api/v1/clients/{id}/plan":                       clientOrTeam(200),
+	"PUT /api/v1/clients/{id}/plan":                       teamOnly(200),
+	"GET /api/v1/clients/{id}/plan/versions":              teamOnly(200),
+	"GET /api/v1/clients/{id}/plan/versions/{version}":    teamOnly(200),
+	"POST /api/v1/clients/{id}/plan/goals/{gid}/comments": clientOrTeam(201),
+	"GET /api/v1/clients/{id}/sessions":                   clientOrTeam(200),
+	"POST /api/v1/clients/{id}/sessions":                  teamOnly(201),
+	"PATCH /api/v1/clients/{id}/sessions/{sid}":           teamOnly(200),
+	"GET /api/v1/clients/{id}/tasks":                      clientOrTeam(200),
+	"POST /api/v1/clients/{id}/tasks":                     teamOnly(201),
+	"POST /api/v1/clients/{id}/tasks/{tid}/complete":      clientAlone(201),
+
 	"/api/": anyoneGets(404), // no such API route
 }
 
@@ -285,6 +312,34 @@ var authzExempt = map[string]string{
 	"GET /break-glass/{id}":              "the grant's holder and those notified of it only: TestBreakGlassPages",
 	"POST /break-glass/{id}/end":         "as DELETE /api/v1/break-glass/{id}",
 	"POST /notices/{id}/read":            "as POST /api/v1/notices/{id}/read",
+	"GET /audit":                         "admins only (404 for others), as GET /api/v1/audit: TestAuditPage",
+	"GET /access-log":                    "the signed-in client's own report (404 for others), as GET /api/v1/clients/{id}/access-log: TestAccessLogPage",
+	"GET /journal":                       "the signed-in client's own journal (404 for others), as GET /api/v1/clients/{id}/journal: TestJournalPages",
+	"GET /journal/new":                   "the signed-in client's entry form (404 for others): TestJournalPages",
+	"POST /journal":                      "as POST /api/v1/clients/{id}/journal for the signed-in client: TestJournalPages",
+	"POST /journal/quick":                "as POST /api/v1/clients/{id}/journal for the signed-in client: TestJournalPages",
+	"GET /journal/{eid}/edit":            "as GET /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
+	"POST /journal/{eid}":                "as PATCH /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
+	"POST /journal/{eid}/delete":         "as DELETE /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
+	"GET /journal/{eid}/versions":        "as GET /api/v1/clients/{id}/journal/{eid}/versions: TestJournalPages",
+	"GET /journal/settings":              "as GET /api/v1/me/journal-settings: TestJournalPages",
+	"POST /journal/settings":             "as PUT /api/v1/me/journal-settings: TestJournalPages",
+	"GET /clients/{id}/journal":          "as GET /api/v1/clients/{id}/journal: TestJournalProviderSeesSharedOnly",
+
+	// The plan, sessions and tasks: plan_test.go.
+	"GET /clients/{id}":                            "as GET /api/v1/clients/{id}, …/plan, …/sessions, …/tasks and …/plan/versions: TestPlanPages",
+	"GET /clients/{id}/plan/goals/new":             "as GET /api/v1/clients/{id}/plan, for its care team: TestPlanPages",
+	"GET /clients/{id}/plan/goals/{gid}":           "as GET /api/v1/clients/{id}/plan, for its care team: TestPlanPages",
+	"POST /clients/{id}/plan/goals":                "as PUT /api/v1/clients/{id}/plan",
+	"POST /clients/{id}/plan/goals/{gid}":          "as PUT /api/v1/clients/{id}/plan",
+	"POST /clients/{id}/plan/goals/{gid}/comments": "as POST /api/v1/clients/{id}/plan/goals/{gid}/comments",
+	"GET /clients/{id}/plan/versions/{version}":    "as GET /api/v1/clients/{id}/plan/versions/{version}",
+	"POST /clients/{id}/sessions":                  "as POST /api/v1/clients/{id}/sessions",
+	"POST /clients/{id}/sessions/{sid}":            "as PATCH /api/v1/clients/{id}/sessions/{sid}",
+	"POST /clients/{id}/tasks":                     "as POST /api/v1/clients/{id}/tasks",
+	"POST /clients/{id}/tasks/{tid}/complete":      "as POST /api/v1/clients/{id}/tasks/{tid}/complete",
+	"GET /plan":  "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
+	"GET /tasks": "the signed-in client's own tasks: as GET /api/v1/clients/{id}/tasks",
 }
 
 // authzRequest says how the matrix calls a route.
@@ -421,6 +476,30 @@ func authzRequests() map[string]authzRequest {
 		"DELETE /api/v1/break-glass/{id}": breakGlassEndRequest,
 		"GET /api/v1/notices":             {build: fixedRequest("/api/v1/notices", nil), after: onlyOwnNotices},
 		"POST /api/v1/notices/{id}/read":  noticeReadRequest,
+
+		"GET /api/v1/audit":                   auditLogRequest,
+		"GET /api/v1/clients/{id}/access-log": accessLogRequest,
+
+		"GET /api/v1/clients/{id}/journal":                journalListRequest,
+		"POST /api/v1/clients/{id}/journal":               journalCreateRequest,
+		"GET /api/v1/clients/{id}/journal/{eid}":          journalReadRequest,
+		"PATCH /api/v1/clients/{id}/journal/{eid}":        journalUpdateRequest,
+		"DELETE /api/v1/clients/{id}/journal/{eid}":       journalDeleteRequest,
+		"GET /api/v1/clients/{id}/journal/{eid}/versions": journalVersionsRequest,
+		"GET /api/v1/me/journal-settings":                 journalSettingsRequest,
+		"PUT /api/v1/me/journal-settings":                 journalSettingsPut,
+
+		"GET /api/v1/clients/{id}/plan":                       planReadRequest,
+		"PUT /api/v1/clients/{id}/plan":                       planSaveRequest,
+		"GET /api/v1/clients/{id}/plan/versions":              planVersionsRequest,
+		"GET /api/v1/clients/{id}/plan/versions/{version}":    planVersionRequest,
+		"POST /api/v1/clients/{id}/plan/goals/{gid}/comments": goalCommentRequest,
+		"GET /api/v1/clients/{id}/sessions":                   sessionsReadRequest,
+		"POST /api/v1/clients/{id}/sessions":                  sessionCreateRequest,
+		"PATCH /api/v1/clients/{id}/sessions/{sid}":           sessionUpdateRequest,
+		"GET /api/v1/clients/{id}/tasks":                      tasksReadRequest,
+		"POST /api/v1/clients/{id}/tasks":                     taskCreateRequest,
+		"POST /api/v1/clients/{id}/tasks/{tid}/complete":      taskCompleteRequest,
 
 		"/api/": {build: fixedRequest("/api/v1/no-such-route", nil)},
 	}

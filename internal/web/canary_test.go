@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"interlude/internal/auth"
 	"interlude/internal/care"
@@ -29,7 +30,9 @@ func TestCanaryStaysSealed(t *testing.T) {
 		ctx := context.Background()
 		var b [8]byte
 		rand.Read(b[:])
-		canary := "phicanary" + hex.EncodeToString(b[:])
+		// Letters only, so that it may also be a word of a journal entry's
+		// emotions (letters, spaces and hyphens).
+		canary := "phicanary" + strings.Map(func(r rune) rune { return 'g' + (r-'0')%39 }, hex.EncodeToString(b[:]))
 		name := "Casey " + strings.ToUpper(canary[:1]) + canary[1:] // mixed case
 		email := canary + "@client.test"
 		password := "the " + canary + " horse staple"
@@ -82,6 +85,41 @@ func TestCanaryStaysSealed(t *testing.T) {
 		expect(t, rec, http.StatusOK, "", "the caseload")
 		rec = e.call(t, "GET", "/api/v1/users", adminToken, nil)
 		expect(t, rec, http.StatusOK, "", "the admin's user list")
+
+		// The journal: an entry whose text and emotions hold the canary,
+		// written, read by the client and the provider, edited (a version),
+		// and refused input that carries it.
+		journal := "/api/v1/clients/" + clientID + "/journal"
+		rec = e.call(t, "POST", journal, clientToken, map[string]any{
+			"occurred_at": db.Clock.Now().Add(-time.Hour).Format(time.RFC3339), "mood": 3, "shared": true,
+			"emotions": []string{"anxious", canary, "so " + canary}, "text": "Today " + canary + " happened.",
+		})
+		expect(t, rec, http.StatusCreated, "", "a journal entry with the canary")
+		entryID := respJSON[struct {
+			ID string `json:"id"`
+		}](t, rec).ID
+		rec = e.call(t, "GET", journal, providerToken, nil)
+		expect(t, rec, http.StatusOK, "", "the provider reads the journal")
+		if !strings.Contains(rec.Body.String(), "Today "+canary) || !strings.Contains(rec.Body.String(), `"so `+canary) {
+			t.Fatalf("the provider's read lacks the entry: %s", rec.Body)
+		}
+		rec = e.call(t, "PATCH", journal+"/"+entryID, clientToken, map[string]any{"text": "Later " + canary + " again."})
+		expect(t, rec, http.StatusOK, "", "editing the entry")
+		expect(t, e.call(t, "GET", journal+"/"+entryID+"/versions", clientToken, nil), http.StatusOK, "", "the versions")
+		expect(t, e.call(t, "GET", "/journal", clientToken, nil), http.StatusOK, "", "the client's journal page")
+		expect(t, e.call(t, "GET", "/clients/"+clientID+"/journal", providerToken, nil), http.StatusOK, "", "the provider's timeline")
+		for _, body := range []map[string]any{
+			{"occurred_at": db.Clock.Now().Format(time.RFC3339), "emotions": []string{canary + "1"}},
+			{"occurred_at": db.Clock.Now().Format(time.RFC3339), "text": strings.Repeat(canary, 500)},
+			{"occurred_at": canary, "text": canary},
+			{"occurred_at": db.Clock.Now().Format(time.RFC3339), "text": canary, "goal_id": canary},
+		} {
+			rec = e.call(t, "POST", journal, clientToken, body)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("refused journal input answered %d: %s", rec.Code, rec.Body)
+			}
+			errorBodies = append(errorBodies, rec.Body.String())
+		}
 
 		// Refused input that carries the canary: the error does not echo it.
 		for _, body := range []map[string]string{

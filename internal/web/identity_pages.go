@@ -129,6 +129,8 @@ type clientHomePage struct {
 	Layout
 	FirstName string
 	MFA       bool
+	Journal   *journalHome     // quick entry, mood chart, recent entries (journal_pages.go)
+	Between   *betweenSessions // next session, tasks due, goals (plan_pages.go)
 }
 
 // GET /: the landing page when signed out; each role's start otherwise.
@@ -145,8 +147,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		first, _, _ := strings.Cut(actor.Name, " ")
+		journal, err := s.clientJournalHome(r, actor)
+		if err != nil {
+			return err
+		}
+		between, err := s.clientBetweenSessions(r, actor)
+		if err != nil {
+			return err
+		}
 		s.renderPage(w, r, http.StatusOK, "client_home", &clientHomePage{
-			Layout: s.layoutNotice(r, "Home"), FirstName: first, MFA: creds.HasMFA(),
+			Layout: s.layoutJournal(r, "Home"), FirstName: first, MFA: creds.HasMFA(), Journal: journal, Between: between,
 		})
 		return nil
 	}

@@ -22,7 +22,9 @@ type pages struct {
 
 func loadPages(as *assets) (*pages, error) {
 	funcs := template.FuncMap{"asset": as.path, "groups": groupsOfFour}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	// Partials (templates/partials) are parsed with the layout, so that
+	// every page can use them.
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, err
 	}

@@ -246,7 +246,7 @@ func TestEveryPageTemplate(t *testing.T) {
 	data := map[string]any{
 		"home":        &homePage{Layout: Layout{Title: "Interlude"}, ClinicCount: 2},
 		"error":       &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
-		"client_home": &clientHomePage{Layout: signedIn, FirstName: "Sam"},
+		"client_home": &clientHomePage{Layout: signedIn, FirstName: "Sam", Journal: sampleJournalHome()},
 		"signin":      &signinPage{Layout: Layout{Title: "Sign in"}, Email: "a@b.c", Error: "wrong"},
 		"mfa":         &mfaPage{Layout: Layout{Title: "Step", Scripts: []string{"passkey.js"}}, Enroll: true, QR: "data:image/png;base64,AA==", Secret: "ABC", HasTOTP: true, HasPasskeys: true, Error: "bad"},
 		"invite":      &invitePage{Layout: Layout{Title: "Join"}, ClinicName: "C", Role: care.RoleProvider, DisplayName: "D", TimeZone: "UTC", TimeZones: timeZones, MinLength: 8, Error: "e", Field: "password"},
@@ -260,6 +260,20 @@ func TestEveryPageTemplate(t *testing.T) {
 		"break_glass_grant": &grantPage{Layout: signedIn, Review: &store.Review{Grant: store.Grant{ID: "g1", ClientID: "c1"}, AdminName: "A", Reason: "why"},
 			Client: &care.User{ID: "c1", DisplayName: "Sam"}, Holder: true, Open: true, Minutes: 3, CanEnd: true, NoticeID: "n1",
 			Events: []eventRow{{At: "now", Action: "client.read", Outcome: "success"}}},
+		"audit":      auditPageSample(signedIn),
+		"access_log": accessLogPageSample(signedIn),
+		// The plan, sessions and tasks: plan_test.go.
+		"client_record": clientRecordSample(signedIn),
+		"plan_edit":     planEditSample(signedIn),
+		"plan_version":  planVersionSample(signedIn),
+		"client_plan":   clientPlanSample(signedIn),
+		"client_tasks":  clientTasksSample(signedIn),
+		// The journal: journal_test.go.
+		"journal":          journalPageSample(signedIn),
+		"journal_form":     journalFormSample(signedIn),
+		"journal_versions": &journalVersionsPage{Layout: signedIn, EntryID: "e1", Versions: []entryRow{sampleEntryRow()}},
+		"journal_settings": &journalSettingsPage{Layout: signedIn, ShareByDefault: true},
+		"client_journal":   &clientJournalPage{Layout: signedIn, ClientName: "Sam", Timeline: sampleTimeline()},
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))

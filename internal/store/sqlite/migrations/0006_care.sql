@@ -14,9 +14,13 @@ CREATE TABLE goals (
     target_date     TEXT NOT NULL,        -- YYYY-MM-DD or ''
     status          TEXT NOT NULL CHECK (status IN ('active', 'achieved', 'paused', 'dropped')),
     created_at      INTEGER NOT NULL,
-    updated_at      INTEGER NOT NULL
+    updated_at      INTEGER NOT NULL,
+    removed_at      INTEGER                -- taken out of the plan; kept for the tasks, entries and versions that name it
 ) STRICT;
 CREATE INDEX goals_client ON goals (client_id, position);
+-- A goal taken out of the plan keeps its row: tasks, journal entries,
+-- comments and old versions name it. Only goals with no removed_at are
+-- in the plan, and only they may be linked to anew.
 
 CREATE TABLE objectives (
     id          TEXT PRIMARY KEY,
