@@ -399,6 +399,7 @@ func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time
 	wait func(i, failures int, last time.Time) time.Duration) (time.Duration, error) {
 	var longest time.Duration
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
+		longest = 0 // the engine may run a write twice
 		cutoff := micros(tx.now.Add(-forget))
 		for i, k := range keys {
 			// The row must exist for its lock to serialize attempts:

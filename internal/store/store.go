@@ -16,7 +16,9 @@ import (
 // Write runs fn in a read-write transaction and returns once the changes are
 // durable, or fn's error after they were rolled back. fn must not call
 // Commit or Rollback on the transaction it is given, and may be run in a
-// transaction that other Write calls share (each inside its own savepoint).
+// transaction that other Write calls share. fn may run more than once (on
+// PostgreSQL, a batch in which a write failed runs again write by write):
+// it must set, never accumulate, what it reports to its caller.
 // Read runs fn in a read-only transaction. Both return fn's error as is.
 type Engine interface {
 	Name() string

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,12 @@ const migrationLock = `SELECT pg_advisory_xact_lock(7462018811)`
 // DB is a PostgreSQL database opened for Interlude.
 type DB struct {
 	db *sql.DB
+
+	mu        sync.RWMutex // guards closed against Write
+	closed    bool
+	writes    chan *writeReq
+	closing   chan struct{}
+	loopsDone sync.WaitGroup
 }
 
 // Open connects to the PostgreSQL database at url (postgres://…) and checks
@@ -55,7 +62,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return &DB{db: db}, nil
+	d := &DB{db: db}
+	d.startLoops()
+	return d, nil
 }
 
 // checkDurability refuses a server that could lose acknowledged commits
@@ -113,33 +122,22 @@ func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
 	return fn(tx)
 }
 
-// Write runs fn in a read-committed transaction and commits it. PostgreSQL
-// flushes the WAL of concurrent commits together, so writers get group
-// commit without help from us.
-func (db *DB) Write(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			tx.Rollback()
-			err = fmt.Errorf("postgres: write panicked: %v", p)
-		}
-	}()
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 // SQLDB returns the connection pool, for benchmarks that compare a bare
 // insert with the store's write path.
 func (db *DB) SQLDB() *sql.DB { return db.db }
 
 // Close closes the connection pool.
-func (db *DB) Close() error { return db.db.Close() }
+// Close finishes the queued writes and closes the connections.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if !db.closed {
+		db.closed = true
+		close(db.closing)
+	}
+	db.mu.Unlock()
+	db.loopsDone.Wait()
+	return db.db.Close()
+}
 
 // connectCause says in one line why connecting failed: pgx joins one error
 // per attempt (sslmode=prefer tries twice; a name may resolve to several

@@ -1,0 +1,148 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"interlude/internal/store/postgres"
+	"interlude/internal/store/storetest"
+)
+
+func open(t *testing.T) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), storetest.PostgresSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.SQLDB().Exec(`CREATE TABLE t (n INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func rows(t *testing.T, db *postgres.DB) map[int]bool {
+	t.Helper()
+	r, err := db.SQLDB().Query(`SELECT n FROM t`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	out := map[int]bool{}
+	for r.Next() {
+		var n int
+		r.Scan(&n)
+		out[n] = true
+	}
+	return out
+}
+
+var errRefused = errors.New("refused")
+
+// TestBatchedWrites: many concurrent writes, some of which fail after
+// changing something and one of which panics, share transactions. Each
+// write that reports success is committed once, each that reports failure
+// left nothing behind, and no write's outcome depends on a neighbour's.
+func TestBatchedWrites(t *testing.T) {
+	db := open(t)
+	const writes = 200
+	var wg sync.WaitGroup
+	results := make([]error, writes)
+	for i := range writes {
+		wg.Go(func() {
+			results[i] = db.Write(context.Background(), func(tx *sql.Tx) error {
+				if _, err := tx.Exec(`INSERT INTO t (n) VALUES ($1)`, i); err != nil {
+					return err
+				}
+				switch {
+				case i%7 == 3:
+					return errRefused // after its insert: that must be undone
+				case i == 100:
+					panic("a bad write")
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	got := rows(t, db)
+	for i, err := range results {
+		switch {
+		case i%7 == 3:
+			if !errors.Is(err, errRefused) || got[i] {
+				t.Errorf("write %d: %v, stored %v; want refused and nothing stored", i, err, got[i])
+			}
+		case i == 100:
+			if err == nil || got[i] {
+				t.Errorf("the panicking write: %v, stored %v", err, got[i])
+			}
+		default:
+			if err != nil || !got[i] {
+				t.Errorf("write %d: %v, stored %v; want committed", i, err, got[i])
+			}
+		}
+	}
+}
+
+// TestWriteSeesEarlierWritesOfItsBatch: writes that depend on one another
+// (a unique key taken by an earlier write) get the outcome they would get
+// one after another.
+func TestWriteSeesEarlierWritesOfItsBatch(t *testing.T) {
+	db := open(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for range 50 {
+		wg.Go(func() {
+			err := db.Write(context.Background(), func(tx *sql.Tx) error {
+				res, err := tx.Exec(`INSERT INTO t (n) VALUES (1) ON CONFLICT DO NOTHING`)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					return errRefused
+				}
+				return nil
+			})
+			if err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			} else if !errors.Is(err, errRefused) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Errorf("%d writes took the one key, want exactly 1", ok)
+	}
+}
+
+// TestWriteAfterClose: a closed database refuses writes, and Close waits
+// for those queued.
+func TestWriteAfterClose(t *testing.T) {
+	db := open(t)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			db.Write(context.Background(), func(tx *sql.Tx) error {
+				_, err := tx.Exec(`INSERT INTO t (n) VALUES ($1)`, i)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	if n := len(rows(t, db)); n != 20 {
+		t.Fatalf("%d rows", n)
+	}
+	db.Close()
+	err := db.Write(context.Background(), func(*sql.Tx) error { return fmt.Errorf("ran") })
+	if !errors.Is(err, postgres.ErrClosed) {
+		t.Errorf("after Close: %v", err)
+	}
+}
