@@ -362,9 +362,13 @@ func (s *Server) apiClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	last, next, err := s.store.SessionSummary(r.Context(), actor, c.ID)
+	if err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"id": c.ID, "display_name": c.DisplayName, "time_zone": c.TimeZone,
-		"next_session": nil, "last_session": nil,
+		"next_session": toAppointmentJSON(next), "last_session": toAppointmentJSON(last),
 	})
 }
 

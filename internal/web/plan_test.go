@@ -485,6 +485,17 @@ func TestSessionsAPI(t *testing.T) {
 		if len(list) != 2 || list[0].ID != next.ID || list[1].ID != held.ID {
 			t.Errorf("sessions: %s", rec.Body)
 		}
+		// The client's profile (API.md) carries the next and the last
+		// held session.
+		rec = e.call(t, "GET", e.base, e.provider, nil)
+		expect(t, rec, http.StatusOK, "", "the client's profile")
+		profile := respJSON[struct {
+			Next *appointmentJSON `json:"next_session"`
+			Last *appointmentJSON `json:"last_session"`
+		}](t, rec)
+		if profile.Next == nil || profile.Next.ID != next.ID || profile.Last == nil || profile.Last.ID != held.ID {
+			t.Errorf("profile: %s", rec.Body)
+		}
 		home := e.call(t, "GET", "/", e.client, nil)
 		expect(t, home, http.StatusOK, "", "the client's home")
 		if !strings.Contains(home.Body.String(), next.StartsAt.Format(time.RFC3339)) || !strings.Contains(home.Body.String(), "Your last session was") {
