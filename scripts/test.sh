@@ -12,6 +12,7 @@ command -v go >/dev/null || { echo "test.sh: Go 1.26 or newer is required (https
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)   # go test -race needs cgo
 command -v chromium >/dev/null || want_apt+=(chromium)   # the browser tests drive headless Chromium
 command -v sqlite3 >/dev/null || want_apt+=(sqlite3)     # the audit tamper test edits the database with it
+command -v npm >/dev/null || want_apt+=(npm)             # installs axe-core, which the accessibility test injects
 missing=(${need_apt[@]+"${need_apt[@]}"} ${want_apt[@]+"${want_apt[@]}"})
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -21,6 +22,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: please install: ${missing[*]}" >&2; exit 1
   else
     echo "test.sh: the browser tests will be skipped; to run them, install: ${missing[*]}" >&2
+  fi
+fi
+
+# axe-core, pinned, for the accessibility checks of the browser tests.
+axe_version=4.14.1
+if [ ! -f node_modules/axe-core/axe.min.js ] || ! grep -q "\"version\": \"$axe_version\"" node_modules/axe-core/package.json 2>/dev/null; then
+  if command -v npm >/dev/null; then
+    npm install --no-save --no-audit --no-fund --loglevel=error "axe-core@$axe_version" >/dev/null
+  elif [ -n "${CI:-}" ]; then
+    echo "test.sh: npm is needed to install axe-core" >&2; exit 1
   fi
 fi
 
