@@ -115,7 +115,7 @@ func TestBrowserAuditPages(t *testing.T) {
 	ap.signIn(admin.Email, goodPassword, "/signin/mfa")
 	ap.enterCode(auth.TOTPCode(adminSecret, auth.TOTPStep(time.Now())))
 	ap.wantPath("/people")
-	ap.do("follow the header link", chromedp.Click(chromedp.CSS(`header a[href="/audit"]`)))
+	ap.follow("follow the header link", `header a[href="/audit"]`)
 	ap.wantPath("/audit")
 	if n := ap.count("main table.audit tbody tr"); n == 0 {
 		t.Errorf("the audit log shows no events")
@@ -151,7 +151,7 @@ func TestBrowserAuditPages(t *testing.T) {
 	cp := b.person(t, "client", true)
 	cp.open(baseURL + "/signin")
 	cp.signIn(client.Email, goodPassword, "/")
-	cp.do("follow the header link", chromedp.Click(chromedp.CSS(`header a[href="/access-log"]`)))
+	cp.follow("follow the header link", `header a[href="/access-log"]`)
 	cp.wantPath("/access-log")
 	if h := cp.text("main h1"); h != "Who has looked at my record" {
 		t.Errorf("the heading is %q", h)

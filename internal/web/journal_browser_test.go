@@ -107,7 +107,7 @@ func TestBrowserJournal(t *testing.T) {
 	}
 
 	// 2. A full entry, linked to the goal and shared.
-	cp.do("open the full form", chromedp.Click(chromedp.CSS(`a[href="/journal/new"]`)))
+	cp.follow("open the full form", `a[href="/journal/new"]`)
 	cp.wantPath("/journal/new")
 	cp.do("pick a mood of 7", chromedp.Click(chromedp.CSS(`label[for="mood-7"]`)))
 	cp.do("pick hopeful", chromedp.Click(chromedp.CSS(`label[for="emotion-hopeful"]`)))
