@@ -179,6 +179,12 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"POST /api/v1/clients/{id}/tasks":                     teamOnly(201),
 	"POST /api/v1/clients/{id}/tasks/{tid}/complete":      clientAlone(201),
 
+	// Messages and the real-time stream; see messages_test.go.
+	"GET /api/v1/clients/{id}/messages":             clientOrTeam(200),
+	"POST /api/v1/clients/{id}/messages":            clientOrTeam(201),
+	"POST /api/v1/clients/{id}/messages/{mid}/read": clientOrTeam(204),
+	"GET /api/v1/events":                            signedInGets(400), // a bad last_event_id: the stream itself is TestEvents
+
 	"/api/": anyoneGets(404), // no such API route
 }
 
@@ -340,6 +346,14 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/tasks/{tid}/complete":      "as POST /api/v1/clients/{id}/tasks/{tid}/complete",
 	"GET /plan":  "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
 	"GET /tasks": "the signed-in client's own tasks: as GET /api/v1/clients/{id}/tasks",
+
+	// Messages.
+	"GET /messages":                          "the signed-in client's own thread: as GET /api/v1/clients/{id}/messages: TestMessagePages",
+	"POST /messages":                         "as POST /api/v1/clients/{id}/messages for the signed-in client: TestMessagePages",
+	"POST /messages/{mid}/read":              "as POST /api/v1/clients/{id}/messages/{mid}/read for the signed-in client: TestMessagePages",
+	"GET /clients/{id}/messages":             "as GET /api/v1/clients/{id}/messages: TestMessagePages",
+	"POST /clients/{id}/messages":            "as POST /api/v1/clients/{id}/messages: TestMessagePages",
+	"POST /clients/{id}/messages/{mid}/read": "as POST /api/v1/clients/{id}/messages/{mid}/read: TestMessagePages",
 }
 
 // authzRequest says how the matrix calls a route.
@@ -500,6 +514,11 @@ func authzRequests() map[string]authzRequest {
 		"GET /api/v1/clients/{id}/tasks":                      tasksReadRequest,
 		"POST /api/v1/clients/{id}/tasks":                     taskCreateRequest,
 		"POST /api/v1/clients/{id}/tasks/{tid}/complete":      taskCompleteRequest,
+
+		"GET /api/v1/clients/{id}/messages":             messagesReadRequest,
+		"POST /api/v1/clients/{id}/messages":            messageSendRequest,
+		"POST /api/v1/clients/{id}/messages/{mid}/read": messageReadRequest,
+		"GET /api/v1/events":                            {build: fixedRequest("/api/v1/events?last_event_id=x", nil)},
 
 		"/api/": {build: fixedRequest("/api/v1/no-such-route", nil)},
 	}

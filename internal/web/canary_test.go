@@ -121,6 +121,17 @@ func TestCanaryStaysSealed(t *testing.T) {
 			errorBodies = append(errorBodies, rec.Body.String())
 		}
 
+		// Messages: both ways, read, and one refused as too long.
+		messages := "/api/v1/clients/" + clientID + "/messages"
+		rec = e.call(t, "POST", messages, clientToken, map[string]string{"text": "About " + canary + " today"})
+		expect(t, rec, http.StatusCreated, "", "a message with the canary")
+		msgID := respJSON[struct{ ID string }](t, rec).ID
+		expect(t, e.call(t, "POST", messages, providerToken, map[string]string{"text": "Re " + canary}), http.StatusCreated, "", "a reply")
+		expect(t, e.call(t, "POST", messages+"/"+msgID+"/read", providerToken, nil), http.StatusNoContent, "", "a read receipt")
+		expect(t, e.call(t, "GET", messages, clientToken, nil), http.StatusOK, "", "the thread")
+		expect(t, e.call(t, "GET", "/clients/"+clientID+"/messages", providerToken, nil), http.StatusOK, "", "the provider's thread page")
+		expect(t, e.call(t, "POST", messages, clientToken, map[string]string{"text": strings.Repeat(canary, 400)}), http.StatusBadRequest, "", "a message too long")
+
 		// Refused input that carries the canary: the error does not echo it.
 		for _, body := range []map[string]string{
 			{"role": "client", "email": canary + "@@client.test", "display_name": name},

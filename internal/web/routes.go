@@ -78,6 +78,12 @@ func (s *Server) routeTable() []route {
 		{"GET /journal/settings", s.handle(s.journalSettings)},
 		{"POST /journal/settings", s.handle(s.journalSettingsSubmit)},
 		{"GET /clients/{id}/journal", s.handle(s.clientJournal)},
+		{"GET /messages", s.handle(s.clientMessages)},
+		{"POST /messages", s.handle(s.clientMessageSend)},
+		{"GET /clients/{id}/messages", s.handle(s.providerMessages)},
+		{"POST /clients/{id}/messages", s.handle(s.providerMessageSend)},
+		{"POST /clients/{id}/messages/{mid}/read", s.handle(s.messageReadForm)},
+		{"POST /messages/{mid}/read", s.handle(s.messageReadForm)},
 		{"GET /audit", s.handle(s.auditView)},
 		{"GET /access-log", s.handle(s.accessLogView)},
 
@@ -143,6 +149,12 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/clients/{id}/journal/{eid}/versions", s.handle(s.apiJournalVersions)},
 		{"GET /api/v1/me/journal-settings", s.handle(s.apiJournalSettings)},
 		{"PUT /api/v1/me/journal-settings", s.handle(s.apiSetJournalSettings)},
+
+		// JSON API: messages and the real-time stream.
+		{"GET /api/v1/clients/{id}/messages", s.handle(s.apiMessages)},
+		{"POST /api/v1/clients/{id}/messages", s.handle(s.apiSendMessage)},
+		{"POST /api/v1/clients/{id}/messages/{mid}/read", s.handle(s.apiReadMessage)},
+		{"GET /api/v1/events", s.handle(s.apiEvents)},
 
 		// JSON API: reading the audit trail (AD-05).
 		{"GET /api/v1/audit", s.handle(s.apiAudit)},

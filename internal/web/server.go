@@ -43,6 +43,9 @@ type Server struct {
 	invitations care.InvitationLifetime
 	passwords   auth.Params
 	policy      *auth.Policy
+
+	live      *broker       // real-time thread events (events.go)
+	liveCheck time.Duration // how often a stream re-checks its session
 }
 
 // New builds a Server: it parses the templates, fingerprints the assets and
@@ -77,6 +80,8 @@ func New(cfg Config) (*Server, error) {
 		invitations: cfg.Invitations,
 		passwords:   cfg.Passwords,
 		policy:      auth.NewPolicy(),
+		live:        newBroker(64),
+		liveCheck:   15 * time.Second,
 	}
 	if s.sessions == (care.SessionPolicy{}) {
 		s.sessions = care.DefaultSessionPolicy()

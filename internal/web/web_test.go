@@ -274,6 +274,7 @@ func TestEveryPageTemplate(t *testing.T) {
 		"journal_versions": &journalVersionsPage{Layout: signedIn, EntryID: "e1", Versions: []entryRow{sampleEntryRow()}},
 		"journal_settings": &journalSettingsPage{Layout: signedIn, ShareByDefault: true},
 		"client_journal":   &clientJournalPage{Layout: signedIn, ClientName: "Sam", Timeline: sampleTimeline()},
+		"messages":         messagesPageSample(signedIn), // messages_test.go
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))

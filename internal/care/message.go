@@ -1,0 +1,91 @@
+package care
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Secure messaging (issue #6): each client has one thread with their care
+// team. The client and the providers on the care team read and write it;
+// an admin reads it only through break-glass and never writes.
+
+// MaxMessageText is the longest message text, in characters.
+const MaxMessageText = 5000
+
+// MessagePageSize and MaxMessagePageLimit bound a page of a thread.
+const (
+	MessagePageSize     = 50
+	MaxMessagePageLimit = 200
+)
+
+// Message is one message in a client's thread.
+type Message struct {
+	ID         string
+	ClinicID   string
+	ClientID   string
+	SenderID   string
+	SenderRole Role
+	SentAt     time.Time
+	Text       string
+	ReadAt     time.Time // when a recipient first read it; zero if unread
+}
+
+// ValidateMessageText checks a message's text: plain text, not blank, at
+// most MaxMessageText characters.
+func ValidateMessageText(text string) error {
+	switch {
+	case !utf8.ValidString(text):
+		return FieldError("text", "must be UTF-8")
+	case strings.TrimSpace(text) == "":
+		return FieldError("text", "is required")
+	case utf8.RuneCountInString(text) > MaxMessageText:
+		return FieldError("text", "must be at most %d characters", MaxMessageText)
+	case strings.ContainsRune(text, 0):
+		return FieldError("text", "must be plain text")
+	}
+	return nil
+}
+
+// CanWriteMessage reports whether actor may write in client clientID's
+// thread, given that they may see the client: the client and their care
+// team may; an admin (who sees a client only through break-glass) may not.
+func CanWriteMessage(actor Actor, clientID string) bool {
+	switch actor.Role {
+	case RoleClient:
+		return actor.UserID == clientID
+	case RoleProvider:
+		return true
+	}
+	return false
+}
+
+// IsMessageRecipient reports whether actor, who may see the thread, is a
+// recipient of m and so may mark it read: the client for the care team's
+// messages, a provider of the care team for the client's.
+func IsMessageRecipient(actor Actor, m *Message) bool {
+	if actor.UserID == m.SenderID {
+		return false
+	}
+	switch actor.Role {
+	case RoleClient:
+		return actor.UserID == m.ClientID && m.SenderRole != RoleClient
+	case RoleProvider:
+		return m.SenderRole == RoleClient
+	}
+	return false
+}
+
+// MessageEvent is one event of a thread, as the real-time stream carries
+// it: a new message or a read receipt. Seq orders the events; it carries
+// no text.
+type MessageEvent struct {
+	Seq       int64
+	Kind      string // "message" or "read"
+	ClinicID  string
+	ClientID  string
+	MessageID string
+	UserID    string // the sender or the reader
+	At        time.Time
+	Audience  []string // the users it is for: the client and their care team
+}

@@ -1,0 +1,482 @@
+package web
+
+import (
+	"context"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"interlude/internal/auth"
+	"interlude/internal/care"
+	"interlude/internal/demo"
+	"interlude/internal/store"
+	"interlude/internal/store/storetest"
+)
+
+// The browser tests of issue #5, the time between sessions, on the demo
+// clinic: TestBrowserClientDay walks a client's day and the provider's
+// look at it afterwards; TestAccessibility runs axe-core over every page of
+// the issue at a phone's and a desk's width.
+
+// docsScreenshotsEnv, set to 1, makes the tests refresh the screenshots in
+// docs/screenshots, which the README and the docs show. They are not
+// rewritten on every run, so that a test run leaves the tree as it was.
+const docsScreenshotsEnv = "INTERLUDE_DOCS_SCREENSHOTS"
+
+// axeEnv names axe-core's axe.min.js, where it is not in the repository's
+// node_modules (scripts/test.sh installs it there).
+const axeEnv = "INTERLUDE_AXE"
+
+// The two widths every page is checked at: a small phone and a desk.
+const (
+	phoneWidth = 375
+	deskWidth  = 1280
+)
+
+// careSite is the demo clinic served on a real port, with a headless
+// Chromium to visit it.
+type careSite struct {
+	url      string
+	browser  *browser
+	client   demo.Login // Sam, a client with a plan, tasks and six weeks of entries
+	provider demo.Login // Dana, Sam's provider
+	clientID string
+	zone     *time.Location // the client's
+}
+
+// startCareSite seeds the demo clinic on SQLite with a real clock (the TOTP
+// codes the test computes must hold when the server checks them), serves
+// it, and starts the browser. It skips without Chromium, except in CI.
+func startCareSite(t *testing.T) *careSite {
+	t.Helper()
+	execPath := chromiumPath(t)
+	db := storetest.Open(t, "sqlite")
+	st := store.New(db.Engine, db.Keyring, time.Now)
+	ctx := context.Background()
+	d, err := demo.Seed(ctx, st, auth.TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &careSite{}
+	for _, l := range d.Logins {
+		switch {
+		case l.Role == care.RoleClient && c.client.Email == "":
+			c.client = l
+		case l.Role == care.RoleProvider && c.provider.Email == "":
+			c.provider = l
+		}
+	}
+	if c.client.Email == "" || c.provider.Email == "" {
+		t.Fatalf("the demo has no client or no provider: %+v", d.Logins)
+	}
+	creds, err := st.CredentialsByEmail(ctx, c.client.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.clientID = creds.User.ID
+	if c.zone, err = time.LoadLocation(creds.User.TimeZone); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := httptest.NewUnstartedServer(nil)
+	c.url = "http://" + srv.Listener.Addr().String()
+	logs := &syncBuffer{}
+	s, err := New(Config{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Registry: prometheus.NewRegistry(),
+		BaseURL: c.url, Passwords: auth.TestParams()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = s.Handler()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
+		}
+	})
+	c.browser = startBrowser(t, execPath)
+	return c
+}
+
+// signInClient opens a phone-sized tab for the client, signed in.
+func (c *careSite) signInClient(t *testing.T) *person {
+	t.Helper()
+	p := c.browser.person(t, "client", true)
+	p.open(c.url + "/signin")
+	p.signIn(c.client.Email, c.client.Password, "/")
+	return p
+}
+
+// signInProvider opens a desk-sized tab for the provider, signed in with
+// a password and an authenticator code.
+func (c *careSite) signInProvider(t *testing.T) *person {
+	t.Helper()
+	p := c.browser.person(t, "provider", false)
+	p.open(c.url + "/signin")
+	p.signIn(c.provider.Email, c.provider.Password, "/signin/mfa")
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(c.provider.TOTPSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.enterCode(auth.TOTPCode(secret, auth.TOTPStep(time.Now())))
+	p.wantPath("/clients")
+	return p
+}
+
+// TestBrowserClientDay is issue #5's walk through a day between sessions,
+// in headless Chromium: the client signs in on a phone, writes an entry
+// linked to a goal of the plan and shared with the care team, completes a
+// task, and sees both on the home page and in the mood chart (its picture
+// and its table); a private quick entry follows. The provider then finds
+// the shared entry and the completed task on the client's page, and
+// nothing of the private entry, there or on the journal timeline. With
+// INTERLUDE_DOCS_SCREENSHOTS=1 it refreshes the screenshots in docs/.
+func TestBrowserClientDay(t *testing.T) {
+	site := startCareSite(t)
+	today := time.Now().In(site.zone).Format("Mon 2 Jan")
+
+	client := site.signInClient(t)
+	before := client.moodsOn(today)
+
+	// A full entry, linked to a goal, shared.
+	const shared = "Walked by the river with my sister and felt steady"
+	client.open(site.url + "/journal/new")
+	client.docShot("journal-form", phoneWidth)
+	client.do("choose mood 8", chromedp.Click(`label[for="mood-8"]`))
+	client.do("write the entry", chromedp.SendKeys("#text", shared))
+	goal := run(client, "choose the first goal", chromedp.Evaluate[string](
+		`(() => { const s = document.querySelector("#goal"); if (!s || s.options.length < 2) return ""; s.selectedIndex = 1; return s.options[1].text })()`))
+	if goal == "" {
+		t.Fatal("the entry form offers no goal of the plan")
+	}
+	client.fill("#goal-progress", "6")
+	if !client.eval(`document.querySelector("#shared").checked`) {
+		client.do("share the entry", chromedp.Click(`#shared`))
+	}
+	if resp := client.submit("save the entry", `form.entry-form`); resp.Status != http.StatusOK {
+		t.Fatalf("saving the entry: status %d", resp.Status)
+	}
+
+	// A task due today, completed with a note.
+	const note = "Did it after lunch, on the bench"
+	client.open(site.url + "/tasks")
+	const open = `ul.tasks li.task:has(form[action$="/complete"])`
+	if client.count(open) == 0 {
+		t.Fatal("the demo client has no task to complete")
+	}
+	task := client.text(open + ` h3`)
+	client.do("write a note", chromedp.SendKeys(open+` textarea[name="note"]`, note))
+	client.submit("complete the task", open+` form`)
+
+	// Both on the home page.
+	client.open(site.url + "/")
+	const entry = `main section[aria-labelledby="recent-h"] article.entry:has(.entry-text)`
+	if got := client.text(entry + ` .entry-text`); got != shared {
+		t.Errorf("the newest entry on the home page says %q, want %q", got, shared)
+	}
+	facts := client.text(entry + ` dl.entry-facts`)
+	if !strings.Contains(facts, goal) || !strings.Contains(facts, "progress 6 out of 10") {
+		t.Errorf("the entry on the home page shows %q, want the goal %q with progress 6", facts, goal)
+	}
+	if got := client.text(entry + ` .badge`); got != "Shared with your care team" {
+		t.Errorf("the entry's badge says %q", got)
+	}
+	done := `main section[aria-labelledby="tasks-due-h"] li.task.done`
+	if client.count(done) == 0 || !strings.Contains(client.text(done), task) {
+		t.Errorf("the home page does not show the task %q as done", task)
+	}
+	// The mood chart: today's row of its table counts the entry, and its
+	// picture has a dot at today's place for mood 8.
+	if got := client.moodsOn(today); got != before+1 {
+		t.Errorf("the chart's table counts %d ratings today, want %d", got, before+1)
+	}
+	if !client.eval(chartDot(30, 8)) {
+		t.Errorf("the mood chart has no dot for mood 8 today")
+	}
+
+	// A private quick entry, on the home page.
+	const private = "A private thought for nobody else"
+	quick := `form[action="/journal/quick"]`
+	client.do("choose mood 3", chromedp.Click(quick+` label[for="quick-mood-3"]`))
+	client.do("write a note", chromedp.SendKeys(quick+` textarea`, private))
+	if client.eval(`document.querySelector("#quick-shared").checked`) {
+		client.do("keep it private", chromedp.Click(`#quick-shared`))
+	}
+	client.submit("save the quick entry", quick)
+	client.open(site.url + "/")
+	if got := client.text(entry + ` .entry-text`); got != private {
+		t.Errorf("the newest entry on the home page says %q, want the quick entry", got)
+	}
+	if got := client.text(entry + ` .badge`); got != "Private: only you" {
+		t.Errorf("the quick entry's badge says %q", got)
+	}
+	if got := client.moodsOn(today); got != before+2 {
+		t.Errorf("after the quick entry the chart's table counts %d ratings today, want %d", got, before+2)
+	}
+	client.docShot("client-home", phoneWidth, deskWidth)
+
+	// The provider, at a desk.
+	provider := site.signInProvider(t)
+	provider.open(site.url + "/clients/" + site.clientID)
+	journal := provider.text("#journal")
+	if !strings.Contains(journal, shared) {
+		t.Errorf("the provider's client page lacks the shared entry")
+	}
+	if page := provider.text("main"); strings.Contains(page, private) {
+		t.Errorf("the provider's client page shows the private entry")
+	}
+	if tasks := provider.text("#tasks"); !strings.Contains(tasks, task) || !strings.Contains(tasks, note) {
+		t.Errorf("the provider's client page does not show the task %q done with its note", task)
+	}
+	provider.docShot("provider-client-page", phoneWidth, deskWidth)
+	provider.open(site.url + "/clients/" + site.clientID + "/journal")
+	timeline := provider.text("main")
+	if !strings.Contains(timeline, shared) {
+		t.Errorf("the provider's journal timeline lacks the shared entry")
+	}
+	if strings.Contains(timeline, private) {
+		t.Errorf("the provider's journal timeline shows the private entry")
+	}
+	provider.docShot("provider-client-journal", deskWidth)
+	site.browser.checkMessages(t)
+}
+
+// moodsOn reads the number of ratings in the row of day ("Mon 2 Jan") of
+// the mood chart's table: 0 when the day has no row.
+func (p *person) moodsOn(day string) int {
+	p.t.Helper()
+	return run(p, "read the chart's table", chromedp.Evaluate[int](fmt.Sprintf(`(() => {
+		for (const tr of document.querySelectorAll("#mood table tbody tr"))
+			if (tr.querySelector("th").textContent.trim() === %q) return Number(tr.lastElementChild.textContent);
+		return 0 })()`, day)))
+}
+
+// chartDot is a script that tells whether the mood chart of days days has
+// a dot for mood today, where chart.go draws it.
+func chartDot(days, mood int) string {
+	plotW := float64(chartW - chartLeft - chartRight)
+	plotH := float64(chartH - chartTop - chartBottom)
+	x := chartLeft + (float64(days-1)+0.5)/float64(days)*plotW
+	y := chartTop + (10-float64(mood))/10*plotH
+	return fmt.Sprintf(`!!document.querySelector('#mood svg[role="img"] circle.point[cx="%.1f"][cy="%.1f"]')`, x, y)
+}
+
+// TestAccessibility runs axe-core on every page of issue #5, at 375 and at
+// 1280 pixels wide, and fails on any serious or critical violation of WCAG
+// 2.0, 2.1 and 2.2 A and AA: the client's home, journal (list, new entry
+// form, with and without an error, edit form, versions, settings), plan,
+// tasks and access log; the provider's clients, client page (with and
+// without an error), goal editor (new and existing goal), plan version
+// and journal timeline.
+func TestAccessibility(t *testing.T) {
+	axe := axeSource(t)
+	site := startCareSite(t)
+	client := site.signInClient(t)
+
+	// An edited entry, so that its versions page has versions to list.
+	client.open(site.url + "/journal")
+	edit := client.attr(`article.entry:has(.entry-text) a[href$="/edit"]`, "href")
+	client.open(site.url + edit)
+	client.do("add to the text", chromedp.SendKeys("#text", " (and a second thought)"))
+	client.submit("save the edit", `form.entry-form`)
+	versions := strings.TrimSuffix(edit, "/edit") + "/versions"
+
+	provider := site.signInProvider(t)
+	record := "/clients/" + site.clientID
+	provider.open(site.url + record)
+	goal := provider.attr(`#plan a[href*="/plan/goals/"]:not([href$="/new"])`, "href")
+	version := provider.attr(`#history ol.versions a`, "href")
+
+	// An entry in the future is refused: the form answers with its errors.
+	futureEntry := func(p *person) {
+		p.open(site.url + "/journal/new")
+		p.do("set a time in the future", chromedp.SetValue(`#occurred-at`, time.Now().In(site.zone).AddDate(0, 0, 2).Format("2006-01-02T15:04")))
+		p.do("choose mood 5", chromedp.Click(`label[for="mood-5"]`))
+		if resp := p.submit("save the entry", `form.entry-form`); resp.Status != http.StatusBadRequest {
+			p.t.Fatalf("an entry in the future: status %d, want 400", resp.Status)
+		}
+	}
+	// A weekly task without a weekday is refused: the client page answers
+	// with the error beside the form.
+	weeklyTask := func(p *person) {
+		p.open(site.url + record)
+		p.fill("#task-title", "Call a friend")
+		p.do("choose weekly", chromedp.Click(`#repeat-weekly`))
+		if resp := p.submit("assign the task", `form[action$="/tasks"]`); resp.Status != http.StatusBadRequest {
+			p.t.Fatalf("a weekly task without a weekday: status %d, want 400", resp.Status)
+		}
+		if p.count(`#tasks .error[role="alert"]`) != 1 {
+			p.t.Fatalf("the refused task shows no error")
+		}
+	}
+	pages := []struct {
+		name string
+		who  *person
+		path string
+		load func(*person) // instead of opening path
+	}{
+		{name: "client home", who: client, path: "/"},
+		{name: "journal", who: client, path: "/journal"},
+		{name: "new entry", who: client, path: "/journal/new"},
+		{name: "new entry with an error", who: client, load: futureEntry},
+		{name: "edit entry", who: client, path: edit},
+		{name: "entry versions", who: client, path: versions},
+		{name: "journal settings", who: client, path: "/journal/settings"},
+		{name: "plan", who: client, path: "/plan"},
+		{name: "tasks", who: client, path: "/tasks"},
+		{name: "access log", who: client, path: "/access-log"},
+		{name: "clients", who: provider, path: "/clients"},
+		{name: "client page", who: provider, path: record},
+		{name: "client page with an error", who: provider, load: weeklyTask},
+		{name: "new goal", who: provider, path: record + "/plan/goals/new"},
+		{name: "goal editor", who: provider, path: goal},
+		{name: "plan version", who: provider, path: version},
+		{name: "client journal", who: provider, path: record + "/journal"},
+	}
+	for _, pg := range pages {
+		for _, width := range []int64{phoneWidth, deskWidth} {
+			t.Run(fmt.Sprintf("%s/%d", pg.name, width), func(t *testing.T) {
+				p := pg.who.in(t)
+				p.emulate(width)
+				if pg.load != nil {
+					pg.load(p)
+				} else {
+					p.open(site.url + pg.path)
+				}
+				p.checkA11y(axe, pg.name, width)
+			})
+		}
+	}
+
+	// The check works: axe finds an image without a text alternative.
+	t.Run("axe finds a fault", func(t *testing.T) {
+		p := client.in(t)
+		p.open(site.url + "/")
+		p.eval(`(() => { document.querySelector("main").insertAdjacentHTML("beforeend", '<img src="/static/icon.svg">'); return true })()`)
+		vs := p.axe(axe)
+		for _, v := range vs {
+			if v.ID == "image-alt" && v.Impact == "critical" {
+				return
+			}
+		}
+		t.Fatalf("axe-core on a page with an image without alt text found %+v, want image-alt", vs)
+	})
+	site.browser.checkMessages(t)
+}
+
+// in returns the person at the same tab for the subtest t, so that a
+// failed step ends the subtest and not its parent. The browser's console
+// is still collected by the person in.
+func (p *person) in(t *testing.T) *person {
+	return &person{t: t, b: p.b, name: p.name, ctx: p.ctx}
+}
+
+// emulate sets the tab's viewport: a phone (touch, 2× pixels) at
+// phoneWidth, a desktop window otherwise.
+func (p *person) emulate(width int64) {
+	p.t.Helper()
+	if width <= phoneWidth {
+		p.do("emulate a phone", chromedp.EmulateViewport(width, 812, chromedp.EmulateMobile, chromedp.EmulatePortrait, chromedp.EmulateScale(2)))
+		return
+	}
+	p.do("emulate a desktop", chromedp.EmulateViewport(width, 900))
+}
+
+// docShot saves a full-page screenshot of the tab as
+// docs/screenshots/name-width.png at each of the widths, when
+// INTERLUDE_DOCS_SCREENSHOTS=1, and leaves the tab at the first width.
+func (p *person) docShot(name string, widths ...int64) {
+	p.t.Helper()
+	if os.Getenv(docsScreenshotsEnv) != "1" {
+		return
+	}
+	dir := filepath.Join("..", "..", "docs", "screenshots")
+	for _, w := range widths {
+		p.emulate(w)
+		png := run(p, "take a screenshot", chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644); err != nil {
+			p.t.Error(err)
+		}
+	}
+	p.emulate(widths[0])
+}
+
+// axeSource returns axe-core's script: INTERLUDE_AXE names it, or
+// scripts/test.sh has installed it with npm into the repository's
+// node_modules. Without it the test skips, except in CI.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv(axeEnv)
+	if path == "" {
+		path = filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no axe-core at %s, and CI is set: scripts/test.sh installs it", path)
+		}
+		t.Skipf("axe-core is not installed (%v): run scripts/test.sh", err)
+	}
+	return string(b)
+}
+
+// axeViolation is one violation axe-core found, with up to five of the
+// elements at fault.
+type axeViolation struct {
+	ID      string   `json:"id"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+}
+
+// axe injects axe-core into the page, unless it is there already, and
+// returns its violations of WCAG 2.0, 2.1 and 2.2 A and AA. The script is
+// evaluated through the DevTools protocol, outside the page's CSP, which
+// forbids inline and foreign scripts.
+func (p *person) axe(source string) []axeViolation {
+	p.t.Helper()
+	const check = `axe.run(document, {
+		runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+		resultTypes: ["violations"],
+	}).then(r => JSON.stringify(r.violations.map(v => ({
+		id: v.id, impact: v.impact, help: v.help,
+		targets: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+	}))))`
+	if !p.eval(`typeof axe === "object"`) {
+		run(p, "inject axe-core", chromedp.Evaluate[any](source))
+	}
+	out := run(p, "run axe-core", chromedp.Evaluate[string](check, chromedp.EvalAwaitPromise))
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		p.t.Fatalf("axe-core: %v: %.300s", err, out)
+	}
+	return vs
+}
+
+// checkA11y fails the test on every serious or critical violation that
+// axe-core finds on the page, and logs the minor and moderate ones. It
+// opens every closed <details> first, so that what they hide (the chart's
+// table, a deletion's confirmation) is checked too.
+func (p *person) checkA11y(source, page string, width int64) {
+	p.t.Helper()
+	p.eval(`(() => { document.querySelectorAll("details:not([open])").forEach(d => d.open = true); return true })()`)
+	for _, v := range p.axe(source) {
+		msg := fmt.Sprintf("%s at %d px: axe %s (%s): %s, at %s", page, width, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " | "))
+		if v.Impact == "serious" || v.Impact == "critical" {
+			p.t.Error(msg)
+		} else {
+			p.t.Log(msg)
+		}
+	}
+}
