@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -37,6 +38,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	durations.register(fs, &sessions.Absolute, "session-max", "INTERLUDE_SESSION_MAX", "every session ends this long after sign-in")
 	durations.register(fs, &invitations.Staff, "staff-invite-ttl", "INTERLUDE_STAFF_INVITE_TTL", "invitations of providers and admins expire after this long")
 	durations.register(fs, &invitations.Client, "client-invite-ttl", "INTERLUDE_CLIENT_INVITE_TTL", "invitations of clients expire after this long")
+	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler at this loopback address, apart from the site (for interlude bench --profile; off by default)")
 	var db dbFlags
 	db.register(fs, e)
 	if err := parseFlags(fs, e, args); err != nil {
@@ -44,6 +46,13 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	if err := durations.apply(fs, e); err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		stopProfiler, err := serveProfiler(e, *pprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stopProfiler()
 	}
 
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
@@ -124,6 +133,29 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveProfiler serves net/http/pprof on its own listener, which must be
+// on loopback: profiles show the program's internals, never to be reached
+// from elsewhere.
+func serveProfiler(e *env, addr string) (stop func(), err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("serve: --pprof-addr must be a loopback address such as 127.0.0.1:6060")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve: --pprof-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	fmt.Fprintf(e.stdout, "Profiler at http://%s/debug/pprof/ (loopback only).\n", ln.Addr())
+	return func() { hs.Close() }, nil
 }
 
 func printDemo(e *env, d *demo.Clinic) {
