@@ -1,0 +1,91 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Kind is what a notification is about. It selects fixed texts: nothing
+// of the message or the person reaches them.
+type Kind string
+
+// The kinds of notification.
+const (
+	KindMessage Kind = "message" // a new message in a thread
+	KindCheckIn Kind = "checkin" // a check-in waits for an answer
+)
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	_, ok := texts[k]
+	return ok
+}
+
+type text struct {
+	subject, body string
+	clientPath    string // where the link leads a client
+	staffPath     string // where it leads staff
+}
+
+// texts are every notification Interlude sends. They are the only words a
+// notification can hold (TS-02): "You have a new message in Interlude" and
+// a link, never a name, a message's text or a diagnosis.
+var texts = map[Kind]text{
+	KindMessage: {
+		subject:    "You have a new message in Interlude",
+		body:       "You have a new message in Interlude.",
+		clientPath: "/messages",
+		staffPath:  "/clients",
+	},
+	KindCheckIn: {
+		subject:    "You have a check-in waiting in Interlude",
+		body:       "You have a check-in waiting in Interlude.",
+		clientPath: "/",
+		staffPath:  "/",
+	},
+}
+
+// Notice is one rendered notification: its subject, plain-text body and
+// link.
+type Notice struct {
+	Kind    Kind
+	Subject string
+	Body    string
+	Link    string
+}
+
+// Render returns the notice of kind k for a recipient (staff or not) of
+// the Interlude at baseURL.
+func Render(k Kind, staff bool, baseURL string) (Notice, error) {
+	t, ok := texts[k]
+	if !ok {
+		return Notice{}, fmt.Errorf("notify: unknown kind %q", k)
+	}
+	path := t.clientPath
+	if staff {
+		path = t.staffPath
+	}
+	return Notice{Kind: k, Subject: t.subject, Body: t.body, Link: strings.TrimSuffix(baseURL, "/") + path}, nil
+}
+
+// MailText is the notice as the plain-text body of an email.
+func (n Notice) MailText() string {
+	return n.Body + "\r\n\r\nOpen it here (you may need to sign in):\r\n" + n.Link + "\r\n\r\n" +
+		"For your privacy this email says nothing more. You can change which notifications you get, and when, in your account settings.\r\n"
+}
+
+// pushPayload is what a service worker receives; static/sw.js shows it.
+type pushPayload struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
+	URL   string `json:"url"`
+	Tag   string `json:"tag"`
+}
+
+// PushPayload is the notice as the JSON that the service worker shows.
+// Notices of one kind share a tag, so that a browser shows one, not a pile.
+func (n Notice) PushPayload() []byte {
+	b, _ := json.Marshal(pushPayload{Title: "Interlude", Body: n.Body, URL: n.Link, Tag: "interlude-" + string(n.Kind)})
+	return b
+}
