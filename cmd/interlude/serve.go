@@ -19,6 +19,8 @@ import (
 	"interlude/internal/auth"
 	"interlude/internal/care"
 	"interlude/internal/demo"
+	"interlude/internal/jobs"
+	"interlude/internal/store"
 	"interlude/internal/web"
 )
 
@@ -76,6 +78,15 @@ func serve(ctx context.Context, e *env, args []string) error {
 		(&sealer{store: st, signer: signer, log: log, interval: time.Second, checkpointEvery: time.Minute}).run(sealCtx)
 	}()
 	defer func() { stopSealing(); <-sealed }() // the final seal and checkpoint
+
+	// Background jobs run until the server has stopped serving; a stopping
+	// runner lets its running jobs finish (each at most its lease).
+	runner := jobs.New(st, jobs.Options{Logger: log})
+	registerJobs(runner, st)
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); runner.Run(jobsCtx) }()
+	defer func() { stopJobs(); <-jobsDone }()
 
 	if *withDemo {
 		d, err := demo.Seed(ctx, st, auth.DefaultParams())
@@ -156,6 +167,10 @@ func serveProfiler(e *env, addr string) (stop func(), err error) {
 	go hs.Serve(ln)
 	fmt.Fprintf(e.stdout, "Profiler at http://%s/debug/pprof/ (loopback only).\n", ln.Addr())
 	return func() { hs.Close() }, nil
+}
+
+// registerJobs sets the handler of every kind of background job.
+func registerJobs(r *jobs.Runner, st *store.Store) {
 }
 
 func printDemo(e *env, d *demo.Clinic) {

@@ -34,6 +34,7 @@ type Store struct {
 	keyring *seal.Keyring // the master keys that wrap data keys
 	keys    keyCache
 	now     func() time.Time
+	jobWake chan struct{} // see JobsWake
 }
 
 // New returns a Store over eng that seals PHI under data keys wrapped by
@@ -42,7 +43,7 @@ func New(eng Engine, kr *seal.Keyring, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{eng: eng, keyring: kr, now: now}
+	return &Store{eng: eng, keyring: kr, now: now, jobWake: make(chan struct{}, 1)}
 }
 
 // Engine returns the name of the database engine: "sqlite" or "postgres".
@@ -59,17 +60,27 @@ func (s *Store) Close() error { return s.eng.Close() }
 // transaction's end.
 type tx struct {
 	*sql.Tx
-	now time.Time
+	now      time.Time
+	enqueued *bool // set by enqueueJob; nil in reads
 }
 
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
-	return s.reportIntegrity(ctx, s.eng.Write(ctx, func(t *sql.Tx) error {
+	var enqueued bool
+	err := s.eng.Write(ctx, func(t *sql.Tx) error {
 		// Once a write runs, it runs to its end: a client that hangs up
 		// must not interrupt a statement, which on SQLite would roll back
 		// the other writes sharing its transaction. The engine does not
 		// start a write whose ctx has already ended.
-		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond)})
-	}))
+		enqueued = false // a write may run again (Engine)
+		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond), enqueued: &enqueued})
+	})
+	if err == nil && enqueued {
+		select {
+		case s.jobWake <- struct{}{}:
+		default:
+		}
+	}
+	return s.reportIntegrity(ctx, err)
 }
 
 func (s *Store) read(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
