@@ -35,6 +35,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	baseURL := fs.String("base-url", envOr(e, "INTERLUDE_BASE_URL", ""), "the address users reach Interlude at, for links in invitations (env INTERLUDE_BASE_URL; default http://ADDR)")
 	sessions, invitations := care.DefaultSessionPolicy(), care.DefaultInvitationLifetime()
 	var durations durationFlags
+	jobLease := 2 * time.Minute
+	durations.register(fs, &jobLease, "job-lease", "INTERLUDE_JOB_LEASE", "a background job whose instance stopped without finishing it runs again after this long")
 	durations.register(fs, &sessions.StaffIdle, "staff-idle", "INTERLUDE_STAFF_IDLE", "staff sessions end after this long unused")
 	durations.register(fs, &sessions.ClientIdle, "client-idle", "INTERLUDE_CLIENT_IDLE", "client sessions end after this long unused")
 	durations.register(fs, &sessions.Absolute, "session-max", "INTERLUDE_SESSION_MAX", "every session ends this long after sign-in")
@@ -79,15 +81,6 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}()
 	defer func() { stopSealing(); <-sealed }() // the final seal and checkpoint
 
-	// Background jobs run until the server has stopped serving; a stopping
-	// runner lets its running jobs finish (each at most its lease).
-	runner := jobs.New(st, jobs.Options{Logger: log})
-	registerJobs(runner, st)
-	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	jobsDone := make(chan struct{})
-	go func() { defer close(jobsDone); runner.Run(jobsCtx) }()
-	defer func() { stopJobs(); <-jobsDone }()
-
 	if *withDemo {
 		d, err := demo.Seed(ctx, st, auth.DefaultParams())
 		if err != nil {
@@ -111,6 +104,15 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ln.Close()
 		return err
 	}
+	// Background jobs run until the server has stopped serving; a stopping
+	// runner lets its running jobs finish (each at most its lease).
+	runner := jobs.New(st, jobs.Options{Logger: log, Lease: jobLease})
+	registerJobs(runner, jobDeps{store: st, log: log, publish: srv.Publish})
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); runner.Run(jobsCtx) }()
+	defer func() { stopJobs(); <-jobsDone }()
+
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -169,8 +171,25 @@ func serveProfiler(e *env, addr string) (stop func(), err error) {
 	return func() { hs.Close() }, nil
 }
 
+// jobDeps is what the handlers of background jobs use.
+type jobDeps struct {
+	store   *store.Store
+	log     *slog.Logger
+	publish func(care.MessageEvent) // to this process's real-time streams, after commit
+}
+
 // registerJobs sets the handler of every kind of background job.
-func registerJobs(r *jobs.Runner, st *store.Store) {
+func registerJobs(r *jobs.Runner, d jobDeps) {
+	// A due check-in: its row, its message and the next occurrence commit
+	// with the job's end (exactly once); the message's event is published
+	// after.
+	r.Register(store.JobCheckIn, func(ctx context.Context, j store.Job) error {
+		ev, err := d.store.FireCheckIn(ctx, j)
+		if err == nil && ev.Kind != "" {
+			d.publish(ev)
+		}
+		return err
+	})
 }
 
 func printDemo(e *env, d *demo.Clinic) {

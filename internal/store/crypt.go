@@ -106,6 +106,16 @@ func (s *Store) dataKey(ctx context.Context, tx tx, clinicID, owner string, crea
 	return k, nil
 }
 
+// warmKey loads owner's data key into the cache, if it can, before a loop
+// that opens values while a result set is open: on PostgreSQL a
+// transaction cannot run the key's query then (the connection is busy
+// reading rows, and the driver reports a bad connection), which a cold
+// cache, after a restart, would otherwise hit. A failure is left for the
+// loop's openValue to report.
+func (s *Store) warmKey(ctx context.Context, tx tx, clinicID, owner string) {
+	s.dataKey(ctx, tx, clinicID, owner, false)
+}
+
 // newDataKey creates the data key of a new owner, in the cache too.
 func (s *Store) newDataKey(ctx context.Context, tx tx, clinicID, owner string) error {
 	k, w, err := s.keyring.NewDataKey(owner)

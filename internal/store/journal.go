@@ -323,6 +323,7 @@ func (s *Store) entries(ctx context.Context, actor care.Actor, clientID string, 
 		}
 		args = append(args, q.Limit+1)
 		sqlq += fmt.Sprintf(" ORDER BY j.occurred_at DESC, j.id DESC LIMIT $%d", len(args))
+		s.warmKey(ctx, tx, actor.ClinicID, clientID)
 		rows, err := tx.QueryContext(ctx, sqlq, args...)
 		if err != nil {
 			return err

@@ -177,6 +177,7 @@ func (s *Store) Messages(ctx context.Context, actor care.Actor, clientID string,
 		}
 		args = append(args, q.Limit+1)
 		sqlq += fmt.Sprintf(" ORDER BY m.sent_at DESC, m.id DESC LIMIT $%d", len(args))
+		s.warmKey(ctx, tx, actor.ClinicID, clientID)
 		rows, err := tx.QueryContext(ctx, sqlq, args...)
 		if err != nil {
 			return err

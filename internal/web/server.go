@@ -98,3 +98,8 @@ func New(cfg Config) (*Server, error) {
 
 // Handler returns the server's root handler, with all middleware.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Publish delivers a thread event committed outside a request (by a
+// background job) to this process's real-time streams. Call it only after
+// the commit.
+func (s *Server) Publish(ev care.MessageEvent) { s.live.publish(ev) }
