@@ -29,6 +29,41 @@ type Message struct {
 	SentAt     time.Time
 	Text       string
 	ReadAt     time.Time // when a recipient first read it; zero if unread
+
+	// Version counts the message's versions, from 1; EditedAt is when its
+	// text last changed, zero if it never did.
+	Version  int
+	EditedAt time.Time
+
+	// Attachments are the files sent with it, without their content.
+	Attachments []Attachment
+}
+
+// Edited reports whether the message's text was edited.
+func (m *Message) Edited() bool { return m.Version > 1 }
+
+// MessageVersion is one text a message has had. The current one has a
+// zero EditedAt; an earlier one says when it was replaced and by whom.
+type MessageVersion struct {
+	Version   int
+	Text      string
+	WrittenAt time.Time // when this text was written
+	EditedAt  time.Time // when an edit replaced it; zero for the current text
+	EditorID  string    // who replaced it; "" for the current text
+}
+
+// CanEditMessage reports whether actor, who may write in m's thread, may
+// edit m: only its sender may.
+func CanEditMessage(actor Actor, m *Message) bool {
+	return actor.UserID == m.SenderID && CanWriteMessage(actor, m.ClientID)
+}
+
+// IsThreadParticipant reports whether actor, who may see client
+// clientID's thread, takes part in it: the client and their care team do;
+// an admin who sees it through break-glass does not, and so opens no
+// attachment and no earlier version.
+func IsThreadParticipant(actor Actor, clientID string) bool {
+	return CanWriteMessage(actor, clientID)
 }
 
 // ValidateMessageText checks a message's text: plain text, not blank, at
@@ -77,11 +112,11 @@ func IsMessageRecipient(actor Actor, m *Message) bool {
 }
 
 // MessageEvent is one event of a thread, as the real-time stream carries
-// it: a new message or a read receipt. Seq orders the events; it carries
+// it: a new message, a read receipt or an edit. Seq orders the events; it carries
 // no text.
 type MessageEvent struct {
 	Seq       int64
-	Kind      string // "message" or "read"
+	Kind      string // "message", "read" or "edit"
 	ClinicID  string
 	ClientID  string
 	MessageID string

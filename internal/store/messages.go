@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"interlude/internal/care"
 )
@@ -26,18 +27,28 @@ func messageField(clinicID, clientID, messageID string) field {
 // messageColumns are what scanMessage reads, of messages m. read_at is the
 // first read by a recipient (anyone but the sender).
 const messageColumns = `m.id, m.clinic_id, m.client_id, m.sender_id, m.sender_role, m.sent_at, m.body_sealed,
-	(SELECT min(r.read_at) FROM message_reads r WHERE r.message_id = m.id AND r.user_id <> m.sender_id)`
+	(SELECT min(r.read_at) FROM message_reads r WHERE r.message_id = m.id AND r.user_id <> m.sender_id),
+	m.version, m.edited_at, m.attachments`
 
 func (s *Store) scanMessage(ctx context.Context, tx tx, row interface{ Scan(...any) error }, m *care.Message) error {
 	var sent int64
-	var read sql.NullInt64
+	var read, edited sql.NullInt64
 	var sealed []byte
-	if err := row.Scan(&m.ID, &m.ClinicID, &m.ClientID, &m.SenderID, &m.SenderRole, &sent, &sealed, &read); err != nil {
+	var attachments int
+	if err := row.Scan(&m.ID, &m.ClinicID, &m.ClientID, &m.SenderID, &m.SenderRole, &sent, &sealed, &read,
+		&m.Version, &edited, &attachments); err != nil {
 		return err
 	}
 	m.SentAt = fromMicros(sent)
 	if read.Valid {
 		m.ReadAt = fromMicros(read.Int64)
+	}
+	if edited.Valid {
+		m.EditedAt = fromMicros(edited.Int64)
+	}
+	m.Attachments = nil
+	if attachments > 0 {
+		m.Attachments = make([]care.Attachment, 0, attachments) // listed by listAttachments
 	}
 	plain, err := s.openValue(ctx, tx, messageField(m.ClinicID, m.ClientID, m.ID), sealed)
 	if err != nil {
@@ -112,15 +123,22 @@ func (s *Store) SendMessage(ctx context.Context, actor care.Actor, clientID stri
 		if err := care.ValidateMessageText(m.Text); err != nil {
 			return err
 		}
+		if err := validateAttachments(m.Attachments); err != nil {
+			return err
+		}
 		m.ID, m.ClinicID, m.ClientID, m.SenderID, m.SenderRole, m.SentAt = care.NewID(), actor.ClinicID, clientID, actor.UserID, actor.Role, tx.now
+		m.Version, m.EditedAt = 1, time.Time{}
 		sealed, err := s.sealValue(ctx, tx, messageField(m.ClinicID, m.ClientID, m.ID), []byte(m.Text))
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO messages (id, clinic_id, client_id, sender_id, sender_role, sent_at, body_sealed)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			m.ID, m.ClinicID, m.ClientID, m.SenderID, string(m.SenderRole), micros(m.SentAt), sealed); err != nil {
+			`INSERT INTO messages (id, clinic_id, client_id, sender_id, sender_role, sent_at, body_sealed, attachments)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			m.ID, m.ClinicID, m.ClientID, m.SenderID, string(m.SenderRole), micros(m.SentAt), sealed, len(m.Attachments)); err != nil {
+			return err
+		}
+		if err := s.insertAttachments(ctx, tx, actor, m); err != nil {
 			return err
 		}
 		ev.EntityID = m.ID
@@ -194,7 +212,11 @@ func (s *Store) Messages(ctx context.Context, actor care.Actor, clientID string,
 			}
 			page.Messages = append(page.Messages, m)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		return s.listAttachments(ctx, tx, clientID, page.Messages)
 	})
 	return page, err
 }
@@ -268,4 +290,162 @@ func (s *Store) MessageEventsAfter(ctx context.Context, actor care.Actor, seq in
 		return rows.Err()
 	})
 	return out, err
+}
+
+// messageVersionField is the sealed text of an earlier version of a
+// message: bound to the message and the version, so a version's text
+// opens nowhere else.
+func messageVersionField(clinicID, clientID, messageID string, version int) field {
+	return field{clinic: clinicID, client: clientID, owner: clientID, table: "message_versions", column: "body",
+		row: fmt.Sprintf("%s.%d", messageID, version)}
+}
+
+// threadMessage reads message messageID of client clientID's thread as
+// the actor may see it (visibleClient), or care.ErrNotFound.
+func (s *Store) threadMessage(ctx context.Context, tx tx, actor care.Actor, clientID, messageID string, m *care.Message) error {
+	if err := tx.journalClient(ctx, actor, clientID); err != nil {
+		return err
+	}
+	row := tx.QueryRowContext(ctx,
+		`SELECT `+messageColumns+` FROM users c JOIN messages m ON m.client_id = c.id AND m.clinic_id = c.clinic_id
+		 WHERE `+visibleClient+` AND c.id = $4 AND m.id = $5`, visibleArgs(tx, actor, clientID, messageID)...)
+	return notFound(s.scanMessage(ctx, tx, row, m))
+}
+
+// EditMessage replaces the text of message messageID of client
+// clientID's thread with text, validated as a new message's. Only the
+// sender may: anyone else who sees the thread gets care.Forbidden, anyone
+// who does not care.ErrNotFound. The text it replaces is kept, sealed, in
+// message_versions. An edit to the same text changes nothing and returns
+// changed false; otherwise the "edit" event to publish once committed is
+// returned. An edit racing another is care.Conflict.
+func (s *Store) EditMessage(ctx context.Context, actor care.Actor, clientID, messageID, text string) (m care.Message, me care.MessageEvent, changed bool, err error) {
+	ev := Event(actor, "message.edit", "message", messageID)
+	ev.ClientID = clientID
+	err = s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		changed, me = false, care.MessageEvent{}
+		if err := s.threadMessage(ctx, tx, actor, clientID, messageID, &m); err != nil {
+			return err
+		}
+		if !care.CanEditMessage(actor, &m) {
+			return care.Errorf(care.Forbidden, "only its sender edits a message")
+		}
+		if err := care.ValidateMessageText(text); err != nil {
+			return err
+		}
+		if text == m.Text {
+			return nil
+		}
+		written := m.SentAt
+		if !m.EditedAt.IsZero() {
+			written = m.EditedAt
+		}
+		oldSealed, err := s.sealValue(ctx, tx, messageVersionField(m.ClinicID, clientID, m.ID, m.Version), []byte(m.Text))
+		if err != nil {
+			return err
+		}
+		sealed, err := s.sealValue(ctx, tx, messageField(m.ClinicID, clientID, m.ID), []byte(text))
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			`UPDATE messages SET body_sealed = $1, version = version + 1, edited_at = $2
+			 WHERE id = $3 AND client_id = $4 AND clinic_id = $5 AND version = $6`,
+			sealed, micros(tx.now), m.ID, clientID, m.ClinicID, m.Version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return care.Errorf(care.Conflict, "the message changed meanwhile; reload it and edit again")
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO message_versions (message_id, version, clinic_id, client_id, written_at, edited_at, editor_id, body_sealed)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			m.ID, m.Version, m.ClinicID, clientID, micros(written), micros(tx.now), actor.UserID, oldSealed); err != nil {
+			return err
+		}
+		m.Text, m.Version, m.EditedAt, changed = text, m.Version+1, tx.now, true
+		me = care.MessageEvent{Kind: "edit", ClinicID: m.ClinicID, ClientID: clientID, MessageID: m.ID, UserID: actor.UserID, At: tx.now}
+		if err := s.appendMessageEvent(ctx, tx, &me); err != nil {
+			return err
+		}
+		ms := []care.Message{m}
+		err = s.listAttachments(ctx, tx, clientID, ms)
+		m = ms[0]
+		return err
+	})
+	return m, me, changed, err
+}
+
+// MessageVersions returns message messageID of client clientID's thread
+// with every text it has had, the current one first. The thread's
+// participants (the client and their care team) see them; an admin with
+// break-glass access gets care.Forbidden, anyone else care.ErrNotFound.
+func (s *Store) MessageVersions(ctx context.Context, actor care.Actor, clientID, messageID string) (care.Message, []care.MessageVersion, error) {
+	var m care.Message
+	ev, err := s.recordEvent(ctx, actor, "message.versions", "message", messageID, clientID)
+	if err != nil {
+		return m, nil, err
+	}
+	var out []care.MessageVersion
+	err = s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
+		out = nil
+		if err := s.threadMessage(ctx, tx, actor, clientID, messageID, &m); err != nil {
+			return err
+		}
+		ms := []care.Message{m}
+		if err := s.listAttachments(ctx, tx, clientID, ms); err != nil {
+			return err
+		}
+		m = ms[0]
+		if !care.IsThreadParticipant(actor, clientID) {
+			return care.Errorf(care.Forbidden, "only the client and their care team see earlier versions")
+		}
+		written := m.SentAt
+		if !m.EditedAt.IsZero() {
+			written = m.EditedAt
+		}
+		out = append(out, care.MessageVersion{Version: m.Version, Text: m.Text, WrittenAt: written})
+		rows, err := tx.QueryContext(ctx,
+			`SELECT version, written_at, edited_at, editor_id, body_sealed FROM message_versions
+			 WHERE message_id = $1 AND client_id = $2 AND clinic_id = $3 ORDER BY version DESC`,
+			m.ID, clientID, m.ClinicID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		type sealedVersion struct {
+			v      care.MessageVersion
+			sealed []byte
+		}
+		var vs []sealedVersion
+		for rows.Next() {
+			var sv sealedVersion
+			var written, edited int64
+			if err := rows.Scan(&sv.v.Version, &written, &edited, &sv.v.EditorID, &sv.sealed); err != nil {
+				return err
+			}
+			sv.v.WrittenAt, sv.v.EditedAt = fromMicros(written), fromMicros(edited)
+			vs = append(vs, sv)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		for _, sv := range vs {
+			plain, err := s.openValue(ctx, tx, messageVersionField(m.ClinicID, clientID, m.ID, sv.v.Version), sv.sealed)
+			if err != nil {
+				return err
+			}
+			sv.v.Text = string(plain)
+			out = append(out, sv.v)
+		}
+		return nil
+	})
+	if err != nil {
+		return care.Message{}, nil, err
+	}
+	return m, out, nil
 }

@@ -180,10 +180,13 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"POST /api/v1/clients/{id}/tasks/{tid}/complete":      clientAlone(201),
 
 	// Messages and the real-time stream; see messages_test.go.
-	"GET /api/v1/clients/{id}/messages":             clientOrTeam(200),
-	"POST /api/v1/clients/{id}/messages":            clientOrTeam(201),
-	"POST /api/v1/clients/{id}/messages/{mid}/read": clientOrTeam(204),
-	"GET /api/v1/events":                            signedInGets(400), // a bad last_event_id: the stream itself is TestEvents
+	"GET /api/v1/clients/{id}/messages":                         clientOrTeam(200),
+	"POST /api/v1/clients/{id}/messages":                        clientOrTeam(201),
+	"POST /api/v1/clients/{id}/messages/{mid}/read":             clientOrTeam(204),
+	"PATCH /api/v1/clients/{id}/messages/{mid}":                 clientOrTeam(200),
+	"GET /api/v1/clients/{id}/messages/{mid}/versions":          clientOrTeam(200),
+	"GET /api/v1/clients/{id}/messages/{mid}/attachments/{aid}": clientOrTeam(200),
+	"GET /api/v1/events":                                        signedInGets(400), // a bad last_event_id: the stream itself is TestEvents
 
 	"/api/": anyoneGets(404), // no such API route
 }
@@ -352,6 +355,10 @@ var authzExempt = map[string]string{
 	"POST /messages":                         "as POST /api/v1/clients/{id}/messages for the signed-in client: TestMessagePages",
 	"POST /messages/{mid}/read":              "as POST /api/v1/clients/{id}/messages/{mid}/read for the signed-in client: TestMessagePages",
 	"GET /clients/{id}/messages":             "as GET /api/v1/clients/{id}/messages: TestMessagePages",
+	"GET /messages/{mid}":                    "as GET /api/v1/clients/{id}/messages/{mid}/versions for the signed-in client: TestMessageEditsAPI",
+	"POST /messages/{mid}":                   "as PATCH /api/v1/clients/{id}/messages/{mid} for the signed-in client: TestMessageEditsAPI",
+	"GET /clients/{id}/messages/{mid}":       "as GET /api/v1/clients/{id}/messages/{mid}/versions: TestMessageEditsAPI",
+	"POST /clients/{id}/messages/{mid}":      "as PATCH /api/v1/clients/{id}/messages/{mid}: TestMessageEditsAPI",
 	"POST /clients/{id}/messages":            "as POST /api/v1/clients/{id}/messages: TestMessagePages",
 	"POST /clients/{id}/messages/{mid}/read": "as POST /api/v1/clients/{id}/messages/{mid}/read: TestMessagePages",
 }
@@ -515,10 +522,13 @@ func authzRequests() map[string]authzRequest {
 		"POST /api/v1/clients/{id}/tasks":                     taskCreateRequest,
 		"POST /api/v1/clients/{id}/tasks/{tid}/complete":      taskCompleteRequest,
 
-		"GET /api/v1/clients/{id}/messages":             messagesReadRequest,
-		"POST /api/v1/clients/{id}/messages":            messageSendRequest,
-		"POST /api/v1/clients/{id}/messages/{mid}/read": messageReadRequest,
-		"GET /api/v1/events":                            {build: fixedRequest("/api/v1/events?last_event_id=x", nil)},
+		"GET /api/v1/clients/{id}/messages":                         messagesReadRequest,
+		"POST /api/v1/clients/{id}/messages":                        messageSendRequest,
+		"POST /api/v1/clients/{id}/messages/{mid}/read":             messageReadRequest,
+		"PATCH /api/v1/clients/{id}/messages/{mid}":                 messageEditRequest,
+		"GET /api/v1/clients/{id}/messages/{mid}/versions":          messageVersionsRequest,
+		"GET /api/v1/clients/{id}/messages/{mid}/attachments/{aid}": attachmentRequest,
+		"GET /api/v1/events":                                        {build: fixedRequest("/api/v1/events?last_event_id=x", nil)},
 
 		"/api/": {build: fixedRequest("/api/v1/no-such-route", nil)},
 	}
@@ -759,7 +769,8 @@ func (w *authzWorld) checkAnswer(t *testing.T, what string, rec *httptest.Respon
 		if got := respError(rec).Error.Code; got != matrixErrorCodes[rec.Code] {
 			t.Errorf("%s: %d with error code %q, want %q", what, rec.Code, got, matrixErrorCodes[rec.Code])
 		}
-	case rec.Code != http.StatusNoContent:
+	case rec.Code != http.StatusNoContent && !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment"):
+		// Downloads (attachments) answer with the file's own type.
 		if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 			t.Errorf("%s: content type %q", what, ct)
 		}

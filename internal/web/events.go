@@ -12,8 +12,8 @@ import (
 )
 
 // GET /api/v1/events: the signed-in user's Server-Sent Events. Each event
-// of a thread the user belongs to is sent as `id: <seq>`, `event: message`
-// or `event: read`, and `data:` JSON with ids and times only (the text is
+// of a thread the user belongs to is sent as `id: <seq>`, `event: message`,
+// `event: read` or `event: edit`, and `data:` JSON with ids and times only (the text is
 // fetched, under the reader's access, from the messages API).
 //
 // Nothing lost, nothing twice: the stream subscribes to the broker first,
@@ -34,15 +34,20 @@ type eventJSON struct {
 	SentAt    time.Time `json:"sent_at,omitzero"`
 	ReadAt    time.Time `json:"read_at,omitzero"`
 	ReaderID  string    `json:"reader_id,omitempty"`
+	EditedAt  time.Time `json:"edited_at,omitzero"`
+	EditorID  string    `json:"editor_id,omitempty"`
 	SenderID  string    `json:"sender_id,omitempty"`
 	MessageID string    `json:"message_id"`
 }
 
 func writeEvent(w http.ResponseWriter, ev care.MessageEvent) error {
 	d := eventJSON{ID: ev.MessageID, MessageID: ev.MessageID, ClientID: ev.ClientID}
-	if ev.Kind == "read" {
+	switch ev.Kind {
+	case "read":
 		d.ReadAt, d.ReaderID = ev.At, ev.UserID
-	} else {
+	case "edit":
+		d.EditedAt, d.EditorID = ev.At, ev.UserID
+	default:
 		d.SentAt, d.SenderID = ev.At, ev.UserID
 	}
 	data, err := json.Marshal(d)

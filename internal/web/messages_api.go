@@ -24,20 +24,40 @@ type senderJSON struct {
 }
 
 type messageJSON struct {
-	ID       string     `json:"id"`
-	ClientID string     `json:"client_id"`
-	SentAt   time.Time  `json:"sent_at"`
-	Sender   senderJSON `json:"sender"`
-	Text     string     `json:"text"`
-	ReadAt   *time.Time `json:"read_at,omitempty"`
+	ID          string           `json:"id"`
+	ClientID    string           `json:"client_id"`
+	SentAt      time.Time        `json:"sent_at"`
+	Sender      senderJSON       `json:"sender"`
+	Text        string           `json:"text"`
+	ReadAt      *time.Time       `json:"read_at,omitempty"`
+	Version     int              `json:"version"`
+	EditedAt    *time.Time       `json:"edited_at,omitempty"`
+	Attachments []attachmentJSON `json:"attachments,omitempty"`
+}
+
+// attachmentJSON is a file of a message; url downloads it.
+type attachmentJSON struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	URL         string `json:"url"`
 }
 
 func toMessageJSON(m *care.Message) messageJSON {
 	out := messageJSON{ID: m.ID, ClientID: m.ClientID, SentAt: m.SentAt,
-		Sender: senderJSON{ID: m.SenderID, Role: string(m.SenderRole)}, Text: m.Text}
+		Sender: senderJSON{ID: m.SenderID, Role: string(m.SenderRole)}, Text: m.Text, Version: m.Version}
 	if !m.ReadAt.IsZero() {
 		at := m.ReadAt
 		out.ReadAt = &at
+	}
+	if !m.EditedAt.IsZero() {
+		at := m.EditedAt
+		out.EditedAt = &at
+	}
+	for _, a := range m.Attachments {
+		out.Attachments = append(out.Attachments, attachmentJSON{ID: a.ID, Name: a.Name, ContentType: a.ContentType,
+			Size: a.Size, URL: attachmentPath(m.ClientID, m.ID, a.ID)})
 	}
 	return out
 }
@@ -84,8 +104,8 @@ func (s *Server) apiMessages(w http.ResponseWriter, r *http.Request) error {
 }
 
 // sendMessage stores a message and, once committed, publishes its event.
-func (s *Server) sendMessage(r *http.Request, actor care.Actor, clientID, text string) (*care.Message, error) {
-	m := care.Message{Text: text}
+func (s *Server) sendMessage(r *http.Request, actor care.Actor, clientID, text string, files []care.Attachment) (*care.Message, error) {
+	m := care.Message{Text: text, Attachments: files}
 	ev, err := s.store.SendMessage(r.Context(), actor, clientID, &m)
 	if err != nil {
 		return nil, err
@@ -115,14 +135,85 @@ func (s *Server) apiSendMessage(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Text string `json:"text"`
 	}
-	if err := decodeJSONLimit(w, r, &req, maxMessageBody); err != nil {
+	var files []care.Attachment
+	if isMultipart(r) {
+		req.Text, files, err = s.readCompose(w, r)
+	} else {
+		err = decodeJSONLimit(w, r, &req, maxMessageBody)
+	}
+	if err != nil {
 		return err
 	}
-	m, err := s.sendMessage(r, actor, r.PathValue("id"), req.Text)
+	m, err := s.sendMessage(r, actor, r.PathValue("id"), req.Text, files)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, toMessageJSON(m))
+}
+
+// editMessage stores an edit and, if it changed the text, publishes it.
+func (s *Server) editMessage(r *http.Request, actor care.Actor, clientID, messageID, text string) (*care.Message, error) {
+	m, ev, changed, err := s.store.EditMessage(r.Context(), actor, clientID, messageID, text)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.live.publish(ev)
+	}
+	return &m, nil
+}
+
+// PATCH /api/v1/clients/{id}/messages/{mid} {"text"}: the sender edits
+// their message; the text it replaces is kept as a version.
+func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Text string `json:"text"`
+	}
+	if err := decodeJSONLimit(w, r, &req, maxMessageBody); err != nil {
+		return err
+	}
+	m, err := s.editMessage(r, actor, r.PathValue("id"), r.PathValue("mid"), req.Text)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toMessageJSON(m))
+}
+
+type messageVersionJSON struct {
+	Version   int        `json:"version"`
+	Text      string     `json:"text"`
+	WrittenAt time.Time  `json:"written_at"`
+	EditedAt  *time.Time `json:"edited_at,omitempty"`
+	EditorID  string     `json:"editor_id,omitempty"`
+}
+
+// GET /api/v1/clients/{id}/messages/{mid}/versions: every text the
+// message has had, the current one first.
+func (s *Server) apiMessageVersions(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	_, vs, err := s.store.MessageVersions(r.Context(), actor, r.PathValue("id"), r.PathValue("mid"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Versions []messageVersionJSON `json:"versions"`
+	}{Versions: []messageVersionJSON{}}
+	for _, v := range vs {
+		j := messageVersionJSON{Version: v.Version, Text: v.Text, WrittenAt: v.WrittenAt, EditorID: v.EditorID}
+		if !v.EditedAt.IsZero() {
+			at := v.EditedAt
+			j.EditedAt = &at
+		}
+		out.Versions = append(out.Versions, j)
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // POST /api/v1/clients/{id}/messages/{mid}/read

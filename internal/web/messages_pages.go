@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"unicode/utf8"
 
@@ -27,19 +28,39 @@ type messageRow struct {
 	Read     string // "Read Mon 2 Mar…" or ""
 	CanRead  bool   // the viewer is a recipient who has not marked it read
 	ReadPath string
+	Path     string // the message's own page: its versions, and an edit form for its sender
+	Edited   bool
+	CanEdit  bool
+	Files    []fileRow
+}
+
+// fileRow is an attachment as a page lists it.
+type fileRow struct {
+	Name, Kind, Size, URL string
+}
+
+func fileRows(m *care.Message) []fileRow {
+	var out []fileRow
+	for _, a := range m.Attachments {
+		out = append(out, fileRow{Name: a.Name, Kind: fileKind(a.ContentType), Size: fileSize(a.Size), URL: attachmentPath(m.ClientID, m.ID, a.ID)})
+	}
+	return out
 }
 
 // messagesPage is the thread page.
 type messagesPage struct {
 	Layout
-	ClientID   string
-	ClientName string // "" on the client's own page
-	Action     string // where the compose form posts
-	CanWrite   bool
-	Text       string // the text of a refused message, to fix
-	Error      string
-	Messages   []messageRow
-	More       string // link to older messages, or ""
+	ClientID     string
+	ClientName   string // "" on the client's own page
+	Action       string // where the compose form posts
+	CanWrite     bool
+	Text         string // the text of a refused message, to fix
+	Error        string
+	FileError    string // why a file was refused
+	MaxFileMB    int
+	MaxFileBytes int
+	Messages     []messageRow
+	More         string // link to older messages, or ""
 }
 
 func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care.Actor, clientID, base string, text string, formErr error) error {
@@ -55,7 +76,8 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 		return err
 	}
 	p := &messagesPage{Layout: s.layout(r, "Messages"), ClientID: clientID, Action: base,
-		CanWrite: care.CanWriteMessage(actor, clientID), Text: text}
+		CanWrite: care.CanWriteMessage(actor, clientID), Text: text,
+		MaxFileMB: care.MaxAttachmentSize >> 20, MaxFileBytes: care.MaxAttachmentSize}
 	p.Scripts = []string{"messages.js"}
 	if actor.Role != care.RoleClient {
 		client, err := s.store.Client(r.Context(), actor, clientID)
@@ -70,15 +92,9 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 	for i := range page.Messages {
 		m := &page.Messages[i]
 		row := messageRow{ID: m.ID, Mine: m.SenderID == actor.UserID, When: localTime(m.SentAt, actor.TimeZone),
-			WhenISO: m.SentAt.Format("2006-01-02T15:04:05Z07:00"), Text: m.Text, ReadPath: base + "/" + m.ID + "/read"}
-		switch {
-		case row.Mine:
-			row.From = "You"
-		case m.SenderRole == care.RoleClient:
-			row.From = "Client"
-		default:
-			row.From = "Care team"
-		}
+			WhenISO: m.SentAt.Format("2006-01-02T15:04:05Z07:00"), Text: m.Text, ReadPath: base + "/" + m.ID + "/read",
+			Path: base + "/" + m.ID, Edited: m.Edited(), CanEdit: care.CanEditMessage(actor, m), Files: fileRows(m)}
+		row.From = fromLabel(actor, m)
 		if !m.ReadAt.IsZero() {
 			row.Read = "Read " + localTime(m.ReadAt, actor.TimeZone)
 		} else {
@@ -95,6 +111,12 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 			return formErr
 		}
 		p.Error, status = formErr.Error(), http.StatusBadRequest
+		if ce, ok := errors.AsType[*care.Error](formErr); ok && ce.Field == "file" {
+			p.Error, p.FileError = "", ce.Message
+		}
+		if se, ok := errors.AsType[*statusError](formErr); ok && se.status == http.StatusRequestEntityTooLarge {
+			status = http.StatusRequestEntityTooLarge
+		}
 	}
 	s.renderPage(w, r, status, "messages", p)
 	return nil
@@ -119,12 +141,21 @@ func (s *Server) clientMessageSend(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) threadSend(w http.ResponseWriter, r *http.Request, actor care.Actor, clientID, base string) error {
-	r.Body = http.MaxBytesReader(w, r.Body, messageFormLimit)
-	if err := r.ParseForm(); err != nil {
-		return care.Errorf(care.Invalid, "the form could not be read (it may be too long)")
+	var text string
+	var files []care.Attachment
+	if isMultipart(r) {
+		var err error
+		if text, files, err = s.readCompose(w, r); err != nil {
+			return s.renderThread(w, r, actor, clientID, base, text, err)
+		}
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, messageFormLimit)
+		if err := r.ParseForm(); err != nil {
+			return care.Errorf(care.Invalid, "the form could not be read (it may be too long)")
+		}
+		text = r.PostForm.Get("text")
 	}
-	text := r.PostForm.Get("text")
-	if _, err := s.sendMessage(r, actor, clientID, text); err != nil {
+	if _, err := s.sendMessage(r, actor, clientID, text, files); err != nil {
 		return s.renderThread(w, r, actor, clientID, base, text, err)
 	}
 	return redirect(w, r, base)
@@ -169,4 +200,118 @@ func (s *Server) messageReadForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return redirect(w, r, base)
+}
+
+// messagePage is one message on its own: every text it has had and, for
+// its sender, a form to edit it.
+type messagePage struct {
+	Layout
+	Back     string // the thread
+	Message  messageRow
+	Versions []messageVersionRow
+	Action   string // where the edit form posts; "" when the viewer may not edit
+	Text     string
+	Error    string
+}
+
+// messageVersionRow is one text a message has had.
+type messageVersionRow struct {
+	Version int
+	Text    string
+	When    string
+	WhenISO string
+	Current bool
+}
+
+// messageBase is the thread's path for the actor: the client's own at
+// /messages, the care team's at /clients/{id}/messages.
+func messageBase(r *http.Request, actor care.Actor) (clientID, base string, err error) {
+	id := r.PathValue("id")
+	switch {
+	case id == "" && actor.Role != care.RoleClient:
+		return "", "", care.ErrNotFound
+	case id == "":
+		return actor.UserID, "/messages", nil
+	}
+	return id, "/clients/" + id + "/messages", nil
+}
+
+func (s *Server) renderMessage(w http.ResponseWriter, r *http.Request, actor care.Actor, text string, formErr error) error {
+	clientID, base, err := messageBase(r, actor)
+	if err != nil {
+		return err
+	}
+	m, vs, err := s.store.MessageVersions(r.Context(), actor, clientID, r.PathValue("mid"))
+	if err != nil {
+		return err
+	}
+	p := &messagePage{Layout: s.layout(r, "Message"), Back: base, Text: text,
+		Message: messageRow{ID: m.ID, Mine: m.SenderID == actor.UserID, When: localTime(m.SentAt, actor.TimeZone),
+			WhenISO: m.SentAt.Format("2006-01-02T15:04:05Z07:00"), Text: m.Text, Edited: m.Edited(), Files: fileRows(&m)}}
+	p.Message.From = fromLabel(actor, &m)
+	if care.CanEditMessage(actor, &m) {
+		p.Action = base + "/" + m.ID
+		if text == "" {
+			p.Text = m.Text
+		}
+	}
+	for _, v := range vs {
+		p.Versions = append(p.Versions, messageVersionRow{Version: v.Version, Text: v.Text, When: localTime(v.WrittenAt, actor.TimeZone),
+			WhenISO: v.WrittenAt.Format("2006-01-02T15:04:05Z07:00"), Current: v.EditedAt.IsZero()})
+	}
+	status := http.StatusOK
+	if formErr != nil {
+		if care.ErrorCode(formErr) != care.Invalid {
+			return formErr
+		}
+		p.Error, status = formErr.Error(), http.StatusBadRequest
+	}
+	s.renderPage(w, r, status, "message", p)
+	return nil
+}
+
+// fromLabel says who sent m, to the viewer.
+func fromLabel(actor care.Actor, m *care.Message) string {
+	switch {
+	case m.SenderID == actor.UserID:
+		return "You"
+	case m.SenderRole == care.RoleClient:
+		return "Client"
+	}
+	return "Care team"
+}
+
+// GET /messages/{mid} and /clients/{id}/messages/{mid}: a message, its
+// earlier texts, and for its sender a form to edit it.
+func (s *Server) messageView(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	return s.renderMessage(w, r, actor, "", nil)
+}
+
+// POST /messages/{mid} and /clients/{id}/messages/{mid} {text}: the
+// sender edits their message.
+func (s *Server) messageEditForm(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	clientID, base, err := messageBase(r, actor)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, messageFormLimit)
+	if err := r.ParseForm(); err != nil {
+		return care.Errorf(care.Invalid, "the form could not be read (it may be too long)")
+	}
+	text := r.PostForm.Get("text")
+	if _, err := s.editMessage(r, actor, clientID, r.PathValue("mid"), text); err != nil {
+		if care.ErrorCode(err) == care.Invalid {
+			return s.renderMessage(w, r, actor, text, err)
+		}
+		return err
+	}
+	return redirect(w, r, base+"#m-"+r.PathValue("mid"))
 }

@@ -68,9 +68,12 @@ var (
 func messagesPageSample(l Layout) *messagesPage {
 	l.Scripts = []string{"messages.js"}
 	return &messagesPage{Layout: l, ClientID: "c1", ClientName: "Sam", Action: "/clients/c1/messages", CanWrite: true,
-		Text: planXSS, Error: "Text is required.", More: "/clients/c1/messages?before=m2",
+		Text: planXSS, Error: "Text is required.", More: "/clients/c1/messages?before=m2", FileError: "is larger than 10 MB",
+		MaxFileMB: 10, MaxFileBytes: 10 << 20,
 		Messages: []messageRow{
-			{ID: "m1", Mine: true, From: "You", When: "Mon", WhenISO: "2026-11-20T10:00:00Z", Text: planXSS, Read: "Read Tue"},
+			{ID: "m1", Mine: true, From: "You", When: "Mon", WhenISO: "2026-11-20T10:00:00Z", Text: planXSS, Read: "Read Tue",
+				Path: "/clients/c1/messages/m1", Edited: true, CanEdit: true,
+				Files: []fileRow{{Name: planXSS + ".pdf", Kind: "PDF document", Size: "1.2 MB", URL: "/api/v1/clients/c1/messages/m1/attachments/a1"}}},
 			{ID: "m2", From: "Client", When: "Mon", WhenISO: "2026-11-20T09:00:00Z", Text: "Hi", CanRead: true, ReadPath: "/clients/c1/messages/m2/read"},
 		}}
 }

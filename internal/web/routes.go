@@ -84,6 +84,10 @@ func (s *Server) routeTable() []route {
 		{"POST /clients/{id}/messages", s.handle(s.providerMessageSend)},
 		{"POST /clients/{id}/messages/{mid}/read", s.handle(s.messageReadForm)},
 		{"POST /messages/{mid}/read", s.handle(s.messageReadForm)},
+		{"GET /messages/{mid}", s.handle(s.messageView)},
+		{"POST /messages/{mid}", s.handle(s.messageEditForm)},
+		{"GET /clients/{id}/messages/{mid}", s.handle(s.messageView)},
+		{"POST /clients/{id}/messages/{mid}", s.handle(s.messageEditForm)},
 		{"GET /audit", s.handle(s.auditView)},
 		{"GET /access-log", s.handle(s.accessLogView)},
 
@@ -154,6 +158,9 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/clients/{id}/messages", s.handle(s.apiMessages)},
 		{"POST /api/v1/clients/{id}/messages", s.handle(s.apiSendMessage)},
 		{"POST /api/v1/clients/{id}/messages/{mid}/read", s.handle(s.apiReadMessage)},
+		{"PATCH /api/v1/clients/{id}/messages/{mid}", s.handle(s.apiEditMessage)},
+		{"GET /api/v1/clients/{id}/messages/{mid}/versions", s.handle(s.apiMessageVersions)},
+		{"GET /api/v1/clients/{id}/messages/{mid}/attachments/{aid}", s.handle(s.apiAttachment)},
 		{"GET /api/v1/events", s.handle(s.apiEvents)},
 
 		// JSON API: reading the audit trail (AD-05).

@@ -46,6 +46,8 @@ type Server struct {
 
 	live      *broker       // real-time thread events (events.go)
 	liveCheck time.Duration // how often a stream re-checks its session
+
+	fileChecks chan struct{} // uploaded files being checked (message_files.go)
 }
 
 // New builds a Server: it parses the templates, fingerprints the assets and
@@ -82,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 		policy:      auth.NewPolicy(),
 		live:        newBroker(64),
 		liveCheck:   15 * time.Second,
+		fileChecks:  make(chan struct{}, maxFileChecks),
 	}
 	if s.sessions == (care.SessionPolicy{}) {
 		s.sessions = care.DefaultSessionPolicy()

@@ -275,6 +275,7 @@ func TestEveryPageTemplate(t *testing.T) {
 		"journal_settings": &journalSettingsPage{Layout: signedIn, ShareByDefault: true},
 		"client_journal":   &clientJournalPage{Layout: signedIn, ClientName: "Sam", Timeline: sampleTimeline()},
 		"messages":         messagesPageSample(signedIn), // messages_test.go
+		"message":          messagePageSample(signedIn),  // message_files_test.go
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))

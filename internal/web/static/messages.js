@@ -1,9 +1,23 @@
 // messages.js: keeps the thread page current. It listens to the signed-in
-// user's event stream and, when a message or read receipt arrives for
-// this thread, fetches the page again and swaps in the list. Without it
-// the page works the same, a reload away.
+// user's event stream and, when a message, read receipt or edit arrives
+// for this thread, fetches the page again and swaps in the list. It also
+// says at once when a chosen file is too large to send. Without it the
+// page works the same, a reload away.
 (function () {
   "use strict";
+  var file = document.getElementById("message-file");
+  if (file) {
+    file.addEventListener("change", function () {
+      var max = parseInt(file.getAttribute("data-max-bytes"), 10);
+      var f = file.files && file.files[0];
+      if (f && max && f.size > max) {
+        file.setCustomValidity("This file is larger than " + Math.round(max / 1048576) + " MB. Choose a smaller one.");
+      } else {
+        file.setCustomValidity("");
+      }
+      file.reportValidity();
+    });
+  }
   var thread = document.getElementById("thread");
   if (!thread || !window.EventSource) {
     return;
@@ -39,4 +53,5 @@
   var es = new EventSource("/api/v1/events");
   es.addEventListener("message", onEvent);
   es.addEventListener("read", onEvent);
+  es.addEventListener("edit", onEvent);
 })();
