@@ -103,6 +103,9 @@ func reencode(contentType string, data []byte) ([]byte, error) {
 	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return nil, broken
 	}
+	if contentType == care.ContentTypeJPEG {
+		img = orient(img, jpegOrientation(data))
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(data))
 	if contentType == care.ContentTypePNG {

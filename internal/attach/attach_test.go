@@ -3,6 +3,7 @@ package attach_test
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"strings"
@@ -171,4 +172,41 @@ func FuzzAttachmentCheck(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCheckKeepsPhotosUpright: a JPEG whose EXIF says to turn it comes
+// back turned, without the EXIF, so it shows the same.
+func TestCheckKeepsPhotosUpright(t *testing.T) {
+	red := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return r > 0xA000 && b < 0x6000 }
+	tests := []struct {
+		o             uint16
+		w, h          int
+		redAt, blueAt image.Point
+	}{
+		{1, 32, 16, image.Pt(2, 8), image.Pt(29, 8)},
+		{3, 32, 16, image.Pt(29, 8), image.Pt(2, 8)},
+		{6, 16, 32, image.Pt(8, 2), image.Pt(8, 29)}, // 90° clockwise: the left half goes on top
+		{8, 16, 32, image.Pt(8, 29), image.Pt(8, 2)}, // 90° anticlockwise: the left half goes below
+		{2, 32, 16, image.Pt(29, 8), image.Pt(2, 8)}, // mirrored
+	}
+	for _, tt := range tests {
+		_, out, err := attach.Check(attachtest.JPEGWithOrientation(tt.o))
+		if err != nil {
+			t.Fatalf("orientation %d: %v", tt.o, err)
+		}
+		if bytes.Contains(out, []byte("Exif")) {
+			t.Errorf("orientation %d: the EXIF stayed", tt.o)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != tt.w || b.Dy() != tt.h {
+			t.Errorf("orientation %d: %v, want %d × %d", tt.o, b, tt.w, tt.h)
+			continue
+		}
+		if !red(img.At(tt.redAt.X, tt.redAt.Y)) || red(img.At(tt.blueAt.X, tt.blueAt.Y)) {
+			t.Errorf("orientation %d: red at %v is %v, blue at %v is %v", tt.o, tt.redAt, img.At(tt.redAt.X, tt.redAt.Y), tt.blueAt, img.At(tt.blueAt.X, tt.blueAt.Y))
+		}
+	}
 }

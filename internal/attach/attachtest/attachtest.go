@@ -155,3 +155,39 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func HTML() []byte {
 	return []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>\n")
 }
+
+// JPEGWithOrientation returns a 32 × 16 JPEG, red on its left half and
+// blue on its right, with EXIF saying to show it turned by orientation o
+// (6: 90° clockwise), little-endian as phones write it.
+func JPEGWithOrientation(o uint16) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 32, 16))
+	for y := range 16 {
+		for x := range 32 {
+			c := color.NRGBA{220, 0, 0, 255}
+			if x >= 16 {
+				c = color.NRGBA{0, 0, 220, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var plain bytes.Buffer
+	if err := jpeg.Encode(&plain, img, &jpeg.Options{Quality: 95}); err != nil {
+		panic(err)
+	}
+	le := binary.LittleEndian
+	t := []byte{'I', 'I', 42, 0, 8, 0, 0, 0}
+	t = le.AppendUint16(t, 1)
+	t = le.AppendUint16(t, 0x0112)
+	t = le.AppendUint16(t, 3)
+	t = le.AppendUint32(t, 1)
+	t = le.AppendUint16(t, o)
+	t = le.AppendUint16(t, 0)
+	t = le.AppendUint32(t, 0)
+	exif := append([]byte("Exif\x00\x00"), t...)
+	seg := []byte{0xFF, 0xE1, 0, 0}
+	binary.BigEndian.PutUint16(seg[2:], uint16(2+len(exif)))
+	b := plain.Bytes()
+	out := append(append([]byte{}, b[:2]...), seg...)
+	out = append(out, exif...)
+	return append(out, b[2:]...)
+}
