@@ -37,8 +37,19 @@ func Event(actor care.Actor, action, entityType, entityID string) care.AuditEven
 		Action: action, EntityType: entityType, EntityID: entityID, Outcome: care.OutcomeSuccess}
 }
 
+// auditInsertColumns are the columns of an audit row as a writer inserts
+// it: seq and hash are the sealer's.
+var auditInsertColumns = []string{"at", "actor_id", "role", "action", "entity_type", "entity_id", "client_id",
+	"clinic_id", "outcome", "addr", "request_id", "purpose", "reason"}
+
+var insertAudit = `INSERT INTO audit_events (` + strings.Join(auditInsertColumns, ", ") + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+
 // audit appends ev to the trail in tx, unchained: the sealer chains it
-// (AD-02: in the transaction of the change it records).
+// (AD-02: in the transaction of the change it records). On an engine
+// that appends (PostgreSQL) the row is inserted just before COMMIT with
+// the rows of the other writes sharing tx, in one statement; it commits
+// with the change or neither does.
 func (tx tx) audit(ctx context.Context, ev care.AuditEvent) error {
 	src := sourceOf(ctx)
 	if ev.Addr == "" {
@@ -53,12 +64,14 @@ func (tx tx) audit(ctx context.Context, ev care.AuditEvent) error {
 	if !ev.Outcome.Valid() || ev.Action == "" {
 		return fmt.Errorf("audit: invalid event %q/%q", ev.Action, ev.Outcome)
 	}
-	_, err := tx.ExecContext(ctx,
-		`INSERT INTO audit_events (at, actor_id, role, action, entity_type, entity_id, client_id, clinic_id,
-		                           outcome, addr, request_id, purpose, reason)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		micros(tx.now), ev.ActorID, string(ev.Role), ev.Action, ev.EntityType, ev.EntityID, ev.ClientID, ev.ClinicID,
-		string(ev.Outcome), ev.Addr, ev.RequestID, ev.Purpose, ev.Reason)
+	values := []any{micros(tx.now), ev.ActorID, string(ev.Role), ev.Action, ev.EntityType, ev.EntityID, ev.ClientID,
+		ev.ClinicID, string(ev.Outcome), ev.Addr, ev.RequestID, ev.Purpose, ev.Reason}
+	var err error
+	if tx.app != nil {
+		err = tx.app.Append(tx.Tx, "audit_events", auditInsertColumns, values...)
+	} else {
+		_, err = tx.ExecContext(ctx, insertAudit, values...)
+	}
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}

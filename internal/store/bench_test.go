@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -77,6 +78,8 @@ func benchmarkInserts(b *testing.B, engine string, writers int, insert func(ctx 
 		b.Fatal(err)
 	}
 
+	warm(b, db, writers)
+
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
@@ -108,3 +111,24 @@ func benchmarkInserts(b *testing.B, engine string, writers int, insert func(ctx 
 
 // email returns the n-th benchmark user's email, distinct for each n.
 func email(n int64) string { return fmt.Sprintf("bench%d@example.org", n) }
+
+// warm opens writers connections of the pool before the clock starts, so
+// that neither path pays for connecting (a PostgreSQL connection starts a
+// server process) inside the measurement.
+func warm(b *testing.B, db *storetest.DB, writers int) {
+	ctx := context.Background()
+	conns := make([]*sql.Conn, 0, writers)
+	for range writers {
+		c, err := db.Engine.SQLDB().Conn(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.PingContext(ctx); err != nil {
+			b.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}

@@ -28,9 +28,19 @@ type Engine interface {
 	Close() error
 }
 
+// appender is an Engine that can defer the insert of a row that nothing
+// reads back in its transaction to just before COMMIT, and insert the rows
+// of all the writes that share the transaction in one statement; the row
+// commits with the write that appended it or not at all. store/postgres
+// implements it: there a statement costs a round trip.
+type appender interface {
+	Append(tx *sql.Tx, table string, columns []string, values ...any) error
+}
+
 // Store is Interlude's storage. It is safe for concurrent use.
 type Store struct {
 	eng     Engine
+	app     appender      // eng, if it is an appender
 	keyring *seal.Keyring // the master keys that wrap data keys
 	keys    keyCache
 	now     func() time.Time
@@ -43,7 +53,9 @@ func New(eng Engine, kr *seal.Keyring, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{eng: eng, keyring: kr, now: now, jobWake: make(chan struct{}, 1)}
+	s := &Store{eng: eng, keyring: kr, now: now, jobWake: make(chan struct{}, 1)}
+	s.app, _ = eng.(appender)
+	return s
 }
 
 // Engine returns the name of the database engine: "sqlite" or "postgres".
@@ -61,7 +73,8 @@ func (s *Store) Close() error { return s.eng.Close() }
 type tx struct {
 	*sql.Tx
 	now      time.Time
-	enqueued *bool // set by enqueueJob; nil in reads
+	enqueued *bool    // set by enqueueJob; nil in reads
+	app      appender // in a write on an engine that appends; nil otherwise
 }
 
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
@@ -72,7 +85,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) e
 		// the other writes sharing its transaction. The engine does not
 		// start a write whose ctx has already ended.
 		enqueued = false // a write may run again (Engine)
-		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond), enqueued: &enqueued})
+		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond), enqueued: &enqueued, app: s.app})
 	})
 	if err == nil && enqueued {
 		select {

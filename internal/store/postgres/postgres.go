@@ -36,6 +36,9 @@ type DB struct {
 	writes    chan *writeReq
 	closing   chan struct{}
 	loopsDone sync.WaitGroup
+
+	appendsMu sync.Mutex
+	appends   map[*sql.Tx]*appended // the rows appended in each open write transaction
 }
 
 // Open connects to the PostgreSQL database at url (postgres://…) and checks

@@ -146,3 +146,105 @@ func TestWriteAfterClose(t *testing.T) {
 		t.Errorf("after Close: %v", err)
 	}
 }
+
+// TestAppendedRows: rows appended by concurrent writes, some of which fail
+// after appending and some of whose appended rows the database refuses,
+// are stored exactly when the write that appended them is committed, in
+// the order each write appended them (AD-02: an audit row commits with
+// its change or neither does).
+func TestAppendedRows(t *testing.T) {
+	db := open(t)
+	if _, err := db.SQLDB().Exec(`CREATE TABLE log (id BIGINT GENERATED ALWAYS AS IDENTITY, n INTEGER NOT NULL,
+		part INTEGER NOT NULL CHECK (part >= 0))`); err != nil {
+		t.Fatal(err)
+	}
+	const writes = 200
+	var wg sync.WaitGroup
+	results := make([]error, writes)
+	for i := range writes {
+		wg.Go(func() {
+			results[i] = db.Write(context.Background(), func(tx *sql.Tx) error {
+				if _, err := tx.Exec(`INSERT INTO t (n) VALUES ($1)`, i); err != nil {
+					return err
+				}
+				for part := range 3 {
+					if i%11 == 5 && part == 2 {
+						part = -1 // the database refuses this row when it is inserted
+					}
+					if err := db.Append(tx, "log", []string{"n", "part"}, i, part); err != nil {
+						return err
+					}
+				}
+				if i%7 == 3 {
+					return errRefused // after appending: the rows must not be stored
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	got := rows(t, db)
+	r, err := db.SQLDB().Query(`SELECT n, part FROM log ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	logged := map[int][]int{}
+	for r.Next() {
+		var n, part int
+		if err := r.Scan(&n, &part); err != nil {
+			t.Fatal(err)
+		}
+		logged[n] = append(logged[n], part)
+	}
+	for i, err := range results {
+		switch {
+		case i%7 == 3:
+			if !errors.Is(err, errRefused) || got[i] || logged[i] != nil {
+				t.Errorf("write %d: %v, stored %v, logged %v; want refused and nothing stored", i, err, got[i], logged[i])
+			}
+		case i%11 == 5:
+			if err == nil || got[i] || logged[i] != nil {
+				t.Errorf("write %d whose appended row fails: %v, stored %v, logged %v; want an error and nothing stored", i, err, got[i], logged[i])
+			}
+		default:
+			if err != nil || !got[i] || fmt.Sprint(logged[i]) != "[0 1 2]" {
+				t.Errorf("write %d: %v, stored %v, logged %v; want committed with its rows in order", i, err, got[i], logged[i])
+			}
+		}
+	}
+}
+
+// TestAppendRefused: Append refuses a transaction that is not a write's,
+// and names that are not plain identifiers.
+func TestAppendRefused(t *testing.T) {
+	db := open(t)
+	tx, err := db.SQLDB().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := db.Append(tx, "t", []string{"n"}, 1); err == nil {
+		t.Error("Append outside a write: allowed")
+	}
+	for _, c := range []struct {
+		table  string
+		column []string
+		values []any
+	}{
+		{"t; DROP TABLE t", []string{"n"}, []any{1}},
+		{"t", []string{"n) VALUES (1); --"}, []any{1}},
+		{"t", []string{"n"}, []any{1, 2}},
+		{"t", nil, nil},
+	} {
+		err := db.Write(context.Background(), func(tx *sql.Tx) error {
+			return db.Append(tx, c.table, c.column, c.values...)
+		})
+		if err == nil {
+			t.Errorf("Append(%q, %q, %v): allowed", c.table, c.column, c.values)
+		}
+	}
+	if n := len(rows(t, db)); n != 0 {
+		t.Errorf("%d rows in t", n)
+	}
+}
