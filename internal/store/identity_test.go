@@ -350,3 +350,71 @@ func TestLoginFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthenticateTouchesSparingly (AC-07, issue #6): a request moves its
+// session's last-seen time only when it is at least a sixtieth of the idle
+// limit old, so most requests write nothing; the idle limit still holds
+// from the stored time, so a session never outlives it.
+func TestAuthenticateTouchesSparingly(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		s := db.Store
+		c := storetest.SeedClinic(t, s, "Touch")
+		policy := care.DefaultSessionPolicy()
+		h := hash(care.NewID())
+		sess := &care.Session{UserID: c.Provider.ID, Kind: "api", Stage: care.StageFull, Device: "test"}
+		if err := s.CreateSession(ctx, sess, h); err != nil {
+			t.Fatal(err)
+		}
+		created := db.Clock.Now().UTC().Truncate(time.Microsecond)
+		lastSeen := func() time.Time {
+			t.Helper()
+			var us int64
+			if err := db.Engine.SQLDB().QueryRow(`SELECT last_seen_at FROM sessions WHERE token_hash = $1`, h).Scan(&us); err != nil {
+				t.Fatal(err)
+			}
+			return time.UnixMicro(us).UTC()
+		}
+		step := policy.StaffIdle / 60
+		db.Clock.Advance(step - time.Second)
+		actor, got, err := s.Authenticate(ctx, h, policy, true)
+		if err != nil || actor.UserID != c.Provider.ID || got.ID != sess.ID {
+			t.Fatalf("authenticate: %v, %+v", err, actor)
+		}
+		if seen := lastSeen(); !seen.Equal(created) {
+			t.Errorf("touched after %v: last seen %v, want %v", step-time.Second, seen, created)
+		}
+		db.Clock.Advance(time.Second)
+		if _, got, err = s.Authenticate(ctx, h, policy, true); err != nil {
+			t.Fatal(err)
+		}
+		now := db.Clock.Now().UTC().Truncate(time.Microsecond)
+		if seen := lastSeen(); !seen.Equal(now) || !got.LastSeenAt.Equal(now) {
+			t.Errorf("not touched after %v: stored %v, returned %v, want %v", step, seen, got.LastSeenAt, now)
+		}
+		// Without touch, nothing moves however old.
+		db.Clock.Advance(10 * time.Minute)
+		if _, _, err := s.Authenticate(ctx, h, policy, false); err != nil {
+			t.Fatal(err)
+		}
+		if seen := lastSeen(); !seen.Equal(now) {
+			t.Errorf("touched without touch: %v", seen)
+		}
+		// A request just under the step does not extend the session: the
+		// idle limit counts from the stored time.
+		if _, _, err := s.Authenticate(ctx, h, policy, true); err != nil { // touches: 10 minutes
+			t.Fatal(err)
+		}
+		db.Clock.Advance(step - time.Second)
+		if _, _, err := s.Authenticate(ctx, h, policy, true); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Advance(policy.StaffIdle - step + 2*time.Second)
+		if _, _, err := s.Authenticate(ctx, h, policy, true); care.ErrorCode(err) != care.Unauthenticated {
+			t.Errorf("past the idle limit from the stored time: got %v, want unauthenticated", err)
+		}
+		if n := countRows(t, db, "sessions"); n != 0 {
+			t.Errorf("%d ended sessions remain", n)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"interlude/internal/care"
 )
@@ -41,59 +42,99 @@ func (s *Store) createSession(ctx context.Context, tx tx, sess *care.Session, to
 // session that has ended by policy (idle, absolute lifetime, or a second
 // factor not given in time) is deleted and, like an unknown token or a
 // disabled user, answers care.Unauthenticated. A live session's last-seen
-// time moves to now when touch is set.
+// time moves to now when touch is set, and it was last moved at least
+// touchEvery ago.
+//
+// Most requests therefore only read: a request is not a write of its own
+// (issue #6: one message was two commits). Since the stored last-seen time
+// lags by less than touchEvery, a session may end that much before its
+// idle limit, never after it (AC-07 is enforced server-side as before).
 func (s *Store) Authenticate(ctx context.Context, tokenHash []byte, policy care.SessionPolicy, touch bool) (care.Actor, *care.Session, error) {
 	var actor care.Actor
 	var sess care.Session
-	ended := false
-	err := s.write(ctx, func(ctx context.Context, tx tx) error {
-		var role, zone string
-		var created, seen, auth int64
-		var mfa int
-		var disabled bool
-		var p personal
-		err := tx.QueryRowContext(ctx,
-			`SELECT s.id, s.user_id, s.clinic_id, s.kind, s.stage, s.created_at, s.last_seen_at, s.auth_at, s.mfa, s.device,
-			        u.role, u.time_zone, u.disabled_at IS NOT NULL OR u.deleted_at IS NOT NULL, `+userPersonalColumns+`
-			 FROM sessions s JOIN users u ON u.id = s.user_id
-			 WHERE s.token_hash = $1`, tokenHash).
-			Scan(append([]any{&sess.ID, &sess.UserID, &sess.ClinicID, &sess.Kind, &sess.Stage, &created, &seen, &auth, &mfa, &sess.Device,
-				&role, &zone, &disabled}, p.dest()...)...)
-		if err != nil {
-			if notFound(err) == care.ErrNotFound {
-				return care.Errorf(care.Unauthenticated, "sign in first")
-			}
-			return err
-		}
-		sess.CreatedAt, sess.LastSeenAt, sess.AuthAt = fromMicros(created), fromMicros(seen), fromMicros(auth)
-		sess.MFA = mfa == 1
-		if disabled || policy.Expired(&sess, care.Role(role), tx.now) {
-			// The deletion must commit, so this is not an error here.
-			ended = true
-			_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
-			return err
-		}
-		if touch {
-			if _, err := tx.ExecContext(ctx,
-				`UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, micros(tx.now), tokenHash); err != nil {
-				return err
-			}
-			sess.LastSeenAt = tx.now
-		}
-		u := care.User{ID: sess.UserID, ClinicID: sess.ClinicID, Role: care.Role(role)}
-		if err := s.openUser(ctx, tx, &u, p); err != nil {
-			return err
-		}
-		actor = care.Actor{UserID: sess.UserID, ClinicID: sess.ClinicID, Role: u.Role, SessionID: sess.ID, Name: u.DisplayName, TimeZone: zone}
-		return nil
+	needWrite := false
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		var err error
+		actor, needWrite, err = s.authenticate(ctx, tx, &sess, tokenHash, policy, touch, false)
+		return err
 	})
+	if err == nil && needWrite {
+		ended := false
+		err = s.write(ctx, func(ctx context.Context, tx tx) error {
+			var err error
+			actor, ended, err = s.authenticate(ctx, tx, &sess, tokenHash, policy, touch, true)
+			return err
+		})
+		if err == nil && ended {
+			return care.Actor{}, nil, care.Errorf(care.Unauthenticated, "your session has ended; sign in again")
+		}
+	}
 	if err != nil {
 		return care.Actor{}, nil, err
 	}
-	if ended {
-		return care.Actor{}, nil, care.Errorf(care.Unauthenticated, "your session has ended; sign in again")
-	}
 	return actor, &sess, nil
+}
+
+// touchFraction: a session's last-seen time is moved when it is older than
+// this fraction of the idle limit (15 s of 15 minutes).
+const touchFraction = 60
+
+// touchEvery is how stale a session's stored last-seen time may be.
+func touchEvery(policy care.SessionPolicy, role care.Role) time.Duration {
+	if role.Staff() {
+		return policy.StaffIdle / touchFraction
+	}
+	return policy.ClientIdle / touchFraction
+}
+
+// authenticate reads the session of tokenHash into sess. In a read
+// transaction (write false) it reports more true when the session must be
+// deleted or touched, which only a write may do. In a write it does so,
+// and reports more true when the session has ended.
+func (s *Store) authenticate(ctx context.Context, tx tx, sess *care.Session, tokenHash []byte, policy care.SessionPolicy, touch, write bool) (actor care.Actor, more bool, err error) {
+	var role, zone string
+	var created, seen, auth int64
+	var mfa int
+	var disabled bool
+	var p personal
+	err = tx.QueryRowContext(ctx,
+		`SELECT s.id, s.user_id, s.clinic_id, s.kind, s.stage, s.created_at, s.last_seen_at, s.auth_at, s.mfa, s.device,
+		        u.role, u.time_zone, u.disabled_at IS NOT NULL OR u.deleted_at IS NOT NULL, `+userPersonalColumns+`
+		 FROM sessions s JOIN users u ON u.id = s.user_id
+		 WHERE s.token_hash = $1`, tokenHash).
+		Scan(append([]any{&sess.ID, &sess.UserID, &sess.ClinicID, &sess.Kind, &sess.Stage, &created, &seen, &auth, &mfa, &sess.Device,
+			&role, &zone, &disabled}, p.dest()...)...)
+	if err != nil {
+		if notFound(err) == care.ErrNotFound {
+			return actor, false, care.Errorf(care.Unauthenticated, "sign in first")
+		}
+		return actor, false, err
+	}
+	sess.CreatedAt, sess.LastSeenAt, sess.AuthAt = fromMicros(created), fromMicros(seen), fromMicros(auth)
+	sess.MFA = mfa == 1
+	if disabled || policy.Expired(sess, care.Role(role), tx.now) {
+		if !write {
+			return actor, true, nil
+		}
+		// The deletion must commit, so this is not an error here.
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+		return actor, true, err
+	}
+	if touch && tx.now.Sub(sess.LastSeenAt) >= touchEvery(policy, care.Role(role)) {
+		if !write {
+			return actor, true, nil
+		}
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, micros(tx.now), tokenHash); err != nil {
+			return actor, false, err
+		}
+		sess.LastSeenAt = tx.now
+	}
+	u := care.User{ID: sess.UserID, ClinicID: sess.ClinicID, Role: care.Role(role)}
+	if err := s.openUser(ctx, tx, &u, p); err != nil {
+		return actor, false, err
+	}
+	return care.Actor{UserID: sess.UserID, ClinicID: sess.ClinicID, Role: u.Role, SessionID: sess.ID, Name: u.DisplayName, TimeZone: zone}, false, nil
 }
 
 // RotateSession replaces the session of oldHash by a new one under newHash

@@ -18,7 +18,7 @@ import (
 
 	"interlude/internal/store/schema"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 //go:embed migrations/*.sql
@@ -60,6 +60,10 @@ type writeReq struct {
 //   - foreign_keys(1): SQLite does not enforce them otherwise.
 //   - busy_timeout(10000): wait for another process's lock (a migration, a
 //     backup) instead of failing at once.
+//   - temp_store(MEMORY) on the writer keeps the sub-journals of the
+//     savepoints that separate a batch's writes in memory; without it a
+//     large batch spills them to a temporary file, a write call per page.
+//     They only serve ROLLBACK TO inside a transaction, never recovery.
 //   - _txlock=immediate on the writer takes the write lock at BEGIN, so a
 //     transaction never fails half-way for want of it.
 //   - query_only(1) on readers makes any write through them an error.
@@ -70,6 +74,7 @@ func dsn(path string, writer bool) string {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	if writer {
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")
@@ -85,10 +90,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("sqlite: %s is a folder, not a database file", path)
 	}
-	writer, err := sql.Open("sqlite", dsn(path, true))
+	drv, err := registeredDriver()
 	if err != nil {
 		return nil, err
 	}
+	writer := sql.OpenDB(connector{drv: drv, dsn: dsn(path, true)})
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
@@ -101,11 +107,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	readers, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		writer.Close()
-		return nil, err
-	}
+	readers := sql.OpenDB(connector{drv: drv, dsn: dsn(path, false)})
 	n := max(4, runtime.GOMAXPROCS(0))
 	readers.SetMaxOpenConns(n)
 	readers.SetMaxIdleConns(n)
@@ -118,6 +120,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	go db.loop()
 	return db, nil
+}
+
+// registeredDriver is the driver modernc.org/sqlite registers as "sqlite",
+// with whatever is registered on it.
+func registeredDriver() (*sqlite.Driver, error) {
+	db, err := sql.Open("sqlite", "")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	drv, ok := db.Driver().(*sqlite.Driver)
+	if !ok {
+		return nil, errors.New("sqlite: the registered driver is not modernc's")
+	}
+	return drv, nil
 }
 
 // Name returns "sqlite".

@@ -516,6 +516,7 @@ func TestPragmas(t *testing.T) {
 		{"foreign_keys", "1", "1"},
 		{"busy_timeout", "10000", "10000"},
 		{"query_only", "0", "1"},
+		{"temp_store", "2", "0"}, // MEMORY on the writer, for savepoints
 	}
 	check := func(t *testing.T, tx *sql.Tx, reader bool) {
 		for _, p := range want {
