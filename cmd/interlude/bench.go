@@ -251,19 +251,19 @@ func (b *bench) seed(ctx context.Context, db *dbFlags) error {
 	newUser := func(role care.Role, email string) (benchUser, error) {
 		u := care.User{ClinicID: c.ID, Role: role, Email: email, DisplayName: "Bench " + string(role), TimeZone: "UTC"}
 		if err := st.CreateUser(ctx, &u); err != nil {
-			return benchUser{}, err
+			return benchUser{}, fmt.Errorf("creating a user: %w", err)
 		}
 		if err := st.SetPasswordHash(ctx, u.ID, hash); err != nil {
-			return benchUser{}, err
+			return benchUser{}, fmt.Errorf("setting a password: %w", err)
 		}
 		bu := benchUser{id: u.ID, email: u.Email}
 		if role.Staff() {
 			bu.secret = auth.NewTOTPSecret()
 			if err := st.SetTOTP(ctx, care.Actor{UserID: u.ID, ClinicID: c.ID, Role: role}, bu.secret); err != nil {
-				return benchUser{}, err
+				return benchUser{}, fmt.Errorf("setting a TOTP secret: %w", err)
 			}
 			if err := st.ConfirmTOTP(ctx, u.ID); err != nil {
-				return benchUser{}, err
+				return benchUser{}, fmt.Errorf("confirming a TOTP secret: %w", err)
 			}
 		}
 		return bu, nil

@@ -132,3 +132,51 @@ func warm(b *testing.B, db *storetest.DB, writers int) {
 		c.Close()
 	}
 }
+
+// BenchmarkSendMessage measures Store.SendMessage, the store's part of
+// "interlude bench messages" (issue #6): the care-team check, the sealed
+// text, the message, its event and its audit row in one write. Each of
+// the writers is a client writing in their own thread. Profile it with
+//
+//	go test -run xxx -bench BenchmarkSendMessage/sqlite -cpuprofile cpu.out ./internal/store/
+func BenchmarkSendMessage(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			for _, writers := range []int{1, 32} {
+				b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+					ctx := context.Background()
+					db := storetest.Open(b, engine)
+					c := storetest.SeedClinic(b, db.Store, "Bench Messages")
+					admin := c.Actor(c.Admin)
+					clients := make([]care.Actor, writers)
+					for i := range clients {
+						u := care.User{ClinicID: c.Clinic.ID, Role: care.RoleClient, Email: email(int64(i)), DisplayName: "Bench Client"}
+						if err := db.Store.CreateUser(ctx, &u); err != nil {
+							b.Fatal(err)
+						}
+						if err := db.Store.AddToCareTeam(ctx, admin, u.ID, c.Provider.ID); err != nil {
+							b.Fatal(err)
+						}
+						clients[i] = c.Actor(u)
+					}
+					var next atomic.Int64
+					var wg sync.WaitGroup
+					b.ResetTimer()
+					for _, actor := range clients {
+						wg.Go(func() {
+							for next.Add(1) <= int64(b.N) {
+								m := care.Message{Text: "Thanks for today. I tried the breathing exercise twice this morning."}
+								ev, err := db.Store.SendMessage(ctx, actor, actor.UserID, &m)
+								if err != nil || ev.Seq == 0 {
+									b.Error(err)
+									return
+								}
+							}
+						})
+					}
+					wg.Wait()
+				})
+			}
+		})
+	}
+}
