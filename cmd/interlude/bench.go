@@ -270,25 +270,35 @@ func (b *bench) seed(ctx context.Context, db *dbFlags) error {
 	}
 	b.pairs = make([]benchPair, slices.Max(b.senders))
 	b.idlers = make([]benchUser, slices.Max(b.idle))
+	one := func(i int) error {
+		if i < len(b.pairs) {
+			p := &b.pairs[i]
+			var err error
+			if p.client, err = newUser(care.RoleClient, fmt.Sprintf("client-%d@bench.interlude.test", i)); err != nil {
+				return err
+			}
+			if p.provider, err = newUser(care.RoleProvider, fmt.Sprintf("provider-%d@bench.interlude.test", i)); err != nil {
+				return err
+			}
+			return st.AddToCareTeam(ctx, adminActor, p.client.id, p.provider.id)
+		}
+		j := i - len(b.pairs)
+		var err error
+		b.idlers[j], err = newUser(care.RoleClient, fmt.Sprintf("idle-%d@bench.interlude.test", j))
+		return err
+	}
+	// The first provider's TOTP secret creates the clinic's data key;
+	// created by concurrent transactions, it would be created twice.
+	if err := one(0); err != nil {
+		return err
+	}
 	jobs := make(chan int)
-	errs := make(chan error, 16)
+	errs := make(chan error, 1)
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Go(func() {
 			for i := range jobs {
-				var err error
-				if i < len(b.pairs) {
-					p := &b.pairs[i]
-					if p.client, err = newUser(care.RoleClient, fmt.Sprintf("client-%d@bench.interlude.test", i)); err == nil {
-						if p.provider, err = newUser(care.RoleProvider, fmt.Sprintf("provider-%d@bench.interlude.test", i)); err == nil {
-							err = st.AddToCareTeam(ctx, adminActor, p.client.id, p.provider.id)
-						}
-					}
-				} else {
-					j := i - len(b.pairs)
-					b.idlers[j], err = newUser(care.RoleClient, fmt.Sprintf("idle-%d@bench.interlude.test", j))
-				}
-				if err != nil {
+				if err := one(i); err != nil {
 					select {
 					case errs <- err:
 					default:
@@ -297,7 +307,7 @@ func (b *bench) seed(ctx context.Context, db *dbFlags) error {
 			}
 		})
 	}
-	for i := range len(b.pairs) + len(b.idlers) {
+	for i := 1; i < len(b.pairs)+len(b.idlers); i++ {
 		jobs <- i
 	}
 	close(jobs)
