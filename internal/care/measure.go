@@ -293,6 +293,7 @@ type MeasureResponse struct {
 	AnsweredAt time.Time
 	Answers    []int
 	Score
+	Progress Progress // when read: against the client's earlier responses of the instrument
 }
 
 // Reliable change (Jacobson & Truax, J Consult Clin Psychol
