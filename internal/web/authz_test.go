@@ -179,6 +179,13 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"POST /api/v1/clients/{id}/tasks":                     teamOnly(201),
 	"POST /api/v1/clients/{id}/tasks/{tid}/complete":      clientAlone(201),
 
+	// Measures: measures_test.go.
+	"GET /api/v1/instruments":                            signedInGets(200),
+	"GET /api/v1/clients/{id}/measures":                  clientOrTeam(200),
+	"POST /api/v1/clients/{id}/measures":                 teamOnly(201),
+	"DELETE /api/v1/clients/{id}/measures/{mid}":         teamOnly(204),
+	"POST /api/v1/clients/{id}/measures/{mid}/responses": clientAlone(201),
+
 	// Messages and the real-time stream; see messages_test.go.
 	"GET /api/v1/clients/{id}/messages":                         clientOrTeam(200),
 	"POST /api/v1/clients/{id}/messages":                        clientOrTeam(201),
@@ -347,6 +354,14 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/sessions/{sid}":            "as PATCH /api/v1/clients/{id}/sessions/{sid}",
 	"POST /clients/{id}/tasks":                     "as POST /api/v1/clients/{id}/tasks",
 	"POST /clients/{id}/tasks/{tid}/complete":      "as POST /api/v1/clients/{id}/tasks/{tid}/complete",
+	// Measures: measures_test.go.
+	"GET /measures":                          "the signed-in client's own measures (404 for others): as GET /api/v1/clients/{id}/measures: TestMeasurePages",
+	"GET /measures/{mid}":                    "the signed-in client's due measure (404 for others): TestMeasurePages",
+	"POST /measures/{mid}":                   "as POST /api/v1/clients/{id}/measures/{mid}/responses for the signed-in client: TestMeasurePages",
+	"GET /measures/responses/{rid}":          "the signed-in client's own response (404 for others): TestMeasurePages",
+	"POST /clients/{id}/measures":            "as POST /api/v1/clients/{id}/measures: TestMeasurePages",
+	"POST /clients/{id}/measures/{mid}/stop": "as DELETE /api/v1/clients/{id}/measures/{mid}",
+
 	"GET /plan":  "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
 	"GET /tasks": "the signed-in client's own tasks: as GET /api/v1/clients/{id}/tasks",
 
@@ -529,6 +544,12 @@ func authzRequests() map[string]authzRequest {
 		"GET /api/v1/clients/{id}/messages/{mid}/versions":          messageVersionsRequest,
 		"GET /api/v1/clients/{id}/messages/{mid}/attachments/{aid}": attachmentRequest,
 		"GET /api/v1/events":                                        {build: fixedRequest("/api/v1/events?last_event_id=x", nil)},
+
+		"GET /api/v1/instruments":                            {build: fixedRequest("/api/v1/instruments", nil)},
+		"GET /api/v1/clients/{id}/measures":                  measuresReadRequest,
+		"POST /api/v1/clients/{id}/measures":                 measureScheduleRequest,
+		"DELETE /api/v1/clients/{id}/measures/{mid}":         measureStopRequest,
+		"POST /api/v1/clients/{id}/measures/{mid}/responses": measureAnswerRequest,
 
 		"/api/": {build: fixedRequest("/api/v1/no-such-route", nil)},
 	}

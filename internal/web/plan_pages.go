@@ -205,13 +205,15 @@ func taskViews(list *store.TaskList, zone string) []taskView {
 
 // careNotices are the confirmations a redirect may ask these pages to show.
 var careNotices = map[string]string{
-	"plan":      "The plan is saved.",
-	"goal":      "The goal is saved.",
-	"removed":   "The goal is taken out of the plan. Its history stays in the plan's versions.",
-	"comment":   "Your comment is added.",
-	"session":   "The session is saved.",
-	"task":      "The task is assigned.",
-	"completed": "Well done. It is marked as done.",
+	"plan":            "The plan is saved.",
+	"goal":            "The goal is saved.",
+	"removed":         "The goal is taken out of the plan. Its history stays in the plan's versions.",
+	"comment":         "Your comment is added.",
+	"session":         "The session is saved.",
+	"task":            "The task is assigned.",
+	"completed":       "Well done. It is marked as done.",
+	"measure":         "The questionnaire is scheduled. It is due now, and then as often as you chose.",
+	"measure-stopped": "The questionnaire is stopped. Its scores stay.",
 }
 
 func (s *Server) careLayout(r *http.Request, title string) Layout {
@@ -251,6 +253,10 @@ type clientRecordPage struct {
 	// journal half of issue #5 to fill (see the "journal timeline"
 	// section of client_record.html).
 	SharedEntries any
+
+	// Measures are the PHQ-9 and GAD-7 schedules and scores
+	// (measures_pages.go).
+	Measures *recordMeasures
 }
 
 // GET /clients/{id}
@@ -311,6 +317,9 @@ func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, acto
 		Problem:    problem,
 	}
 	if p.SharedEntries, err = s.recordTimeline(r, actor, id); err != nil { // journal_pages.go
+		return err
+	}
+	if p.Measures, err = s.recordMeasures(r, actor, id); err != nil { // measures_pages.go
 		return err
 	}
 	for i := range sessions {
@@ -949,6 +958,7 @@ type betweenSessions struct {
 	Last     *appointmentRow
 	Due      []dueView
 	Goals    []goalView
+	Measures []measureDueView // questionnaires due (measures_pages.go)
 }
 
 // clientBetweenSessions reads the client home's block.
@@ -969,6 +979,11 @@ func (s *Server) clientBetweenSessions(r *http.Request, actor care.Actor) (*betw
 	}
 	b := &betweenSessions{ClientID: actor.UserID, Next: appointmentView(next, actor.TimeZone, s.now()), Last: appointmentView(last, actor.TimeZone, s.now()),
 		Due: dueViews(due, today, actor.UserID, "home")}
+	measures, err := s.store.MeasuresDue(ctx, actor, actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	b.Measures = measureDueViews(measures, actor.TimeZone)
 	for _, g := range goalViews(plan.Goals, actor.TimeZone) {
 		if g.Status == string(care.GoalActive) || g.Status == string(care.GoalPaused) {
 			b.Goals = append(b.Goals, g)

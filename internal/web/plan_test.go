@@ -228,7 +228,9 @@ func clientRecordSample(l Layout) *clientRecordPage {
 		Tasks: taskViews(sampleTaskList(), "UTC"), Today: "2026-11-21", Versions: []versionRow{{Version: 2, When: "now", By: "Dana"}},
 		GoalOptions: []option{{"", "No particular goal", false}, {"g1", "Sleep", true}}, Weekdays: []option{{"1", "Monday", true}},
 		Recurrences: []option{{"once", "Once", true}}, StartDefault: "2026-11-28T10:00", Form: url.Values{"title": {"x"}},
-		Problem: &formProblem{Section: "tasks", Message: "Title is required.", Field: "title"}}
+		Problem: &formProblem{Section: "tasks", Message: "Title is required.", Field: "title"},
+		Measures: &recordMeasures{Schedules: []scheduleRow{{ID: "m1", Name: "PHQ-9", Every: "Every week", IsDue: true}, {ID: "m2", Name: "GAD-7", Stopped: true}},
+			Scores: scoreRows(sampleResponses(), "UTC"), Instruments: []option{{"phq9", "Depression (PHQ-9)", false}}, Reliable: []string{"PHQ-9: 4 points or more"}}}
 }
 
 func planEditSample(l Layout) *planEditPage {

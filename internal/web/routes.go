@@ -88,6 +88,12 @@ func (s *Server) routeTable() []route {
 		{"POST /messages/{mid}", s.handle(s.messageEditForm)},
 		{"GET /clients/{id}/messages/{mid}", s.handle(s.messageView)},
 		{"POST /clients/{id}/messages/{mid}", s.handle(s.messageEditForm)},
+		{"GET /measures", s.handle(s.clientMeasures)},
+		{"GET /measures/{mid}", s.handle(s.measureForm)},
+		{"POST /measures/{mid}", s.handle(s.measureSubmit)},
+		{"GET /measures/responses/{rid}", s.handle(s.measureResult)},
+		{"POST /clients/{id}/measures", s.handle(s.measureScheduleForm)},
+		{"POST /clients/{id}/measures/{mid}/stop", s.handle(s.measureStopForm)},
 		{"GET /audit", s.handle(s.auditView)},
 		{"GET /access-log", s.handle(s.accessLogView)},
 
@@ -162,6 +168,13 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/clients/{id}/messages/{mid}/versions", s.handle(s.apiMessageVersions)},
 		{"GET /api/v1/clients/{id}/messages/{mid}/attachments/{aid}", s.handle(s.apiAttachment)},
 		{"GET /api/v1/events", s.handle(s.apiEvents)},
+
+		// JSON API: measures (PHQ-9, GAD-7).
+		{"GET /api/v1/instruments", s.handle(s.apiInstruments)},
+		{"GET /api/v1/clients/{id}/measures", s.handle(s.apiMeasures)},
+		{"POST /api/v1/clients/{id}/measures", s.handle(s.apiScheduleMeasure)},
+		{"DELETE /api/v1/clients/{id}/measures/{mid}", s.handle(s.apiStopMeasure)},
+		{"POST /api/v1/clients/{id}/measures/{mid}/responses", s.handle(s.apiAnswerMeasure)},
 
 		// JSON API: reading the audit trail (AD-05).
 		{"GET /api/v1/audit", s.handle(s.apiAudit)},
