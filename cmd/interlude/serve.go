@@ -190,6 +190,9 @@ func registerJobs(r *jobs.Runner, d jobDeps) {
 		}
 		return err
 	})
+	// Measures (#7): PHQ-9 item-9 notifications to the care team and
+	// reminders of due questionnaires.
+	jobs.RegisterMeasures(r, d.store, nil) // email and push once serve configures a notify.Dispatcher
 }
 
 func printDemo(e *env, d *demo.Clinic) {

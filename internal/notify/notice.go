@@ -14,6 +14,8 @@ type Kind string
 const (
 	KindMessage Kind = "message" // a new message in a thread
 	KindCheckIn Kind = "checkin" // a check-in waits for an answer
+	KindMeasure Kind = "measure" // a questionnaire fell due (issue #7)
+	KindSafety  Kind = "safety"  // a client's answer raised a safety flag, for their care team (issue #7)
 )
 
 // Valid reports whether k is a known kind.
@@ -43,6 +45,18 @@ var texts = map[Kind]text{
 		body:       "You have a check-in waiting in Interlude.",
 		clientPath: "/",
 		staffPath:  "/",
+	},
+	KindMeasure: {
+		subject:    "You have a questionnaire waiting in Interlude",
+		body:       "You have a questionnaire waiting in Interlude.",
+		clientPath: "/measures",
+		staffPath:  "/",
+	},
+	KindSafety: {
+		subject:    "A client needs your attention in Interlude",
+		body:       "A client on your caseload needs your attention in Interlude. Please sign in.",
+		clientPath: "/",
+		staffPath:  "/clients",
 	},
 }
 

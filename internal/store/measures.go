@@ -321,16 +321,84 @@ func (s *Store) AnswerMeasure(ctx context.Context, actor care.Actor, clientID, s
 	return out, nil
 }
 
-// measureBecameDue arranges the PHI-free reminder for when schedule m
-// next falls due. (Wired to the durable jobs of #6 once they land.)
+// Jobs of measures (durable, in the transaction of their cause; see
+// jobs.go). Both carry ids only.
+const (
+	// JobMeasureDue reminds the client, PHI-free, that a measure fell due:
+	// RefID is the schedule, RefAt the due time it was enqueued for.
+	JobMeasureDue = "measure.due"
+	// JobSafetyNotify tells one provider of the care team (UserID) that a
+	// response (RefID) raised the safety flag.
+	JobSafetyNotify = "safety.notify"
+)
+
+// NoticeSafetyFlag is the kind of the in-app notice a provider gets for a
+// response that raised the safety flag; its subject is the response.
+const NoticeSafetyFlag = "safety-flag"
+
+// measureBecameDue enqueues the PHI-free reminder for when schedule m
+// next falls due. Its dedupe key names the due time, so a schedule has one
+// reminder per time it falls due.
 func (s *Store) measureBecameDue(ctx context.Context, tx tx, m *care.MeasureSchedule) error {
+	_, err := tx.enqueueJob(ctx, Job{ClinicID: m.ClinicID, Kind: JobMeasureDue,
+		DedupeKey: fmt.Sprintf("%s:%s:%d", JobMeasureDue, m.ID, micros(m.DueAt)),
+		ClientID:  m.ClientID, UserID: m.ClientID, RefID: m.ID, RefAt: m.DueAt, RunAt: m.DueAt})
+	return err
+}
+
+// measureSafetyEvent enqueues, in the transaction of the answer, a
+// notification to each provider of the care team about response r, whose
+// safety item was answered above 0: once committed, it cannot be lost.
+func (s *Store) measureSafetyEvent(ctx context.Context, tx tx, rec *clientRecord, r *care.MeasureResponse) error {
+	team, err := tx.threadAudience(ctx, rec.ClinicID, rec.ID) // the client, then the care team
+	if err != nil {
+		return err
+	}
+	for _, p := range team[1:] {
+		if _, err := tx.enqueueJob(ctx, Job{ClinicID: rec.ClinicID, Kind: JobSafetyNotify,
+			DedupeKey: JobSafetyNotify + ":" + r.ID + ":" + p, ClientID: rec.ID, UserID: p, RefID: r.ID, MaxAttempts: 50}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// measureSafetyEvent raises the care team's priority flag for response r,
-// whose safety item was answered above 0, with its notification, in the
-// transaction of the answer. (Wired to safety flags and jobs once they
-// land.)
-func (s *Store) measureSafetyEvent(ctx context.Context, tx tx, rec *clientRecord, r *care.MeasureResponse) error {
-	return nil
+// MeasureReminderDue reports whether the reminder job j (JobMeasureDue)
+// should still be sent: its schedule is active and still due at the time
+// the job was enqueued for (not answered, nor stopped, since).
+func (s *Store) MeasureReminderDue(ctx context.Context, j Job) (bool, error) {
+	var due bool
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		var n int
+		err := tx.QueryRowContext(ctx,
+			`SELECT count(*) FROM measure_schedules WHERE id = $1 AND clinic_id = $2 AND stopped_at IS NULL AND due_at = $3 AND due_at <= $4`,
+			j.RefID, j.ClinicID, micros(j.RefAt), micros(tx.now)).Scan(&n)
+		due = n == 1
+		return err
+	})
+	return due, err
+}
+
+// DeliverSafetyNotice delivers the in-app notice of safety job j
+// (JobSafetyNotify) to its provider and finishes the job, in one
+// transaction: the notice is committed exactly once, however often the
+// job runs (ErrLeaseLost when another worker's claim has replaced j's). A
+// provider no longer on the care team gets nothing, and the job ends.
+func (s *Store) DeliverSafetyNotice(ctx context.Context, j Job) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx,
+			`SELECT count(*) FROM care_team WHERE client_id = $1 AND provider_id = $2 AND clinic_id = $3`,
+			j.ClientID, j.UserID, j.ClinicID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 1 {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO notices (id, clinic_id, user_id, kind, subject_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				care.NewID(), j.ClinicID, j.UserID, NoticeSafetyFlag, j.RefID, micros(tx.now)); err != nil {
+				return err
+			}
+		}
+		return tx.finishJob(ctx, j)
+	})
 }
