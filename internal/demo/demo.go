@@ -96,6 +96,9 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := seedCare(ctx, s, out.admin); err != nil {
 		return nil, fmt.Errorf("demo plans, sessions and tasks: %w", err)
 	}
+	if err := seedMeasures(ctx, s, out.admin); err != nil {
+		return nil, fmt.Errorf("demo measures: %w", err)
+	}
 	// Keep this last: entries link to the goals of the plans seeded above.
 	if err := seedJournals(ctx, s, out.admin); err != nil {
 		return nil, fmt.Errorf("demo journal: %w", err)

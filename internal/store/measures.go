@@ -402,3 +402,77 @@ func (s *Store) DeliverSafetyNotice(ctx context.Context, j Job) error {
 		return tx.finishJob(ctx, j)
 	})
 }
+
+// PastAnswers is one earlier response to import: when it was given, and
+// the answers.
+type PastAnswers struct {
+	At      time.Time
+	Answers []int
+}
+
+// ImportMeasureHistory records a client's earlier responses to schedule
+// scheduleID, as when moving a record from paper or another system, or
+// seeding the demo: the client's own answers (only the client may),
+// oldest first, each in the past and after the one before, scored by the
+// server. The schedule then counts from its first import and falls due
+// EveryDays after the last. Imported answers raise no safety notification:
+// they are history, not news; an answer given now goes through
+// AnswerMeasure.
+func (s *Store) ImportMeasureHistory(ctx context.Context, actor care.Actor, clientID, scheduleID string, past []PastAnswers) error {
+	ev, err := s.recordEvent(ctx, actor, "measure.import", "measure", scheduleID, clientID)
+	if err != nil {
+		return err
+	}
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		rec, err := s.record(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		var m care.MeasureSchedule
+		err = scanSchedule(tx.QueryRowContext(ctx,
+			`SELECT `+scheduleColumns+` FROM measure_schedules m WHERE m.id = $1 AND m.client_id = $2 AND m.clinic_id = $3`,
+			scheduleID, rec.ID, rec.ClinicID), &m)
+		if err != nil {
+			return notFound(err)
+		}
+		if !rec.Self {
+			return care.Errorf(care.Forbidden, "only the client answers their measures")
+		}
+		in := care.InstrumentByCode(m.Instrument)
+		last := m.LastAt
+		for i, p := range past {
+			if !p.At.Before(tx.now) || (!last.IsZero() && !p.At.After(last)) {
+				return care.FieldError(fmt.Sprintf("past[%d].at", i), "must be in the past and after the response before it")
+			}
+			score, err := in.Score(p.Answers)
+			if err != nil {
+				return err
+			}
+			id := care.NewID()
+			doc, err := json.Marshal(responseDoc{Answers: p.Answers, Total: score.Total, Severity: string(score.Severity), Flag: score.SafetyFlag})
+			if err != nil {
+				return err
+			}
+			sealed, err := s.sealValue(ctx, tx, rec.field("measure_responses", "body", id), doc)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO measure_responses (id, clinic_id, client_id, schedule_id, instrument, answered_at, body_sealed)
+				 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				id, rec.ClinicID, rec.ID, m.ID, m.Instrument, micros(p.At), sealed); err != nil {
+				return err
+			}
+			last = p.At
+		}
+		if len(past) == 0 {
+			return nil
+		}
+		m.DueAt = m.NextDue(m.CreatedAt, last)
+		if _, err := tx.ExecContext(ctx, `UPDATE measure_schedules SET due_at = $1, created_at = CASE WHEN created_at > $3 THEN $3 ELSE created_at END WHERE id = $2`,
+			micros(m.DueAt), m.ID, micros(past[0].At)); err != nil {
+			return err
+		}
+		return s.measureBecameDue(ctx, tx, &m)
+	})
+}
