@@ -82,9 +82,10 @@ func (s *Store) SetNotificationSettings(ctx context.Context, actor care.Actor, s
 }
 
 // AddPushSubscription stores a browser's push subscription for the actor
-// (validated; sub gets its id). A browser that subscribes again, as
-// anyone, replaces its earlier subscription: a browser holds one per
-// site. Past care.MaxPushSubscriptions the actor's oldest are dropped.
+// (validated; sub gets its id). A browser holds one subscription per
+// site: subscribing again as the same user updates it under its id, as
+// someone else moves it to them. Past care.MaxPushSubscriptions the
+// actor's oldest are dropped.
 func (s *Store) AddPushSubscription(ctx context.Context, actor care.Actor, sub *care.PushSubscription) error {
 	if err := sub.Validate(); err != nil {
 		return err
@@ -100,6 +101,20 @@ func (s *Store) AddPushSubscription(ctx context.Context, actor care.Actor, sub *
 	}
 	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
 		sub.ID, sub.UserID, sub.CreatedAt = care.NewID(), actor.UserID, tx.now
+		// The same browser subscribing again as the same user keeps its
+		// id (push.js confirms the subscription on every visit); as
+		// someone else, it moves to them.
+		var oldID, oldUser string
+		var oldCreated int64
+		err := tx.QueryRowContext(ctx, `SELECT id, user_id, created_at FROM push_subscriptions WHERE endpoint_index = $1`, index).
+			Scan(&oldID, &oldUser, &oldCreated)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case oldUser == actor.UserID:
+			sub.ID, sub.CreatedAt = oldID, fromMicros(oldCreated)
+		}
 		ev.EntityID = sub.ID
 		sealed, err := s.sealValue(ctx, tx, pushField(actor.ClinicID, actor.UserID, actor.Role, sub.ID), plain)
 		if err != nil {
@@ -111,7 +126,7 @@ func (s *Store) AddPushSubscription(ctx context.Context, actor care.Actor, sub *
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO push_subscriptions (id, clinic_id, user_id, endpoint_index, sealed, device, created_at)
 			 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			sub.ID, actor.ClinicID, actor.UserID, index, sealed, sub.Device, micros(tx.now)); err != nil {
+			sub.ID, actor.ClinicID, actor.UserID, index, sealed, sub.Device, micros(sub.CreatedAt)); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx,

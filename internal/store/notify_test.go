@@ -58,8 +58,12 @@ func TestNotificationSettings(t *testing.T) {
 		if tableHolds(t, db, "push_subscriptions", "endpoint-canary") {
 			t.Error("an endpoint is stored in the clear")
 		}
+		same := pushSub(2)
+		if err := db.Store.AddPushSubscription(ctx, client, same); err != nil || same.ID != s2.ID {
+			t.Fatalf("the same browser again: id %s, was %s: %v", same.ID, s2.ID, err)
+		}
 		again := pushSub(1)
-		if err := db.Store.AddPushSubscription(ctx, provider, again); err != nil {
+		if err := db.Store.AddPushSubscription(ctx, provider, again); err != nil || again.ID == s1.ID {
 			t.Fatal(err)
 		}
 		subs, err := db.Store.PushSubscriptions(ctx, client)
@@ -120,7 +124,7 @@ func TestNotificationSettings(t *testing.T) {
 			}
 		}
 		got := fmt.Sprint(actions)
-		want2 := "[notify.settings:success push.subscribe:success push.subscribe:success push.subscribe:success notify.recipient:success push.unsubscribe:denied push.expired:success push.unsubscribe:success"
+		want2 := "[notify.settings:success push.subscribe:success push.subscribe:success push.subscribe:success push.subscribe:success notify.recipient:success push.unsubscribe:denied push.expired:success push.unsubscribe:success"
 		for range care.MaxPushSubscriptions + 2 {
 			want2 += " push.subscribe:success"
 		}

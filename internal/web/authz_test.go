@@ -166,6 +166,13 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/me/journal-settings":                 journalSettingsPolicy,
 	"PUT /api/v1/me/journal-settings":                 journalSettingsPolicy,
 
+	// Notification settings and push subscriptions; see notify_test.go.
+	"GET /api/v1/me/notification-settings":      signedInGets(200),
+	"PUT /api/v1/me/notification-settings":      signedInGets(200),
+	"GET /api/v1/me/push-subscriptions":         signedInGets(200),
+	"POST /api/v1/me/push-subscriptions":        signedInGets(201),
+	"DELETE /api/v1/me/push-subscriptions/{id}": ownOnly(204),
+
 	// The plan, sessions and tasks; see plan_test.go.
 	"GET /api/v1/clients/{id}/plan":                       clientOrTeam(200),
 	"PUT /api/v1/clients/{id}/plan":                       teamOnly(200),
@@ -341,6 +348,12 @@ var authzExempt = map[string]string{
 	"GET /journal/settings":              "as GET /api/v1/me/journal-settings: TestJournalPages",
 	"POST /journal/settings":             "as PUT /api/v1/me/journal-settings: TestJournalPages",
 	"GET /clients/{id}/journal":          "as GET /api/v1/clients/{id}/journal: TestJournalProviderSeesSharedOnly",
+
+	// Notifications: notify_test.go.
+	"GET /account/notifications":                   "the caller's own settings: as GET /api/v1/me/notification-settings: TestNotificationPages",
+	"POST /account/notifications":                  "as PUT /api/v1/me/notification-settings: TestNotificationPages",
+	"POST /account/notifications/push/{id}/delete": "as DELETE /api/v1/me/push-subscriptions/{id}: TestNotificationPages",
+	"GET /sw.js": "the service worker script, the same for everyone",
 
 	// The plan, sessions and tasks: plan_test.go.
 	"GET /clients/{id}":                            "as GET /api/v1/clients/{id}, …/plan, …/sessions, …/tasks and …/plan/versions: TestPlanPages",
@@ -524,6 +537,12 @@ func authzRequests() map[string]authzRequest {
 		"GET /api/v1/clients/{id}/journal/{eid}/versions": journalVersionsRequest,
 		"GET /api/v1/me/journal-settings":                 journalSettingsRequest,
 		"PUT /api/v1/me/journal-settings":                 journalSettingsPut,
+
+		"GET /api/v1/me/notification-settings":      {build: fixedRequest("/api/v1/me/notification-settings", nil)},
+		"PUT /api/v1/me/notification-settings":      {build: fixedRequest("/api/v1/me/notification-settings", map[string]any{"email": false, "quiet_hours": map[string]string{"start": "22:00", "end": "07:00"}})},
+		"GET /api/v1/me/push-subscriptions":         {build: fixedRequest("/api/v1/me/push-subscriptions", nil), after: onlyOwnPushSubscriptions},
+		"POST /api/v1/me/push-subscriptions":        {build: fixedRequest("/api/v1/me/push-subscriptions", samplePushSubscription())},
+		"DELETE /api/v1/me/push-subscriptions/{id}": pushSubscriptionDeleteRequest,
 
 		"GET /api/v1/clients/{id}/plan":                       planReadRequest,
 		"PUT /api/v1/clients/{id}/plan":                       planSaveRequest,

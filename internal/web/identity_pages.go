@@ -110,6 +110,10 @@ var notices = map[string]string{
 	"passkey-del": "The passkey is removed.",
 	"deleted":     "The client's record is deleted: its key is destroyed, and nothing sealed under it can be read again.",
 	"retention":   "The retention period is saved.",
+
+	"notifications": "Your notification settings are saved.",
+	"push-on":       "Notifications are on for this browser.",
+	"push-off":      "Notifications are off for that browser.",
 }
 
 func (s *Server) layoutNotice(r *http.Request, title string) Layout {

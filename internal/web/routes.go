@@ -41,6 +41,10 @@ func (s *Server) routeTable() []route {
 		{"POST /account/totp/confirm", s.handle(s.accountTOTPConfirm)},
 		{"POST /account/recovery-codes", s.handle(s.accountRecoveryCodes)},
 		{"POST /account/passkeys/{id}/delete", s.handle(s.accountDeletePasskey)},
+		{"GET /account/notifications", s.handle(s.notificationSettings)},
+		{"POST /account/notifications", s.handle(s.notificationSettingsSubmit)},
+		{"POST /account/notifications/push/{id}/delete", s.handle(s.pushSubscriptionDeleteForm)},
+		{"GET /sw.js", s.handle(s.serviceWorker)},
 		{"GET /people", s.handle(s.people)},
 		{"POST /people/invite", s.handle(s.peopleInvite)},
 		{"POST /people/{id}/disable", s.handle(s.peopleSetDisabled(true))},
@@ -159,6 +163,13 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/clients/{id}/journal/{eid}/versions", s.handle(s.apiJournalVersions)},
 		{"GET /api/v1/me/journal-settings", s.handle(s.apiJournalSettings)},
 		{"PUT /api/v1/me/journal-settings", s.handle(s.apiSetJournalSettings)},
+
+		// JSON API: notification settings and Web Push subscriptions.
+		{"GET /api/v1/me/notification-settings", s.handle(s.apiNotificationSettings)},
+		{"PUT /api/v1/me/notification-settings", s.handle(s.apiSetNotificationSettings)},
+		{"GET /api/v1/me/push-subscriptions", s.handle(s.apiPushSubscriptions)},
+		{"POST /api/v1/me/push-subscriptions", s.handle(s.apiAddPushSubscription)},
+		{"DELETE /api/v1/me/push-subscriptions/{id}", s.handle(s.apiDeletePushSubscription)},
 
 		// JSON API: messages and the real-time stream.
 		{"GET /api/v1/clients/{id}/messages", s.handle(s.apiMessages)},

@@ -25,6 +25,14 @@ type Config struct {
 	Sessions    care.SessionPolicy      // zero: care.DefaultSessionPolicy()
 	Invitations care.InvitationLifetime // zero: care.DefaultInvitationLifetime()
 	Passwords   auth.Params             // zero: auth.DefaultParams
+	Notify      NotifyConfig            // which notification channels the server can send on
+}
+
+// NotifyConfig says which notification channels are set up, for the
+// settings page (internal/notify sends them).
+type NotifyConfig struct {
+	Email         bool   // an SMTP server is configured
+	PushPublicKey string // the VAPID public key (base64url); "" when Web Push is off
 }
 
 // Server serves Interlude over HTTP. Build it with New and serve Handler.
@@ -43,6 +51,7 @@ type Server struct {
 	invitations care.InvitationLifetime
 	passwords   auth.Params
 	policy      *auth.Policy
+	notify      NotifyConfig
 
 	live      *broker       // real-time thread events (events.go)
 	liveCheck time.Duration // how often a stream re-checks its session
@@ -82,6 +91,7 @@ func New(cfg Config) (*Server, error) {
 		invitations: cfg.Invitations,
 		passwords:   cfg.Passwords,
 		policy:      auth.NewPolicy(),
+		notify:      cfg.Notify,
 		live:        newBroker(64),
 		liveCheck:   15 * time.Second,
 		fileChecks:  make(chan struct{}, maxFileChecks),

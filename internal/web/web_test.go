@@ -274,8 +274,9 @@ func TestEveryPageTemplate(t *testing.T) {
 		"journal_versions": &journalVersionsPage{Layout: signedIn, EntryID: "e1", Versions: []entryRow{sampleEntryRow()}},
 		"journal_settings": &journalSettingsPage{Layout: signedIn, ShareByDefault: true},
 		"client_journal":   &clientJournalPage{Layout: signedIn, ClientName: "Sam", Timeline: sampleTimeline()},
-		"messages":         messagesPageSample(signedIn), // messages_test.go
-		"message":          messagePageSample(signedIn),  // message_files_test.go
+		"messages":         messagesPageSample(signedIn),      // messages_test.go
+		"message":          messagePageSample(signedIn),       // message_files_test.go
+		"notifications":    notificationsPageSample(signedIn), // notify_test.go
 		// Measures: measures_test.go.
 		"client_measures": &clientMeasuresPage{Layout: signedIn, Due: []measureDueView{{ID: "m1", Name: "PHQ-9", Title: "Depression (PHQ-9)", Since: "today"}},
 			Scores: scoreRows(sampleResponses(), "UTC")},
