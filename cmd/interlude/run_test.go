@@ -35,6 +35,10 @@ func TestCommandErrors(t *testing.T) {
 		{"migrate unreachable postgres", []string{"migrate", "--database-url", unreachablePostgres}, []string{"postgres", "127.0.0.1:1"}, nil},
 		{"bad duration", []string{"serve", "--staff-idle", "0s"}, []string{"-staff-idle", "positive duration"}, nil},
 		{"duration not parsed", []string{"serve", "--addr", "127.0.0.1:0", "--client-idle", "forever"}, []string{"-client-idle", "forever"}, nil},
+		{"smtp without a sender", []string{"serve", "--addr", "127.0.0.1:0", "--smtp-host", "mx.test"}, []string{"--smtp-from"}, nil},
+		{"smtp port", []string{"serve", "--addr", "127.0.0.1:0", "--smtp-host", "mx.test", "--smtp-from", "a@b.test", "--smtp-port", "x"}, []string{"--smtp-port"}, nil},
+		{"smtp tls mode", []string{"serve", "--addr", "127.0.0.1:0", "--smtp-host", "mx.test", "--smtp-from", "a@b.test", "--smtp-tls", "ssl"}, []string{`"ssl"`, "starttls"}, nil},
+		{"smtp password file", []string{"serve", "--addr", "127.0.0.1:0", "--smtp-host", "mx.test", "--smtp-from", "a@b.test", "--smtp-password-file", "/nonexistent/pw"}, []string{"--smtp-password-file"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

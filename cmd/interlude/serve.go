@@ -32,7 +32,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", envOr(e, "INTERLUDE_ADDR", "127.0.0.1:8080"), "address to listen on (env INTERLUDE_ADDR)")
 	withDemo := fs.Bool("demo", false, "on an empty database, create a demo clinic and print its logins")
-	baseURL := fs.String("base-url", envOr(e, "INTERLUDE_BASE_URL", ""), "the address users reach Interlude at, for links in invitations (env INTERLUDE_BASE_URL; default http://ADDR)")
+	baseURL := fs.String("base-url", envOr(e, "INTERLUDE_BASE_URL", ""), "the address users reach Interlude at, for links in invitations and notifications (env INTERLUDE_BASE_URL; default http://ADDR)")
 	sessions, invitations := care.DefaultSessionPolicy(), care.DefaultInvitationLifetime()
 	var durations durationFlags
 	jobLease := 2 * time.Minute
@@ -45,6 +45,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler at this loopback address, apart from the site (for interlude bench --profile; off by default)")
 	var db dbFlags
 	db.register(fs, e)
+	var nf notifyFlags
+	nf.register(fs, e)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -98,16 +100,23 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if *baseURL == "" {
 		*baseURL = defaultBaseURL(ln.Addr())
 	}
-	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg, BaseURL: *baseURL, Now: time.Now,
-		Sessions: sessions, Invitations: invitations})
+	notifier, notifyCfg, err := nf.notifier(e, db.data, *baseURL, st, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg, BaseURL: *baseURL, Now: time.Now,
+		Sessions: sessions, Invitations: invitations, Notify: notifyCfg})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
 	// Background jobs run until the server has stopped serving; a stopping
 	// runner lets its running jobs finish (each at most its lease).
 	runner := jobs.New(st, jobs.Options{Logger: log, Lease: jobLease})
 	registerJobs(runner, jobDeps{store: st, log: log, publish: srv.Publish})
+	registerNotify(runner, st, notifier)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
 	go func() { defer close(jobsDone); runner.Run(jobsCtx) }()

@@ -54,6 +54,9 @@ func (d *Dispatcher) Deliver(ctx context.Context, userID string, k Kind) (Delive
 	if !k.Valid() {
 		return out, fmt.Errorf("notify: unknown kind %q", k)
 	}
+	if d.Mail == nil && d.Push == nil {
+		return out, nil // no channel is set up: nobody to tell, nothing to read
+	}
 	r, err := d.Dir.NotifyRecipient(ctx, userID)
 	if care.ErrorCode(err) == care.NotFound || care.ErrorCode(err) == care.Gone {
 		return out, nil
@@ -103,6 +106,9 @@ func (d *Dispatcher) Deliver(ctx context.Context, userID string, k Kind) (Delive
 				errs = append(errs, err)
 			}
 		}
+	}
+	if len(errs) == 1 {
+		return out, errs[0] // its type is the job's error class
 	}
 	return out, errors.Join(errs...)
 }

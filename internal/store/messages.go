@@ -108,7 +108,8 @@ func (s *Store) appendMessageEvent(ctx context.Context, tx tx, ev *care.MessageE
 // The client and providers of the care team may; an admin who sees the
 // client through break-glass gets care.Forbidden; anyone else
 // care.ErrNotFound. On success m holds the stored message, and the event
-// to publish, once committed, is returned.
+// to publish, once committed, is returned. A JobNotifyMessage job for
+// each other member of the thread commits with the message.
 func (s *Store) SendMessage(ctx context.Context, actor care.Actor, clientID string, m *care.Message) (care.MessageEvent, error) {
 	ev := Event(actor, "message.create", "message", "")
 	ev.ClientID = clientID
@@ -143,7 +144,21 @@ func (s *Store) SendMessage(ctx context.Context, actor care.Actor, clientID stri
 		}
 		ev.EntityID = m.ID
 		me = care.MessageEvent{Kind: "message", ClinicID: m.ClinicID, ClientID: clientID, MessageID: m.ID, UserID: actor.UserID, At: tx.now}
-		return s.appendMessageEvent(ctx, tx, &me)
+		if err := s.appendMessageEvent(ctx, tx, &me); err != nil {
+			return err
+		}
+		// Everyone else in the thread is told, durably: the jobs commit
+		// with the message or not at all (TS-02: ids only).
+		for _, to := range me.Audience {
+			if to == actor.UserID {
+				continue
+			}
+			if _, err := tx.enqueueJob(ctx, Job{Kind: JobNotifyMessage, ClinicID: m.ClinicID, ClientID: clientID, UserID: to,
+				RefID: m.ID, DedupeKey: JobNotifyMessage + ":" + m.ID + ":" + to}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return me, err
 }

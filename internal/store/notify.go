@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"interlude/internal/care"
 )
@@ -15,6 +18,32 @@ import (
 // data key (a client's own; the clinic's for staff). Only the user reads
 // and changes their own; the notifier reads a recipient's as the system,
 // audited.
+
+// The kinds of notification job: a job's UserID is the recipient, its
+// RefID what it is about (a message); internal/notify handles them.
+const (
+	JobNotifyMessage = "notify.message"
+	JobNotifyCheckIn = "notify.checkin"
+)
+
+// DeferJob ends job j, as claimed, and enqueues a copy of it to run at
+// at, in one write: a job that may not run yet (a notification in its
+// recipient's quiet hours) waits without using up its attempts. The
+// copy's dedupe key is j's first key with "@" and at, so that the chain
+// of deferrals of one notification stays one job at a time. It returns
+// ErrLeaseLost when j's claim is no longer current.
+func (s *Store) DeferJob(ctx context.Context, j Job, at time.Time) error {
+	return s.write(ctx, func(ctx context.Context, tx tx) error {
+		if err := tx.finishJob(ctx, j); err != nil {
+			return err
+		}
+		base, _, _ := strings.Cut(j.DedupeKey, "@")
+		next := Job{Kind: j.Kind, ClinicID: j.ClinicID, ClientID: j.ClientID, UserID: j.UserID, RefID: j.RefID, RefAt: j.RefAt,
+			RunAt: at, MaxAttempts: j.MaxAttempts, DedupeKey: base + "@" + strconv.FormatInt(at.UnixMicro(), 10)}
+		_, err := tx.enqueueJob(ctx, next)
+		return err
+	})
+}
 
 // pushField is the sealed endpoint and keys of a subscription of a user
 // with the given role.
