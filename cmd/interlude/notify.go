@@ -131,6 +131,9 @@ func (f *notifyFlags) notifier(e *env, dataDir, baseURL string, st *store.Store,
 	if err != nil {
 		return nil, web.NotifyConfig{}, err
 	}
+	if st != nil {
+		st.SetEmailNotifications(m != nil)
+	}
 	d := &notify.Dispatcher{Dir: st, Mail: m, BaseURL: baseURL, Log: log}
 	cfg := web.NotifyConfig{Email: m != nil}
 	if v != nil {

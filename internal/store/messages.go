@@ -153,6 +153,11 @@ func (s *Store) SendMessage(ctx context.Context, actor care.Actor, clientID stri
 			if to == actor.UserID {
 				continue
 			}
+			if ok, err := s.notifiable(ctx, tx, to); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
 			if _, err := tx.enqueueJob(ctx, Job{Kind: JobNotifyMessage, ClinicID: m.ClinicID, ClientID: clientID, UserID: to,
 				RefID: m.ID, DedupeKey: JobNotifyMessage + ":" + m.ID + ":" + to}); err != nil {
 				return err

@@ -26,6 +26,23 @@ const (
 	JobNotifyCheckIn = "notify.checkin"
 )
 
+// SetEmailNotifications says whether email notifications can be sent
+// (an SMTP server is set up). Without it, a message enqueues a
+// notification job only for recipients with a browser subscribed, so that
+// nobody's messages pay for notifications that cannot be sent.
+func (s *Store) SetEmailNotifications(on bool) { s.emailNotifications.Store(on) }
+
+// notifiable reports whether user userID has a channel a notification
+// could reach now: email (on for them, and set up) or a subscribed
+// browser. Quiet hours do not matter here: what falls in them waits.
+func (s *Store) notifiable(ctx context.Context, tx tx, userID string) (bool, error) {
+	var email, subs int
+	err := tx.QueryRowContext(ctx,
+		`SELECT COALESCE((SELECT email FROM notification_settings WHERE user_id = $1), 1),
+		        (SELECT count(*) FROM push_subscriptions WHERE user_id = $1)`, userID).Scan(&email, &subs)
+	return subs > 0 || (email == 1 && s.emailNotifications.Load()), err
+}
+
 // DeferJob ends job j, as claimed, and enqueues a copy of it to run at
 // at, in one write: a job that may not run yet (a notification in its
 // recipient's quiet hours) waits without using up its attempts. The

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"interlude/internal/care"
+	"interlude/internal/store"
 	"interlude/internal/store/storetest"
 )
 
@@ -130,6 +131,51 @@ func TestNotificationSettings(t *testing.T) {
 		}
 		if got != want2+"]" {
 			t.Errorf("audit:\n got %s\nwant %s]", got, want2)
+		}
+	})
+}
+
+// TestMessageEnqueuesNotifications (MS-02, TS-02): a message commits with
+// a notification job for each other member of the thread who has a
+// channel: email when it is set up and on for them, or a subscribed
+// browser. The job holds ids only.
+func TestMessageEnqueuesNotifications(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Enqueue")
+		client, provider := c.Actor(c.Client), c.Actor(c.Provider)
+		key := func(m care.Message, to string) string { return store.JobNotifyMessage + ":" + m.ID + ":" + to }
+
+		// No email set up, no browser: nobody can be told; no job.
+		m, _ := send(t, db, provider, c.Client.ID, "one")
+		if _, err := db.Store.JobByKey(ctx, key(m, c.Client.ID)); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("a job with no channel: %v", err)
+		}
+		// A subscribed browser: a job for the client, none for the sender.
+		if err := db.Store.AddPushSubscription(ctx, client, pushSub(1)); err != nil {
+			t.Fatal(err)
+		}
+		m, _ = send(t, db, provider, c.Client.ID, "two")
+		j, err := db.Store.JobByKey(ctx, key(m, c.Client.ID))
+		if err != nil || j.Kind != store.JobNotifyMessage || j.UserID != c.Client.ID || j.RefID != m.ID || j.ClientID != c.Client.ID || j.ClinicID != c.Clinic.ID {
+			t.Fatalf("the client's job %+v %v", j, err)
+		}
+		if _, err := db.Store.JobByKey(ctx, key(m, c.Provider.ID)); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("a job for the sender: %v", err)
+		}
+		// Email set up: the provider, whose email is on by default, too;
+		// not once they turn it off.
+		db.Store.SetEmailNotifications(true)
+		m, _ = send(t, db, client, c.Client.ID, "three")
+		if _, err := db.Store.JobByKey(ctx, key(m, c.Provider.ID)); err != nil {
+			t.Errorf("the provider's job: %v", err)
+		}
+		if err := db.Store.SetNotificationSettings(ctx, provider, care.NotificationSettings{Email: false}); err != nil {
+			t.Fatal(err)
+		}
+		m, _ = send(t, db, client, c.Client.ID, "four")
+		if _, err := db.Store.JobByKey(ctx, key(m, c.Provider.ID)); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("a job for a provider with email off: %v", err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"interlude/internal/care"
@@ -45,6 +46,8 @@ type Store struct {
 	keys    keyCache
 	now     func() time.Time
 	jobWake chan struct{} // see JobsWake
+
+	emailNotifications atomic.Bool // see SetEmailNotifications
 }
 
 // New returns a Store over eng that seals PHI under data keys wrapped by
