@@ -357,7 +357,8 @@ func (s *Store) FireCheckIn(ctx context.Context, j Job) (care.MessageEvent, erro
 }
 
 // postCheckIn posts the check-in's question in the thread, from the
-// provider who set the schedule, and marks the check-in sent.
+// provider who set the schedule, marks the check-in sent, and enqueues
+// the client's notification.
 func (s *Store) postCheckIn(ctx context.Context, tx tx, sch care.CheckInSchedule, c *care.CheckIn, me *care.MessageEvent) error {
 	m := care.Message{ID: care.NewID(), ClinicID: c.ClinicID, ClientID: c.ClientID, SenderID: sch.SetBy,
 		SenderRole: care.RoleProvider, SentAt: tx.now, Text: care.CheckInPrompt}
@@ -377,7 +378,17 @@ func (s *Store) postCheckIn(ctx context.Context, tx tx, sch care.CheckInSchedule
 	}
 	c.SentAt, c.MessageID = tx.now, m.ID
 	*me = care.MessageEvent{Kind: "message", ClinicID: m.ClinicID, ClientID: m.ClientID, MessageID: m.ID, UserID: m.SenderID, At: tx.now}
-	return s.appendMessageEvent(ctx, tx, me)
+	if err := s.appendMessageEvent(ctx, tx, me); err != nil {
+		return err
+	}
+	// The client is told a check-in waits (TS-02: ids only), if they have
+	// a channel; the job commits with the check-in.
+	if ok, err := s.notifiable(ctx, tx, c.ClientID); err != nil || !ok {
+		return err
+	}
+	_, err = tx.enqueueJob(ctx, Job{Kind: JobNotifyCheckIn, ClinicID: c.ClinicID, ClientID: c.ClientID, UserID: c.ClientID,
+		RefID: c.ID, DedupeKey: JobNotifyCheckIn + ":" + c.ID + ":" + c.ClientID})
+	return err
 }
 
 // CheckInMessages maps the ids of the thread messages that ask a check-in

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"interlude/internal/care"
 	"interlude/internal/store"
@@ -176,6 +177,38 @@ func TestMessageEnqueuesNotifications(t *testing.T) {
 		m, _ = send(t, db, client, c.Client.ID, "four")
 		if _, err := db.Store.JobByKey(ctx, key(m, c.Provider.ID)); care.ErrorCode(err) != care.NotFound {
 			t.Errorf("a job for a provider with email off: %v", err)
+		}
+	})
+}
+
+// TestCheckInEnqueuesNotification (TS-02): a check-in sent to a client
+// who has a channel commits with a notify.checkin job for them, ids only.
+func TestCheckInEnqueuesNotification(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Check-in notice")
+		db.Store.SetEmailNotifications(true)
+		db.Clock.Advance(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC).Sub(db.Clock.Now()))
+		sch := care.CheckInSchedule{Weekdays: []time.Weekday{time.Friday}, Minute: 18 * 60}
+		if err := db.Store.SetCheckInSchedule(ctx, c.Actor(c.Provider), c.Client.ID, &sch); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Advance(6 * time.Hour)
+		js, err := db.Store.ClaimJobs(ctx, "w", []string{store.JobCheckIn}, 10, time.Minute)
+		if err != nil || len(js) != 1 {
+			t.Fatalf("claimed %d: %v", len(js), err)
+		}
+		if _, err := db.Store.FireCheckIn(ctx, js[0]); err != nil {
+			t.Fatal(err)
+		}
+		o, err := db.Store.CheckIns(ctx, c.Actor(c.Provider), c.Client.ID, 0)
+		if err != nil || len(o.CheckIns) != 1 {
+			t.Fatalf("%+v %v", o, err)
+		}
+		id := o.CheckIns[0].ID
+		j, err := db.Store.JobByKey(ctx, store.JobNotifyCheckIn+":"+id+":"+c.Client.ID)
+		if err != nil || j.Kind != store.JobNotifyCheckIn || j.UserID != c.Client.ID || j.RefID != id {
+			t.Errorf("the check-in's notification job %+v %v", j, err)
 		}
 	})
 }
