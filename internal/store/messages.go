@@ -142,28 +142,22 @@ func (s *Store) SendMessage(ctx context.Context, actor care.Actor, clientID stri
 		if err := s.insertAttachments(ctx, tx, actor, m); err != nil {
 			return err
 		}
-		ev.EntityID = m.ID
-		me = care.MessageEvent{Kind: "message", ClinicID: m.ClinicID, ClientID: clientID, MessageID: m.ID, UserID: actor.UserID, At: tx.now}
-		if err := s.appendMessageEvent(ctx, tx, &me); err != nil {
+		// Everyone else in the thread who has a channel is told, durably:
+		// the jobs commit with the message or not at all (TS-02: ids
+		// only). They are found before the event takes its lock.
+		to, err := s.notifiableMembers(ctx, tx, m.ClinicID, clientID, actor.UserID)
+		if err != nil {
 			return err
 		}
-		// Everyone else in the thread is told, durably: the jobs commit
-		// with the message or not at all (TS-02: ids only).
-		for _, to := range me.Audience {
-			if to == actor.UserID {
-				continue
-			}
-			if ok, err := s.notifiable(ctx, tx, to); err != nil {
-				return err
-			} else if !ok {
-				continue
-			}
-			if _, err := tx.enqueueJob(ctx, Job{Kind: JobNotifyMessage, ClinicID: m.ClinicID, ClientID: clientID, UserID: to,
-				RefID: m.ID, DedupeKey: JobNotifyMessage + ":" + m.ID + ":" + to}); err != nil {
+		for _, u := range to {
+			if _, err := tx.enqueueJob(ctx, Job{Kind: JobNotifyMessage, ClinicID: m.ClinicID, ClientID: clientID, UserID: u,
+				RefID: m.ID, DedupeKey: JobNotifyMessage + ":" + m.ID + ":" + u}); err != nil {
 				return err
 			}
 		}
-		return nil
+		ev.EntityID = m.ID
+		me = care.MessageEvent{Kind: "message", ClinicID: m.ClinicID, ClientID: clientID, MessageID: m.ID, UserID: actor.UserID, At: tx.now}
+		return s.appendMessageEvent(ctx, tx, &me)
 	})
 	return me, err
 }

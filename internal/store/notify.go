@@ -43,6 +43,34 @@ func (s *Store) notifiable(ctx context.Context, tx tx, userID string) (bool, err
 	return subs > 0 || (email == 1 && s.emailNotifications.Load()), err
 }
 
+// notifiableMembers returns the members of client clientID's thread (the
+// client and their care team), except except, who have a channel
+// in one query.
+func (s *Store) notifiableMembers(ctx context.Context, tx tx, clinicID, clientID, except string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx,
+		`SELECT u.id, COALESCE(n.email, 1), (SELECT count(*) FROM push_subscriptions p WHERE p.user_id = u.id)
+		 FROM users u LEFT JOIN notification_settings n ON n.user_id = u.id
+		 WHERE u.clinic_id = $1 AND u.id <> $3
+		   AND (u.id = $2 OR u.id IN (SELECT provider_id FROM care_team WHERE client_id = $2 AND clinic_id = $1))
+		 ORDER BY u.id`, clinicID, clientID, except)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		var email, subs int
+		if err := rows.Scan(&id, &email, &subs); err != nil {
+			return nil, err
+		}
+		if subs > 0 || (email == 1 && s.emailNotifications.Load()) {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}
+
 // DeferJob ends job j, as claimed, and enqueues a copy of it to run at
 // at, in one write: a job that may not run yet (a notification in its
 // recipient's quiet hours) waits without using up its attempts. The
