@@ -44,8 +44,8 @@ func (s *Store) notifiable(ctx context.Context, tx tx, userID string) (bool, err
 }
 
 // notifiableMembers returns the members of client clientID's thread (the
-// client and their care team), except except, who have a channel
-// in one query.
+// client and their care team) other than except who have a channel
+// (email set up and on for them, or a subscribed browser), in one query.
 func (s *Store) notifiableMembers(ctx context.Context, tx tx, clinicID, clientID, except string) ([]string, error) {
 	rows, err := tx.QueryContext(ctx,
 		`SELECT u.id, COALESCE(n.email, 1), (SELECT count(*) FROM push_subscriptions p WHERE p.user_id = u.id)
