@@ -202,6 +202,11 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/clients/{id}/messages/{mid}/attachments/{aid}": clientOrTeam(200),
 	"GET /api/v1/events":                                        signedInGets(400), // a bad last_event_id: the stream itself is TestEvents
 
+	// Check-ins; see checkins_test.go.
+	"GET /api/v1/clients/{id}/checkins":               clientOrTeam(200),
+	"PUT /api/v1/clients/{id}/checkins":               teamOnly(200),
+	"POST /api/v1/clients/{id}/checkins/{cid}/answer": clientAlone(201),
+
 	"/api/": anyoneGets(404), // no such API route
 }
 
@@ -382,6 +387,8 @@ var authzExempt = map[string]string{
 	"GET /messages":                          "the signed-in client's own thread: as GET /api/v1/clients/{id}/messages: TestMessagePages",
 	"POST /messages":                         "as POST /api/v1/clients/{id}/messages for the signed-in client: TestMessagePages",
 	"POST /messages/{mid}/read":              "as POST /api/v1/clients/{id}/messages/{mid}/read for the signed-in client: TestMessagePages",
+	"POST /checkins/{cid}/answer":            "as POST /api/v1/clients/{id}/checkins/{cid}/answer for the signed-in client: TestCheckInPages",
+	"POST /clients/{id}/checkins":            "as PUT /api/v1/clients/{id}/checkins: TestCheckInPages",
 	"GET /clients/{id}/messages":             "as GET /api/v1/clients/{id}/messages: TestMessagePages",
 	"GET /messages/{mid}":                    "as GET /api/v1/clients/{id}/messages/{mid}/versions for the signed-in client: TestMessageEditsAPI",
 	"POST /messages/{mid}":                   "as PATCH /api/v1/clients/{id}/messages/{mid} for the signed-in client: TestMessageEditsAPI",
@@ -569,6 +576,9 @@ func authzRequests() map[string]authzRequest {
 		"POST /api/v1/clients/{id}/measures":                 measureScheduleRequest,
 		"DELETE /api/v1/clients/{id}/measures/{mid}":         measureStopRequest,
 		"POST /api/v1/clients/{id}/measures/{mid}/responses": measureAnswerRequest,
+		"GET /api/v1/clients/{id}/checkins":                  checkInsReadRequest,
+		"PUT /api/v1/clients/{id}/checkins":                  checkInsSetRequest,
+		"POST /api/v1/clients/{id}/checkins/{cid}/answer":    checkInAnswerRequest,
 
 		"/api/": {build: fixedRequest("/api/v1/no-such-route", nil)},
 	}

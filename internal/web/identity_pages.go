@@ -135,6 +135,7 @@ type clientHomePage struct {
 	MFA       bool
 	Journal   *journalHome     // quick entry, mood chart, recent entries (journal_pages.go)
 	Between   *betweenSessions // next session, tasks due, goals (plan_pages.go)
+	CheckIn   *checkInPrompt   // an open check-in (checkins_pages.go)
 }
 
 // GET /: the landing page when signed out; each role's start otherwise.
@@ -159,8 +160,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		checkIn, err := s.clientCheckInPrompt(r, actor)
+		if err != nil {
+			return err
+		}
 		s.renderPage(w, r, http.StatusOK, "client_home", &clientHomePage{
 			Layout: s.layoutJournal(r, "Home"), FirstName: first, MFA: creds.HasMFA(), Journal: journal, Between: between,
+			CheckIn: checkIn,
 		})
 		return nil
 	}

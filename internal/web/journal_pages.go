@@ -679,6 +679,8 @@ var journalNotices = map[string]string{
 	"entry-saved":      "Your entry is saved.",
 	"entry-deleted":    "The entry is deleted. Its words are gone; the list shows when it was deleted.",
 	"journal-settings": "Your sharing setting is saved. Entries you wrote before keep their own setting.",
+	"checkin":          "Thank you. Your answer is in your journal, shared with your care team.",
+	"checkin-closed":   "That check-in has closed. You can still write in your journal.",
 }
 
 // layoutJournal is the layout with a journal confirmation, if one was

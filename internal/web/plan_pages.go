@@ -214,6 +214,7 @@ var careNotices = map[string]string{
 	"completed":       "Well done. It is marked as done.",
 	"measure":         "The questionnaire is scheduled. It is due now, and then as often as you chose.",
 	"measure-stopped": "The questionnaire is stopped. Its scores stay.",
+	"checkins":        "The check-in schedule is saved.",
 }
 
 func (s *Server) careLayout(r *http.Request, title string) Layout {
@@ -240,6 +241,7 @@ type clientRecordPage struct {
 	Tasks      []taskView
 	Today      string // the client's today, YYYY-MM-DD
 	Versions   []versionRow
+	CheckIns   *recordCheckIns // checkins_pages.go
 
 	// The forms.
 	GoalOptions  []option
@@ -322,6 +324,11 @@ func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, acto
 	if p.Measures, err = s.recordMeasures(r, actor, id); err != nil { // measures_pages.go
 		return err
 	}
+	checkIns, err := s.store.CheckIns(ctx, actor, id, 14)
+	if err != nil {
+		return err
+	}
+	p.CheckIns = recordCheckInsView(checkIns, r.PostForm, problem != nil && problem.Section == "checkins")
 	for i := range sessions {
 		p.Sessions = append(p.Sessions, *appointmentView(&sessions[i], zone, now))
 	}

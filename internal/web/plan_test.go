@@ -230,7 +230,9 @@ func clientRecordSample(l Layout) *clientRecordPage {
 		Recurrences: []option{{"once", "Once", true}}, StartDefault: "2026-11-28T10:00", Form: url.Values{"title": {"x"}},
 		Problem: &formProblem{Section: "tasks", Message: "Title is required.", Field: "title"},
 		Measures: &recordMeasures{Schedules: []scheduleRow{{ID: "m1", Name: "PHQ-9", Every: "Every week", IsDue: true}, {ID: "m2", Name: "GAD-7", Stopped: true}},
-			Scores: scoreRows(sampleResponses(), "UTC"), Instruments: []option{{"phq9", "Depression (PHQ-9)", false}}, Reliable: []string{"PHQ-9: 4 points or more"}}}
+			Scores: scoreRows(sampleResponses(), "UTC"), Instruments: []option{{"phq9", "Depression (PHQ-9)", false}}, Reliable: []string{"PHQ-9: 4 points or more"}},
+		CheckIns: &recordCheckIns{Weekdays: []option{{"mon", "Monday", true}}, Time: "18:00", Zone: "UTC", Next: "Mon", Active: true, Missed: 1,
+			Rows: []checkInRow{{When: "Mon", WhenISO: "2026-11-20T18:00:00Z", Status: "missed", StatusLabel: "Missed"}}}}
 }
 
 func planEditSample(l Layout) *planEditPage {

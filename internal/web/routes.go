@@ -98,6 +98,8 @@ func (s *Server) routeTable() []route {
 		{"GET /measures/responses/{rid}", s.handle(s.measureResult)},
 		{"POST /clients/{id}/measures", s.handle(s.measureScheduleForm)},
 		{"POST /clients/{id}/measures/{mid}/stop", s.handle(s.measureStopForm)},
+		{"POST /checkins/{cid}/answer", s.handle(s.checkInAnswerForm)},
+		{"POST /clients/{id}/checkins", s.handle(s.checkInScheduleForm)},
 		{"GET /audit", s.handle(s.auditView)},
 		{"GET /access-log", s.handle(s.accessLogView)},
 
@@ -178,6 +180,11 @@ func (s *Server) routeTable() []route {
 		{"PATCH /api/v1/clients/{id}/messages/{mid}", s.handle(s.apiEditMessage)},
 		{"GET /api/v1/clients/{id}/messages/{mid}/versions", s.handle(s.apiMessageVersions)},
 		{"GET /api/v1/clients/{id}/messages/{mid}/attachments/{aid}", s.handle(s.apiAttachment)},
+
+		// JSON API: check-ins.
+		{"GET /api/v1/clients/{id}/checkins", s.handle(s.apiCheckIns)},
+		{"PUT /api/v1/clients/{id}/checkins", s.handle(s.apiSetCheckIns)},
+		{"POST /api/v1/clients/{id}/checkins/{cid}/answer", s.handle(s.apiAnswerCheckIn)},
 		{"GET /api/v1/events", s.handle(s.apiEvents)},
 
 		// JSON API: measures (PHQ-9, GAD-7).

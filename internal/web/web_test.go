@@ -246,7 +246,7 @@ func TestEveryPageTemplate(t *testing.T) {
 	data := map[string]any{
 		"home":        &homePage{Layout: Layout{Title: "Interlude"}, ClinicCount: 2},
 		"error":       &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
-		"client_home": &clientHomePage{Layout: signedIn, FirstName: "Sam", Journal: sampleJournalHome()},
+		"client_home": &clientHomePage{Layout: signedIn, FirstName: "Sam", Journal: sampleJournalHome(), CheckIn: sampleCheckIn()},
 		"signin":      &signinPage{Layout: Layout{Title: "Sign in"}, Email: "a@b.c", Error: "wrong"},
 		"mfa":         &mfaPage{Layout: Layout{Title: "Step", Scripts: []string{"passkey.js"}}, Enroll: true, QR: "data:image/png;base64,AA==", Secret: "ABC", HasTOTP: true, HasPasskeys: true, Error: "bad"},
 		"invite":      &invitePage{Layout: Layout{Title: "Join"}, ClinicName: "C", Role: care.RoleProvider, DisplayName: "D", TimeZone: "UTC", TimeZones: timeZones, MinLength: 8, Error: "e", Field: "password"},
