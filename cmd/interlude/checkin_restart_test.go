@@ -230,7 +230,9 @@ func checkInsAcrossRestarts(t *testing.T, e restartEngine) {
 	first := launchProc(t, e.args...)
 	var other *proc
 	if e.name == "postgres" {
-		other = launchProc(t, e.args...)
+		// An instance of its own: its own data folder (audit signing
+		// keys), the same database and master key.
+		other = launchProc(t, "--data", t.TempDir(), "--database-url", e.url, "--master-key-file", filepath.Join(e.dataDir, "master.key"))
 	}
 	first.ready(t)
 	waitUntil("check-in fired by the first instance", 60*time.Second, func() bool { return byProc(first, true) > 0 }, first)
