@@ -39,9 +39,9 @@ type checkInJSON struct {
 }
 
 type checkInsJSON struct {
-	Schedule  checkInScheduleJSON  `json:"schedule"`
-	NextDueAt *time.Time    `json:"next_due_at,omitempty"`
-	CheckIns  []checkInJSON `json:"checkins"`
+	Schedule  checkInScheduleJSON `json:"schedule"`
+	NextDueAt *time.Time          `json:"next_due_at,omitempty"`
+	CheckIns  []checkInJSON       `json:"checkins"`
 }
 
 func optTime(t time.Time) *time.Time {
