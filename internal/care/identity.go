@@ -211,4 +211,5 @@ type ClientSummary struct {
 	DisplayName string
 	TimeZone    string
 	CreatedAt   time.Time
+	Need        Need // in the caseload: why the client is where they are
 }

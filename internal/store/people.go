@@ -1,11 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
-	"slices"
-	"strings"
+	"encoding/json"
 
 	"interlude/internal/care"
 )
@@ -97,48 +95,122 @@ const visibleClient = `c.clinic_id = $2 AND c.role = 'client' AND (
 	c.id = $1 OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.provider_id = $1 AND t.clinic_id = $2)
 	OR ` + openGrant + `)`
 
-// Caseload lists the clients on the provider's care teams. Anyone but a
-// provider gets an empty list.
+// Caseload lists the clients on the provider's care teams ordered by need
+// (care.SortCaseload), each with its care.Need. Anyone but a provider gets
+// an empty list. It is one audited list read: one query counts unread
+// messages and missed check-ins and finds the next session of every
+// client; a second reads the shared journal entries of the window
+// (care.CaseloadWindow) of all of them at once, and only those are opened,
+// for their mood. Nothing else sealed is opened but the names.
 func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSummary, error) {
 	out := []care.ClientSummary{}
 	if actor.Role != care.RoleProvider {
 		return out, nil
 	}
 	err := s.auditedRead(ctx, Event(actor, "client.list", "client", ""), func(ctx context.Context, tx tx) error {
+		since := micros(tx.now.Add(-care.CaseloadWindow))
 		rows, err := tx.QueryContext(ctx,
-			`SELECT c.id, c.time_zone, c.created_at, c.name_sealed FROM users c
+			`SELECT c.id, c.time_zone, c.created_at, c.name_sealed,
+			        (SELECT count(*) FROM messages m WHERE m.client_id = c.id AND m.sender_role = 'client'
+			           AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.user_id = $1)),
+			        (SELECT count(*) FROM check_ins k WHERE k.client_id = c.id AND k.sent_at IS NOT NULL
+			           AND k.answered_at IS NULL AND k.closes_at <= $3 AND k.closes_at > $4),
+			        (SELECT min(a.starts_at) FROM appointments a WHERE a.client_id = c.id
+			           AND a.status = 'scheduled' AND a.starts_at >= $3)
+			 FROM users c
 			 WHERE `+visibleClient+` AND c.disabled_at IS NULL AND c.deleted_at IS NULL`,
-			visibleArgs(tx, actor)...)
+			append(visibleArgs(tx, actor), since)...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		names := map[string][]byte{}
 		for rows.Next() {
 			var cs care.ClientSummary
 			var created int64
 			var sealed []byte
-			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed); err != nil {
+			var next sql.NullInt64
+			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
 				return err
 			}
 			cs.CreatedAt = fromMicros(created)
-			u := care.User{ID: cs.ID, ClinicID: actor.ClinicID, Role: care.RoleClient}
-			name, err := s.openValue(ctx, tx, userField(&u, "display_name"), sealed)
-			if err != nil {
-				return err
+			if next.Valid {
+				at := fromMicros(next.Int64)
+				cs.Need.NextSession = &at
 			}
-			cs.DisplayName = string(name)
+			names[cs.ID] = sealed
 			out = append(out, cs)
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		rows.Close()
+		moods, err := s.caseloadMoods(ctx, tx, actor, since)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			cs := &out[i]
+			u := care.User{ID: cs.ID, ClinicID: actor.ClinicID, Role: care.RoleClient}
+			name, err := s.openValue(ctx, tx, userField(&u, "display_name"), names[cs.ID])
+			if err != nil {
+				return err
+			}
+			cs.DisplayName = string(name)
+			cs.Need.MoodFall = care.FallingMood(moods[cs.ID])
+		}
 		// Names are sealed, so the database cannot sort by them.
-		slices.SortFunc(out, func(a, b care.ClientSummary) int {
-			return cmp.Or(strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)), strings.Compare(a.ID, b.ID))
-		})
+		care.SortCaseload(out)
 		return nil
 	})
 	return out, err
+}
+
+// caseloadMoods returns the mood ratings of the shared, live journal
+// entries since since of every client on the actor's care teams.
+func (s *Store) caseloadMoods(ctx context.Context, tx tx, actor care.Actor, since int64) (map[string][]care.MoodPoint, error) {
+	type sealedEntry struct {
+		id, client string
+		at         int64
+		body       []byte
+	}
+	rows, err := tx.QueryContext(ctx,
+		`SELECT j.id, j.client_id, j.occurred_at, j.body_sealed FROM journal_entries j
+		 JOIN care_team t ON t.client_id = j.client_id AND t.provider_id = $1 AND t.clinic_id = $2
+		 JOIN users c ON c.id = j.client_id AND c.disabled_at IS NULL AND c.deleted_at IS NULL
+		 WHERE j.clinic_id = $2 AND j.shared = 1 AND j.deleted_at IS NULL AND j.occurred_at > $3 AND j.occurred_at <= $4`,
+		actor.UserID, actor.ClinicID, since, micros(tx.now))
+	if err != nil {
+		return nil, err
+	}
+	var entries []sealedEntry
+	for rows.Next() {
+		var e sealedEntry
+		if err := rows.Scan(&e.id, &e.client, &e.at, &e.body); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		entries = append(entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := map[string][]care.MoodPoint{}
+	for _, e := range entries {
+		plain, err := s.openValue(ctx, tx, entryField(actor.ClinicID, e.client, e.id), e.body)
+		if err != nil {
+			return nil, err
+		}
+		var d entryDoc
+		if err := json.Unmarshal(plain, &d); err != nil {
+			return nil, err
+		}
+		if d.Mood != nil {
+			out[e.client] = append(out[e.client], care.MoodPoint{At: fromMicros(e.at), Mood: *d.Mood})
+		}
+	}
+	return out, nil
 }
 
 // Client returns a client's profile if the actor may see it, else

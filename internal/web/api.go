@@ -332,7 +332,8 @@ func (s *Server) apiSetDisabled(disabled bool) handlerFunc {
 	}
 }
 
-// GET /api/v1/clients
+// GET /api/v1/clients: the caseload, ordered by need (care.SortCaseload),
+// each client with the reasons for their place.
 func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -347,7 +348,16 @@ func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := []map[string]any{}
 	for _, c := range list {
-		out = append(out, map[string]any{"id": c.ID, "display_name": c.DisplayName, "time_zone": c.TimeZone})
+		row := map[string]any{"id": c.ID, "display_name": c.DisplayName, "time_zone": c.TimeZone,
+			"unread_messages": c.Need.UnreadMessages, "missed_check_ins": c.Need.MissedCheckIns,
+			"mood_fall": nil, "next_session_at": nil, "reasons": append([]string{}, c.Need.Reasons()...)}
+		if f := c.Need.MoodFall; f != nil {
+			row["mood_fall"] = map[string]any{"from": f.From, "to": f.To, "days": f.Days}
+		}
+		if n := c.Need.NextSession; n != nil {
+			row["next_session_at"] = n.UTC().Format(time.RFC3339)
+		}
+		out = append(out, row)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"clients": out})
 }

@@ -185,7 +185,7 @@ func TestBrowserIdentityFlow(t *testing.T) {
 	// 6. The provider sees the new client.
 	provider.open(baseURL + "/clients")
 	provider.wantPath("/clients")
-	if list := provider.text("main ul.rows"); !strings.Contains(list, "Casey Client") {
+	if list := provider.text("main ol.caseload"); !strings.Contains(list, "Casey Client") {
 		t.Errorf("the provider's clients: %q, want Casey Client", list)
 	}
 

@@ -741,14 +741,21 @@ func (s *Server) peopleSetDisabled(disabled bool) handlerFunc {
 
 type clientsPage struct {
 	Layout
-	Clients []care.ClientSummary
+	Clients []caseloadRow
 	Invited *invited
 	Error   string
 	Field   string
 	Form    url.Values
 }
 
-// GET /clients: the provider's clients.
+// caseloadRow is a client in the caseload: why they are where they are.
+type caseloadRow struct {
+	ID, DisplayName            string
+	Reasons                    []string
+	NextSession, NextSessionAt string // in the viewer's zone, and as RFC 3339
+}
+
+// GET /clients: the provider's caseload, ordered by need; the provider's home.
 func (s *Server) clients(w http.ResponseWriter, r *http.Request) error {
 	return s.renderClients(w, r, http.StatusOK, nil, "", "", nil)
 }
@@ -765,8 +772,17 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
+	loc := zoneOf(actor)
+	rows := make([]caseloadRow, 0, len(list))
+	for _, c := range list {
+		row := caseloadRow{ID: c.ID, DisplayName: c.DisplayName, Reasons: c.Need.Reasons()}
+		if n := c.Need.NextSession; n != nil {
+			row.NextSession, row.NextSessionAt = n.In(loc).Format("Mon 2 Jan, 15:04"), n.UTC().Format(time.RFC3339)
+		}
+		rows = append(rows, row)
+	}
 	s.renderPage(w, r, status, "clients", &clientsPage{
-		Layout: s.layoutNotice(r, "Clients"), Clients: list, Invited: inv, Error: msg, Field: field, Form: form,
+		Layout: s.layoutNotice(r, "Clients"), Clients: rows, Invited: inv, Error: msg, Field: field, Form: form,
 	})
 	return nil
 }
