@@ -112,10 +112,11 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
+	defer srv.Close()
 	// Background jobs run until the server has stopped serving; a stopping
 	// runner lets its running jobs finish (each at most its lease).
 	runner := jobs.New(st, jobs.Options{Logger: log, Lease: jobLease})
-	registerJobs(runner, jobDeps{store: st, log: log, publish: srv.Publish})
+	registerJobs(runner, jobDeps{store: st, log: log})
 	registerNotify(runner, st, notifier)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
@@ -182,21 +183,17 @@ func serveProfiler(e *env, addr string) (stop func(), err error) {
 
 // jobDeps is what the handlers of background jobs use.
 type jobDeps struct {
-	store   *store.Store
-	log     *slog.Logger
-	publish func(care.MessageEvent) // to this process's real-time streams, after commit
+	store *store.Store
+	log   *slog.Logger
 }
 
 // registerJobs sets the handler of every kind of background job.
 func registerJobs(r *jobs.Runner, d jobDeps) {
 	// A due check-in: its row, its message and the next occurrence commit
-	// with the job's end (exactly once); the message's event is published
-	// after.
+	// with the job's end (exactly once); the store delivers the message's
+	// event to the real-time streams once committed (store.Live).
 	r.Register(store.JobCheckIn, func(ctx context.Context, j store.Job) error {
-		ev, err := d.store.FireCheckIn(ctx, j)
-		if err == nil && ev.Kind != "" {
-			d.publish(ev)
-		}
+		_, err := d.store.FireCheckIn(ctx, j)
 		return err
 	})
 	// Measures (#7): PHQ-9 item-9 notifications to the care team and

@@ -124,3 +124,35 @@ type MessageEvent struct {
 	At        time.Time
 	Audience  []string // the users it is for: the client and their care team
 }
+
+// Why a real-time stream lost its authorization (Revocation.Reason).
+const (
+	RevokeSession  = "session"   // the session ended: signed out, here or everywhere
+	RevokeDisabled = "disabled"  // the user was disabled or their record deleted
+	RevokeCareTeam = "care-team" // the provider left the client's care team
+)
+
+// Revocation says that a change has ended the authorization of some
+// real-time streams, which must close at once rather than at their next
+// periodic check (issue #6): all the streams of UserID, or only those of
+// SessionID, or all but those of KeepSessionID. It carries ids only.
+type Revocation struct {
+	UserID        string
+	SessionID     string // only this session's streams ("": every session of the user)
+	KeepSessionID string // every session of the user but this one
+	ClientID      string // RevokeCareTeam: the client whose thread the user may no longer see
+	Reason        string // RevokeSession, RevokeDisabled or RevokeCareTeam
+}
+
+// Matches reports whether r ends the stream of userID's session sessionID.
+func (r Revocation) Matches(userID, sessionID string) bool {
+	switch {
+	case r.UserID != userID:
+		return false
+	case r.SessionID != "":
+		return r.SessionID == sessionID
+	case r.KeepSessionID != "":
+		return r.KeepSessionID != sessionID
+	}
+	return true
+}

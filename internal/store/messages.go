@@ -88,8 +88,12 @@ func (tx tx) threadAudience(ctx context.Context, clinicID, clientID string) ([]s
 // commit order (SQLite has one writer already). It serializes the tail
 // of message writes; bench (issue #6) will say whether that matters.
 func (s *Store) appendMessageEvent(ctx context.Context, tx tx, ev *care.MessageEvent) error {
-	if s.Engine() == "postgres" {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7006)`); err != nil {
+	// The event is delivered to real-time streams once committed
+	// (live.go): on PostgreSQL by a wake-up notification, sent with the
+	// lock, that every instance's listener hears at commit.
+	pg := s.Engine() == "postgres"
+	if pg {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7006), pg_notify($1, $2)`, liveChannel, wakePayload); err != nil {
 			return err
 		}
 	}
@@ -101,6 +105,9 @@ func (s *Store) appendMessageEvent(ctx context.Context, tx tx, ev *care.MessageE
 	}
 	aud, err := tx.threadAudience(ctx, ev.ClinicID, ev.ClientID)
 	ev.Audience = aud
+	if err == nil && !pg {
+		tx.messageEvent(*ev)
+	}
 	return err
 }
 

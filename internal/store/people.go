@@ -79,9 +79,12 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor care.Actor, userID st
 			return care.ErrNotFound
 		}
 		if disabled {
-			_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+				return err
+			}
+			return s.revoke(ctx, tx, care.Revocation{UserID: userID, Reason: care.RevokeDisabled})
 		}
-		return err
+		return nil
 	})
 }
 
@@ -281,7 +284,8 @@ func (s *Store) AddToCareTeam(ctx context.Context, actor care.Actor, clientID, p
 }
 
 // RemoveFromCareTeam takes a provider off a client's care team; the
-// provider loses access at their next request (AC-05).
+// provider loses access at their next request (AC-05), and their
+// real-time streams close.
 func (s *Store) RemoveFromCareTeam(ctx context.Context, actor care.Actor, clientID, providerID string) error {
 	ev := Event(actor, "care-team.remove", "care-team", providerID)
 	ev.ClientID = clientID
@@ -298,6 +302,6 @@ func (s *Store) RemoveFromCareTeam(ctx context.Context, actor care.Actor, client
 		if n, _ := res.RowsAffected(); n == 0 {
 			return care.ErrNotFound
 		}
-		return nil
+		return s.revoke(ctx, tx, care.Revocation{UserID: providerID, ClientID: clientID, Reason: care.RevokeCareTeam})
 	})
 }

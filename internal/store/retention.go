@@ -72,7 +72,7 @@ func (s *Store) DeleteClient(ctx context.Context, actor care.Actor, clientID, re
 				return err
 			}
 		}
-		return nil
+		return s.revoke(ctx, tx, care.Revocation{UserID: clientID, Reason: care.RevokeDisabled})
 	})
 }
 

@@ -203,7 +203,7 @@ func (s *Store) EndSession(ctx context.Context, actor care.Actor, sessionID stri
 		if n, _ := res.RowsAffected(); n == 0 {
 			return care.ErrNotFound
 		}
-		return nil
+		return s.revoke(ctx, tx, care.Revocation{UserID: actor.UserID, SessionID: sessionID, Reason: care.RevokeSession})
 	})
 }
 
@@ -221,6 +221,9 @@ func (s *Store) EndAllSessions(ctx context.Context, actor care.Actor, keepCurren
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if err := s.revoke(ctx, tx, care.Revocation{UserID: actor.UserID, KeepSessionID: keep, Reason: care.RevokeSession}); err != nil {
 			return err
 		}
 		return tx.audit(ctx, Event(actor, "signout.everywhere", "session", ""))

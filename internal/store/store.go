@@ -48,6 +48,7 @@ type Store struct {
 	jobWake chan struct{} // see JobsWake
 
 	emailNotifications atomic.Bool // see SetEmailNotifications
+	live               liveState
 }
 
 // New returns a Store over eng that seals PHI under data keys wrapped by
@@ -78,23 +79,28 @@ type tx struct {
 	now      time.Time
 	enqueued *bool    // set by enqueueJob; nil in reads
 	app      appender // in a write on an engine that appends; nil otherwise
+	live     *liveBuf // in a write: real-time events to deliver once committed (live.go)
 }
 
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
 	var enqueued bool
+	var live liveBuf
 	err := s.eng.Write(ctx, func(t *sql.Tx) error {
 		// Once a write runs, it runs to its end: a client that hangs up
 		// must not interrupt a statement, which on SQLite would roll back
 		// the other writes sharing its transaction. The engine does not
 		// start a write whose ctx has already ended.
-		enqueued = false // a write may run again (Engine)
-		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond), enqueued: &enqueued, app: s.app})
+		enqueued, live = false, liveBuf{} // a write may run again (Engine)
+		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond), enqueued: &enqueued, app: s.app, live: &live})
 	})
 	if err == nil && enqueued {
 		select {
 		case s.jobWake <- struct{}{}:
 		default:
 		}
+	}
+	if err == nil {
+		s.deliver(live.messages, live.revokes) // empty on PostgreSQL: NOTIFY delivers
 	}
 	return s.reportIntegrity(ctx, err)
 }

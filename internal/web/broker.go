@@ -10,7 +10,9 @@ import (
 // they are for, in this process. Publish never blocks: each subscriber has
 // a buffered channel, and one whose buffer is full is dropped (its channel
 // closed); its stream ends and the browser reconnects with Last-Event-ID,
-// replaying what it missed from the database. Publish only after commit.
+// replaying what it missed from the database. Publish only after commit:
+// the store's live handlers (store/live.go) call publish and revoke, for
+// this process's writes on SQLite and for every instance's on PostgreSQL.
 type broker struct {
 	mu     sync.Mutex
 	subs   map[string]map[*subscriber]struct{} // by user id
@@ -18,20 +20,22 @@ type broker struct {
 }
 
 // subscriber is one stream's mailbox. C is closed when the subscriber is
-// dropped (a full buffer) or unsubscribed.
+// dropped (a full buffer), revoked or unsubscribed.
 type subscriber struct {
-	userID string
-	C      chan care.MessageEvent
-	closed bool
+	userID    string
+	sessionID string
+	C         chan care.MessageEvent
+	closed    bool
+	revoked   *care.Revocation // why it was revoked; read once C is closed
 }
 
 func newBroker(buffer int) *broker {
 	return &broker{subs: map[string]map[*subscriber]struct{}{}, buffer: buffer}
 }
 
-// subscribe registers a stream for userID.
-func (b *broker) subscribe(userID string) *subscriber {
-	sub := &subscriber{userID: userID, C: make(chan care.MessageEvent, b.buffer)}
+// subscribe registers a stream of userID's session sessionID.
+func (b *broker) subscribe(userID, sessionID string) *subscriber {
+	sub := &subscriber{userID: userID, sessionID: sessionID, C: make(chan care.MessageEvent, b.buffer)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.subs[userID] == nil {
@@ -71,6 +75,19 @@ func (b *broker) publish(ev care.MessageEvent) {
 			default:
 				b.remove(sub) // too slow: it reconnects and replays
 			}
+		}
+	}
+}
+
+// revoke closes the streams whose authorization r ends; each learns why
+// from its revoked field.
+func (b *broker) revoke(r care.Revocation) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for sub := range b.subs[r.UserID] {
+		if r.Matches(sub.userID, sub.sessionID) {
+			sub.revoked = &r
+			b.remove(sub)
 		}
 	}
 }

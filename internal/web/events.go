@@ -21,8 +21,15 @@ import (
 // see after it, and skips live events it has already sent. A dropped
 // (slow) stream ends; the browser reconnects with Last-Event-ID.
 //
-// The stream re-checks its session every s.liveCheck and ends when it no
-// longer authenticates (signed out, expired, user disabled).
+// A change that ends the stream's authorization — its session signed out,
+// the user disabled, the provider taken off a care team — closes it at
+// once, on whichever instance the change was made (store.Live delivers a
+// care.Revocation to the broker): the stream sends `event: revoked` with
+// the reason (and, for a care-team change, the client's id) and ends. The
+// browser then reconnects, and is refused if it is signed out. As a
+// backstop (a session's lifetime ends by itself; a revocation was sent
+// while this instance's listener was down), the stream also re-checks its
+// session every s.liveCheck and ends when it no longer authenticates.
 
 // maxReplay bounds one replay: a stream that missed more is sent the
 // oldest maxReplay and ends; the browser reconnects from the last one.
@@ -58,6 +65,16 @@ func writeEvent(w http.ResponseWriter, ev care.MessageEvent) error {
 	return err
 }
 
+// writeRevoked tells a stream why it ends. It has no id: the browser's
+// Last-Event-ID stays that of the last thread event.
+func writeRevoked(w http.ResponseWriter, r care.Revocation) {
+	data, _ := json.Marshal(struct {
+		Reason   string `json:"reason"`
+		ClientID string `json:"client_id,omitempty"`
+	}{r.Reason, r.ClientID})
+	fmt.Fprintf(w, "event: revoked\ndata: %s\n\n", data)
+}
+
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -77,7 +94,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		last = n
 	}
-	sub := s.live.subscribe(actor.UserID)
+	sub := s.live.subscribe(actor.UserID, actor.SessionID)
 	defer s.live.unsubscribe(sub)
 
 	rc := http.NewResponseController(w)
@@ -126,7 +143,11 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		case ev, ok := <-sub.C:
 			if !ok {
-				return nil // dropped: too slow; the browser reconnects
+				if sub.revoked != nil {
+					writeRevoked(w, *sub.revoked)
+					_ = rc.Flush()
+				}
+				return nil // dropped (too slow) or revoked; the browser reconnects
 			}
 			if ev.Seq <= replayed {
 				continue // in the replay already

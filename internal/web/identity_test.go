@@ -53,6 +53,7 @@ func newWebEnv(t *testing.T, db *storetest.DB) *webEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	return &webEnv{db: db, srv: srv, log: logs}
 }
 

@@ -103,27 +103,21 @@ func (s *Server) apiMessages(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// sendMessage stores a message and, once committed, publishes its event.
+// sendMessage stores a message. Once committed, the store delivers its
+// event to the streams (store.Live, on every instance).
 func (s *Server) sendMessage(r *http.Request, actor care.Actor, clientID, text string, files []care.Attachment) (*care.Message, error) {
 	m := care.Message{Text: text, Attachments: files}
-	ev, err := s.store.SendMessage(r.Context(), actor, clientID, &m)
-	if err != nil {
+	if _, err := s.store.SendMessage(r.Context(), actor, clientID, &m); err != nil {
 		return nil, err
 	}
-	s.live.publish(ev)
 	return &m, nil
 }
 
-// markRead records a read receipt and, if it is new, publishes it.
+// markRead records a read receipt; a new one reaches the streams as a
+// message does.
 func (s *Server) markRead(r *http.Request, actor care.Actor, clientID, messageID string) error {
-	ev, changed, err := s.store.MarkMessageRead(r.Context(), actor, clientID, messageID)
-	if err != nil {
-		return err
-	}
-	if changed {
-		s.live.publish(ev)
-	}
-	return nil
+	_, _, err := s.store.MarkMessageRead(r.Context(), actor, clientID, messageID)
+	return err
 }
 
 // POST /api/v1/clients/{id}/messages {"text"}

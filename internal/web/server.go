@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -55,6 +56,7 @@ type Server struct {
 
 	live      *broker       // real-time thread events (events.go)
 	liveCheck time.Duration // how often a stream re-checks its session
+	stopLive  func()        // ends the store's delivery to live
 
 	fileChecks chan struct{} // uploaded files being checked (message_files.go)
 }
@@ -105,14 +107,26 @@ func New(cfg Config) (*Server, error) {
 	if s.passwords == (auth.Params{}) {
 		s.passwords = auth.DefaultParams()
 	}
+	lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.stopLive, err = s.store.Live(lctx, store.LiveHandler{
+		Message: s.live.publish,
+		Revoke:  s.live.revoke,
+		Lost: func(err error) {
+			s.log.Warn("live: listening for real-time events failed; retrying", "err", err)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
 
+// Close stops the delivery of real-time events to the server's streams.
+// The store's engine, which the caller closes, ends the PostgreSQL
+// listening connection.
+func (s *Server) Close() { s.stopLive() }
+
 // Handler returns the server's root handler, with all middleware.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// Publish delivers a thread event committed outside a request (by a
-// background job) to this process's real-time streams. Call it only after
-// the commit.
-func (s *Server) Publish(ev care.MessageEvent) { s.live.publish(ev) }

@@ -54,6 +54,7 @@ func newTestServer(t *testing.T, db *storetest.DB) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	return &testServer{Server: s, db: db, log: logs}
 }
 

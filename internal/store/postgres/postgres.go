@@ -29,7 +29,12 @@ const migrationLock = `SELECT pg_advisory_xact_lock(7462018811)`
 
 // DB is a PostgreSQL database opened for Interlude.
 type DB struct {
-	db *sql.DB
+	db  *sql.DB
+	cfg *pgx.ConnConfig // for connections apart from the pool (Listen)
+
+	listenCtx     context.Context // ends at Close
+	stopListening context.CancelFunc
+	listenersDone sync.WaitGroup
 
 	mu        sync.RWMutex // guards closed against Write
 	closed    bool
@@ -65,7 +70,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	d := &DB{db: db}
+	d := &DB{db: db, cfg: cfg}
+	d.listenCtx, d.stopListening = context.WithCancel(context.Background())
 	d.startLoops()
 	return d, nil
 }
@@ -129,8 +135,8 @@ func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
 // insert with the store's write path.
 func (db *DB) SQLDB() *sql.DB { return db.db }
 
-// Close closes the connection pool.
-// Close finishes the queued writes and closes the connections.
+// Close finishes the queued writes, stops listening and closes the
+// connections.
 func (db *DB) Close() error {
 	db.mu.Lock()
 	if !db.closed {
@@ -138,7 +144,9 @@ func (db *DB) Close() error {
 		close(db.closing)
 	}
 	db.mu.Unlock()
+	db.stopListening()
 	db.loopsDone.Wait()
+	db.listenersDone.Wait()
 	return db.db.Close()
 }
 
