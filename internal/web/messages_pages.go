@@ -96,7 +96,12 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 			Path: base + "/" + m.ID, Edited: m.Edited(), CanEdit: care.CanEditMessage(actor, m), Files: fileRows(m)}
 		row.From = fromLabel(actor, m)
 		if !m.ReadAt.IsZero() {
-			row.Read = "Read " + localTime(m.ReadAt, actor.TimeZone)
+			// A receipt is the sender's business, and the care team's
+			// (who on the team has seen the client's message); a client
+			// sees receipts of their own messages only.
+			if row.Mine || actor.Role != care.RoleClient {
+				row.Read = "Read " + localTime(m.ReadAt, actor.TimeZone)
+			}
 		} else {
 			row.CanRead = care.IsMessageRecipient(actor, m)
 		}

@@ -1,7 +1,11 @@
 // messages.js: keeps the thread page current. It listens to the signed-in
 // user's event stream and, when a message, read receipt or edit arrives
 // for this thread, fetches the page again and swaps in the list. It also
-// says at once when a chosen file is too large to send. Without it the
+// says at once when a chosen file is too large to send. While the
+// page is in view it marks the messages it shows read, so the sender's
+// page shows the receipt. It sends without leaving the page (the form
+// posts as usual when something goes wrong, to show the error). When the stream's authorization ends (signed
+// out, disabled, off the care team) it says so and stops. Without it the
 // page works the same, a reload away.
 (function () {
   "use strict";
@@ -19,29 +23,66 @@
     });
   }
   var thread = document.getElementById("thread");
-  if (!thread || !window.EventSource) {
+  var status = document.getElementById("live-status");
+  if (!thread || !status || !window.EventSource || !window.fetch) {
     return;
   }
+  // The thread element is replaced on each refresh; the status stays and
+  // says, in data-live, whether the stream is open (tests wait for it).
   var client = thread.getAttribute("data-client");
-  var pending = false;
+  var pending = false, again = false;
+
+  function say(text) {
+    status.textContent = text;
+  }
+
+  // markRead posts each shown "Mark read" form once, while the page is
+  // in view.
+  function markRead() {
+    if (document.visibilityState !== "visible") {
+      return;
+    }
+    var forms = document.querySelectorAll("#thread form.mark-read");
+    Array.prototype.forEach.call(forms, function (f) {
+      if (f.getAttribute("data-sent")) {
+        return;
+      }
+      f.setAttribute("data-sent", "1");
+      fetch(f.action, { method: "POST", credentials: "same-origin", redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "" })
+        .catch(function () { f.removeAttribute("data-sent"); });
+    });
+  }
+
+  function swapThread(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.getElementById("thread");
+    var current = document.getElementById("thread");
+    if (fresh && current) {
+      current.replaceWith(document.importNode(fresh, true));
+    }
+    markRead();
+  }
+
   function refresh() {
     if (pending) {
+      again = true;
       return;
     }
     pending = true;
-    fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    fetch(window.location.pathname + window.location.search, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-      .then(function (html) {
-        var doc = new DOMParser().parseFromString(html, "text/html");
-        var fresh = doc.getElementById("thread");
-        var current = document.getElementById("thread");
-        if (fresh && current) {
-          current.replaceWith(document.importNode(fresh, true));
-        }
-      })
+      .then(swapThread)
       .catch(function () {})
-      .finally(function () { pending = false; });
+      .finally(function () {
+        pending = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
   }
+
   function onEvent(e) {
     try {
       var d = JSON.parse(e.data);
@@ -50,8 +91,67 @@
       }
     } catch (err) {}
   }
+
+  // Sending: a successful post redirects to the thread, whose list
+  // replaces this one; anything else posts the form the ordinary way.
+  var compose = document.querySelector("form.compose-form");
+  if (compose) {
+    compose.addEventListener("submit", function (e) {
+      var box = compose.querySelector("textarea");
+      var button = compose.querySelector("button[type=submit]");
+      if (compose.getAttribute("data-native") || !box || !box.value.trim()) {
+        return;
+      }
+      e.preventDefault();
+      button.disabled = true;
+      fetch(compose.action, { method: "POST", credentials: "same-origin", body: new FormData(compose) })
+        .then(function (r) {
+          if (!r.ok || !r.redirected) {
+            return Promise.reject(r.status);
+          }
+          return r.text().then(function (html) {
+            compose.reset();
+            swapThread(html);
+            say("Sent.");
+          });
+        })
+        .catch(function () {
+          compose.setAttribute("data-native", "1");
+          compose.submit();
+        })
+        .finally(function () { button.disabled = false; });
+    });
+  }
+
   var es = new EventSource("/api/v1/events");
   es.addEventListener("message", onEvent);
   es.addEventListener("read", onEvent);
   es.addEventListener("edit", onEvent);
+  es.addEventListener("open", function () {
+    status.setAttribute("data-live", "open");
+    // What arrived between this page's rendering and the stream's start.
+    refresh();
+  });
+  es.addEventListener("revoked", function (e) {
+    var d = {};
+    try { d = JSON.parse(e.data); } catch (err) {}
+    if (d.reason === "care-team" && d.client_id !== client) {
+      return; // another client's thread: this one is still ours
+    }
+    es.close();
+    status.setAttribute("data-live", "closed");
+    if (d.reason === "care-team") {
+      say("You are no longer on this client's care team. Reload the page to see what you may still see.");
+    } else {
+      say("Your session has ended, so new messages no longer appear here. Sign in again to continue.");
+    }
+  });
+  es.addEventListener("error", function () {
+    status.setAttribute("data-live", es.readyState === EventSource.CLOSED ? "closed" : "connecting");
+    if (es.readyState === EventSource.CLOSED) {
+      say("New messages no longer appear here by themselves. Reload the page to see them.");
+    }
+  });
+  document.addEventListener("visibilitychange", markRead);
+  markRead();
 })();

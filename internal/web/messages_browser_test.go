@@ -1,0 +1,178 @@
+package web
+
+import (
+	"encoding/base32"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"interlude/internal/auth"
+)
+
+// liveDeadline is how soon a message must show on the other person's open
+// page: a functional deadline (the page updates by itself, without a
+// reload), not a speed benchmark (issue #6 measures speed with `interlude
+// bench messages`).
+const liveDeadline = time.Second
+
+// receiptDeadline is how soon a read receipt must show on the sender's
+// page: the reader's page marks the message read (one request), whose
+// event then refreshes the sender's (another): two hops where a message
+// takes one.
+const receiptDeadline = 2 * time.Second
+
+// TestBrowserMessagesLive is issue #6's two-person walk, each person in a
+// browser of their own (two Chromium processes, two profiles): the client,
+// on a phone, sends a message; the provider's open thread page shows it
+// within a second without a reload; the provider's page marks it read and
+// the client's page shows the receipt; the provider replies and the
+// client's open page shows the reply, and the provider's the receipt. Then
+// axe-core checks the thread page of each at 375 and 1280 pixels, and
+// signing out in another tab closes the page's stream with a notice.
+func TestBrowserMessagesLive(t *testing.T) {
+	axe := axeSource(t)
+	site := startCareSite(t)
+	client := site.signInClient(t)
+	provider := site.signInProviderIn(t, startBrowser(t, chromiumPath(t)))
+
+	thread := "/clients/" + site.clientID + "/messages"
+	provider.open(site.url + thread)
+	provider.waitLive()
+	client.open(site.url + "/messages")
+	client.waitLive()
+	provider.markPage()
+	client.markPage()
+
+	// The client sends; the provider's open page shows it.
+	text := fmt.Sprintf("Checking in from the bus, %d", time.Now().UnixNano())
+	mine := client.send(text)
+	provider.within(liveDeadline, "the message shows on the provider's page", shows(mine, text))
+	if n := provider.count(`[id="` + mine + `"].mine`); n != 0 {
+		t.Errorf("the provider's page shows the client's message as the provider's own")
+	}
+
+	// The provider's page, in view, marks it read; the client's shows it.
+	client.within(receiptDeadline, "the receipt shows on the client's page", receipt(mine))
+	provider.within(receiptDeadline, "the provider's page no longer offers to mark it read",
+		fmt.Sprintf(`(() => { const m = document.getElementById(%q); return !!m && !m.querySelector("form.mark-read") })()`, mine))
+
+	// The provider replies; the client's open page shows the reply and
+	// the provider's the receipt.
+	reply := "Thanks for checking in. Let's talk about it on Thursday."
+	theirs := provider.send(reply)
+	client.within(liveDeadline, "the reply shows on the client's page", shows(theirs, reply))
+	provider.within(receiptDeadline, "the receipt shows on the provider's page", receipt(theirs))
+	client.samePage("after the whole exchange")
+	provider.samePage("after the whole exchange")
+
+	for _, p := range []*person{client, provider} {
+		for _, width := range []int64{phoneWidth, deskWidth} {
+			t.Run(fmt.Sprintf("axe/%s/%d", p.name, width), func(t *testing.T) {
+				q := p.in(t)
+				q.emulate(width)
+				q.checkA11y(axe, "thread", width)
+			})
+		}
+	}
+	client.docShot("messages-client", phoneWidth, deskWidth)
+	provider.docShot("messages-provider", deskWidth, phoneWidth)
+	client.shot("thread")
+	provider.shot("thread")
+
+	// Signing out elsewhere (the client's other tab, same browser
+	// context) closes this page's stream: it says so.
+	run(client, "sign out from another tab", chromedp.Evaluate[bool](
+		`fetch("/signout", {method: "POST", credentials: "same-origin", redirect: "manual"}).then(() => true)`, chromedp.EvalAwaitPromise))
+	client.within(5*time.Second, "the client's page notices the sign-out",
+		`document.getElementById("live-status").getAttribute("data-live") === "closed"`)
+	if s := client.text("#live-status"); !strings.Contains(s, "session has ended") {
+		t.Errorf("after signing out the status says %q", s)
+	}
+
+	site.browser.checkMessages(t)
+	provider.b.checkMessages(t)
+}
+
+// signInProviderIn is signInProvider in another browser.
+func (c *careSite) signInProviderIn(t *testing.T, b *browser) *person {
+	t.Helper()
+	p := b.person(t, "provider", false)
+	p.open(c.url + "/signin")
+	p.signIn(c.provider.Email, c.provider.Password, "/signin/mfa")
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(c.provider.TOTPSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.enterCode(auth.TOTPCode(secret, auth.TOTPStep(time.Now())))
+	p.wantPath("/clients")
+	return p
+}
+
+// send types a message in the thread's compose box and sends it, which
+// messages.js does without leaving the page; it waits until the page
+// shows it as the person's own and returns its element's id.
+func (p *person) send(text string) string {
+	p.t.Helper()
+	p.do("type the message", chromedp.SendKeys("#message-text", text))
+	p.do("press Send", chromedp.Click(`form.compose-form button[type="submit"]`))
+	find := fmt.Sprintf(`(() => { const m = [...document.querySelectorAll("ol.thread li.message.mine")].find(m => m.querySelector(".text").textContent === %q); return m ? m.id : "" })()`, text)
+	p.within(10*time.Second, "the message shows as sent", fmt.Sprintf(`%s !== ""`, find))
+	if v := p.value("#message-text"); v != "" {
+		p.t.Errorf("%s: the compose box still holds %q after sending", p.name, v)
+	}
+	return run(p, "find the sent message", chromedp.Evaluate[string](find))
+}
+
+// shows is the condition that the page shows the message of that id
+// with that text.
+func shows(id, text string) string {
+	return fmt.Sprintf(`(() => { const m = document.getElementById(%q); return !!m && m.querySelector(".text").textContent === %q })()`, id, text)
+}
+
+// receipt is the condition that the page shows the message of that id
+// as read.
+func receipt(id string) string {
+	return fmt.Sprintf(`(() => { const m = document.getElementById(%q); const r = m && m.querySelector(".read"); return !!r && r.textContent.startsWith("Read ") })()`, id)
+}
+
+// waitLive waits until the thread page's event stream is open.
+func (p *person) waitLive() {
+	p.t.Helper()
+	p.within(10*time.Second, "the thread's stream opens",
+		`(() => { const s = document.getElementById("live-status"); return !!s && s.getAttribute("data-live") === "open" })()`)
+}
+
+// markPage leaves a mark on the page's window that a reload would wipe.
+func (p *person) markPage() {
+	p.t.Helper()
+	p.eval(`(() => { window.interludeTestMark = true; return true })()`)
+}
+
+// samePage checks that the page was not reloaded since markPage.
+func (p *person) samePage(when string) {
+	p.t.Helper()
+	if !p.eval(`window.interludeTestMark === true`) {
+		p.t.Errorf("%s: %s: the page was reloaded", p.name, when)
+	}
+}
+
+// within polls a JavaScript condition on the page until it holds, and
+// fails the test if it does not within d.
+func (p *person) within(d time.Duration, what, cond string) {
+	p.t.Helper()
+	start := time.Now()
+	for {
+		if p.eval(cond) {
+			p.t.Logf("%s: %s after %v", p.name, what, time.Since(start).Round(time.Millisecond))
+			return
+		}
+		if time.Since(start) > d {
+			p.shot("FAILED-" + strings.ReplaceAll(what, " ", "-"))
+			p.t.Fatalf("%s: %s: not within %v", p.name, what, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
