@@ -3,8 +3,9 @@
 // for this thread, fetches the page again and swaps in the list. It also
 // says at once when a chosen file is too large to send. While the
 // page is in view it marks the messages it shows read, so the sender's
-// page shows the receipt. It sends without leaving the page (the form
-// posts as usual when something goes wrong, to show the error). When the stream's authorization ends (signed
+// page shows the receipt. It sends a text without leaving the page (the
+// form posts as usual with a file, or when something goes wrong, to show
+// the error). When the stream's authorization ends (signed
 // out, disabled, off the care team) it says so and stops. Without it the
 // page works the same, a reload away.
 (function () {
@@ -99,7 +100,10 @@
     compose.addEventListener("submit", function (e) {
       var box = compose.querySelector("textarea");
       var button = compose.querySelector("button[type=submit]");
-      if (compose.getAttribute("data-native") || !box || !box.value.trim()) {
+      // A message with a file posts the ordinary way, as does one
+      // the browser would refuse anyway.
+      var withFile = file && file.files && file.files.length > 0;
+      if (compose.getAttribute("data-native") || withFile || !box || !box.value.trim()) {
         return;
       }
       e.preventDefault();
