@@ -56,7 +56,7 @@ type LiveHandler struct {
 // listenEngine is an engine that hears what every process using the
 // database notifies: store/postgres (see postgres.ListenHandler).
 type listenEngine interface {
-	Listen(channel string, handle func(ctx context.Context, payloads []string, resync bool) error, lost func(error))
+	Listen(channel string, handle func(ctx context.Context, payloads []string, resync bool) error, lost func(error)) <-chan struct{}
 }
 
 // liveState is a Store's live handlers and, on PostgreSQL, its listener.
@@ -93,8 +93,14 @@ func (s *Store) Live(ctx context.Context, h LiveHandler) (cancel func(), err err
 		if err != nil {
 			return nil, err
 		}
-		pg.Listen(liveChannel, s.onNotify, s.liveLost)
+		ready := pg.Listen(liveChannel, s.onNotify, s.liveLost)
 		s.live.started = true
+		// A revocation notified before the first LISTEN would be lost
+		// to this instance: wait for it (it goes on trying after ctx).
+		select {
+		case <-ready:
+		case <-ctx.Done():
+		}
 	}
 	if s.live.handlers == nil {
 		s.live.handlers = map[int]LiveHandler{}

@@ -42,6 +42,8 @@ type listener struct {
 	payloads []string
 	resync   bool
 	signal   chan struct{} // capacity 1: something is pending
+	ready    chan struct{} // closed at the first LISTEN
+	once     sync.Once
 }
 
 func (l *listener) push(payload string, resync bool) {
@@ -70,14 +72,17 @@ func (l *listener) take() ([]string, bool) {
 // channel until Close, reconnecting with backoff when it fails, and hands
 // what arrives to handle (see ListenHandler). lost, if not nil, hears of
 // each failure of the connection or of handle; it must not block.
-func (db *DB) Listen(channel string, handle func(ctx context.Context, payloads []string, resync bool) error, lost func(error)) {
+//
+// The channel it returns is closed once the first LISTEN is in place.
+func (db *DB) Listen(channel string, handle func(ctx context.Context, payloads []string, resync bool) error, lost func(error)) <-chan struct{} {
 	if lost == nil {
 		lost = func(error) {}
 	}
-	l := &listener{signal: make(chan struct{}, 1)}
+	l := &listener{signal: make(chan struct{}, 1), ready: make(chan struct{})}
 	db.listenersDone.Add(2)
 	go db.listen(channel, l, lost)
 	go db.dispatch(l, handle, lost)
+	return l.ready
 }
 
 func (db *DB) listen(channel string, l *listener, lost func(error)) {
@@ -92,6 +97,7 @@ func (db *DB) listen(channel string, l *listener, lost func(error)) {
 			if _, err = conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err == nil {
 				backoff = listenBackoffMin
 				l.push("", true)
+				l.once.Do(func() { close(l.ready) })
 				for {
 					note, werr := conn.WaitForNotification(ctx)
 					if werr != nil {
