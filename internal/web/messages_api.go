@@ -145,14 +145,12 @@ func (s *Server) apiSendMessage(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, toMessageJSON(m))
 }
 
-// editMessage stores an edit and, if it changed the text, publishes it.
+// editMessage stores an edit; an edit that changed the text reaches the
+// streams as a message does (store.Live).
 func (s *Server) editMessage(r *http.Request, actor care.Actor, clientID, messageID, text string) (*care.Message, error) {
-	m, ev, changed, err := s.store.EditMessage(r.Context(), actor, clientID, messageID, text)
+	m, _, _, err := s.store.EditMessage(r.Context(), actor, clientID, messageID, text)
 	if err != nil {
 		return nil, err
-	}
-	if changed {
-		s.live.publish(ev)
 	}
 	return &m, nil
 }
