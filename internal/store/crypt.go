@@ -17,10 +17,14 @@ import (
 // another process stays usable here for at most this long.
 const dataKeyTTL = 5 * time.Minute
 
-// keyCache holds recently unwrapped data keys by owner.
+// keyCache holds recently unwrapped data keys by owner. A transaction
+// caches the keys it meets only once it has committed (txKeys): a key
+// created by a write that rolls back is stored nowhere, and sealing under
+// it from the cache would lose what is sealed (EN-01).
 type keyCache struct {
 	mu   sync.Mutex
 	keys map[string]cachedKey
+	gen  uint64 // counts drops; see begin
 }
 
 type cachedKey struct {
@@ -39,19 +43,80 @@ func (c *keyCache) get(owner string, now time.Time) (seal.DataKey, bool) {
 	return k.key, true
 }
 
-func (c *keyCache) put(owner string, k seal.DataKey, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.keys == nil {
-		c.keys = map[string]cachedKey{}
-	}
-	c.keys[owner] = cachedKey{key: k, expires: now.Add(dataKeyTTL)}
-}
-
+// drop forgets owner's key, and keeps the transactions running now from
+// caching any key when they end: one of them may have read owner's key
+// before it was destroyed (EN-05).
 func (c *keyCache) drop(owner string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.keys, owner)
+	c.gen++
+}
+
+// txKeys are the data keys a transaction unwrapped or created, and the
+// owners whose keys it destroyed.
+type txKeys struct {
+	gen       uint64 // the cache's gen when the transaction began
+	keys      map[string]seal.DataKey
+	destroyed []string
+}
+
+// begin returns the key set of a transaction that begins now.
+func (c *keyCache) begin() *txKeys {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &txKeys{gen: c.gen}
+}
+
+// commit caches the keys of a transaction that committed, unless a key
+// was destroyed since it began, and drops the keys it destroyed again:
+// a transaction that read one of them before the destruction committed
+// must not bring it back.
+func (c *keyCache) commit(t *txKeys) {
+	if t == nil {
+		return
+	}
+	for _, owner := range t.destroyed {
+		c.drop(owner)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != t.gen || len(t.keys) == 0 {
+		return
+	}
+	if c.keys == nil {
+		c.keys = map[string]cachedKey{}
+	}
+	expires := time.Now().Add(dataKeyTTL)
+	for owner, k := range t.keys {
+		c.keys[owner] = cachedKey{key: k, expires: expires}
+	}
+}
+
+func (t *txKeys) get(owner string) (seal.DataKey, bool) {
+	if t == nil {
+		return seal.DataKey{}, false
+	}
+	k, ok := t.keys[owner]
+	return k, ok
+}
+
+func (t *txKeys) put(owner string, k seal.DataKey) {
+	if t == nil {
+		return
+	}
+	if t.keys == nil {
+		t.keys = map[string]seal.DataKey{}
+	}
+	t.keys[owner] = k
+}
+
+func (t *txKeys) destroy(owner string) {
+	if t == nil {
+		return
+	}
+	delete(t.keys, owner)
+	t.destroyed = append(t.destroyed, owner)
 }
 
 // ErrShredded is the answer for data whose key was destroyed (EN-05): the
@@ -75,35 +140,49 @@ func (e *integrityError) Unwrap() error {
 }
 
 // dataKey returns the data key of owner, creating it when create is set
-// and it does not exist yet.
+// and it does not exist yet. The key is cached once tx commits.
 func (s *Store) dataKey(ctx context.Context, tx tx, clinicID, owner string, create bool) (seal.DataKey, error) {
+	if k, ok := tx.keys.get(owner); ok {
+		return k, nil
+	}
 	if k, ok := s.keys.get(owner, time.Now()); ok {
 		return k, nil
 	}
-	var wrapped []byte
-	var destroyed sql.NullInt64
-	err := tx.QueryRowContext(ctx,
-		`SELECT wrapped, destroyed_at FROM data_keys WHERE owner_id = $1`, owner).Scan(&wrapped, &destroyed)
-	switch {
-	case errors.Is(err, sql.ErrNoRows) && create:
-		if err := s.newDataKey(ctx, tx, clinicID, owner); err != nil {
-			return seal.DataKey{}, err
+	wrapped, destroyed, err := loadDataKey(ctx, tx, owner)
+	if errors.Is(err, sql.ErrNoRows) && create {
+		k, created, nerr := s.newDataKey(ctx, tx, clinicID, owner)
+		if nerr != nil {
+			return seal.DataKey{}, nerr
 		}
-		k, _ := s.keys.get(owner, time.Now())
-		return k, nil
+		if created {
+			tx.keys.put(owner, k)
+			return k, nil
+		}
+		// Another transaction stored owner's key first: use that one.
+		wrapped, destroyed, err = loadDataKey(ctx, tx, owner)
+	}
+	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return seal.DataKey{}, fmt.Errorf("no data key for owner %s", owner)
 	case err != nil:
 		return seal.DataKey{}, err
-	case destroyed.Valid:
+	case destroyed:
 		return seal.DataKey{}, ErrShredded
 	}
 	k, err := s.keyring.Unwrap(owner, wrapped)
 	if err != nil {
 		return seal.DataKey{}, fmt.Errorf("data key of %s: %w", owner, err)
 	}
-	s.keys.put(owner, k, time.Now())
+	tx.keys.put(owner, k)
 	return k, nil
+}
+
+// loadDataKey reads owner's wrapped data key, and whether it was destroyed.
+func loadDataKey(ctx context.Context, tx tx, owner string) (wrapped []byte, destroyed bool, err error) {
+	var at sql.NullInt64
+	err = tx.QueryRowContext(ctx,
+		`SELECT wrapped, destroyed_at FROM data_keys WHERE owner_id = $1`, owner).Scan(&wrapped, &at)
+	return wrapped, at.Valid, err
 }
 
 // warmKey loads owner's data key into the cache, if it can, before a loop
@@ -116,19 +195,27 @@ func (s *Store) warmKey(ctx context.Context, tx tx, clinicID, owner string) {
 	s.dataKey(ctx, tx, clinicID, owner, false)
 }
 
-// newDataKey creates the data key of a new owner, in the cache too.
-func (s *Store) newDataKey(ctx context.Context, tx tx, clinicID, owner string) error {
+// newDataKey creates the data key of a new owner. created is false, and
+// the key is not stored, when another transaction stored a key for owner
+// first: on PostgreSQL the insert waits for that transaction, and does
+// nothing once it commits.
+func (s *Store) newDataKey(ctx context.Context, tx tx, clinicID, owner string) (k seal.DataKey, created bool, err error) {
 	k, w, err := s.keyring.NewDataKey(owner)
 	if err != nil {
-		return err
+		return seal.DataKey{}, false, err
 	}
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO data_keys (owner_id, clinic_id, wrapped, version, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		owner, clinicID, w, s.keyring.Current(), micros(tx.now)); err != nil {
-		return err
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO data_keys (owner_id, clinic_id, wrapped, version, created_at) VALUES ($1, $2, $3, $4, $5)
+		 ON CONFLICT (owner_id) DO NOTHING`,
+		owner, clinicID, w, s.keyring.Current(), micros(tx.now))
+	if err != nil {
+		return seal.DataKey{}, false, err
 	}
-	s.keys.put(owner, k, time.Now())
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return seal.DataKey{}, false, err
+	}
+	return k, n == 1, nil
 }
 
 // field names a sealed column of a row. owner is whose data key seals it:
@@ -194,6 +281,7 @@ func (tx tx) destroyDataKey(ctx context.Context, s *Store, owner string) error {
 		`UPDATE data_keys SET wrapped = NULL, destroyed_at = $1 WHERE owner_id = $2 AND destroyed_at IS NULL`,
 		micros(tx.now), owner)
 	s.keys.drop(owner)
+	tx.keys.destroy(owner) // and dropped again once tx commits
 	return err
 }
 

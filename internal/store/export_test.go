@@ -17,3 +17,33 @@ func (s *Store) EnqueueInWrite(ctx context.Context, actor care.Actor, j Job, fai
 		return fail
 	})
 }
+
+// SealInWrite seals plaintext for owner's data key (created if missing) in
+// a write that then returns fail, and returns the sealed value.
+func (s *Store) SealInWrite(ctx context.Context, clinicID, owner string, plaintext []byte, fail error) ([]byte, error) {
+	var sealed []byte
+	err := s.write(ctx, func(ctx context.Context, tx tx) error {
+		var err error
+		sealed, err = s.sealValue(ctx, tx, testField(clinicID, owner), plaintext)
+		if err != nil {
+			return err
+		}
+		return fail
+	})
+	return sealed, err
+}
+
+// OpenInRead opens a value sealed by SealInWrite.
+func (s *Store) OpenInRead(ctx context.Context, clinicID, owner string, sealed []byte) ([]byte, error) {
+	var v []byte
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		var err error
+		v, err = s.openValue(ctx, tx, testField(clinicID, owner), sealed)
+		return err
+	})
+	return v, err
+}
+
+func testField(clinicID, owner string) field {
+	return field{clinic: clinicID, client: owner, owner: owner, table: "test", column: "value", row: owner}
+}

@@ -80,19 +80,27 @@ type tx struct {
 	enqueued *bool    // set by enqueueJob; nil in reads
 	app      appender // in a write on an engine that appends; nil otherwise
 	live     *liveBuf // in a write: real-time events to deliver once committed (live.go)
+	keys     *txKeys  // data keys met in the transaction, cached once it ends well
 }
 
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
 	var enqueued bool
 	var live liveBuf
+	var keys *txKeys
 	err := s.eng.Write(ctx, func(t *sql.Tx) error {
 		// Once a write runs, it runs to its end: a client that hangs up
 		// must not interrupt a statement, which on SQLite would roll back
 		// the other writes sharing its transaction. The engine does not
 		// start a write whose ctx has already ended.
 		enqueued, live = false, liveBuf{} // a write may run again (Engine)
-		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond), enqueued: &enqueued, app: s.app, live: &live})
+		keys = s.keys.begin()
+		return fn(context.WithoutCancel(ctx), tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond), enqueued: &enqueued, app: s.app, live: &live, keys: keys})
 	})
+	if err == nil {
+		// Only now are the keys the write created stored for good: with
+		// group commit, the write's batch commits or fails as one.
+		s.keys.commit(keys)
+	}
 	if err == nil && enqueued {
 		select {
 		case s.jobWake <- struct{}{}:
@@ -106,9 +114,15 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx tx) e
 }
 
 func (s *Store) read(ctx context.Context, fn func(ctx context.Context, tx tx) error) error {
-	return s.reportIntegrity(ctx, s.eng.Read(ctx, func(t *sql.Tx) error {
-		return fn(ctx, tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond)})
-	}))
+	var keys *txKeys
+	err := s.eng.Read(ctx, func(t *sql.Tx) error {
+		keys = s.keys.begin()
+		return fn(ctx, tx{Tx: t, now: s.now().UTC().Truncate(time.Microsecond), keys: keys})
+	})
+	if err == nil {
+		s.keys.commit(keys)
+	}
+	return s.reportIntegrity(ctx, err)
 }
 
 // Times are stored as microseconds since the Unix epoch in a BIGINT on both

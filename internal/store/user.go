@@ -32,7 +32,7 @@ func (s *Store) createUser(ctx context.Context, tx tx, u *care.User) error {
 	u.ID = care.NewID()
 	u.CreatedAt = tx.now
 	if u.Role == care.RoleClient {
-		if err := s.newDataKey(ctx, tx, u.ClinicID, u.ID); err != nil {
+		if _, err := s.dataKey(ctx, tx, u.ClinicID, u.ID, true); err != nil {
 			return err
 		}
 	}
