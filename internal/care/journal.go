@@ -100,6 +100,17 @@ type JournalEntry struct {
 	Text         string
 	GoalProgress *int // 0..10, only with GoalID
 	Discuss      bool // "bring this up next session"
+
+	// Crisis is set on saving when the entry's words hold crisis language
+	// (CrisisLanguage): the client is shown crisis resources at once. It
+	// is not stored.
+	Crisis bool
+}
+
+// CrisisLanguage reports whether e's words (its text and own emotion
+// words) hold crisis language.
+func (e *JournalEntry) CrisisLanguage() bool {
+	return CrisisLanguage(e.Text + "\n" + strings.Join(e.Emotions, "\n"))
 }
 
 // Deleted reports whether e is a tombstone.

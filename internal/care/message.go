@@ -37,6 +37,14 @@ type Message struct {
 
 	// Attachments are the files sent with it, without their content.
 	Attachments []Attachment
+
+	// Crisis is set on sending when a client's text holds crisis language
+	// (CrisisLanguage): the sender is shown crisis resources at once. It
+	// is not stored; the safety flag it raised is.
+	Crisis bool
+	// AutoReply is the automatic reply written with a client's message
+	// sent outside the care team's office hours, if any.
+	AutoReply *Message
 }
 
 // Edited reports whether the message's text was edited.
@@ -53,9 +61,9 @@ type MessageVersion struct {
 }
 
 // CanEditMessage reports whether actor, who may write in m's thread, may
-// edit m: only its sender may.
+// edit m: only its sender may, and nobody edits an automatic reply.
 func CanEditMessage(actor Actor, m *Message) bool {
-	return actor.UserID == m.SenderID && CanWriteMessage(actor, m.ClientID)
+	return actor.UserID == m.SenderID && m.SenderRole != RoleSystem && CanWriteMessage(actor, m.ClientID)
 }
 
 // IsThreadParticipant reports whether actor, who may see client
@@ -65,6 +73,10 @@ func CanEditMessage(actor Actor, m *Message) bool {
 func IsThreadParticipant(actor Actor, clientID string) bool {
 	return CanWriteMessage(actor, clientID)
 }
+
+// RoleSystem is the sender role of an automatic reply. Its SenderID is
+// the provider on whose behalf it was written (the one who opens next).
+const RoleSystem Role = "system"
 
 // ValidateMessageText checks a message's text: plain text, not blank, at
 // most MaxMessageText characters.
@@ -123,6 +135,10 @@ type MessageEvent struct {
 	UserID    string // the sender or the reader
 	At        time.Time
 	Audience  []string // the users it is for: the client and their care team
+
+	// Then is an event committed with this one (an automatic reply's),
+	// to publish after it.
+	Then *MessageEvent
 }
 
 // Why a real-time stream lost its authorization (Revocation.Reason).

@@ -103,5 +103,8 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := seedJournals(ctx, s, out.admin); err != nil {
 		return nil, fmt.Errorf("demo journal: %w", err)
 	}
+	if err := seedBoundaries(ctx, s, out.admin, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role}); err != nil {
+		return nil, fmt.Errorf("demo office hours: %w", err)
+	}
 	return out, nil
 }

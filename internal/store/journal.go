@@ -212,7 +212,7 @@ func (s *Store) CreateEntry(ctx context.Context, actor care.Actor, clientID stri
 			return err
 		}
 		ev.EntityID = e.ID
-		return nil
+		return tx.crisisCheckEntry(ctx, actor, e)
 	})
 }
 
@@ -431,7 +431,7 @@ func (s *Store) UpdateEntry(ctx context.Context, actor care.Actor, clientID, ent
 			return care.Errorf(care.Conflict, "the entry changed meanwhile; reload it and edit again")
 		}
 		e.Version, e.UpdatedAt = old.Version+1, tx.now
-		return nil
+		return tx.crisisCheckEntry(ctx, actor, &e)
 	})
 	if err != nil {
 		return nil, err

@@ -134,6 +134,9 @@ func (s *Store) SendMessage(ctx context.Context, actor care.Actor, clientID stri
 		if err := validateAttachments(m.Attachments); err != nil {
 			return err
 		}
+		if err := s.checkClientMayWrite(ctx, tx, actor, clientID); err != nil {
+			return err
+		}
 		m.ID, m.ClinicID, m.ClientID, m.SenderID, m.SenderRole, m.SentAt = care.NewID(), actor.ClinicID, clientID, actor.UserID, actor.Role, tx.now
 		m.Version, m.EditedAt = 1, time.Time{}
 		sealed, err := s.sealValue(ctx, tx, messageField(m.ClinicID, m.ClientID, m.ID), []byte(m.Text))
@@ -164,7 +167,13 @@ func (s *Store) SendMessage(ctx context.Context, actor care.Actor, clientID stri
 		}
 		ev.EntityID = m.ID
 		me = care.MessageEvent{Kind: "message", ClinicID: m.ClinicID, ClientID: clientID, MessageID: m.ID, UserID: actor.UserID, At: tx.now}
-		return s.appendMessageEvent(ctx, tx, &me)
+		if err := s.appendMessageEvent(ctx, tx, &me); err != nil {
+			return err
+		}
+		if err := tx.crisisCheckMessage(ctx, actor, m); err != nil {
+			return err
+		}
+		return s.autoReply(ctx, tx, actor, m, &me)
 	})
 	return me, err
 }
@@ -179,6 +188,11 @@ type MessageQuery struct {
 type MessagePage struct {
 	Messages []care.Message
 	More     bool // there are older messages: ask again with Before the last one's id
+
+	// What the thread page shows beside the messages (boundaries.go).
+	Messaging      care.Messaging     // how the client may write
+	LastPersonRole care.Role          // who wrote the latest message a person wrote ("" for none)
+	Team           []care.OfficeHours // the care team's office hours and response times
 }
 
 // Messages lists client clientID's thread as the actor may see it. A
@@ -236,8 +250,11 @@ func (s *Store) Messages(ctx context.Context, actor care.Actor, clientID string,
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows.Close()
-		return s.listAttachments(ctx, tx, clientID, page.Messages)
+		rows.Close() // before the next query: one statement at a time on a connection
+		if err := s.listAttachments(ctx, tx, clientID, page.Messages); err != nil {
+			return err
+		}
+		return s.threadState(ctx, tx, actor.ClinicID, clientID, &page)
 	})
 	return page, err
 }
@@ -390,6 +407,9 @@ func (s *Store) EditMessage(ctx context.Context, actor care.Actor, clientID, mes
 		m.Text, m.Version, m.EditedAt, changed = text, m.Version+1, tx.now, true
 		me = care.MessageEvent{Kind: "edit", ClinicID: m.ClinicID, ClientID: clientID, MessageID: m.ID, UserID: actor.UserID, At: tx.now}
 		if err := s.appendMessageEvent(ctx, tx, &me); err != nil {
+			return err
+		}
+		if err := tx.crisisCheckMessage(ctx, actor, &m); err != nil { // an edit may add crisis language
 			return err
 		}
 		ms := []care.Message{m}

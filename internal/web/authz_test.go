@@ -206,6 +206,16 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/clients/{id}/checkins":               clientOrTeam(200),
 	"PUT /api/v1/clients/{id}/checkins":               teamOnly(200),
 	"POST /api/v1/clients/{id}/checkins/{cid}/answer": clientAlone(201),
+	// Safety flags and crisis resources; see safety_test.go.
+	"GET /api/v1/safety-flags":                                 onlyRole(asProvider, 200),
+	"GET /api/v1/clients/{id}/safety-flags":                    careTeamAlone(200),
+	"POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge": careTeamAlone(200),
+	"GET /api/v1/clinic/crisis-line":                           signedInGets(200),
+	"PUT /api/v1/clinic/crisis-line":                           onlyRole(asAdmin, 200),
+	"GET /api/v1/me/office-hours":                              onlyRole(asProvider, 200),
+	"PUT /api/v1/me/office-hours":                              onlyRole(asProvider, 200),
+	"GET /api/v1/clients/{id}/messaging":                       clientOrTeam(200),
+	"PUT /api/v1/clients/{id}/messaging":                       teamOnly(200),
 
 	"/api/": anyoneGets(404), // no such API route
 }
@@ -384,18 +394,23 @@ var authzExempt = map[string]string{
 	"GET /tasks": "the signed-in client's own tasks: as GET /api/v1/clients/{id}/tasks",
 
 	// Messages.
-	"GET /messages":                          "the signed-in client's own thread: as GET /api/v1/clients/{id}/messages: TestMessagePages",
-	"POST /messages":                         "as POST /api/v1/clients/{id}/messages for the signed-in client: TestMessagePages",
-	"POST /messages/{mid}/read":              "as POST /api/v1/clients/{id}/messages/{mid}/read for the signed-in client: TestMessagePages",
-	"POST /checkins/{cid}/answer":            "as POST /api/v1/clients/{id}/checkins/{cid}/answer for the signed-in client: TestCheckInPages",
-	"POST /clients/{id}/checkins":            "as PUT /api/v1/clients/{id}/checkins: TestCheckInPages",
-	"GET /clients/{id}/messages":             "as GET /api/v1/clients/{id}/messages: TestMessagePages",
-	"GET /messages/{mid}":                    "as GET /api/v1/clients/{id}/messages/{mid}/versions for the signed-in client: TestMessageEditsAPI",
-	"POST /messages/{mid}":                   "as PATCH /api/v1/clients/{id}/messages/{mid} for the signed-in client: TestMessageEditsAPI",
-	"GET /clients/{id}/messages/{mid}":       "as GET /api/v1/clients/{id}/messages/{mid}/versions: TestMessageEditsAPI",
-	"POST /clients/{id}/messages/{mid}":      "as PATCH /api/v1/clients/{id}/messages/{mid}: TestMessageEditsAPI",
-	"POST /clients/{id}/messages":            "as POST /api/v1/clients/{id}/messages: TestMessagePages",
-	"POST /clients/{id}/messages/{mid}/read": "as POST /api/v1/clients/{id}/messages/{mid}/read: TestMessagePages",
+	"GET /messages":                                     "the signed-in client's own thread: as GET /api/v1/clients/{id}/messages: TestMessagePages",
+	"POST /messages":                                    "as POST /api/v1/clients/{id}/messages for the signed-in client: TestMessagePages",
+	"POST /messages/{mid}/read":                         "as POST /api/v1/clients/{id}/messages/{mid}/read for the signed-in client: TestMessagePages",
+	"POST /checkins/{cid}/answer":                       "as POST /api/v1/clients/{id}/checkins/{cid}/answer for the signed-in client: TestCheckInPages",
+	"POST /clients/{id}/checkins":                       "as PUT /api/v1/clients/{id}/checkins: TestCheckInPages",
+	"GET /clients/{id}/messages":                        "as GET /api/v1/clients/{id}/messages: TestMessagePages",
+	"GET /messages/{mid}":                               "as GET /api/v1/clients/{id}/messages/{mid}/versions for the signed-in client: TestMessageEditsAPI",
+	"POST /messages/{mid}":                              "as PATCH /api/v1/clients/{id}/messages/{mid} for the signed-in client: TestMessageEditsAPI",
+	"GET /clients/{id}/messages/{mid}":                  "as GET /api/v1/clients/{id}/messages/{mid}/versions: TestMessageEditsAPI",
+	"POST /clients/{id}/messages/{mid}":                 "as PATCH /api/v1/clients/{id}/messages/{mid}: TestMessageEditsAPI",
+	"POST /clients/{id}/messages":                       "as POST /api/v1/clients/{id}/messages: TestMessagePages",
+	"POST /clients/{id}/messages/{mid}/read":            "as POST /api/v1/clients/{id}/messages/{mid}/read: TestMessagePages",
+	"POST /clients/{id}/messaging":                      "as PUT /api/v1/clients/{id}/messaging: TestBoundaryPages",
+	"POST /clients/{id}/safety-flags/{fid}/acknowledge": "as POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge: TestBoundaryPages",
+	"GET /office-hours":                                 "the signed-in provider's own hours (404 for others), as GET /api/v1/me/office-hours: TestBoundaryPages",
+	"POST /office-hours":                                "as PUT /api/v1/me/office-hours: TestBoundaryPages",
+	"POST /people/crisis-line":                          "as PUT /api/v1/clinic/crisis-line: TestBoundaryPages",
 }
 
 // authzRequest says how the matrix calls a route.
@@ -570,6 +585,20 @@ func authzRequests() map[string]authzRequest {
 		"GET /api/v1/clients/{id}/messages/{mid}/versions":          messageVersionsRequest,
 		"GET /api/v1/clients/{id}/messages/{mid}/attachments/{aid}": attachmentRequest,
 		"GET /api/v1/events":                                        {build: fixedRequest("/api/v1/events?last_event_id=x", nil)},
+		"GET /api/v1/safety-flags":                                  {build: fixedRequest("/api/v1/safety-flags", nil)},
+		"GET /api/v1/clients/{id}/safety-flags":                     flagsReadRequest,
+		"POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge":  flagAckRequest,
+		"GET /api/v1/clinic/crisis-line":                            {build: fixedRequest("/api/v1/clinic/crisis-line", nil)},
+		"PUT /api/v1/clinic/crisis-line":                            {build: fixedRequest("/api/v1/clinic/crisis-line", map[string]string{"crisis_line": "Call (555) 010-0199"})},
+		"GET /api/v1/me/office-hours":                               {build: fixedRequest("/api/v1/me/office-hours", nil)},
+		"PUT /api/v1/me/office-hours": {build: fixedRequest("/api/v1/me/office-hours", map[string]any{
+			"response_time": "within 1 business day", "hours": map[string]any{"monday": []map[string]string{{"start": "09:00", "end": "17:00"}}}})},
+		"GET /api/v1/clients/{id}/messaging": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return clientPath(w, c, tg, "/messaging"), nil
+		}},
+		"PUT /api/v1/clients/{id}/messaging": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return clientPath(w, c, tg, "/messaging"), map[string]string{"mode": "open"}
+		}},
 
 		"GET /api/v1/instruments":                            {build: fixedRequest("/api/v1/instruments", nil)},
 		"GET /api/v1/clients/{id}/measures":                  measuresReadRequest,

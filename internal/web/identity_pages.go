@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,6 +115,8 @@ var notices = map[string]string{
 	"notifications": "Your notification settings are saved.",
 	"push-on":       "Notifications are on for this browser.",
 	"push-off":      "Notifications are off for that browser.",
+	"crisis-line":   "The crisis line is saved.",
+	"office-hours":  "Your office hours are saved.",
 }
 
 func (s *Server) layoutNotice(r *http.Request, title string) Layout {
@@ -652,13 +655,14 @@ type invited struct {
 
 type peoplePage struct {
 	Layout
-	Retention int // days
-	Reasons   []deletionReason
-	Users     []store.UserSummary
-	Invited   *invited
-	Error     string
-	Field     string
-	Form      url.Values
+	Retention  int // days
+	CrisisLine string
+	Reasons    []deletionReason
+	Users      []store.UserSummary
+	Invited    *invited
+	Error      string
+	Field      string
+	Form       url.Values
 }
 
 // GET /people: the clinic's users, for an admin.
@@ -679,9 +683,13 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
+	line, err := s.store.CrisisLine(r.Context(), actor)
+	if err != nil {
+		return err
+	}
 	s.renderPage(w, r, status, "people", &peoplePage{
 		Layout: s.layoutNotice(r, "People"), Users: users, Invited: inv, Error: msg, Field: field, Form: form,
-		Retention: days, Reasons: deletionReasons(),
+		Retention: days, CrisisLine: line, Reasons: deletionReasons(),
 	})
 	return nil
 }
@@ -752,6 +760,7 @@ type clientsPage struct {
 type caseloadRow struct {
 	ID, DisplayName            string
 	Reasons                    []string
+	Flags                      int    // open safety flags: these clients come first
 	NextSession, NextSessionAt string // in the viewer's zone, and as RFC 3339
 }
 
@@ -772,15 +781,25 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
+	flags, err := s.store.ListOpenFlags(r.Context(), actor, "")
+	if err != nil {
+		return err
+	}
+	open := map[string]int{}
+	for _, f := range flags {
+		open[f.ClientID]++
+	}
 	loc := zoneOf(actor)
 	rows := make([]caseloadRow, 0, len(list))
 	for _, c := range list {
-		row := caseloadRow{ID: c.ID, DisplayName: c.DisplayName, Reasons: c.Need.Reasons()}
+		row := caseloadRow{ID: c.ID, DisplayName: c.DisplayName, Reasons: c.Need.Reasons(), Flags: open[c.ID]}
 		if n := c.Need.NextSession; n != nil {
 			row.NextSession, row.NextSessionAt = n.In(loc).Format("Mon 2 Jan, 15:04"), n.UTC().Format(time.RFC3339)
 		}
 		rows = append(rows, row)
 	}
+	// Open safety flags come before every other need (issue #7).
+	slices.SortStableFunc(rows, func(a, b caseloadRow) int { return b.Flags - a.Flags })
 	s.renderPage(w, r, status, "clients", &clientsPage{
 		Layout: s.layoutNotice(r, "Clients"), Clients: rows, Invited: inv, Error: msg, Field: field, Form: form,
 	})

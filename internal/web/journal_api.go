@@ -53,6 +53,10 @@ type entryJSON struct {
 	GoalID             string        `json:"goal_id,omitempty"`
 	GoalProgress       *int          `json:"goal_progress,omitempty"`
 	DiscussNextSession bool          `json:"discuss_next_session"`
+
+	// CrisisResources, in the answer to a write whose words hold crisis
+	// language: where to get help now, to show at once.
+	CrisisResources []crisisResourceJSON `json:"crisis_resources,omitempty"`
 }
 
 func toEntryJSON(e *care.JournalEntry) entryJSON {
@@ -268,7 +272,11 @@ func (s *Server) apiJournalCreate(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/clients/"+clientID+"/journal/"+e.ID)
-	return writeJSON(w, http.StatusCreated, toEntryJSON(&e))
+	out := toEntryJSON(&e)
+	if out.CrisisResources, err = s.crisisFor(r, actor, e.Crisis); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, out)
 }
 
 // GET /api/v1/clients/{id}/journal/{eid}
@@ -302,7 +310,11 @@ func (s *Server) apiJournalUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, toEntryJSON(e))
+	out := toEntryJSON(e)
+	if out.CrisisResources, err = s.crisisFor(r, actor, e.Crisis); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // DELETE /api/v1/clients/{id}/journal/{eid}: leaves a tombstone.

@@ -222,6 +222,9 @@ func (s *Server) journalQuick(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.renderEntryForm(w, r, actor, form, err)
 	}
+	if e.Crisis {
+		return s.showCrisis(w, r, actor, "/?done=entry-saved", s.home)
+	}
 	return redirect(w, r, "/?done=entry-saved")
 }
 
@@ -558,6 +561,9 @@ func (s *Server) journalCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.renderEntryForm(w, r, actor, form, err)
 	}
+	if e.Crisis {
+		return s.showCrisis(w, r, actor, "/journal?done=entry-saved", s.journalList)
+	}
 	return redirect(w, r, "/journal?done=entry-saved")
 }
 
@@ -598,7 +604,7 @@ func (s *Server) journalUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := r.PathValue("eid")
 	var form *entryForm
-	_, err = s.store.UpdateEntry(r.Context(), actor, actor.UserID, id, func(e *care.JournalEntry) error {
+	saved, err := s.store.UpdateEntry(r.Context(), actor, actor.UserID, id, func(e *care.JournalEntry) error {
 		var err error
 		form, _, err = entryFromForm(r.PostForm, viewerZone(actor), e)
 		return err
@@ -609,6 +615,9 @@ func (s *Server) journalUpdate(w http.ResponseWriter, r *http.Request) error {
 		}
 		form.EntryID = id
 		return s.renderEntryForm(w, r, actor, form, err)
+	}
+	if saved.Crisis {
+		return s.showCrisis(w, r, actor, "/journal?done=entry-saved", s.journalList)
 	}
 	return redirect(w, r, "/journal?done=entry-saved#entry-"+id)
 }

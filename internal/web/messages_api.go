@@ -33,6 +33,10 @@ type messageJSON struct {
 	Version     int              `json:"version"`
 	EditedAt    *time.Time       `json:"edited_at,omitempty"`
 	Attachments []attachmentJSON `json:"attachments,omitempty"`
+
+	// CrisisResources, in the answer to a client's message that holds
+	// crisis language: where to get help now, to show at once.
+	CrisisResources []crisisResourceJSON `json:"crisis_resources,omitempty"`
 }
 
 // attachmentJSON is a file of a message; url downloads it.
@@ -142,7 +146,11 @@ func (s *Server) apiSendMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, toMessageJSON(m))
+	out := toMessageJSON(m)
+	if out.CrisisResources, err = s.crisisFor(r, actor, m.Crisis); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, out)
 }
 
 // editMessage stores an edit; an edit that changed the text reaches the

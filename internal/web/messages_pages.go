@@ -32,6 +32,7 @@ type messageRow struct {
 	Edited   bool
 	CanEdit  bool
 	Files    []fileRow
+	Auto     bool // an automatic reply
 }
 
 // fileRow is an attachment as a page lists it.
@@ -61,6 +62,13 @@ type messagesPage struct {
 	MaxFileBytes int
 	Messages     []messageRow
 	More         string // link to older messages, or ""
+
+	// Boundaries (boundaries_pages.go).
+	Team        []teamHoursView // the care team's office hours, beside the compose box
+	Paused      bool            // the client may not write: PauseReason shows instead of the compose box
+	PauseReason string
+	WaitReply   bool      // reply-only, and the client has answered: they wait for the care team
+	ModeForm    *modeForm // a provider's form to set the messaging mode
 }
 
 func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care.Actor, clientID, base string, text string, formErr error) error {
@@ -78,6 +86,7 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 	p := &messagesPage{Layout: s.layout(r, "Messages"), ClientID: clientID, Action: base,
 		CanWrite: care.CanWriteMessage(actor, clientID), Text: text,
 		MaxFileMB: care.MaxAttachmentSize >> 20, MaxFileBytes: care.MaxAttachmentSize}
+	p.boundaries(actor, &page)
 	p.Scripts = []string{"messages.js"}
 	if actor.Role != care.RoleClient {
 		client, err := s.store.Client(r.Context(), actor, clientID)
@@ -91,10 +100,10 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 	}
 	for i := range page.Messages {
 		m := &page.Messages[i]
-		row := messageRow{ID: m.ID, Mine: m.SenderID == actor.UserID, When: localTime(m.SentAt, actor.TimeZone),
+		row := messageRow{ID: m.ID, Mine: m.SenderID == actor.UserID && m.SenderRole != care.RoleSystem, When: localTime(m.SentAt, actor.TimeZone),
 			WhenISO: m.SentAt.Format("2006-01-02T15:04:05Z07:00"), Text: m.Text, ReadPath: base + "/" + m.ID + "/read",
 			Path: base + "/" + m.ID, Edited: m.Edited(), CanEdit: care.CanEditMessage(actor, m), Files: fileRows(m)}
-		row.From = fromLabel(actor, m)
+		row.From, row.Auto = fromLabel(actor, m), m.SenderRole == care.RoleSystem
 		if !m.ReadAt.IsZero() {
 			// A receipt is the sender's business, and the care team's
 			// (who on the team has seen the client's message); a client
@@ -111,8 +120,25 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 		p.More = base + "?before=" + page.Messages[len(page.Messages)-1].ID
 	}
 	status := http.StatusOK
+	if me := (modeError{}); errors.As(formErr, &me) && p.ModeForm != nil {
+		p.ModeForm.Error, p.ModeForm.Reason = errorMessage(me.error), r.PostForm.Get("reason")
+		s.renderPage(w, r, http.StatusBadRequest, "messages", p)
+		return nil
+	}
 	if formErr != nil {
-		if care.ErrorCode(formErr) != care.Invalid {
+		switch care.ErrorCode(formErr) {
+		case care.Invalid:
+		case care.Forbidden:
+			if actor.Role != care.RoleClient {
+				return formErr
+			}
+			// The messaging mode refused it: say so on the page, with the text kept.
+			var ce *care.Error
+			errors.As(formErr, &ce)
+			p.Error = ce.Message
+			s.renderPage(w, r, http.StatusForbidden, "messages", p)
+			return nil
+		default:
 			return formErr
 		}
 		p.Error, status = formErr.Error(), http.StatusBadRequest
@@ -160,8 +186,14 @@ func (s *Server) threadSend(w http.ResponseWriter, r *http.Request, actor care.A
 		}
 		text = r.PostForm.Get("text")
 	}
-	if _, err := s.sendMessage(r, actor, clientID, text, files); err != nil {
+	m, err := s.sendMessage(r, actor, clientID, text, files)
+	if err != nil {
 		return s.renderThread(w, r, actor, clientID, base, text, err)
+	}
+	if m.Crisis {
+		return s.showCrisis(w, r, actor, base, func(w http.ResponseWriter, r *http.Request) error {
+			return s.renderThread(w, r, actor, clientID, base, "", nil)
+		})
 	}
 	return redirect(w, r, base)
 }
@@ -278,6 +310,8 @@ func (s *Server) renderMessage(w http.ResponseWriter, r *http.Request, actor car
 // fromLabel says who sent m, to the viewer.
 func fromLabel(actor care.Actor, m *care.Message) string {
 	switch {
+	case m.SenderRole == care.RoleSystem:
+		return "Automatic reply"
 	case m.SenderID == actor.UserID:
 		return "You"
 	case m.SenderRole == care.RoleClient:

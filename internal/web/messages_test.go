@@ -75,7 +75,10 @@ func messagesPageSample(l Layout) *messagesPage {
 				Path: "/clients/c1/messages/m1", Edited: true, CanEdit: true,
 				Files: []fileRow{{Name: planXSS + ".pdf", Kind: "PDF document", Size: "1.2 MB", URL: "/api/v1/clients/c1/messages/m1/attachments/a1"}}},
 			{ID: "m2", From: "Client", When: "Mon", WhenISO: "2026-11-20T09:00:00Z", Text: "Hi", CanRead: true, ReadPath: "/clients/c1/messages/m2/read"},
-		}}
+			{ID: "m3", From: "Automatic reply", Auto: true, When: "Sun", WhenISO: "2026-11-19T09:00:00Z", Text: "Automatic reply: …\n• 988"},
+		},
+		Team:     []teamHoursView{{Name: "Dr. Rivera", Zone: "America/Chicago", ResponseTime: "within 1 business day", Days: []dayHours{{"Monday", "09:00–17:00"}}}},
+		ModeForm: &modeForm{Action: "/clients/c1/messaging", Modes: []option{{"open", "Open", true}}, Reason: planXSS, Error: "reason is required"}}
 }
 
 // ---- The API ----

@@ -57,10 +57,14 @@ type Layout struct {
 
 	BreakGlass   []grantBanner // an admin's open break-glass grants: a banner on every page (AC-06)
 	StaffNotices []noticeItem  // unread notices, on a staff member's home page
+
+	// Crisis is where to get help now, shown at the top of the page
+	// answering a write whose words held crisis language (showCrisis).
+	Crisis []care.CrisisResource
 }
 
 func (s *Server) layout(r *http.Request, title string) Layout {
-	l := Layout{Title: title, Nonce: nonceOf(r)}
+	l := Layout{Title: title, Nonce: nonceOf(r), Crisis: crisisOf(r)}
 	if a := authOf(r); a != nil && a.session.Stage == care.StageFull {
 		actor := a.actor
 		l.User = &actor

@@ -205,16 +205,17 @@ func taskViews(list *store.TaskList, zone string) []taskView {
 
 // careNotices are the confirmations a redirect may ask these pages to show.
 var careNotices = map[string]string{
-	"plan":            "The plan is saved.",
-	"goal":            "The goal is saved.",
-	"removed":         "The goal is taken out of the plan. Its history stays in the plan's versions.",
-	"comment":         "Your comment is added.",
-	"session":         "The session is saved.",
-	"task":            "The task is assigned.",
-	"completed":       "Well done. It is marked as done.",
-	"measure":         "The questionnaire is scheduled. It is due now, and then as often as you chose.",
-	"measure-stopped": "The questionnaire is stopped. Its scores stay.",
-	"checkins":        "The check-in schedule is saved.",
+	"plan":              "The plan is saved.",
+	"goal":              "The goal is saved.",
+	"removed":           "The goal is taken out of the plan. Its history stays in the plan's versions.",
+	"comment":           "Your comment is added.",
+	"session":           "The session is saved.",
+	"task":              "The task is assigned.",
+	"completed":         "Well done. It is marked as done.",
+	"measure":           "The questionnaire is scheduled. It is due now, and then as often as you chose.",
+	"measure-stopped":   "The questionnaire is stopped. Its scores stay.",
+	"checkins":          "The check-in schedule is saved.",
+	"flag-acknowledged": "The safety flag is acknowledged, with your note.",
 }
 
 func (s *Server) careLayout(r *http.Request, title string) Layout {
@@ -242,6 +243,7 @@ type clientRecordPage struct {
 	Today      string // the client's today, YYYY-MM-DD
 	Versions   []versionRow
 	CheckIns   *recordCheckIns // checkins_pages.go
+	Flags      []flagView      // open safety flags, oldest first (boundaries_pages.go)
 
 	// The forms.
 	GoalOptions  []option
@@ -329,6 +331,11 @@ func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, acto
 		return err
 	}
 	p.CheckIns = recordCheckInsView(checkIns, r.PostForm, problem != nil && problem.Section == "checkins")
+	flags, err := s.store.ListOpenFlags(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	p.Flags = flagViews(flags, id, zone)
 	for i := range sessions {
 		p.Sessions = append(p.Sessions, *appointmentView(&sessions[i], zone, now))
 	}

@@ -87,6 +87,11 @@ func (s *Server) routeTable() []route {
 		{"GET /clients/{id}/messages", s.handle(s.providerMessages)},
 		{"POST /clients/{id}/messages", s.handle(s.providerMessageSend)},
 		{"POST /clients/{id}/messages/{mid}/read", s.handle(s.messageReadForm)},
+		{"POST /clients/{id}/messaging", s.handle(s.messagingForm)},
+		{"POST /clients/{id}/safety-flags/{fid}/acknowledge", s.handle(s.flagAckForm)},
+		{"GET /office-hours", s.handle(s.officeHoursView)},
+		{"POST /office-hours", s.handle(s.officeHoursSubmit)},
+		{"POST /people/crisis-line", s.handle(s.peopleCrisisLine)},
 		{"POST /messages/{mid}/read", s.handle(s.messageReadForm)},
 		{"GET /messages/{mid}", s.handle(s.messageView)},
 		{"POST /messages/{mid}", s.handle(s.messageEditForm)},
@@ -193,6 +198,16 @@ func (s *Server) routeTable() []route {
 		{"POST /api/v1/clients/{id}/measures", s.handle(s.apiScheduleMeasure)},
 		{"DELETE /api/v1/clients/{id}/measures/{mid}", s.handle(s.apiStopMeasure)},
 		{"POST /api/v1/clients/{id}/measures/{mid}/responses", s.handle(s.apiAnswerMeasure)},
+		// JSON API: safety flags and crisis resources (issues #6, #7).
+		{"GET /api/v1/safety-flags", s.handle(s.apiOpenFlags)},
+		{"GET /api/v1/clients/{id}/safety-flags", s.handle(s.apiClientFlags)},
+		{"POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge", s.handle(s.apiAcknowledgeFlag)},
+		{"GET /api/v1/clinic/crisis-line", s.handle(s.apiCrisisLine)},
+		{"PUT /api/v1/clinic/crisis-line", s.handle(s.apiSetCrisisLine)},
+		{"GET /api/v1/me/office-hours", s.handle(s.apiOfficeHours)},
+		{"PUT /api/v1/me/office-hours", s.handle(s.apiSetOfficeHours)},
+		{"GET /api/v1/clients/{id}/messaging", s.handle(s.apiMessaging)},
+		{"PUT /api/v1/clients/{id}/messaging", s.handle(s.apiSetMessaging)},
 
 		// JSON API: reading the audit trail (AD-05).
 		{"GET /api/v1/audit", s.handle(s.apiAudit)},

@@ -283,6 +283,7 @@ func TestEveryPageTemplate(t *testing.T) {
 			Scores: scoreRows(sampleResponses(), "UTC")},
 		"measure_form":   &measureFormPage{Layout: signedIn, ScheduleID: "m1", Name: "PHQ-9", Stem: "Over", Items: []measureItem{{N: 1, Name: "q1", Text: "T", Invalid: true, Options: []measureOption{{ID: "q1-0", Label: "Not at all"}}}}, Problem: "p", Field: "q1"},
 		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: []crisisResource{{"988", "Call", "988"}}, Message: "Clinic line"}},
+		"office_hours":   officeHoursSample(signedIn), // boundaries_test.go
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))

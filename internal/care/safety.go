@@ -1,0 +1,130 @@
+package care
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Safety events (SPEC.md "Safety event", issues #6 and #7): crisis
+// language in a client's message or shared journal entry, or a PHQ-9 item
+// 9 answer above 0, raises a priority flag for the care team. The flag
+// stays open until a provider of the care team acknowledges it with a
+// note; it is never silent and never blocks what raised it. The client
+// sees crisis resources at once (CrisisResources).
+
+// FlagKind is what raised a safety flag.
+type FlagKind string
+
+// The kinds of safety flag.
+const (
+	FlagCrisisLanguage FlagKind = "crisis_language" // a message or shared journal entry (issue #6)
+	FlagPHQ9Item9      FlagKind = "phq9_item9"      // a PHQ-9 response with item 9 above 0 (issue #7)
+)
+
+// Valid reports whether k is a known kind.
+func (k FlagKind) Valid() bool { return k == FlagCrisisLanguage || k == FlagPHQ9Item9 }
+
+// Label is the kind for people.
+func (k FlagKind) Label() string {
+	switch k {
+	case FlagCrisisLanguage:
+		return "Crisis language"
+	case FlagPHQ9Item9:
+		return "PHQ-9 item 9 (thoughts of self-harm)"
+	}
+	return string(k)
+}
+
+// MaxAckNote is the longest acknowledgement note, in characters.
+const MaxAckNote = 2000
+
+// SafetyFlag is one safety flag of a client. The source is named by type
+// ("message", "journal_entry", "measure_response") and id; the flag holds
+// no content but the acknowledgement note, which is sealed.
+type SafetyFlag struct {
+	ID             string
+	ClinicID       string
+	ClientID       string
+	Kind           FlagKind
+	SourceType     string
+	SourceID       string
+	RaisedAt       time.Time
+	AcknowledgedBy string    // a provider's user id; "" while open
+	AcknowledgedAt time.Time // zero while open
+	Note           string    // the acknowledgement note
+	EscalatedAt    time.Time // when it went to the on-call provider; zero if not
+}
+
+// Open reports whether nobody has acknowledged f yet.
+func (f *SafetyFlag) Open() bool { return f.AcknowledgedAt.IsZero() }
+
+// ValidateAckNote checks an acknowledgement note: what the provider did,
+// required, plain text, at most MaxAckNote characters.
+func ValidateAckNote(note string) error {
+	switch {
+	case !utf8.ValidString(note) || strings.ContainsRune(note, 0):
+		return FieldError("note", "must be plain text")
+	case strings.TrimSpace(note) == "":
+		return FieldError("note", "is required: say what you did")
+	case utf8.RuneCountInString(note) > MaxAckNote:
+		return FieldError("note", "must be at most %d characters", MaxAckNote)
+	}
+	return nil
+}
+
+// CanAcknowledgeFlag reports whether actor, who may see the client, may
+// acknowledge their flags: a provider of the care team (an admin sees a
+// client only through break-glass, read-only).
+func CanAcknowledgeFlag(actor Actor) bool { return actor.Role == RoleProvider }
+
+// CrisisResource is one place to get help now.
+type CrisisResource struct {
+	Name   string // "988 Suicide & Crisis Lifeline"
+	Detail string // "Call or text 988"
+	Tel    string // for a tel: link, "" if none
+}
+
+// CrisisResources are where a client gets help now: 988, 911 and, when
+// the clinic has one, its own crisis line. The platform never promises
+// round-the-clock monitoring.
+func CrisisResources(clinicCrisisLine string) []CrisisResource {
+	out := []CrisisResource{
+		{Name: "988 Suicide & Crisis Lifeline", Detail: "Call or text 988, any time", Tel: "988"},
+		{Name: "Emergency", Detail: "Call 911 if you are in danger now", Tel: "911"},
+	}
+	if line := strings.TrimSpace(clinicCrisisLine); line != "" {
+		out = append(out, CrisisResource{Name: "Your clinic's crisis line", Detail: line, Tel: telOf(line)})
+	}
+	return out
+}
+
+// telOf keeps the digits and a leading + of a phone number, for a tel:
+// link; "" if it has too few digits to be one.
+func telOf(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= '0' && r <= '9' || r == '+' && i == 0 {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() < 3 {
+		return ""
+	}
+	return b.String()
+}
+
+// MaxCrisisLine is the longest clinic crisis line, in characters.
+const MaxCrisisLine = 120
+
+// ValidateCrisisLine checks a clinic's crisis line: a short text such as
+// "Call (555) 010-0199", or "" for none.
+func ValidateCrisisLine(s string) error {
+	switch {
+	case !utf8.ValidString(s) || strings.ContainsAny(s, "\x00\r\n"):
+		return FieldError("crisis_line", "must be one line of plain text")
+	case utf8.RuneCountInString(s) > MaxCrisisLine:
+		return FieldError("crisis_line", "must be at most %d characters", MaxCrisisLine)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"interlude/internal/care"
+	"interlude/internal/store/storetest"
+)
+
+// TestCrisisLanguageFlags (issue #6): a client's message with crisis
+// language is delivered and raises one open flag for the care team; a
+// provider's does not. A shared journal entry raises one; a private entry
+// none, and no row or audit row tells of it; sharing it later does. A
+// provider of the care team acknowledges a flag with a sealed note, once.
+func TestCrisisLanguageFlags(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Flags")
+		client, provider := c.Actor(c.Client), c.Actor(c.Provider)
+
+		m, _ := send(t, db, client, c.Client.ID, "some days I want to die")
+		if !m.Crisis {
+			t.Error("the message is not marked crisis")
+		}
+		db.Clock.Advance(time.Second)
+		if p, _ := send(t, db, provider, c.Client.ID, "Are you thinking of suicide? Call 988."); p.Crisis {
+			t.Error("a provider's message is marked crisis")
+		}
+		if n, _ := send(t, db, client, c.Client.ID, "that was a killer deal"); n.Crisis {
+			t.Error("a harmless message is marked crisis")
+		}
+		flags, err := db.Store.ListOpenFlags(ctx, provider, "")
+		if err != nil || len(flags) != 1 {
+			t.Fatalf("open flags: %+v %v", flags, err)
+		}
+		f := flags[0]
+		if f.Kind != care.FlagCrisisLanguage || f.SourceType != "message" || f.SourceID != m.ID || f.ClientID != c.Client.ID || !f.Open() {
+			t.Errorf("flag %+v", f)
+		}
+
+		// Journal: private raises nothing; shared raises; sharing the
+		// private one later raises one for it.
+		before := len(events(t, db, c.Clinic.ID))
+		priv := mustCreate(t, db, c.Client, newEntry(db, "canary-private: I want to kill myself"), ptr(false))
+		if !priv.Crisis {
+			t.Error("the private entry is not marked crisis")
+		}
+		evs := events(t, db, c.Clinic.ID)[before:]
+		if len(evs) != 1 || evs[0].Action != "journal.create" {
+			t.Errorf("a private crisis entry leaves audit rows %+v", evs)
+		}
+		if flags, _ := db.Store.ListOpenFlags(ctx, provider, c.Client.ID); len(flags) != 1 {
+			t.Errorf("a private entry raised a flag: %+v", flags)
+		}
+		shared := mustCreate(t, db, c.Client, newEntry(db, "no quiero vivir así"), ptr(true))
+		if !shared.Crisis {
+			t.Error("the shared entry is not marked crisis")
+		}
+		db.Clock.Advance(time.Second)
+		if _, err := db.Store.UpdateEntry(ctx, client, c.Client.ID, priv.ID, func(e *care.JournalEntry) error { e.Shared = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Store.UpdateEntry(ctx, client, c.Client.ID, priv.ID, func(e *care.JournalEntry) error { e.Mood = ptr(2); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		flags, _ = db.Store.ListOpenFlags(ctx, provider, c.Client.ID)
+		var sources []string
+		for _, f := range flags {
+			sources = append(sources, f.SourceType+":"+f.SourceID)
+		}
+		if want := "message:" + m.ID + ",journal_entry:" + shared.ID + ",journal_entry:" + priv.ID; strings.Join(sources, ",") != want {
+			t.Errorf("flags from %v, want %s", sources, want)
+		}
+
+		// Who sees flags: the care team; not the client, another provider, an admin.
+		for _, a := range []care.Actor{client, c.Actor(c.OtherProvider), c.Actor(c.Admin)} {
+			if _, err := db.Store.ListOpenFlags(ctx, a, c.Client.ID); care.ErrorCode(err) != care.NotFound {
+				t.Errorf("%s lists flags: %v", a.Role, err)
+			}
+			if _, err := db.Store.AcknowledgeFlag(ctx, a, c.Client.ID, f.ID, "seen"); care.ErrorCode(err) != care.NotFound {
+				t.Errorf("%s acknowledges: %v", a.Role, err)
+			}
+		}
+		if got, _ := db.Store.ListOpenFlags(ctx, c.Actor(c.OtherProvider), ""); len(got) != 0 {
+			t.Errorf("another provider's caseload has %d flags", len(got))
+		}
+		// An admin under break-glass sees them but does not acknowledge.
+		if _, err := db.Store.StartBreakGlass(ctx, c.Actor(c.Admin), c.Client.ID, "on-call provider unreachable"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.Store.ListOpenFlags(ctx, c.Actor(c.Admin), c.Client.ID); err != nil || len(got) != 3 {
+			t.Errorf("admin under break-glass: %d flags, %v", len(got), err)
+		}
+		if _, err := db.Store.AcknowledgeFlag(ctx, c.Actor(c.Admin), c.Client.ID, f.ID, "seen"); care.ErrorCode(err) != care.Forbidden {
+			t.Errorf("admin acknowledging: %v", err)
+		}
+
+		// Acknowledging.
+		if _, err := db.Store.AcknowledgeFlag(ctx, provider, c.Client.ID, f.ID, "  "); care.ErrorCode(err) != care.Invalid {
+			t.Errorf("blank note: %v", err)
+		}
+		db.Clock.Advance(time.Minute)
+		got, err := db.Store.AcknowledgeFlag(ctx, provider, c.Client.ID, f.ID, "canary-ack-note: called, safe, safety plan reviewed")
+		if err != nil || got.Open() || got.AcknowledgedBy != c.Provider.ID {
+			t.Fatalf("acknowledge: %+v %v", got, err)
+		}
+		if _, err := db.Store.AcknowledgeFlag(ctx, provider, c.Client.ID, f.ID, "again"); care.ErrorCode(err) != care.Conflict {
+			t.Errorf("acknowledging twice: %v", err)
+		}
+		if flags, _ := db.Store.ListOpenFlags(ctx, provider, ""); len(flags) != 2 {
+			t.Errorf("%d open flags after acknowledging one", len(flags))
+		}
+		all, err := db.Store.SafetyFlags(ctx, provider, c.Client.ID)
+		if err != nil || len(all) != 3 || all[2].ID != f.ID || !strings.HasPrefix(all[2].Note, "canary-ack-note") {
+			t.Errorf("all flags: %+v %v", all, err)
+		}
+		if tableHolds(t, db, "safety_flags", "canary-ack-note") {
+			t.Error("safety_flags holds a note in the clear")
+		}
+		// Audited, ids only.
+		var raised, acked, denied int
+		for _, ev := range events(t, db, c.Clinic.ID) {
+			switch {
+			case ev.Action == "safety_flag.raise":
+				raised++
+			case ev.Action == "safety_flag.acknowledge" && ev.Outcome == care.OutcomeSuccess && ev.EntityID == f.ID:
+				acked++
+			case strings.HasPrefix(ev.Action, "safety_flag.") && ev.Outcome == care.OutcomeDenied:
+				denied++
+			}
+		}
+		if raised != 3 || acked != 1 || denied < 7 {
+			t.Errorf("audit: %d raised, %d acknowledged, %d denied", raised, acked, denied)
+		}
+	})
+}
+
+// TestCrisisLanguageEdit: a client who edits a message to say words of
+// crisis raises a flag for it, once however often they edit.
+func TestCrisisLanguageEdit(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Edits")
+		client := c.Actor(c.Client)
+		m, _ := send(t, db, client, c.Client.ID, "fine, thanks")
+		for _, text := range []string{"honestly I want to die", "I want to die, really"} {
+			got, _, _, err := db.Store.EditMessage(ctx, client, c.Client.ID, m.ID, text)
+			if err != nil || !got.Crisis {
+				t.Fatalf("edit: %+v %v", got, err)
+			}
+		}
+		if flags, _ := db.Store.ListOpenFlags(ctx, c.Actor(c.Provider), c.Client.ID); len(flags) != 1 || flags[0].SourceID != m.ID {
+			t.Errorf("flags after edits: %+v", flags)
+		}
+	})
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"interlude/internal/care"
+)
+
+// Safety flags and crisis resources in the JSON API (issues #6, #7).
+
+type flagSourceJSON struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+type flagJSON struct {
+	ID             string         `json:"id"`
+	ClientID       string         `json:"client_id"`
+	Kind           string         `json:"kind"`
+	Source         flagSourceJSON `json:"source"`
+	RaisedAt       time.Time      `json:"raised_at"`
+	AcknowledgedBy string         `json:"acknowledged_by,omitempty"`
+	AcknowledgedAt *time.Time     `json:"acknowledged_at,omitempty"`
+	Note           string         `json:"note,omitempty"`
+	EscalatedAt    *time.Time     `json:"escalated_at,omitempty"`
+}
+
+func toFlagJSON(f *care.SafetyFlag) flagJSON {
+	out := flagJSON{ID: f.ID, ClientID: f.ClientID, Kind: string(f.Kind), Source: flagSourceJSON{f.SourceType, f.SourceID},
+		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note}
+	if !f.AcknowledgedAt.IsZero() {
+		at := f.AcknowledgedAt
+		out.AcknowledgedAt = &at
+	}
+	if !f.EscalatedAt.IsZero() {
+		at := f.EscalatedAt
+		out.EscalatedAt = &at
+	}
+	return out
+}
+
+func writeFlags(w http.ResponseWriter, flags []care.SafetyFlag) error {
+	out := struct {
+		Flags []flagJSON `json:"flags"`
+	}{Flags: []flagJSON{}}
+	for i := range flags {
+		out.Flags = append(out.Flags, toFlagJSON(&flags[i]))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// GET /api/v1/safety-flags: the open flags of the provider's clients,
+// oldest first.
+func (s *Server) apiOpenFlags(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if actor.Role != care.RoleProvider {
+		return care.Errorf(care.Forbidden, "safety flags are for providers")
+	}
+	flags, err := s.store.ListOpenFlags(r.Context(), actor, "")
+	if err != nil {
+		return err
+	}
+	return writeFlags(w, flags)
+}
+
+// GET /api/v1/clients/{id}/safety-flags: every flag of a client, newest
+// first, with acknowledgement notes; for the care team.
+func (s *Server) apiClientFlags(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	flags, err := s.store.SafetyFlags(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeFlags(w, flags)
+}
+
+// POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge {"note"}
+func (s *Server) apiAcknowledgeFlag(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Note string `json:"note"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	f, err := s.store.AcknowledgeFlag(r.Context(), actor, r.PathValue("id"), r.PathValue("fid"), req.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toFlagJSON(f))
+}
+
+type crisisResourceJSON struct {
+	Name   string `json:"name"`
+	Detail string `json:"detail"`
+	Tel    string `json:"tel,omitempty"`
+}
+
+// crisisResources are the crisis resources for the actor's clinic, for a
+// response that shows them.
+func (s *Server) crisisResources(r *http.Request, actor care.Actor) ([]crisisResourceJSON, error) {
+	line, err := s.store.CrisisLine(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	var out []crisisResourceJSON
+	for _, c := range care.CrisisResources(line) {
+		out = append(out, crisisResourceJSON{c.Name, c.Detail, c.Tel})
+	}
+	return out, nil
+}
+
+// crisisFor is crisisResources when crisis is set, else nil.
+func (s *Server) crisisFor(r *http.Request, actor care.Actor, crisis bool) ([]crisisResourceJSON, error) {
+	if !crisis {
+		return nil, nil
+	}
+	return s.crisisResources(r, actor)
+}
+
+// GET /api/v1/clinic/crisis-line: the clinic's crisis line; anyone of the
+// clinic may read it.
+func (s *Server) apiCrisisLine(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	line, err := s.store.CrisisLine(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"crisis_line": line})
+}
+
+// PUT /api/v1/clinic/crisis-line {"crisis_line"}: admins.
+func (s *Server) apiSetCrisisLine(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Line *string `json:"crisis_line"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Line == nil {
+		return care.FieldError("crisis_line", "is required (\"\" for none)")
+	}
+	if err := s.store.SetCrisisLine(r.Context(), actor, *req.Line); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"crisis_line": *req.Line})
+}
