@@ -65,6 +65,22 @@
     markRead();
   }
 
+  // showPage puts a page the server answered a post with in place of
+  // this one's main content; its forms then post the ordinary way.
+  function showPage(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.querySelector("main");
+    var current = document.querySelector("main");
+    if (fresh && current) {
+      current.replaceWith(document.importNode(fresh, true));
+      var alert = document.querySelector('main [role="alert"]');
+      if (alert) {
+        alert.setAttribute("tabindex", "-1");
+        alert.focus();
+      }
+    }
+  }
+
   function refresh() {
     if (pending) {
       again = true;
@@ -110,8 +126,13 @@
       button.disabled = true;
       fetch(compose.action, { method: "POST", credentials: "same-origin", body: new FormData(compose) })
         .then(function (r) {
-          if (!r.ok || !r.redirected) {
-            return Promise.reject(r.status);
+          if (r.ok && !r.redirected) {
+            // Sent, and the server answers with a page of its own (crisis
+            // resources): show it. Posting again would send it twice.
+            return r.text().then(showPage);
+          }
+          if (!r.ok) {
+            return Promise.reject(r.status); // refused: nothing was stored
           }
           return r.text().then(function (html) {
             compose.reset();
