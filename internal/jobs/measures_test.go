@@ -72,6 +72,12 @@ func TestSafetyNotificationSurvivesCrash(t *testing.T) {
 		if n := safetyNotices(t, db, c.Provider.ID); n != 0 {
 			t.Fatalf("%d notices before any runner", n)
 		}
+		// The priority flag is raised with the answer (issue #7), for the
+		// care team to acknowledge.
+		flags, err := first.ListOpenFlags(ctx, c.Actor(c.Provider), c.Client.ID)
+		if err != nil || len(flags) != 1 || flags[0].Kind != care.FlagPHQ9Item9 || flags[0].SourceID != r.ID {
+			t.Fatalf("open flags after an item-9 answer: %+v, %v", flags, err)
+		}
 
 		// Process 2 claims the job, emails, and dies before finishing.
 		second := secondStore(t, db)

@@ -308,7 +308,7 @@ func (s *Store) AnswerMeasure(ctx context.Context, actor care.Actor, clientID, s
 			return err
 		}
 		if r.SafetyFlag {
-			if err := s.measureSafetyEvent(ctx, tx, rec, r); err != nil {
+			if err := s.measureSafetyEvent(ctx, tx, actor, rec, r); err != nil {
 				return err
 			}
 		}
@@ -346,10 +346,15 @@ func (s *Store) measureBecameDue(ctx context.Context, tx tx, m *care.MeasureSche
 	return err
 }
 
-// measureSafetyEvent enqueues, in the transaction of the answer, a
-// notification to each provider of the care team about response r, whose
-// safety item was answered above 0: once committed, it cannot be lost.
-func (s *Store) measureSafetyEvent(ctx context.Context, tx tx, rec *clientRecord, r *care.MeasureResponse) error {
+// measureSafetyEvent raises, in the transaction of the answer, the
+// priority flag for response r, whose safety item was answered above 0,
+// and enqueues a notification to each provider of the care team: once
+// committed, neither can be lost.
+func (s *Store) measureSafetyEvent(ctx context.Context, tx tx, actor care.Actor, rec *clientRecord, r *care.MeasureResponse) error {
+	if _, err := tx.RaiseSafetyFlag(ctx, actor, &care.SafetyFlag{ClinicID: rec.ClinicID, ClientID: rec.ID,
+		Kind: care.FlagPHQ9Item9, SourceType: "measure_response", SourceID: r.ID}); err != nil {
+		return err
+	}
 	team, err := tx.threadAudience(ctx, rec.ClinicID, rec.ID) // the client, then the care team
 	if err != nil {
 		return err
