@@ -36,8 +36,15 @@ import (
 // an instance's listener was down is lost to it, and the streams' periodic
 // session check (web/events.go) closes them instead.
 
-// liveChannel is the PostgreSQL NOTIFY channel of real-time events.
+// liveChannel is the PostgreSQL NOTIFY channel of real-time events. NOTIFY
+// reaches every listener of the database, whatever its schema, so the
+// channel's name is that of the schema's: liveChannelSQL, evaluated by the
+// notifying transaction and by Live alike, at most 63 bytes as a channel
+// name must be. Two deployments (or tests) in one database's schemas then
+// never hear each other.
 const liveChannel = "interlude_events"
+
+const liveChannelSQL = `left('` + liveChannel + `:' || current_schema(), 63)`
 
 // wakePayload is the notification of new message events.
 const wakePayload = `{"kind":"message"}`
@@ -87,13 +94,14 @@ func (s *Store) Live(ctx context.Context, h LiveHandler) (cancel func(), err err
 	if pg, ok := s.eng.(listenEngine); ok && s.Engine() == "postgres" && !s.live.started {
 		// Start from the newest event: streams replay older ones
 		// themselves (Last-Event-ID).
+		var channel string
 		err := s.read(ctx, func(ctx context.Context, tx tx) error {
-			return tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM message_events`).Scan(&s.live.last)
+			return tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0), `+liveChannelSQL+` FROM message_events`).Scan(&s.live.last, &channel)
 		})
 		if err != nil {
 			return nil, err
 		}
-		ready := pg.Listen(liveChannel, s.onNotify, s.liveLost)
+		ready := pg.Listen(channel, s.onNotify, s.liveLost)
 		s.live.started = true
 		// A revocation notified before the first LISTEN would be lost
 		// to this instance: wait for it (it goes on trying after ctx).
@@ -269,6 +277,6 @@ func (s *Store) revoke(ctx context.Context, tx tx, r care.Revocation) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, liveChannel, string(p))
+	_, err = tx.ExecContext(ctx, `SELECT pg_notify(`+liveChannelSQL+`, $1)`, string(p))
 	return err
 }

@@ -93,7 +93,7 @@ func (s *Store) appendMessageEvent(ctx context.Context, tx tx, ev *care.MessageE
 	// lock, that every instance's listener hears at commit.
 	pg := s.Engine() == "postgres"
 	if pg {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7006), pg_notify($1, $2)`, liveChannel, wakePayload); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7006), pg_notify(`+liveChannelSQL+`, $1)`, wakePayload); err != nil {
 			return err
 		}
 	}
