@@ -117,6 +117,11 @@ func email(n int64) string { return fmt.Sprintf("bench%d@example.org", n) }
 // server process) inside the measurement.
 func warm(b *testing.B, db *storetest.DB, writers int) {
 	ctx := context.Background()
+	// SQLite's writer pool holds one connection: asking it for more would
+	// wait for ever.
+	if limit := db.Engine.SQLDB().Stats().MaxOpenConnections; limit > 0 {
+		writers = min(writers, limit)
+	}
 	conns := make([]*sql.Conn, 0, writers)
 	for range writers {
 		c, err := db.Engine.SQLDB().Conn(ctx)
