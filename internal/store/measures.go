@@ -261,15 +261,9 @@ func (s *Store) AnswerMeasure(ctx context.Context, actor care.Actor, clientID, s
 		if err != nil {
 			return err
 		}
-		var m care.MeasureSchedule
-		err = scanSchedule(tx.QueryRowContext(ctx,
-			`SELECT `+scheduleColumns+` FROM measure_schedules m WHERE m.id = $1 AND m.client_id = $2 AND m.clinic_id = $3`,
-			scheduleID, rec.ID, rec.ClinicID), &m)
+		m, err := s.answerableSchedule(ctx, tx, rec, scheduleID)
 		if err != nil {
-			return notFound(err)
-		}
-		if !rec.Self {
-			return care.Errorf(care.Forbidden, "only the client answers their measures")
+			return err
 		}
 		in := care.InstrumentByCode(m.Instrument)
 		score, err := in.Score(answers)
@@ -344,6 +338,23 @@ func (s *Store) measureBecameDue(ctx context.Context, tx tx, m *care.MeasureSche
 		DedupeKey: fmt.Sprintf("%s:%s:%d", JobMeasureDue, m.ID, micros(m.DueAt)),
 		ClientID:  m.ClientID, UserID: m.ClientID, RefID: m.ID, RefAt: m.DueAt, RunAt: m.DueAt})
 	return err
+}
+
+// answerableSchedule is schedule scheduleID of rec, which only the client
+// themself answers: care.ErrNotFound for a schedule of someone else,
+// care.Forbidden for anyone but the client.
+func (s *Store) answerableSchedule(ctx context.Context, tx tx, rec *clientRecord, scheduleID string) (care.MeasureSchedule, error) {
+	var m care.MeasureSchedule
+	err := scanSchedule(tx.QueryRowContext(ctx,
+		`SELECT `+scheduleColumns+` FROM measure_schedules m WHERE m.id = $1 AND m.client_id = $2 AND m.clinic_id = $3`,
+		scheduleID, rec.ID, rec.ClinicID), &m)
+	if err != nil {
+		return m, notFound(err)
+	}
+	if !rec.Self {
+		return m, care.Errorf(care.Forbidden, "only the client answers their measures")
+	}
+	return m, nil
 }
 
 // measureSafetyEvent raises, in the transaction of the answer, the
@@ -433,15 +444,9 @@ func (s *Store) ImportMeasureHistory(ctx context.Context, actor care.Actor, clie
 		if err != nil {
 			return err
 		}
-		var m care.MeasureSchedule
-		err = scanSchedule(tx.QueryRowContext(ctx,
-			`SELECT `+scheduleColumns+` FROM measure_schedules m WHERE m.id = $1 AND m.client_id = $2 AND m.clinic_id = $3`,
-			scheduleID, rec.ID, rec.ClinicID), &m)
+		m, err := s.answerableSchedule(ctx, tx, rec, scheduleID)
 		if err != nil {
-			return notFound(err)
-		}
-		if !rec.Self {
-			return care.Errorf(care.Forbidden, "only the client answers their measures")
+			return err
 		}
 		in := care.InstrumentByCode(m.Instrument)
 		last := m.LastAt
