@@ -128,7 +128,7 @@ func IsMessageRecipient(actor Actor, m *Message) bool {
 // no text.
 type MessageEvent struct {
 	Seq       int64
-	Kind      string // "message", "read" or "edit"
+	Kind      string // "message", "checkin" (a check-in's question), "read" or "edit"
 	ClinicID  string
 	ClientID  string
 	MessageID string

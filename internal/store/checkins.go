@@ -377,7 +377,7 @@ func (s *Store) postCheckIn(ctx context.Context, tx tx, sch care.CheckInSchedule
 		return err
 	}
 	c.SentAt, c.MessageID = tx.now, m.ID
-	*me = care.MessageEvent{Kind: "message", ClinicID: m.ClinicID, ClientID: m.ClientID, MessageID: m.ID, UserID: m.SenderID, At: tx.now}
+	*me = care.MessageEvent{Kind: "checkin", ClinicID: m.ClinicID, ClientID: m.ClientID, MessageID: m.ID, UserID: m.SenderID, At: tx.now}
 	if err := s.appendMessageEvent(ctx, tx, me); err != nil {
 		return err
 	}

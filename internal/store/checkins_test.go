@@ -78,8 +78,13 @@ func TestCheckIns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ev.Kind != "message" || ev.ClientID != c.Client.ID || len(ev.Audience) != 2 {
+		// API.md: a check-in's question is its own event kind, live and
+		// on replay after Last-Event-ID.
+		if ev.Kind != "checkin" || ev.ClientID != c.Client.ID || len(ev.Audience) != 2 {
 			t.Errorf("event %+v", ev)
+		}
+		if replay, err := st.MessageEventsAfter(ctx, client, 0, 100); err != nil || len(replay) != 1 || replay[0].Kind != "checkin" || replay[0].Seq != ev.Seq {
+			t.Errorf("replayed events %+v, %v; want the one checkin event", replay, err)
 		}
 		if ev2, err := st.FireCheckIn(ctx, js[0]); err != nil || ev2.Kind != "" {
 			t.Errorf("the same job again: %+v, %v; want nothing new", ev2, err)

@@ -13,7 +13,7 @@ import (
 
 // GET /api/v1/events: the signed-in user's Server-Sent Events. Each event
 // of a thread the user belongs to is sent as `id: <seq>`, `event: message`,
-// `event: read` or `event: edit`, and `data:` JSON with ids and times only (the text is
+// `event: checkin` (a check-in's question), `event: read` or `event: edit`, and `data:` JSON with ids and times only (the text is
 // fetched, under the reader's access, from the messages API).
 //
 // Nothing lost, nothing twice: the stream subscribes to the broker first,

@@ -150,6 +150,7 @@
 
   var es = new EventSource("/api/v1/events");
   es.addEventListener("message", onEvent);
+  es.addEventListener("checkin", onEvent);
   es.addEventListener("read", onEvent);
   es.addEventListener("edit", onEvent);
   es.addEventListener("open", function () {
