@@ -21,14 +21,58 @@ const (
 	MoodFallMinDrop   = 2.0
 )
 
-// Need is what puts a client where they are in a provider's caseload. The
-// caseload has no safety flags or measures yet: those criteria come with
-// the safety events and measure schedules of #7.
+// MeasureOverdueGrace is how long after a measure fell due the caseload
+// waits before it calls the measure overdue: a client answering a weekly
+// questionnaire a day or two late is not yet something to act on.
+const MeasureOverdueGrace = 3 * 24 * time.Hour
+
+// Need is what puts a client where they are in a provider's caseload
+// (SortCaseload): open safety flags, then worsening (a reliable
+// deterioration on a measure, a fall in mood), unread messages, missed
+// check-ins, overdue measures, and the soonest session.
 type Need struct {
-	MoodFall       *MoodFall  // nil: mood is not falling
-	UnreadMessages int        // the client's messages this provider has not read
-	MissedCheckIns int        // check-ins sent and left unanswered in the window
-	NextSession    *time.Time // the soonest scheduled session, if any
+	OpenFlags       int             // safety flags nobody has acknowledged
+	Deteriorations  []Deterioration // measures whose latest total is reliably worse than the baseline
+	MoodFall        *MoodFall       // nil: mood is not falling
+	UnreadMessages  int             // the client's messages this provider has not read
+	MissedCheckIns  int             // check-ins sent and left unanswered in the window
+	OverdueMeasures []Overdue       // active schedules due for longer than MeasureOverdueGrace, the longest first
+	NextSession     *time.Time      // the soonest scheduled session, if any
+}
+
+// Deterioration is a reliable deterioration on a measure (Jacobson–Truax,
+// Instrument.ProgressOf): the client's latest total of the instrument
+// against their first (baseline) one.
+type Deterioration struct {
+	Instrument       string // an Instrument's Code
+	Baseline, Latest int
+	RCI              float64
+}
+
+// DeteriorationOf returns the deterioration of instrument in from total
+// baseline to latest, or nil when the change is not a reliable
+// deterioration.
+func DeteriorationOf(in *Instrument, baseline, latest int) *Deterioration {
+	p := in.ProgressOf([]int{baseline, latest})[1]
+	if p.Change != ReliableDeterioration {
+		return nil
+	}
+	return &Deterioration{Instrument: in.Code, Baseline: baseline, Latest: latest, RCI: p.RCI}
+}
+
+// Overdue is a measure schedule that fell due at DueAt and is still
+// unanswered.
+type Overdue struct {
+	Instrument string // an Instrument's Code
+	DueAt      time.Time
+}
+
+// Reason is one reason for a client's place in the caseload: Code names
+// the criterion for programs ("safety_flag", "deterioration",
+// "mood_fall", "unread_messages", "missed_check_ins", "overdue_measure"),
+// Text says it for people.
+type Reason struct {
+	Code, Text string
 }
 
 // MoodFall is a fall in mood: mean From over the earlier half of the
@@ -62,17 +106,45 @@ func FallingMood(points []MoodPoint) *MoodFall {
 }
 
 // Reasons says, in order of need, why the client is where they are; the
-// next session is shown apart, as it needs the viewer's time zone.
-func (n Need) Reasons() []string {
-	var out []string
+// next session is shown apart, as it needs the viewer's time zone. now
+// is the time of the caseload, for how long a measure is overdue.
+func (n Need) Reasons(now time.Time) []Reason {
+	var out []Reason
+	if n.OpenFlags > 0 {
+		out = append(out, Reason{"safety_flag", plural(n.OpenFlags, "open safety flag")})
+	}
+	for _, d := range n.Deteriorations {
+		name := d.Instrument
+		if in := InstrumentByCode(d.Instrument); in != nil {
+			name = in.Name
+		}
+		out = append(out, Reason{"deterioration", fmt.Sprintf("%s reliably worse: %d since a baseline of %d", name, d.Latest, d.Baseline)})
+	}
 	if f := n.MoodFall; f != nil {
-		out = append(out, fmt.Sprintf("mood fell from %.1f to %.1f over %s", f.From, f.To, plural(f.Days, "day")))
+		out = append(out, Reason{"mood_fall", fmt.Sprintf("mood fell from %.1f to %.1f over %s", f.From, f.To, plural(f.Days, "day"))})
 	}
 	if n.UnreadMessages > 0 {
-		out = append(out, plural(n.UnreadMessages, "unread message"))
+		out = append(out, Reason{"unread_messages", plural(n.UnreadMessages, "unread message")})
 	}
 	if n.MissedCheckIns > 0 {
-		out = append(out, plural(n.MissedCheckIns, "missed check-in"))
+		out = append(out, Reason{"missed_check_ins", plural(n.MissedCheckIns, "missed check-in")})
+	}
+	for _, o := range n.OverdueMeasures {
+		name := o.Instrument
+		if in := InstrumentByCode(o.Instrument); in != nil {
+			name = in.Name
+		}
+		days := max(int(now.Sub(o.DueAt).Hours()/24), 1)
+		out = append(out, Reason{"overdue_measure", fmt.Sprintf("%s overdue by %s", name, plural(days, "day"))})
+	}
+	return out
+}
+
+// ReasonTexts is Reasons as text only.
+func (n Need) ReasonTexts(now time.Time) []string {
+	out := []string{}
+	for _, r := range n.Reasons(now) {
+		out = append(out, r.Text)
 	}
 	return out
 }
@@ -84,9 +156,12 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// SortCaseload orders a caseload by need: falling mood (the larger fall
-// first), then unread messages, then missed check-ins (more first), then
-// the soonest session (none last), then by name and id.
+// SortCaseload orders a caseload by need: open safety flags (more
+// first); then worsening — reliable deteriorations on measures (more
+// first), then falling mood (the larger fall first); then unread messages,
+// missed check-ins and overdue measures (more first, each); then the
+// soonest session (none last); then by name and id, so that ties keep a
+// stable order.
 func SortCaseload(list []ClientSummary) {
 	drop := func(n Need) float64 {
 		if n.MoodFall == nil {
@@ -102,9 +177,12 @@ func SortCaseload(list []ClientSummary) {
 	}
 	slices.SortStableFunc(list, func(a, b ClientSummary) int {
 		return cmp.Or(
+			cmp.Compare(b.Need.OpenFlags, a.Need.OpenFlags),
+			cmp.Compare(len(b.Need.Deteriorations), len(a.Need.Deteriorations)),
 			cmp.Compare(drop(b.Need), drop(a.Need)),
 			cmp.Compare(b.Need.UnreadMessages, a.Need.UnreadMessages),
 			cmp.Compare(b.Need.MissedCheckIns, a.Need.MissedCheckIns),
+			cmp.Compare(len(b.Need.OverdueMeasures), len(a.Need.OverdueMeasures)),
 			cmp.Compare(session(a.Need), session(b.Need)),
 			strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
 			strings.Compare(a.ID, b.ID),

@@ -11,10 +11,13 @@ import (
 	"interlude/internal/store/storetest"
 )
 
-// TestCaseload: the provider's clients ordered by need — falling mood,
-// then unread messages, then missed check-ins, then the soonest session —
-// each with the reasons for its place; private entries, the provider's
-// own messages, read messages, other teams' clients and cancelled
+// TestCaseload: the provider's clients ordered by need — open safety
+// flags, then worsening (a reliable deterioration on a measure, then
+// falling mood), unread messages, missed check-ins, overdue measures, then
+// the soonest session, ties by name — each with the reasons for its place
+// (issue #7); private entries, the provider's own messages, read messages,
+// acknowledged flags, a change within measurement error, a stopped
+// schedule, one due within the grace, other teams' clients and cancelled
 // sessions do not count; the list is one audited read (AU-01, AC-03).
 func TestCaseload(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
@@ -22,8 +25,8 @@ func TestCaseload(t *testing.T) {
 		st := db.Store
 		c := storetest.SeedClinic(t, st, "Caseload")
 		provider, admin := c.Actor(c.Provider), c.Actor(c.Admin)
-		// Friday 2026-12-04 12:00 UTC.
-		db.Clock.Advance(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC).Sub(db.Clock.Now()))
+		// Tuesday 2026-12-01 12:00 UTC.
+		db.Clock.Advance(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC).Sub(db.Clock.Now()))
 		newClient := func(name string) care.User {
 			u := care.User{ClinicID: c.Clinic.ID, Role: care.RoleClient, Email: name + "@caseload.test", DisplayName: name}
 			if err := st.CreateUser(ctx, &u); err != nil {
@@ -35,6 +38,22 @@ func TestCaseload(t *testing.T) {
 			return u
 		}
 		ann, bea, cal, eve := newClient("Ann"), newClient("Bea"), newClient("Cal"), newClient("Eve")
+		fay, gus, hal, ivy := newClient("Fay"), newClient("Gus"), newClient("Hal"), newClient("Ivy")
+		schedule := func(who care.User, instrument string, every int) care.MeasureSchedule {
+			m := care.MeasureSchedule{Instrument: instrument, EveryDays: every}
+			if err := st.ScheduleMeasure(ctx, provider, who.ID, &m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		// Hal's GAD-7 falls due now and is never answered: overdue by the
+		// end; a PHQ-9 due as long but stopped is not.
+		schedule(hal, "gad7", 7)
+		if err := st.StopMeasure(ctx, provider, hal.ID, schedule(hal, "phq9", 7).ID); err != nil {
+			t.Fatal(err)
+		}
+		// Friday 2026-12-04 12:00 UTC.
+		db.Clock.Advance(72 * time.Hour)
 
 		// Cal misses two daily check-ins: each is sent, and closes
 		// unanswered 24 hours later; the third is still open.
@@ -112,6 +131,35 @@ func TestCaseload(t *testing.T) {
 		}
 		sendAs(c.OtherClient, c.OtherClient, 2)
 
+		// Measures. Fay answers a PHQ-9 with item 9 above 0: an open
+		// safety flag. Gus's PHQ-9 went from 5 to 12, reliably worse; Ivy's
+		// from 5 to 7, within measurement error, and her GAD-7 fell due a
+		// day ago, within the grace.
+		fm := schedule(fay, "phq9", 14)
+		if _, err := st.AnswerMeasure(ctx, c.Actor(fay), fay.ID, fm.ID, []int{1, 1, 1, 0, 0, 0, 0, 0, 1}); err != nil {
+			t.Fatal(err)
+		}
+		history := func(who care.User, totals ...int) {
+			m := schedule(who, "phq9", 14)
+			var past []store.PastAnswers
+			for i, total := range totals {
+				a := make([]int, 9)
+				for j := 0; total > 0; j = (j + 1) % 8 { // item 9 stays 0
+					a[j]++
+					total--
+				}
+				past = append(past, store.PastAnswers{At: now.Add(time.Duration(i-len(totals)) * 24 * time.Hour), Answers: a})
+			}
+			if err := st.ImportMeasureHistory(ctx, c.Actor(who), who.ID, m.ID, past); err != nil {
+				t.Fatal(err)
+			}
+		}
+		history(gus, 5, 9, 12)
+		history(ivy, 5, 7)
+		db.Clock.Advance(-24 * time.Hour)
+		schedule(ivy, "gad7", 7)
+		db.Clock.Advance(24 * time.Hour)
+
 		list, err := st.Caseload(ctx, provider)
 		if err != nil {
 			t.Fatal(err)
@@ -120,30 +168,46 @@ func TestCaseload(t *testing.T) {
 		reasons := map[string][]string{}
 		for _, cs := range list {
 			got = append(got, cs.DisplayName)
-			reasons[cs.DisplayName] = cs.Need.Reasons()
+			reasons[cs.DisplayName] = cs.Need.ReasonTexts(now)
 		}
-		if want := []string{"Ann", "Bea", "Cal", "client", "Eve"}; !slices.Equal(got, want) {
+		if want := []string{"Fay", "Gus", "Ann", "Bea", "Cal", "Hal", "client", "Eve", "Ivy"}; !slices.Equal(got, want) {
 			t.Fatalf("order %q, want %q", got, want)
 		}
 		for name, want := range map[string][]string{
+			"Fay":    {"1 open safety flag"},
+			"Gus":    {"PHQ-9 reliably worse: 12 since a baseline of 5"},
 			"Ann":    {"mood fell from 6.5 to 3.5 over 10 days", "1 unread message"},
 			"Bea":    {"3 unread messages"},
 			"Cal":    {"2 missed check-ins"},
+			"Hal":    {"GAD-7 overdue by 5 days"},
 			"client": nil,
 			"Eve":    nil,
+			"Ivy":    nil,
 		} {
 			if !slices.Equal(reasons[name], want) {
 				t.Errorf("%s: reasons %q, want %q", name, reasons[name], want)
 			}
 		}
-		if n := list[3].Need.NextSession; n == nil || !n.Equal(now.Add(24*time.Hour)) {
+		codes := map[string]string{}
+		for _, cs := range list {
+			for _, r := range cs.Need.Reasons(now) {
+				codes[cs.DisplayName] += r.Code + " "
+			}
+		}
+		if codes["Fay"] != "safety_flag " || codes["Gus"] != "deterioration " || codes["Ann"] != "mood_fall unread_messages " || codes["Hal"] != "overdue_measure " {
+			t.Errorf("reason codes %q", codes)
+		}
+		if d := list[1].Need.Deteriorations; len(d) != 1 || d[0].Instrument != "phq9" || d[0].Baseline != 5 || d[0].Latest != 12 || d[0].RCI <= 1.96 {
+			t.Errorf("Gus's deterioration %+v", d)
+		}
+		if n := list[6].Need.NextSession; n == nil || !n.Equal(now.Add(24*time.Hour)) {
 			t.Errorf("client's next session %v", n)
 		}
-		if n := list[4].Need.NextSession; n == nil || !n.Equal(now.Add(72*time.Hour)) {
+		if n := list[7].Need.NextSession; n == nil || !n.Equal(now.Add(72*time.Hour)) {
 			t.Errorf("Eve's next session %v (the cancelled one must not count)", n)
 		}
-		if list[0].Need.NextSession != nil {
-			t.Errorf("Ann has no session: %v", list[0].Need.NextSession)
+		if list[2].Need.NextSession != nil {
+			t.Errorf("Ann has no session: %v", list[2].Need.NextSession)
 		}
 
 		// One list read in the audit log, naming no client.
@@ -155,11 +219,19 @@ func TestCaseload(t *testing.T) {
 			t.Errorf("audit of the caseload: %+v", page.Events)
 		}
 
-		// Reading Bea's messages moves her below Cal.
+		// Reading Bea's messages moves her below Cal; acknowledging Fay's
+		// flag moves her to the end, by name.
 		for _, m := range bm[1:] {
 			if _, _, err := st.MarkMessageRead(ctx, provider, bea.ID, m.ID); err != nil {
 				t.Fatal(err)
 			}
+		}
+		flags, err := st.ListOpenFlags(ctx, provider, fay.ID)
+		if err != nil || len(flags) != 1 {
+			t.Fatalf("Fay's flags: %+v %v", flags, err)
+		}
+		if _, err := st.AcknowledgeFlag(ctx, provider, fay.ID, flags[0].ID, "Called her; safety plan reviewed."); err != nil {
+			t.Fatal(err)
 		}
 		list, err = st.Caseload(ctx, provider)
 		if err != nil {
@@ -169,7 +241,7 @@ func TestCaseload(t *testing.T) {
 		for _, cs := range list {
 			got = append(got, cs.DisplayName)
 		}
-		if want := []string{"Ann", "Cal", "client", "Eve", "Bea"}; !slices.Equal(got, want) {
+		if want := []string{"Gus", "Ann", "Cal", "Hal", "client", "Eve", "Bea", "Fay", "Ivy"}; !slices.Equal(got, want) {
 			t.Errorf("after reading Bea's messages: %q, want %q", got, want)
 		}
 		if other, err := st.Caseload(ctx, c.Actor(c.Client)); err != nil || len(other) != 0 {

@@ -100,11 +100,13 @@ const visibleClient = `c.clinic_id = $2 AND c.role = 'client' AND (
 
 // Caseload lists the clients on the provider's care teams ordered by need
 // (care.SortCaseload), each with its care.Need. Anyone but a provider gets
-// an empty list. It is one audited list read: one query counts unread
-// messages and missed check-ins and finds the next session of every
-// client; a second reads the shared journal entries of the window
-// (care.CaseloadWindow) of all of them at once, and only those are opened,
-// for their mood. Nothing else sealed is opened but the names.
+// an empty list. It is one audited list read: one query counts open safety
+// flags, unread messages and missed check-ins and finds the next session
+// of every client; one finds the overdue measure schedules; one reads the
+// shared journal entries of the window (care.CaseloadWindow), opened only
+// for their mood; and one reads the first and the latest response of each
+// instrument, opened only for their totals. Nothing else sealed is opened
+// but the names.
 func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSummary, error) {
 	out := []care.ClientSummary{}
 	if actor.Role != care.RoleProvider {
@@ -114,6 +116,8 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 		since := micros(tx.now.Add(-care.CaseloadWindow))
 		rows, err := tx.QueryContext(ctx,
 			`SELECT c.id, c.time_zone, c.created_at, c.name_sealed,
+			        (SELECT count(*) FROM safety_flags f WHERE f.client_id = c.id AND f.clinic_id = c.clinic_id
+			           AND f.acknowledged_at IS NULL),
 			        (SELECT count(*) FROM messages m WHERE m.client_id = c.id AND m.sender_role = 'client'
 			           AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.user_id = $1)),
 			        (SELECT count(*) FROM check_ins k WHERE k.client_id = c.id AND k.sent_at IS NOT NULL
@@ -133,7 +137,7 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			var created int64
 			var sealed []byte
 			var next sql.NullInt64
-			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
+			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
 				return err
 			}
 			cs.CreatedAt = fromMicros(created)
@@ -152,6 +156,14 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 		if err != nil {
 			return err
 		}
+		overdue, err := tx.caseloadOverdue(ctx, actor)
+		if err != nil {
+			return err
+		}
+		worse, err := s.caseloadDeteriorations(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
 		for i := range out {
 			cs := &out[i]
 			u := care.User{ID: cs.ID, ClinicID: actor.ClinicID, Role: care.RoleClient}
@@ -161,6 +173,8 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			}
 			cs.DisplayName = string(name)
 			cs.Need.MoodFall = care.FallingMood(moods[cs.ID])
+			cs.Need.OverdueMeasures = overdue[cs.ID]
+			cs.Need.Deteriorations = worse[cs.ID]
 		}
 		// Names are sealed, so the database cannot sort by them.
 		care.SortCaseload(out)

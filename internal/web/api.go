@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -333,7 +334,8 @@ func (s *Server) apiSetDisabled(disabled bool) handlerFunc {
 }
 
 // GET /api/v1/clients: the caseload, ordered by need (care.SortCaseload),
-// each client with the reasons for their place.
+// each client with the reasons for their place: as text ("reasons"), as
+// codes with text ("reason_details"), and the figures behind them.
 func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -346,16 +348,29 @@ func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	now := s.now()
 	out := []map[string]any{}
 	for _, c := range list {
+		n := c.Need
+		worse, overdue, details := []map[string]any{}, []map[string]any{}, []map[string]string{}
+		for _, d := range n.Deteriorations {
+			worse = append(worse, map[string]any{"instrument": d.Instrument, "baseline": d.Baseline, "latest": d.Latest, "rci": math.Round(d.RCI*100) / 100})
+		}
+		for _, o := range n.OverdueMeasures {
+			overdue = append(overdue, map[string]any{"instrument": o.Instrument, "due_at": o.DueAt.UTC().Format(time.RFC3339)})
+		}
+		for _, r := range n.Reasons(now) {
+			details = append(details, map[string]string{"code": r.Code, "text": r.Text})
+		}
 		row := map[string]any{"id": c.ID, "display_name": c.DisplayName, "time_zone": c.TimeZone,
-			"unread_messages": c.Need.UnreadMessages, "missed_check_ins": c.Need.MissedCheckIns,
-			"mood_fall": nil, "next_session_at": nil, "reasons": append([]string{}, c.Need.Reasons()...)}
-		if f := c.Need.MoodFall; f != nil {
+			"open_safety_flags": n.OpenFlags, "deteriorations": worse,
+			"unread_messages": n.UnreadMessages, "missed_check_ins": n.MissedCheckIns, "overdue_measures": overdue,
+			"mood_fall": nil, "next_session_at": nil, "reasons": n.ReasonTexts(now), "reason_details": details}
+		if f := n.MoodFall; f != nil {
 			row["mood_fall"] = map[string]any{"from": f.From, "to": f.To, "days": f.Days}
 		}
-		if n := c.Need.NextSession; n != nil {
-			row["next_session_at"] = n.UTC().Format(time.RFC3339)
+		if t := n.NextSession; t != nil {
+			row["next_session_at"] = t.UTC().Format(time.RFC3339)
 		}
 		out = append(out, row)
 	}

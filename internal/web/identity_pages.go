@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -759,9 +758,8 @@ type clientsPage struct {
 // caseloadRow is a client in the caseload: why they are where they are.
 type caseloadRow struct {
 	ID, DisplayName            string
-	Reasons                    []string
-	Flags                      int    // open safety flags: these clients come first
-	NextSession, NextSessionAt string // in the viewer's zone, and as RFC 3339
+	Reasons                    []care.Reason // in order of need (care.Need.Reasons)
+	NextSession, NextSessionAt string        // in the viewer's zone, and as RFC 3339
 }
 
 // GET /clients: the provider's caseload, ordered by need; the provider's home.
@@ -781,25 +779,15 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	flags, err := s.store.ListOpenFlags(r.Context(), actor, "")
-	if err != nil {
-		return err
-	}
-	open := map[string]int{}
-	for _, f := range flags {
-		open[f.ClientID]++
-	}
-	loc := zoneOf(actor)
+	loc, now := zoneOf(actor), s.now()
 	rows := make([]caseloadRow, 0, len(list))
 	for _, c := range list {
-		row := caseloadRow{ID: c.ID, DisplayName: c.DisplayName, Reasons: c.Need.Reasons(), Flags: open[c.ID]}
+		row := caseloadRow{ID: c.ID, DisplayName: c.DisplayName, Reasons: c.Need.Reasons(now)}
 		if n := c.Need.NextSession; n != nil {
 			row.NextSession, row.NextSessionAt = n.In(loc).Format("Mon 2 Jan, 15:04"), n.UTC().Format(time.RFC3339)
 		}
 		rows = append(rows, row)
 	}
-	// Open safety flags come before every other need (issue #7).
-	slices.SortStableFunc(rows, func(a, b caseloadRow) int { return b.Flags - a.Flags })
 	s.renderPage(w, r, status, "clients", &clientsPage{
 		Layout: s.layoutNotice(r, "Clients"), Clients: rows, Invited: inv, Error: msg, Field: field, Form: form,
 	})

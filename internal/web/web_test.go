@@ -255,7 +255,7 @@ func TestEveryPageTemplate(t *testing.T) {
 			Sessions: []sessionRow{{ID: "s1", Device: "Firefox", Current: true}}, NewCodes: []string{"aaaaa-bbbb-cccc"},
 			Passkeys: []passkeyRow{{ID: "p1", Name: "Phone", Added: "today"}}, HasMFA: true, Error: "e"},
 		"people":  &peoplePage{Layout: signedIn, Users: []store.UserSummary{{User: care.User{ID: "u2", DisplayName: "X", Role: care.RoleProvider}}}, Invited: inv, Error: "e", Field: "email"},
-		"clients": &clientsPage{Layout: Layout{Title: "C", User: &care.Actor{Role: care.RoleProvider}}, Clients: []caseloadRow{{ID: "c1", DisplayName: "Sam", Reasons: []string{"2 unread messages"}, NextSession: "Mon 7 Dec, 15:00", NextSessionAt: "2026-12-07T15:00:00Z"}, {ID: "c2", DisplayName: "Ty"}}, Invited: inv},
+		"clients": &clientsPage{Layout: Layout{Title: "C", User: &care.Actor{Role: care.RoleProvider}}, Clients: []caseloadRow{{ID: "c1", DisplayName: "Sam", Reasons: []care.Reason{{Code: "safety_flag", Text: "1 open safety flag"}, {Code: "deterioration", Text: "PHQ-9 reliably worse: 15 since a baseline of 8"}, {Code: "unread_messages", Text: "2 unread messages"}}, NextSession: "Mon 7 Dec, 15:00", NextSessionAt: "2026-12-07T15:00:00Z"}, {ID: "c2", DisplayName: "Ty"}}, Invited: inv},
 		"break_glass": &breakGlassPage{Layout: breakGlassTestLayout(signedIn), Clients: []clientChoice{{ID: "c1", Joined: "1 Jan 2026"}},
 			Error: "e", Field: "reason", Min: 10, Max: 500},
 		"break_glass_grant": &grantPage{Layout: signedIn, Review: &store.Review{Grant: store.Grant{ID: "g1", ClientID: "c1"}, AdminName: "A", Reason: "why"},

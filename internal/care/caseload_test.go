@@ -1,0 +1,84 @@
+package care
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestSortCaseload: every criterion of issue #7 outranks all those after
+// it, whatever their size, and equal needs keep a stable order by name,
+// then id.
+func TestSortCaseload(t *testing.T) {
+	at := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	later := at.Add(time.Hour)
+	worse := []Deterioration{{Instrument: "phq9", Baseline: 5, Latest: 12}}
+	overdue := []Overdue{{Instrument: "gad7", DueAt: at.Add(-96 * time.Hour)}}
+	// In the order wanted; each need strictly less than the one before.
+	want := []ClientSummary{
+		{ID: "f2", DisplayName: "flags", Need: Need{OpenFlags: 2}},
+		{ID: "f1", DisplayName: "flag", Need: Need{OpenFlags: 1}},
+		{ID: "d2", DisplayName: "worse twice", Need: Need{Deteriorations: append(slices.Clone(worse), Deterioration{Instrument: "gad7"})}},
+		{ID: "d1", DisplayName: "worse", Need: Need{Deteriorations: worse, UnreadMessages: 50}},
+		{ID: "m1", DisplayName: "mood", Need: Need{MoodFall: &MoodFall{From: 8, To: 3}}},
+		{ID: "m2", DisplayName: "mood less", Need: Need{MoodFall: &MoodFall{From: 8, To: 6}, MissedCheckIns: 9}},
+		{ID: "u1", DisplayName: "unread", Need: Need{UnreadMessages: 3, OverdueMeasures: overdue}},
+		{ID: "c1", DisplayName: "missed", Need: Need{MissedCheckIns: 2, NextSession: &at}},
+		{ID: "o1", DisplayName: "overdue", Need: Need{OverdueMeasures: overdue}},
+		{ID: "s1", DisplayName: "soon", Need: Need{NextSession: &at}},
+		{ID: "s2", DisplayName: "later", Need: Need{NextSession: &later}},
+		{ID: "n2", DisplayName: "Alma"},
+		{ID: "n1", DisplayName: "bea"},
+		{ID: "n3", DisplayName: "Bea"},
+	}
+	for rot := range len(want) {
+		list := append(slices.Clone(want[rot:]), want[:rot]...)
+		SortCaseload(list)
+		var got, exp []string
+		for i := range list {
+			got, exp = append(got, list[i].ID), append(exp, want[i].ID)
+		}
+		if !slices.Equal(got, exp) {
+			t.Fatalf("rotation %d: order %q, want %q", rot, got, exp)
+		}
+	}
+}
+
+// TestDeteriorationOf: a rise of the total by the reliable change points
+// or more is a deterioration; a smaller rise, or any fall, is not.
+func TestDeteriorationOf(t *testing.T) {
+	for _, in := range Instruments {
+		k := in.ReliableChangePoints()
+		if d := DeteriorationOf(in, 5, 5+k); d == nil || d.Baseline != 5 || d.Latest != 5+k || d.Instrument != in.Code || d.RCI <= reliableZ {
+			t.Errorf("%s: 5 → %d: %+v, want a deterioration", in.Name, 5+k, d)
+		}
+		for _, latest := range []int{5 + k - 1, 5, 0} {
+			if d := DeteriorationOf(in, 5, latest); d != nil {
+				t.Errorf("%s: 5 → %d: %+v, want none", in.Name, latest, d)
+			}
+		}
+	}
+}
+
+// TestNeedReasons: the reasons, in order of need, as text and codes.
+func TestNeedReasons(t *testing.T) {
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	n := Need{OpenFlags: 1, Deteriorations: []Deterioration{{Instrument: "gad7", Baseline: 3, Latest: 9}},
+		MoodFall: &MoodFall{From: 7, To: 4, Days: 6}, UnreadMessages: 2, MissedCheckIns: 1,
+		OverdueMeasures: []Overdue{{Instrument: "phq9", DueAt: now.Add(-4*24*time.Hour - time.Hour)}}}
+	want := []string{"1 open safety flag", "GAD-7 reliably worse: 9 since a baseline of 3", "mood fell from 7.0 to 4.0 over 6 days",
+		"2 unread messages", "1 missed check-in", "PHQ-9 overdue by 4 days"}
+	if got := n.ReasonTexts(now); !slices.Equal(got, want) {
+		t.Errorf("reasons %q\nwant %q", got, want)
+	}
+	var codes []string
+	for _, r := range n.Reasons(now) {
+		codes = append(codes, r.Code)
+	}
+	if want := []string{"safety_flag", "deterioration", "mood_fall", "unread_messages", "missed_check_ins", "overdue_measure"}; !slices.Equal(codes, want) {
+		t.Errorf("codes %q, want %q", codes, want)
+	}
+	if got := (Need{}).ReasonTexts(now); got == nil || len(got) != 0 {
+		t.Errorf("no need: %#v, want an empty list", got)
+	}
+}
