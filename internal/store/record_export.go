@@ -1,0 +1,325 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+
+	"interlude/internal/care"
+)
+
+// The whole record at once (issue #8): for FHIR's Patient/$everything,
+// the client's right of access and exports. One read transaction, one
+// audit row (care.ActionRecordReadAll, ids only). Every part is read under
+// the same rule as its own store method: record (visibleClient) decides
+// who sees the client at all, journalVisible which entries, and only the
+// client gets their access log.
+
+// ClientRecord reads client clientID's whole record as the actor may see
+// it: the client themself (everything, private entries and the access log
+// too), a provider of the care team, or an admin with an open break-glass
+// grant (shared entries only, no access log). Anyone else gets
+// care.ErrNotFound, exactly as for a client who does not exist, and the
+// refusal is audited (AC-03); a crypto-shredded client is ErrShredded.
+func (s *Store) ClientRecord(ctx context.Context, actor care.Actor, clientID string) (*care.Record, error) {
+	ev, err := s.recordEvent(ctx, actor, care.ActionRecordReadAll, "client", clientID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	var out *care.Record
+	err = s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
+		rec, err := s.record(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		out, err = s.wholeRecord(ctx, tx, actor, rec)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// wholeRecord reads the record of rec, whom the caller has authorized
+// actor to see, as actor may see it.
+func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *clientRecord) (*care.Record, error) {
+	r := &care.Record{ReadAt: tx.now, Actor: actor, Self: rec.Self}
+	var created int64
+	err := tx.QueryRowContext(ctx, `SELECT id, name, created_at FROM clinics WHERE id = $1`, rec.ClinicID).
+		Scan(&r.Clinic.ID, &r.Clinic.Name, &created)
+	if err != nil {
+		return nil, err
+	}
+	r.Clinic.CreatedAt = fromMicros(created)
+
+	// The client.
+	var p personal
+	u := care.User{Role: care.RoleClient}
+	err = tx.QueryRowContext(ctx,
+		`SELECT u.id, u.clinic_id, u.time_zone, u.created_at, `+userPersonalColumns+` FROM users u WHERE u.id = $1 AND u.clinic_id = $2`,
+		rec.ID, rec.ClinicID).Scan(append([]any{&u.ID, &u.ClinicID, &u.TimeZone, &created}, p.dest()...)...)
+	if err != nil {
+		return nil, err
+	}
+	u.CreatedAt = fromMicros(created)
+	if err := s.openUser(ctx, tx, &u, p); err != nil {
+		return nil, err
+	}
+	r.Client = u
+
+	// The care team.
+	r.CareTeam = []care.User{}
+	err = tx.each(ctx, func(scan func(...any) error) error {
+		u := care.User{ClinicID: rec.ClinicID, Role: care.RoleProvider}
+		var created int64
+		if err := scan(&u.ID, &u.DisplayName, &u.TimeZone, &created); err != nil {
+			return err
+		}
+		u.CreatedAt = fromMicros(created)
+		r.CareTeam = append(r.CareTeam, u)
+		return nil
+	}, `SELECT u.id, u.display_name, u.time_zone, u.created_at
+		FROM care_team t JOIN users u ON u.id = t.provider_id AND u.clinic_id = t.clinic_id
+		WHERE t.client_id = $1 AND t.clinic_id = $2 ORDER BY u.id`, rec.ID, rec.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+
+	// The plan, tasks with every completion, sessions.
+	if r.Plan, err = s.loadPlan(ctx, tx, rec); err != nil {
+		return nil, err
+	}
+	if r.Tasks, err = s.loadTasks(ctx, tx, rec); err != nil {
+		return nil, err
+	}
+	slices.Reverse(r.Tasks) // oldest first
+	done, err := s.completions(ctx, tx, rec, "0001-01-01", "9999-12-31")
+	if err != nil {
+		return nil, err
+	}
+	for i := range r.Tasks {
+		t := &r.Tasks[i]
+		t.Occurrences = []care.Occurrence{}
+		for _, o := range done[t.ID] {
+			t.Occurrences = append(t.Occurrences, o)
+		}
+		slices.SortFunc(t.Occurrences, func(a, b care.Occurrence) int { return strings.Compare(string(a.Day), string(b.Day)) })
+	}
+	r.Appointments = []care.Appointment{}
+	err = tx.each(ctx, func(scan func(...any) error) error {
+		var a care.Appointment
+		if err := scanAppointment(scan, &a); err != nil {
+			return err
+		}
+		r.Appointments = append(r.Appointments, a)
+		return nil
+	}, `SELECT `+appointmentColumns+` FROM `+appointmentFrom+`
+		WHERE a.client_id = $1 AND a.clinic_id = $2 ORDER BY a.starts_at, a.id`, rec.ID, rec.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+
+	// The journal as the actor may see it.
+	r.Entries = []care.JournalEntry{}
+	s.warmKey(ctx, tx, rec.ClinicID, rec.ID)
+	rows, err := tx.QueryContext(ctx,
+		`SELECT `+entryColumns+` FROM users c JOIN journal_entries j ON j.client_id = c.id
+		 WHERE `+visibleClient+` AND c.id = $4 AND `+journalVisible+` AND j.deleted_at IS NULL
+		 ORDER BY j.occurred_at, j.id`, visibleArgs(tx, actor, rec.ID)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var e care.JournalEntry
+		if err := s.scanEntry(ctx, tx, rows, &e); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.Entries = append(r.Entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	moods := map[string]*int{}
+	for _, e := range r.Entries {
+		moods[e.ID] = e.Mood
+	}
+
+	// Check-ins, with the mood of answers the actor sees.
+	if r.CheckInSchedule, err = tx.checkInSchedule(ctx, rec.ID); err != nil {
+		return nil, err
+	}
+	r.CheckIns = []care.CheckIn{}
+	err = tx.each(ctx, func(scan func(...any) error) error {
+		var c care.CheckIn
+		if err := scanCheckIn(scanner(scan), &c); err != nil {
+			return err
+		}
+		c.Mood = moods[c.EntryID]
+		r.CheckIns = append(r.CheckIns, c)
+		return nil
+	}, `SELECT `+checkInColumns+` FROM check_ins k WHERE k.client_id = $1 AND k.clinic_id = $2 ORDER BY k.due_at, k.id`,
+		rec.ID, rec.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+
+	// Measures.
+	if r.Measures, err = tx.schedules(ctx, rec, false); err != nil {
+		return nil, err
+	}
+	if r.Responses, err = s.responses(ctx, tx, rec); err != nil {
+		return nil, err
+	}
+	slices.Reverse(r.Responses) // oldest first
+
+	// The thread.
+	r.Messages = []care.Message{}
+	rows, err = tx.QueryContext(ctx,
+		`SELECT `+messageColumns+` FROM messages m WHERE m.client_id = $1 AND m.clinic_id = $2 ORDER BY m.sent_at, m.id`,
+		rec.ID, rec.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var m care.Message
+		if err := s.scanMessage(ctx, tx, rows, &m); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.Messages = append(r.Messages, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.listAttachments(ctx, tx, rec.ID, r.Messages); err != nil {
+		return nil, err
+	}
+
+	// Safety flags. The client's own copy holds them too: they are part of
+	// the record the right of access covers.
+	r.Flags = []care.SafetyFlag{}
+	rows, err = tx.QueryContext(ctx,
+		`SELECT `+flagColumns+` FROM safety_flags f WHERE f.client_id = $1 AND f.clinic_id = $2 ORDER BY f.raised_at, f.id`,
+		rec.ID, rec.ClinicID)
+	if err != nil {
+		return nil, err
+	}
+	var flags []care.SafetyFlag
+	var sealedNotes [][]byte
+	for rows.Next() {
+		// Scan first, open after: one statement at a time on a connection.
+		var f care.SafetyFlag
+		var raised int64
+		var acked, escalated sql.NullInt64
+		var note []byte
+		if err := rows.Scan(&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
+			&f.AcknowledgedBy, &acked, &note, &escalated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f.RaisedAt, f.AcknowledgedAt, f.EscalatedAt = fromMicros(raised), optMicros(acked), optMicros(escalated)
+		flags, sealedNotes = append(flags, f), append(sealedNotes, note)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, f := range flags {
+		if sealedNotes[i] != nil {
+			if f.Note, err = s.openText(ctx, tx, flagNoteField(f.ClinicID, f.ClientID, f.ID), sealedNotes[i]); err != nil {
+				return nil, err
+			}
+		}
+		r.Flags = append(r.Flags, f)
+	}
+
+	// The access log, for the client only (AD-05).
+	r.AccessLog = []care.AuditEvent{}
+	if rec.Self {
+		err = tx.each(ctx, func(scan func(...any) error) error {
+			e := care.AuditEvent{ClientID: rec.ID, ClinicID: rec.ClinicID}
+			var at int64
+			var role, outcome string
+			if err := scan(&e.Seq, &at, &e.ActorID, &role, &e.Action, &e.EntityType, &e.EntityID, &outcome, &e.Purpose); err != nil {
+				return err
+			}
+			e.At, e.Role, e.Outcome = fromMicros(at), care.Role(role), care.Outcome(outcome)
+			r.AccessLog = append(r.AccessLog, e)
+			return nil
+		}, `SELECT e.id, e.at, e.actor_id, e.role, e.action, e.entity_type, e.entity_id, e.outcome, e.purpose
+			FROM audit_events e
+			WHERE e.client_id = $1 AND e.clinic_id = $2 AND e.actor_id <> $1 AND e.role IN ('provider', 'admin')
+			ORDER BY e.id`, rec.ID, rec.ClinicID)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	// Staff the record names beyond the care team.
+	named := map[string]bool{}
+	note := func(id string) {
+		if id != "" && id != rec.ID && r.Person(id) == nil {
+			named[id] = true
+		}
+	}
+	if r.Plan != nil {
+		note(r.Plan.UpdatedBy)
+		for _, g := range r.Plan.Goals {
+			for _, c := range g.Comments {
+				note(c.AuthorID)
+			}
+		}
+	}
+	for _, t := range r.Tasks {
+		note(t.AssignedBy)
+	}
+	for _, a := range r.Appointments {
+		note(a.ProviderID)
+	}
+	for _, m := range r.Measures {
+		note(m.CreatedBy)
+	}
+	for _, m := range r.Messages {
+		if m.SenderRole != care.RoleSystem {
+			note(m.SenderID)
+		}
+	}
+	for _, f := range r.Flags {
+		note(f.AcknowledgedBy)
+	}
+	for _, e := range r.AccessLog {
+		note(e.ActorID)
+	}
+	note(r.CheckInSchedule.SetBy)
+	r.Staff = []care.User{}
+	if len(named) > 0 {
+		err = tx.each(ctx, func(scan func(...any) error) error {
+			u := care.User{ClinicID: rec.ClinicID}
+			var created int64
+			var role string
+			if err := scan(&u.ID, &role, &u.DisplayName, &u.TimeZone, &created); err != nil {
+				return err
+			}
+			u.Role, u.CreatedAt = care.Role(role), fromMicros(created)
+			if named[u.ID] {
+				r.Staff = append(r.Staff, u)
+			}
+			return nil
+		}, `SELECT u.id, u.role, u.display_name, u.time_zone, u.created_at FROM users u
+			WHERE u.clinic_id = $1 AND u.role IN ('provider', 'admin') ORDER BY u.id`, rec.ClinicID)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// scanner adapts a scan function to what scanCheckIn reads from.
+type scanner func(...any) error
+
+func (f scanner) Scan(dest ...any) error { return f(dest...) }
