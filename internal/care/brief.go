@@ -165,15 +165,15 @@ func BriefSince(last *Appointment, now time.Time) time.Time {
 // SeriesSummary sums up the values of one series of a brief (mood, sleep
 // hours, a symptom) for a text alternative and the API.
 type SeriesSummary struct {
-	Count            int
-	Average          float64 // rounded to one decimal
-	Lowest, Highest  float64
-	FirstAt, LastAt  time.Time
-	Values           []SeriesPoint // oldest first
-	EarlierAverage   float64       // the mean of the earlier half of the values, rounded
-	LaterAverage     float64       // the mean of the later half
-	HasHalves        bool          // at least two values, so the halves mean something
-	Scale            float64       // the top of the scale: 10, or 24 hours
+	Count             int
+	Average           float64 // rounded to one decimal
+	Lowest, Highest   float64
+	FirstAt, LastAt   time.Time
+	Values            []SeriesPoint // oldest first
+	EarlierAverage    float64       // the mean of the earlier half of the values, rounded
+	LaterAverage      float64       // the mean of the later half
+	HasHalves         bool          // at least two values, so the halves mean something
+	Scale             float64       // the top of the scale: 10, or 24 hours
 	Name, Label, Unit string
 }
 
