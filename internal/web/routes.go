@@ -198,6 +198,8 @@ func (s *Server) routeTable() []route {
 		{"POST /api/v1/clients/{id}/measures", s.handle(s.apiScheduleMeasure)},
 		{"DELETE /api/v1/clients/{id}/measures/{mid}", s.handle(s.apiStopMeasure)},
 		{"POST /api/v1/clients/{id}/measures/{mid}/responses", s.handle(s.apiAnswerMeasure)},
+		// JSON API: the pre-session brief (issue #7).
+		{"GET /api/v1/clients/{id}/brief", s.handle(s.apiBrief)},
 		// JSON API: safety flags and crisis resources (issues #6, #7).
 		{"GET /api/v1/safety-flags", s.handle(s.apiOpenFlags)},
 		{"GET /api/v1/clients/{id}/safety-flags", s.handle(s.apiClientFlags)},

@@ -1,0 +1,122 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"interlude/internal/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// briefRequest is the brief's entry in the authorization matrix.
+var briefRequest = authzRequest{targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+	return clientPath(w, c, tg, "/brief"), nil
+}}
+
+// idPattern matches an id as care.NewID makes them, quoted in JSON.
+var idPattern = regexp.MustCompile(`"[a-z2-7]{26}"`)
+
+// stableIDs replaces the ids of a JSON document by "id-1", "id-2", … in
+// the order they first appear, so that a golden file does not depend on
+// random ids but still shows which things are the same.
+func stableIDs(doc []byte) []byte {
+	names := map[string]string{}
+	return idPattern.ReplaceAllFunc(doc, func(id []byte) []byte {
+		n, ok := names[string(id)]
+		if !ok {
+			n = fmt.Sprintf(`"id-%d"`, len(names)+1)
+			names[string(id)] = n
+		}
+		return []byte(n)
+	})
+}
+
+// golden compares got with testdata/name, or rewrites the file with
+// -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to write it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range max(len(gl), len(wl)) {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs from line %d:\n got %s\nwant %s\n(if the change is meant, run go test -run %s -update)", path, i+1, g, w, t.Name())
+			}
+		}
+	}
+}
+
+// TestBriefAPI (issue #7): the brief of a fixed story, at a fixed time,
+// is testdata/brief.golden on both engines, ids aside; it holds no private
+// or deleted entry; another team's provider, the client and an admin
+// without break-glass get 404 as for a client who does not exist
+// (AC-03).
+func TestBriefAPI(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newWebEnv(t, db)
+		c := storetest.SeedClinic(t, db.Store, "Brief API")
+		seed := storetest.SeedBrief(t, db, c)
+		for _, u := range append(c.Staff(), c.Client) {
+			e.setPassword(t, u)
+		}
+		for _, u := range c.Staff() {
+			e.enrollTOTP(t, u)
+		}
+		path := "/api/v1/clients/" + c.Client.ID + "/brief"
+		rec := e.call(t, "GET", path, e.signIn(t, c.Provider), nil)
+		expect(t, rec, http.StatusOK, "", "the care team's brief")
+		body := rec.Body.Bytes()
+		for _, words := range []string{seed.PrivateText, seed.DeletedText, seed.DeletedEntry} {
+			if bytes.Contains(body, []byte(words)) {
+				t.Errorf("the brief holds %q", words)
+			}
+		}
+		for _, id := range seed.PrivateEntries {
+			if bytes.Contains(body, []byte(id)) {
+				t.Errorf("the brief names private entry %s", id)
+			}
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, body, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "brief.golden", append(stableIDs(pretty.Bytes()), '\n'))
+
+		for _, u := range []struct {
+			who   string
+			token string
+		}{
+			{"another team's provider", e.signIn(t, c.OtherProvider)},
+			{"the client", e.signIn(t, c.Client)},
+			{"an admin without break-glass", e.signIn(t, c.Admin)},
+		} {
+			expect(t, e.call(t, "GET", path, u.token, nil), http.StatusNotFound, "not_found", u.who)
+		}
+	})
+}
