@@ -304,7 +304,7 @@ var auditActions = []string{
 	"break-glass.", "break-glass.start", "break-glass.end", "break-glass.review", "break-glass.step-up",
 	"care-team.", "care-team.add", "care-team.remove",
 	"client.", "client.read", "client.list", "client.delete",
-	"clinic.retention", "clinic.crisis_line",
+	"clinic.retention", "clinic.crisis_line", "clinic.safety_message",
 	"integrity.open",
 	"invitation.", "invitation.create", "invitation.read", "invitation.accept",
 	"journal.", "message.", "mfa.", "notice.read", "plan.", "request.denied",

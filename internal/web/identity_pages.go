@@ -111,11 +111,12 @@ var notices = map[string]string{
 	"deleted":     "The client's record is deleted: its key is destroyed, and nothing sealed under it can be read again.",
 	"retention":   "The retention period is saved.",
 
-	"notifications": "Your notification settings are saved.",
-	"push-on":       "Notifications are on for this browser.",
-	"push-off":      "Notifications are off for that browser.",
-	"crisis-line":   "The crisis line is saved.",
-	"office-hours":  "Your office hours are saved.",
+	"notifications":  "Your notification settings are saved.",
+	"push-on":        "Notifications are on for this browser.",
+	"push-off":       "Notifications are off for that browser.",
+	"crisis-line":    "The crisis line is saved.",
+	"safety-message": "The safety message is saved.",
+	"office-hours":   "Your office hours are saved.",
 }
 
 func (s *Server) layoutNotice(r *http.Request, title string) Layout {
@@ -654,14 +655,15 @@ type invited struct {
 
 type peoplePage struct {
 	Layout
-	Retention  int // days
-	CrisisLine string
-	Reasons    []deletionReason
-	Users      []store.UserSummary
-	Invited    *invited
-	Error      string
-	Field      string
-	Form       url.Values
+	Retention     int // days
+	CrisisLine    string
+	SafetyMessage string // told to a client with the crisis resources after a flagged answer
+	Reasons       []deletionReason
+	Users         []store.UserSummary
+	Invited       *invited
+	Error         string
+	Field         string
+	Form          url.Values
 }
 
 // GET /people: the clinic's users, for an admin.
@@ -686,9 +688,13 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
+	safety, err := s.store.SafetyMessage(r.Context(), actor)
+	if err != nil {
+		return err
+	}
 	s.renderPage(w, r, status, "people", &peoplePage{
 		Layout: s.layoutNotice(r, "People"), Users: users, Invited: inv, Error: msg, Field: field, Form: form,
-		Retention: days, CrisisLine: line, Reasons: deletionReasons(),
+		Retention: days, CrisisLine: line, SafetyMessage: safety, Reasons: deletionReasons(),
 	})
 	return nil
 }

@@ -17,22 +17,41 @@ import (
 // with its band and change markers.
 
 // measureSafety is what a client sees at once after an answer that raised
-// the safety flag: where to get help now, and that the care team is told.
+// the safety flag: where to get help now (988, 911 and the clinic's crisis
+// line), the clinic's safety message, and that the care team is told.
 type measureSafety struct {
-	Resources []crisisResource
-	Message   string // the clinic's own line, "" if none
+	Resources []care.CrisisResource
+	Message   string // the clinic's safety message, "" if none
 }
 
-type crisisResource struct {
-	Name, Detail, Tel string
-}
-
-// safetyView gathers the crisis resources for the actor's clinic.
+// safetyView gathers the crisis resources and the safety message of the
+// actor's clinic.
 func (s *Server) safetyView(r *http.Request, actor care.Actor) (*measureSafety, error) {
-	return &measureSafety{Resources: []crisisResource{
-		{Name: "988 Suicide & Crisis Lifeline", Detail: "Call or text 988, any time", Tel: "988"},
-		{Name: "Emergency", Detail: "Call 911 if you are in danger now", Tel: "911"},
-	}}, nil
+	line, err := s.store.CrisisLine(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := s.store.SafetyMessage(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	return &measureSafety{Resources: care.CrisisResources(line), Message: msg}, nil
+}
+
+// POST /people/safety-message {safety_message}: an admin sets the
+// clinic's safety message.
+func (s *Server) peopleSafetyMessage(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if err := s.store.SetSafetyMessage(r.Context(), actor, r.PostForm.Get("safety_message")); err != nil {
+		return err
+	}
+	return redirect(w, r, "/people?done=safety-message")
 }
 
 func (m *measureSafety) json() map[string]any {
@@ -83,7 +102,8 @@ type measureFormPage struct {
 	Stem       string
 	Items      []measureItem
 	Problem    string
-	Field      string // the first unanswered item's name, for the summary's link
+	Field      string                // the first unanswered item's name, for the summary's link
+	Help       []care.CrisisResource // 988, 911 and the clinic's crisis line, beside the questions
 }
 
 // clientMeasuresPage is /measures: what is due and the client's scores.
@@ -139,13 +159,16 @@ func (s *Server) measureForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.renderMeasureForm(w, r, http.StatusOK, m, nil, "", "")
-	return nil
+	return s.renderMeasureForm(w, r, actor, http.StatusOK, m, nil, "")
 }
 
-func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, status int, m *care.MeasureSchedule, form func(string) string, problem, field string) {
+func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, actor care.Actor, status int, m *care.MeasureSchedule, form func(string) string, problem string) error {
 	in := care.InstrumentByCode(m.Instrument)
-	p := &measureFormPage{Layout: s.careLayout(r, in.Name), ScheduleID: m.ID, Name: in.Name, Stem: in.Stem, Problem: problem}
+	line, err := s.store.CrisisLine(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	p := &measureFormPage{Layout: s.careLayout(r, in.Name), ScheduleID: m.ID, Name: in.Name, Stem: in.Stem, Problem: problem, Help: care.CrisisResources(line)}
 	for i, text := range in.Items {
 		it := measureItem{N: i + 1, Name: "q" + strconv.Itoa(i+1), Text: text}
 		val := ""
@@ -165,6 +188,7 @@ func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, statu
 		p.Items = append(p.Items, it)
 	}
 	s.renderPage(w, r, status, "measure_form", p)
+	return nil
 }
 
 // POST /measures/{mid} (q1 … qN, each "0".."3")
@@ -203,8 +227,7 @@ func (s *Server) measureSubmit(w http.ResponseWriter, r *http.Request) error {
 	if unanswered > 0 {
 		msg = fmt.Sprintf("Please answer every question: %d of %d still need an answer.", unanswered, len(in.Items))
 	}
-	s.renderMeasureForm(w, r, status, m, r.PostForm.Get, msg, "")
-	return nil
+	return s.renderMeasureForm(w, r, actor, status, m, r.PostForm.Get, msg)
 }
 
 // measureResultPage is /measures/responses/{rid}: the client's score, and

@@ -306,3 +306,84 @@ func sampleResponses() []care.MeasureResponse {
 	}
 	return []care.MeasureResponse{out[1], out[0]}
 }
+
+// TestMeasureSafetyMessage: an admin sets the clinic's safety message (a
+// provider or client may not, and nothing changes); the client sees 988,
+// 911 and the clinic's crisis line beside every questionnaire, and after
+// an answer with PHQ-9 item 9 above 0, at once, the crisis resources with
+// the clinic's line and safety message, on the page and in the API answer
+// (issue #7, AC-02).
+func TestMeasureSafetyMessage(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		e := newPlanEnv(t, db)
+		admin := e.signIn(t, e.c.Admin)
+		const msg = "We will call you within one working day. If you cannot keep yourself safe, call 988 now."
+		for _, tok := range []string{e.provider, e.client} {
+			expect(t, e.postForm(t, "/people/safety-message", tok, url.Values{"safety_message": {"not theirs"}}), http.StatusForbidden, "", "a non-admin sets the message")
+		}
+		expect(t, e.postForm(t, "/people/safety-message", admin, url.Values{"safety_message": {strings.Repeat("x", care.MaxSafetyMessage+1)}}), http.StatusBadRequest, "", "too long")
+		if got, err := db.Store.SafetyMessage(ctx, e.c.Actor(e.c.Client)); err != nil || got != "" {
+			t.Fatalf("after refusals the message is %q, %v", got, err)
+		}
+		rec := e.postForm(t, "/people/safety-message", admin, url.Values{"safety_message": {"  " + msg + "\n"}})
+		expect(t, rec, http.StatusSeeOther, "", "the admin sets the message")
+		if got, err := db.Store.SafetyMessage(ctx, e.c.Actor(e.c.Client)); err != nil || got != msg {
+			t.Fatalf("message %q, %v", got, err)
+		}
+		if page := e.call(t, "GET", "/people", admin, nil).Body.String(); !strings.Contains(page, ">"+msg+"</textarea>") {
+			t.Errorf("the people page does not show the message")
+		}
+		if err := db.Store.SetCrisisLine(ctx, e.c.Actor(e.c.Admin), "Call (555) 010-0199"); err != nil {
+			t.Fatal(err)
+		}
+
+		// The web form: help beside the questions; the answer's page.
+		m := care.MeasureSchedule{Instrument: "phq9", EveryDays: 7}
+		if err := db.Store.ScheduleMeasure(ctx, e.c.Actor(e.c.Provider), e.c.Client.ID, &m); err != nil {
+			t.Fatal(err)
+		}
+		form := e.call(t, "GET", "/measures/"+m.ID, e.client, nil).Body.String()
+		for _, want := range []string{`href="tel:988"`, `href="tel:911"`, `href="tel:5550100199">Call (555) 010-0199</a>`} {
+			if !strings.Contains(form, want) {
+				t.Errorf("the form lacks %s", want)
+			}
+		}
+		if strings.Contains(form, msg) {
+			t.Errorf("the form shows the safety message before any answer")
+		}
+		v := url.Values{}
+		for i := 1; i <= 9; i++ {
+			v.Set("q"+string(rune('0'+i)), "0")
+		}
+		v.Set("q9", "1")
+		rec = e.postForm(t, "/measures/"+m.ID, e.client, v)
+		expect(t, rec, http.StatusSeeOther, "", "answering with item 9")
+		result := e.call(t, "GET", rec.Header().Get("Location"), e.client, nil).Body.String()
+		for _, want := range []string{"Help is here, right now", `href="tel:988"`, `href="tel:911"`, "Call (555) 010-0199", "<p>" + msg + "</p>"} {
+			if !strings.Contains(result, want) {
+				t.Errorf("the result page lacks %s", want)
+			}
+		}
+		if i, j := strings.Index(result, "Help is here"), strings.Index(result, "Your score is"); i < 0 || i > j {
+			t.Errorf("the crisis resources do not come before the score")
+		}
+
+		// The API answer carries the same.
+		db.Clock.Advance(7 * 24 * time.Hour)
+		e.client = e.signIn(t, e.c.Client)
+		rec = e.call(t, "POST", e.base+"/measures/"+m.ID+"/responses", e.client, map[string]any{"answers": []int{0, 0, 0, 0, 0, 0, 0, 0, 3}})
+		expect(t, rec, http.StatusCreated, "", "answering with item 9 by the API")
+		got := respJSON[struct {
+			Crisis struct {
+				Resources []struct {
+					Name, Detail, Tel string
+				} `json:"resources"`
+				Message string `json:"clinic_message"`
+			} `json:"crisis"`
+		}](t, rec)
+		if r := got.Crisis.Resources; len(r) != 3 || r[0].Tel != "988" || r[1].Tel != "911" || r[2].Tel != "5550100199" || got.Crisis.Message != msg {
+			t.Errorf("the API's crisis: %s", rec.Body)
+		}
+	})
+}

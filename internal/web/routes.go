@@ -92,6 +92,7 @@ func (s *Server) routeTable() []route {
 		{"GET /office-hours", s.handle(s.officeHoursView)},
 		{"POST /office-hours", s.handle(s.officeHoursSubmit)},
 		{"POST /people/crisis-line", s.handle(s.peopleCrisisLine)},
+		{"POST /people/safety-message", s.handle(s.peopleSafetyMessage)},
 		{"POST /messages/{mid}/read", s.handle(s.messageReadForm)},
 		{"GET /messages/{mid}", s.handle(s.messageView)},
 		{"POST /messages/{mid}", s.handle(s.messageEditForm)},
