@@ -37,6 +37,7 @@ func commands() []command {
 		{"clinic", "create a clinic and its first admin's invitation (clinic create --help)", clinic},
 		{"keys", "rotate the master key and rewrap the data keys (keys rotate)", keys},
 		{"audit", "verify the audit log, or print its latest signed checkpoint (audit --help)", auditCmd},
+		{"export", "write a clinic's records as FHIR R4 bulk NDJSON into a folder (export --help)", exportCmd},
 		{"bench", "measure messaging on a temporary database (bench messages --help)", benchCmd},
 	}
 }

@@ -199,6 +199,8 @@ func registerJobs(r *jobs.Runner, d jobDeps) {
 	// Measures (#7): PHQ-9 item-9 notifications to the care team and
 	// reminders of due questionnaires.
 	jobs.RegisterMeasures(r, d.store, nil) // email and push once serve configures a notify.Dispatcher
+	// FHIR Bulk Data exports (#8): the clients of an export, and its expiry.
+	jobs.RegisterBulkExport(r, d.store)
 }
 
 func printDemo(e *env, d *demo.Clinic) {

@@ -625,3 +625,65 @@ func (s *Store) writeBulkFile(ctx context.Context, e *BulkExport, rt string, fn 
 		after = batch[len(batch)-1].key
 	}
 }
+
+// BulkClientRecord reads client clientID's whole record for export e, as
+// the care team sees it: never a private journal entry (issue #8: a
+// private entry leaves the server only to the client themself), nor the
+// access log. The export must still be running, and its admin still an
+// active admin of the clinic (an operator's export has none); the client
+// must be a client of the clinic, else care.ErrNotFound, and ErrShredded
+// for one deleted since. The read is audited before it returns (AD-02):
+// one row per client, as done by the export's admin or, for the operator,
+// by the system (no actor), with purpose care.PurposeBulkExport, so that
+// the client's access report shows the disclosure.
+func (s *Store) BulkClientRecord(ctx context.Context, e *BulkExport, clientID string) (*care.Record, error) {
+	actor := e.actor()
+	ev := Event(actor, "bulk.export", "bulk_export", e.ID)
+	ev.ClientID, ev.ClinicID, ev.Purpose = clientID, e.ClinicID, care.PurposeBulkExport
+	if e.RequestedBy == "" {
+		ev.Reason = "interlude export"
+	}
+	var out *care.Record
+	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
+		live, err := loadBulk(ctx, tx, e.ID)
+		if err != nil {
+			return err
+		}
+		if live.Done() || live.ClinicID != e.ClinicID || live.RequestedBy != e.RequestedBy {
+			return care.ErrNotFound
+		}
+		if live.RequestedBy != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users
+				WHERE id = $1 AND clinic_id = $2 AND role = 'admin' AND disabled_at IS NULL AND deleted_at IS NULL`,
+				live.RequestedBy, live.ClinicID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return care.ErrNotFound // the admin was disabled or removed since the kick-off
+			}
+		}
+		if !care.ValidID(clientID) {
+			return care.ErrNotFound
+		}
+		rec := &clientRecord{}
+		var deleted sql.NullInt64
+		if err := tx.QueryRowContext(ctx,
+			`SELECT c.id, c.clinic_id, c.time_zone, c.deleted_at, c.name_sealed FROM users c
+			 WHERE c.id = $1 AND c.clinic_id = $2 AND c.role = 'client'`, clientID, live.ClinicID).
+			Scan(&rec.ID, &rec.ClinicID, &rec.TimeZone, &deleted, &rec.nameSealed); err != nil {
+			return notFound(err)
+		}
+		if deleted.Valid {
+			return ErrShredded
+		}
+		// Neither Self nor Team: the record as a reader outside the care
+		// relationship may see it, shared entries only.
+		out, err = s.wholeRecord(ctx, tx, actor, rec)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

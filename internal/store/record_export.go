@@ -124,10 +124,13 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 	// The journal as the actor may see it.
 	r.Entries = []care.JournalEntry{}
 	s.warmKey(ctx, tx, rec.ClinicID, rec.ID)
+	// rec is authorized by the caller (record, or a bulk export's own
+	// checks, BulkClientRecord): the client sees every entry, anyone else
+	// the shared ones only (journalVisible's rule).
 	rows, err := tx.QueryContext(ctx,
-		`SELECT `+entryColumns+` FROM users c JOIN journal_entries j ON j.client_id = c.id
-		 WHERE `+visibleClient+` AND c.id = $4 AND `+journalVisible+` AND j.deleted_at IS NULL
-		 ORDER BY j.occurred_at, j.id`, visibleArgs(tx, actor, rec.ID)...)
+		`SELECT `+entryColumns+` FROM users c JOIN journal_entries j ON j.client_id = c.id AND j.clinic_id = c.clinic_id
+		 WHERE c.id = $1 AND c.clinic_id = $2 AND (j.shared = 1 OR $3 = 1) AND j.deleted_at IS NULL
+		 ORDER BY j.occurred_at, j.id`, rec.ID, rec.ClinicID, boolInt(rec.Self))
 	if err != nil {
 		return nil, err
 	}
