@@ -470,31 +470,33 @@ type accessRow struct {
 // client's record (did), or tried to do when it was refused or failed
 // (try). An action not here is described by its last word (accessPhrase).
 var accessPhrases = map[string]struct{ did, try string }{
-	"client.read":        {"viewed your profile", "view your profile"},
-	"client.delete":      {"deleted your record", "delete your record"},
-	"care-team.add":      {"added a provider to your care team", "add a provider to your care team"},
-	"care-team.remove":   {"removed a provider from your care team", "remove a provider from your care team"},
-	"break-glass.start":  {"opened emergency access to your record", "open emergency access to your record"},
-	"break-glass.end":    {"ended emergency access to your record", "end emergency access to your record"},
-	"audit.read":         {"reviewed the audit log of your record", "review the audit log of your record"},
-	"access-log.read":    {"looked at this list of who has seen your record", "look at this list of who has seen your record"},
-	"journal.read":       {"read a journal entry you shared", "read a journal entry"},
-	"journal.list":       {"looked at the journal entries you shared", "look at your journal entries"},
-	"message.read":       {"read your messages", "read your messages"},
-	"message.list":       {"read your messages", "read your messages"},
-	"message.send":       {"sent you a message", "send you a message"},
-	"journal.versions":   {"looked at the earlier versions of a journal entry you shared", "look at the earlier versions of a journal entry"},
-	"plan.read":          {"viewed your treatment plan", "view your treatment plan"},
-	"plan.update":        {"updated your treatment plan", "update your treatment plan"},
-	"plan.history":       {"looked at the history of your treatment plan", "look at the history of your treatment plan"},
-	"plan.version.read":  {"looked at an earlier version of your treatment plan", "look at an earlier version of your treatment plan"},
-	"task.create":        {"gave you a task", "give you a task"},
-	"task.list":          {"looked at your tasks", "look at your tasks"},
-	"appointment.create": {"booked a session with you", "book a session with you"},
-	"appointment.update": {"changed one of your sessions", "change one of your sessions"},
-	"appointment.list":   {"looked at your sessions", "look at your sessions"},
-	"measure.read":       {"looked at your questionnaire answers", "look at your questionnaire answers"},
-	"export":             {"exported a copy of your record", "export a copy of your record"},
+	"client.read":            {"viewed your profile", "view your profile"},
+	"client.delete":          {"deleted your record", "delete your record"},
+	"care-team.add":          {"added a provider to your care team", "add a provider to your care team"},
+	"care-team.remove":       {"removed a provider from your care team", "remove a provider from your care team"},
+	"break-glass.start":      {"opened emergency access to your record", "open emergency access to your record"},
+	"break-glass.end":        {"ended emergency access to your record", "end emergency access to your record"},
+	"audit.read":             {"reviewed the audit log of your record", "review the audit log of your record"},
+	"access-log.read":        {"looked at this list of who has seen your record", "look at this list of who has seen your record"},
+	"journal.read":           {"read a journal entry you shared", "read a journal entry"},
+	"journal.list":           {"looked at the journal entries you shared", "look at your journal entries"},
+	"message.read":           {"read your messages", "read your messages"},
+	"message.list":           {"read your messages", "read your messages"},
+	"message.send":           {"sent you a message", "send you a message"},
+	"journal.versions":       {"looked at the earlier versions of a journal entry you shared", "look at the earlier versions of a journal entry"},
+	"plan.read":              {"viewed your treatment plan", "view your treatment plan"},
+	"plan.update":            {"updated your treatment plan", "update your treatment plan"},
+	"plan.history":           {"looked at the history of your treatment plan", "look at the history of your treatment plan"},
+	"plan.version.read":      {"looked at an earlier version of your treatment plan", "look at an earlier version of your treatment plan"},
+	"task.create":            {"gave you a task", "give you a task"},
+	"task.list":              {"looked at your tasks", "look at your tasks"},
+	"appointment.create":     {"booked a session with you", "book a session with you"},
+	"appointment.update":     {"changed one of your sessions", "change one of your sessions"},
+	"appointment.list":       {"looked at your sessions", "look at your sessions"},
+	"measure.read":           {"looked at your questionnaire answers", "look at your questionnaire answers"},
+	"export":                 {"exported a copy of your record", "export a copy of your record"},
+	care.ActionRecordReadAll: {"read your whole record", "read your whole record"},
+	care.ActionRecordCopy:    {"made a copy of your record for you", "make a copy of your record"},
 }
 
 // accessPhrase is what happened, as the end of a sentence that starts
@@ -552,10 +554,14 @@ func (s *Server) accessLogView(w http.ResponseWriter, r *http.Request) error {
 			When: dayTime(e.At, now, loc), DateTime: e.At.UTC().Format(time.RFC3339),
 			Emergency: e.Purpose == care.PurposeBreakGlass, Refused: e.Outcome != care.OutcomeSuccess,
 		}
+		if e.Role == care.RoleClient {
+			// The client's own copy of their record (rightofaccess.go).
+			row.Who, row.Role, row.What = "You", "", "downloaded a copy of your record"
+		}
 		if row.Who == "" {
 			row.Who = "A former staff member"
 		}
-		if row.Role == "" {
+		if row.Role == "" && e.Role != care.RoleClient {
 			row.Role = "staff"
 		}
 		page.Entries = append(page.Entries, row)

@@ -23,8 +23,9 @@ import (
 // works once (AU-08), and wrong codes count towards the account's sign-in
 // backoff (AU-05), so a stolen session cannot guess its way through. It
 // answers care.MFARequired (401) when the code is missing, stale, wrong or
-// used.
-func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, actor care.Actor, code string) (err error) {
+// used. action names the refusal's audit row ("break-glass.step-up",
+// "record.copy.step-up").
+func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, actor care.Actor, code, action string) (err error) {
 	ctx := r.Context()
 	creds, err := s.store.Credentials(ctx, actor)
 	if err != nil {
@@ -32,12 +33,12 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, actor care.Actor
 	}
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	if creds.TOTPSecret == nil || !creds.TOTPConfirmed {
-		return care.Errorf(care.MFARequired, "emergency access needs a code from an authenticator app: set one up on your account page first")
+		return care.Errorf(care.MFARequired, "this needs a code from an authenticator app: set one up on your account page first")
 	}
 	if code == "" {
 		return care.Errorf(care.MFARequired, "enter a fresh code from your authenticator app")
 	}
-	defer func() { err = s.auditStepUp(ctx, actor, err) }()
+	defer func() { err = s.auditStepUp(ctx, actor, action, err) }()
 	keys := []string{store.AccountKey(creds.User.Email)}
 	if err := s.take(w, ctx, keys); err != nil {
 		return err
@@ -61,9 +62,11 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, actor care.Actor
 // err, or the audit's own failure. A step-up that passes is recorded by
 // what it allows (break-glass.start, in the same request), so that the
 // request writes one row.
-func (s *Server) auditStepUp(ctx context.Context, actor care.Actor, err error) error {
-	ev := store.Event(actor, "break-glass.step-up", "user", actor.UserID)
-	ev.Purpose = care.PurposeBreakGlass
+func (s *Server) auditStepUp(ctx context.Context, actor care.Actor, action string, err error) error {
+	ev := store.Event(actor, action, "user", actor.UserID)
+	if strings.HasPrefix(action, "break-glass.") {
+		ev.Purpose = care.PurposeBreakGlass
+	}
 	switch care.ErrorCode(err) {
 	case "":
 		return nil
@@ -91,7 +94,7 @@ func (s *Server) startBreakGlass(w http.ResponseWriter, r *http.Request, actor c
 	if _, err := care.CheckBreakGlassReason(reason); err != nil {
 		return nil, err
 	}
-	if err := s.stepUp(w, r, actor, code); err != nil {
+	if err := s.stepUp(w, r, actor, code, "break-glass.step-up"); err != nil {
 		return nil, err
 	}
 	return s.store.StartBreakGlass(r.Context(), actor, strings.TrimSpace(clientID), reason)

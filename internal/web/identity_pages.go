@@ -476,6 +476,7 @@ type accountPage struct {
 	Passkeys     []passkeyRow
 	HasMFA       bool
 	Error        string
+	Client       bool // a client: their record's downloads (rightofaccess.go)
 }
 
 type passkeyRow struct {
@@ -506,6 +507,7 @@ func (s *Server) accountData(r *http.Request, actor care.Actor) (*accountPage, e
 		TOTPRequired: actor.Role.Staff(),
 		RecoveryLeft: left,
 		HasMFA:       creds.HasMFA(),
+		Client:       actor.Role == care.RoleClient,
 	}
 	p.Scripts = []string{"passkey.js"}
 	for _, ss := range sessions {

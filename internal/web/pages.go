@@ -18,6 +18,11 @@ var templateFiles embed.FS
 // pages holds one parsed template per page, each with the shared layout.
 type pages struct {
 	byName map[string]*template.Template
+
+	// record is the standalone copy of a client's record, with no layout
+	// (rightofaccess.go), and recordCSS its inlined style sheet.
+	record    *template.Template
+	recordCSS recordCSS
 }
 
 func loadPages(as *assets) (*pages, error) {
@@ -43,6 +48,12 @@ func loadPages(as *assets) (*pages, error) {
 		}
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
 		ps.byName[name] = t
+	}
+	if ps.record, err = template.New("record").Funcs(funcs).ParseFS(templateFiles, "templates/record/document.html"); err != nil {
+		return nil, err
+	}
+	if ps.recordCSS, err = loadRecordCSS(); err != nil {
+		return nil, err
 	}
 	return ps, nil
 }

@@ -283,7 +283,8 @@ func TestEveryPageTemplate(t *testing.T) {
 			Scores: scoreRows(sampleResponses(), "UTC")},
 		"measure_form":   &measureFormPage{Layout: signedIn, ScheduleID: "m1", Name: "PHQ-9", Stem: "Over", Items: []measureItem{{N: 1, Name: "q1", Text: "T", Invalid: true, Options: []measureOption{{ID: "q1-0", Label: "Not at all"}}}}, Problem: "p", Field: "q1", Help: care.CrisisResources("Call (555) 010-0199")},
 		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: care.CrisisResources("Call (555) 010-0199"), Message: "We will call you today."}},
-		"office_hours":   officeHoursSample(signedIn), // boundaries_test.go
+		"office_hours":   officeHoursSample(signedIn),                                                                                          // boundaries_test.go
+		"record_copy":    &recordCopyPage{Layout: signedIn, ClientID: "c1", ClientName: "Sam", Format: "fhir", Error: "e", Field: "totp_code"}, // rightofaccess_test.go
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
