@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"interlude/internal/care"
+	"interlude/internal/fhir"
 	"interlude/internal/store"
 )
 
@@ -642,7 +644,8 @@ func (s *Server) recordCopySubmit(w http.ResponseWriter, r *http.Request) error 
 	return s.writeRecordCopy(w, r, actor, r.PathValue("id"), format, true, &actor)
 }
 
-// recordBundle is the record as a FHIR R4 Bundle (package fhir).
+// recordBundle is the record as a FHIR R4 Bundle: Patient/$everything
+// (package fhir), its entries' fullUrl under this server's FHIR base.
 func (s *Server) recordBundle(rec *care.Record) ([]byte, error) {
-	return nil, fmt.Errorf("FHIR bundle: not yet")
+	return json.MarshalIndent(fhir.Everything(rec, strings.TrimSuffix(s.baseURL, "/")+"/fhir/R4"), "", "  ")
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"interlude/internal/care"
+	"interlude/internal/fhir/fhirtest"
 	"interlude/internal/store/storetest"
 )
 
@@ -118,6 +120,21 @@ func TestClientDownloadsOwnRecord(t *testing.T) {
 		expect(t, rec, http.StatusOK, "", "the client's document, inline")
 		if cd := rec.Header().Get("Content-Disposition"); cd != "" || !strings.Contains(rec.Body.String(), privateWords) {
 			t.Errorf("inline: content disposition %q", cd)
+		}
+
+		// The FHIR Bundle: Patient/$everything of the whole record, the
+		// private entry in it, valid against the R4 schema.
+		rec = e.call(t, "GET", "/account/record.json", e.client, nil)
+		expect(t, rec, http.StatusOK, "", "the client's FHIR Bundle")
+		if ct := rec.Header().Get("Content-Type"); ct != "application/fhir+json" {
+			t.Errorf("FHIR content type %q", ct)
+		}
+		if cd := rec.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="interlude-record-`) || !strings.HasSuffix(cd, `.json"`) {
+			t.Errorf("FHIR content disposition %q", cd)
+		}
+		checkBundle(t, rec.Body.Bytes(), c.Client.ID, true)
+		if got := e.auditOf(t, rec.Header().Get("X-Request-Id")); len(got) != 2 || !strings.HasPrefix(got[1], care.ActionRecordCopy+" success "+c.Client.ID) {
+			t.Errorf("FHIR: audit rows %q", got)
 		}
 
 		// The client's access report lists the download.
@@ -242,6 +259,14 @@ func TestStaffCopy(t *testing.T) {
 			t.Errorf("audit rows %q", got)
 		}
 
+		// The FHIR copy: valid, and without the private entry either.
+		rec = e.staffCopy(t, e.provider, c.Client.ID, "fhir", e.nextCode(t, c.Provider.Email))
+		expect(t, rec, http.StatusOK, "", "the provider's FHIR copy")
+		if ct := rec.Header().Get("Content-Type"); ct != "application/fhir+json" {
+			t.Errorf("FHIR content type %q", ct)
+		}
+		checkBundle(t, rec.Body.Bytes(), c.Client.ID, false)
+
 		// The client sees it in their access report.
 		rec = e.call(t, "GET", "/access-log", e.client, nil)
 		if want := "<strong>" + c.Provider.DisplayName + "</strong> (provider) made a copy of your record for you"; !strings.Contains(rec.Body.String(), want) {
@@ -266,4 +291,34 @@ func TestStaffCopy(t *testing.T) {
 			t.Errorf("the client at the staff form: %d", rec.Code)
 		}
 	})
+}
+
+// checkBundle checks a FHIR copy: a Bundle of the client's Patient that
+// validates against the R4 schema, holding the private entry or not.
+func checkBundle(t *testing.T, body []byte, clientID string, private bool) {
+	t.Helper()
+	if err := fhirtest.New(t).Validate(body); err != nil {
+		t.Errorf("the Bundle does not validate against the FHIR R4 schema: %v", err)
+	}
+	var b struct {
+		ResourceType string `json:"resourceType"`
+		Entry        []struct {
+			Resource map[string]any `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		t.Fatalf("the Bundle is not JSON: %v", err)
+	}
+	if b.ResourceType != "Bundle" || len(b.Entry) == 0 || b.Entry[0].Resource["resourceType"] != "Patient" {
+		t.Errorf("a %s of %d entries, the first %v", b.ResourceType, len(b.Entry), b.Entry)
+	}
+	text := string(body)
+	for _, want := range []string{sharedWords, messageWords} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the Bundle lacks %q", want)
+		}
+	}
+	if got := strings.Contains(text, privateWords); got != private {
+		t.Errorf("the Bundle holds the private entry: %v, want %v", got, private)
+	}
 }
