@@ -106,5 +106,8 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := seedBoundaries(ctx, s, out.admin, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role}); err != nil {
 		return nil, fmt.Errorf("demo office hours: %w", err)
 	}
+	if err := seedCaseload(ctx, s, out.admin, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role, Name: provider.DisplayName, TimeZone: provider.TimeZone}); err != nil {
+		return nil, fmt.Errorf("demo caseload: %w", err)
+	}
 	return out, nil
 }

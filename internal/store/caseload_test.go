@@ -249,3 +249,55 @@ func TestCaseload(t *testing.T) {
 		}
 	})
 }
+
+// TestImportMissedCheckIns: a provider of the care team records a
+// client's last missed check-ins of their schedule, each sent with its
+// question in the thread and never answered, and the caseload counts
+// them; importing again adds nothing; the client may not, a client
+// without a schedule is a conflict, and every import is audited.
+func TestImportMissedCheckIns(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		st := db.Store
+		c := storetest.SeedClinic(t, st, "Import")
+		provider, client := c.Actor(c.Provider), c.Actor(c.Client)
+		if err := st.ImportMissedCheckIns(ctx, provider, c.Client.ID, 2); care.ErrorCode(err) != care.Conflict {
+			t.Errorf("without a schedule: %v, want conflict", err)
+		}
+		sch := care.CheckInSchedule{Weekdays: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, Minute: 9 * 60}
+		if err := st.SetCheckInSchedule(ctx, provider, c.Client.ID, &sch); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.ImportMissedCheckIns(ctx, client, c.Client.ID, 2); care.ErrorCode(err) != care.Forbidden {
+			t.Errorf("the client imports: %v, want forbidden", err)
+		}
+		for range 2 {
+			if err := st.ImportMissedCheckIns(ctx, provider, c.Client.ID, 3); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ov, err := st.CheckIns(ctx, provider, c.Client.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ov.CheckIns) != 3 {
+			t.Fatalf("%d check-ins, want 3", len(ov.CheckIns))
+		}
+		for _, k := range ov.CheckIns {
+			if k.SentAt.IsZero() || !k.AnsweredAt.IsZero() || k.ClosesAt.After(db.Clock.Now()) || k.MessageID == "" {
+				t.Errorf("check-in %+v", k)
+			}
+		}
+		list, err := st.Caseload(ctx, provider)
+		if err != nil || len(list) != 1 || list[0].Need.MissedCheckIns != 3 {
+			t.Fatalf("caseload %+v %v", list, err)
+		}
+		page, err := st.AuditLog(ctx, c.Actor(c.Admin), store.AuditFilter{Action: "checkin.import", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(page.Events); n != 3 { // two imports and the client's denied one
+			t.Errorf("%d audit rows of imports, want 3: %+v", n, page.Events)
+		}
+	})
+}
