@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,3 +225,90 @@ func SeedBrief(t testing.TB, db *DB, c *Clinic) *BriefSeed {
 }
 
 func ptrStatus(s care.AppointmentStatus) *care.AppointmentStatus { return &s }
+
+// SeedBriefYear gives c.Client a year of history for the brief's
+// benchmark, ending at db's clock: a shared journal entry every day (mood,
+// sleep, three symptoms, every third one towards a goal, one in ten marked
+// "bring this up"), a PHQ-9 and a GAD-7 every week (52 of each), 500
+// messages (two in three from the client), daily tasks, and a held session
+// heldDaysAgo days ago. Entries and messages are written by several
+// goroutines at once, as many users would.
+func SeedBriefYear(t testing.TB, db *DB, c *Clinic, heldDaysAgo int) {
+	t.Helper()
+	ctx := context.Background()
+	st := db.Store
+	client, provider := c.Actor(c.Client), c.Actor(c.Provider)
+	now := db.Clock.Now()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan, err := st.SavePlan(ctx, provider, c.Client.ID, []care.Goal{{Title: "Sleep through the night"}, {Title: "Walk every morning"}}, store.AnyVersion)
+	must(err)
+	must(st.CreateTask(ctx, provider, c.Client.ID, &care.Task{Title: "Breathing practice", GoalID: plan.Goals[0].ID,
+		DueDate: care.DayIn(now.AddDate(0, 0, -360), "UTC"), Recurrence: "daily"}))
+	a := &care.Appointment{StartsAt: now.Add(-time.Duration(heldDaysAgo) * 24 * time.Hour), Status: care.AppointmentHeld}
+	must(st.CreateAppointment(ctx, provider, c.Client.ID, a))
+	for _, in := range []string{"phq9", "gad7"} {
+		m := &care.MeasureSchedule{Instrument: in, EveryDays: 7}
+		must(st.ScheduleMeasure(ctx, provider, c.Client.ID, m))
+		items := len(care.InstrumentByCode(in).Items)
+		var past []store.PastAnswers
+		for w := range 52 {
+			answers := make([]int, items)
+			for i := range answers {
+				answers[i] = (w*7 + i*3) % 4 * (52 - w) / 52 // improving over the year
+			}
+			if in == "phq9" {
+				answers[8] = 0
+			}
+			past = append(past, store.PastAnswers{At: now.Add(-time.Duration(52-w)*7*24*time.Hour + time.Hour), Answers: answers})
+		}
+		must(st.ImportMeasureHistory(ctx, client, c.Client.ID, m.ID, past))
+	}
+	parallel := func(n int, fn func(i int) error) {
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		work := make(chan int)
+		for range 8 {
+			wg.Go(func() {
+				for i := range work {
+					if err := fn(i); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+		for i := range n {
+			work <- i
+		}
+		close(work)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+	shared := true
+	parallel(365, func(i int) error {
+		v := func(k int) *int { x := (i*k + 3) % 11; return &x }
+		h := float64(4+i%5) + 0.5
+		e := &care.JournalEntry{OccurredAt: now.Add(-time.Duration(i)*24*time.Hour - time.Hour), Mood: v(7),
+			Emotions: []string{"tired", "hopeful"}, Text: "What happened today, in a few sentences of the client's own words.",
+			Symptoms: care.Symptoms{SleepHours: &h, Anxiety: v(5), Energy: v(3), SleepQuality: v(2)}, Discuss: i%10 == 0}
+		if i%3 == 0 {
+			e.GoalID, e.GoalProgress = plan.Goals[0].ID, v(2)
+		}
+		return st.CreateEntry(ctx, client, c.Client.ID, e, &shared)
+	})
+	parallel(500, func(i int) error {
+		from := client
+		if i%3 == 2 {
+			from = provider
+		}
+		_, err := st.SendMessage(ctx, from, c.Client.ID, &care.Message{Text: "A message of a few words about the week."})
+		return err
+	})
+}

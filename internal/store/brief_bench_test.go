@@ -1,0 +1,66 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"interlude/internal/store/storetest"
+)
+
+// BenchmarkBrief reads the pre-session brief (Store.Brief) of a client
+// with a year of daily shared entries, 52 PHQ-9 and 52 GAD-7 responses and
+// 500 messages, on each engine (SPEC.md "Performance": p95 under 50 ms).
+// "week" has the last held session 7 days ago; "year" 364 days ago, so the
+// brief holds the whole year. Besides ns/op it reports the 50th and 95th
+// percentile of the iterations' latencies, in milliseconds.
+//
+//	INTERLUDE_TEST_POSTGRES_URL=… go test -run xxx -bench BenchmarkBrief -benchtime 200x ./internal/store/
+func BenchmarkBrief(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			for _, window := range []struct {
+				name string
+				days int
+			}{{"week", 7}, {"year", 364}} {
+				b.Run(window.name, func(b *testing.B) {
+					db := storetest.Open(b, engine)
+					c := storetest.SeedClinic(b, db.Store, "Brief Bench")
+					storetest.SeedBriefYear(b, db, c, window.days)
+					ctx := context.Background()
+					provider := c.Actor(c.Provider)
+					if _, err := db.Store.Brief(ctx, provider, c.Client.ID); err != nil { // warm the key cache
+						b.Fatal(err)
+					}
+					ReportLatencies(b, func() {
+						br, err := db.Store.Brief(ctx, provider, c.Client.ID)
+						if err != nil || len(br.Measures) != 2 || len(br.Measures[0].History) != 52 {
+							b.Fatalf("brief: %v", err)
+						}
+					})
+				})
+			}
+		})
+	}
+}
+
+// ReportLatencies runs fn b.N times and reports, besides ns/op, the 50th
+// and 95th percentile of its latencies in milliseconds.
+func ReportLatencies(b *testing.B, fn func()) {
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		fn()
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		i := min(len(lat)-1, int(float64(len(lat))*p))
+		return float64(lat[i].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.95), "p95-ms")
+}
