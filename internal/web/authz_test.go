@@ -369,6 +369,7 @@ var authzExempt = map[string]string{
 	"GET /journal/settings":              "as GET /api/v1/me/journal-settings: TestJournalPages",
 	"POST /journal/settings":             "as PUT /api/v1/me/journal-settings: TestJournalPages",
 	"GET /clients/{id}/journal":          "as GET /api/v1/clients/{id}/journal: TestJournalProviderSeesSharedOnly",
+	"GET /clients/{id}/brief":            "as GET /api/v1/clients/{id}/brief: TestBriefPage",
 
 	// Notifications: notify_test.go.
 	"GET /account/notifications":                   "the caller's own settings: as GET /api/v1/me/notification-settings: TestNotificationPages",

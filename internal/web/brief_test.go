@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"interlude/internal/care"
 	"interlude/internal/store/storetest"
 )
 
@@ -117,6 +118,60 @@ func TestBriefAPI(t *testing.T) {
 			{"an admin without break-glass", e.signIn(t, c.Admin)},
 		} {
 			expect(t, e.call(t, "GET", path, u.token, nil), http.StatusNotFound, "not_found", u.who)
+		}
+	})
+}
+
+// TestBriefPage: the printable page renders the same brief for the care
+// team — the item to bring up, both safety events with how they were
+// handled, charts with their text alternatives, the measures with change
+// markers, counts — and nothing private; anyone else gets 404 (AC-03).
+func TestBriefPage(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newWebEnv(t, db)
+		c := storetest.SeedClinic(t, db.Store, "Brief Page")
+		seed := storetest.SeedBrief(t, db, c)
+		for _, u := range append(c.Staff(), c.Client) {
+			e.setPassword(t, u)
+		}
+		for _, u := range c.Staff() {
+			e.enrollTOTP(t, u)
+		}
+		path := "/clients/" + c.Client.ID + "/brief"
+		rec := e.call(t, "GET", path, e.signIn(t, c.Provider), nil)
+		expect(t, rec, http.StatusOK, "", "the care team's brief page")
+		page := rec.Body.String()
+		for _, want := range []string{
+			"Pre-session brief: client",
+			"Since the session of Fri 27 Nov 2026",
+			"I want to talk about my sister&#39;s visit.",
+			"Acknowledged by provider on Tue 1 Dec 2026",
+			"Called the client; reviewed the safety plan together.",
+			"Open: nobody has acknowledged it yet",
+			`role="img" aria-labelledby="chart-mood-title chart-mood-desc"`,
+			"Mood: 11 ratings, average 5.6 out of 10",
+			"Reliable improvement since baseline",
+			"Response (50% below baseline)",
+			"Item 9 above 0: safety flag",
+			"Breathing practice, five minutes",
+			"5 of 8 (62%)",
+			"67% (4 of 6 due)",
+			"/static/brief.",
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
+		for _, words := range []string{seed.PrivateText, seed.DeletedText, "A bad week at work."} {
+			if strings.Contains(page, words) {
+				t.Errorf("the page shows %q", words)
+			}
+		}
+		for _, u := range []care.User{c.OtherProvider, c.Client, c.Admin} {
+			rec := e.call(t, "GET", path, e.signIn(t, u), nil)
+			if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "sister") {
+				t.Errorf("%s: got %d", u.Email, rec.Code)
+			}
 		}
 	})
 }

@@ -87,6 +87,7 @@ func (s *Server) routeTable() []route {
 		{"GET /journal/settings", s.handle(s.journalSettings)},
 		{"POST /journal/settings", s.handle(s.journalSettingsSubmit)},
 		{"GET /clients/{id}/journal", s.handle(s.clientJournal)},
+		{"GET /clients/{id}/brief", s.handle(s.clientBrief)},
 		{"GET /messages", s.handle(s.clientMessages)},
 		{"POST /messages", s.handle(s.clientMessageSend)},
 		{"GET /clients/{id}/messages", s.handle(s.providerMessages)},

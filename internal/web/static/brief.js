@@ -1,0 +1,8 @@
+// The pre-session brief: the Print button prints the page (the page reads
+// and prints without it; the browser's own Print works as well).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const b of document.querySelectorAll("[data-print]")) {
+    b.hidden = false;
+    b.addEventListener("click", () => window.print());
+  }
+});
