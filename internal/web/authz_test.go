@@ -193,6 +193,7 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"DELETE /api/v1/clients/{id}/measures/{mid}":         teamOnly(204),
 	"POST /api/v1/clients/{id}/measures/{mid}/responses": clientAlone(201),
 	"GET /api/v1/clients/{id}/brief":                     careTeamAlone(200), // brief_test.go
+	"GET /api/v1/clients/{id}/export":                    clientOrTeam(200),  // rightofaccess_test.go
 
 	// Messages and the real-time stream; see messages_test.go.
 	"GET /api/v1/clients/{id}/messages":                         clientOrTeam(200),
@@ -614,6 +615,7 @@ func authzRequests() map[string]authzRequest {
 		"DELETE /api/v1/clients/{id}/measures/{mid}":         measureStopRequest,
 		"POST /api/v1/clients/{id}/measures/{mid}/responses": measureAnswerRequest,
 		"GET /api/v1/clients/{id}/brief":                     briefRequest,
+		"GET /api/v1/clients/{id}/export":                    recordExportRequest,
 		"GET /api/v1/clients/{id}/checkins":                  checkInsReadRequest,
 		"PUT /api/v1/clients/{id}/checkins":                  checkInsSetRequest,
 		"POST /api/v1/clients/{id}/checkins/{cid}/answer":    checkInAnswerRequest,

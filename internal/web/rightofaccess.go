@@ -531,6 +531,11 @@ func (s *Server) writeRecordCopy(w http.ResponseWriter, r *http.Request, actor c
 	}
 	ev := store.Event(actor, care.ActionRecordCopy, "client", clientID)
 	ev.ClientID, ev.Reason = clientID, format
+	if actor.Role == care.RoleAdmin {
+		// An admin reads a record only through an open break-glass grant,
+		// as the store has just checked (AC-06).
+		ev.Purpose = care.PurposeBreakGlass
+	}
 	if err := s.store.Audit(ctx, ev); err != nil {
 		return err
 	}
@@ -648,4 +653,46 @@ func (s *Server) recordCopySubmit(w http.ResponseWriter, r *http.Request) error 
 // (package fhir), its entries' fullUrl under this server's FHIR base.
 func (s *Server) recordBundle(rec *care.Record) ([]byte, error) {
 	return json.MarshalIndent(fhir.Everything(rec, strings.TrimSuffix(s.baseURL, "/")+"/fhir/R4"), "", "  ")
+}
+
+// GET /api/v1/clients/{id}/export: the whole record as a FHIR R4 Bundle
+// (API.md). For the client it is their own copy, private entries and all,
+// audited as a copy (care.ActionRecordCopy). For the care team (or an
+// admin through break-glass) it is a read of the record as they may see
+// it, without private entries, as Patient/$everything is: audited by the
+// store's whole-record read. A copy made by staff for the client, at the
+// client's request, is the staff copy's form, which asks for a fresh code.
+func (s *Server) apiRecordExport(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if actor.Role == care.RoleClient {
+		if id != actor.UserID {
+			// The store refuses it and records the refusal.
+			_, err := s.store.ClientRecord(r.Context(), actor, id)
+			if err == nil {
+				err = care.ErrNotFound
+			}
+			return err
+		}
+		return s.writeRecordCopy(w, r, actor, id, copyFHIR, true, nil)
+	}
+	rec, err := s.store.ClientRecord(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	rec.Entries = slices.DeleteFunc(rec.Entries, func(e care.JournalEntry) bool { return !e.Shared })
+	rec.AccessLog = nil
+	body, err := s.recordBundle(rec)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/fhir+json")
+	h.Set("Content-Disposition", `attachment; filename="`+copyFileName(rec.ReadAt, rec.Client.TimeZone, "json")+`"`)
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	return err
 }

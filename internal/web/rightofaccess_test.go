@@ -72,6 +72,12 @@ func (e *accessEnv) staffCopy(t *testing.T, token, clientID, format, code string
 	return e.form(t, "/clients/"+clientID+"/record-copy", token, v)
 }
 
+// recordExportRequest is GET /api/v1/clients/{id}/export in the
+// authorization matrix (authz_test.go).
+var recordExportRequest = authzRequest{targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+	return clientPath(w, c, tg, "/export"), nil
+}}
+
 // TestClientDownloadsOwnRecord: the client's own copies hold everything,
 // their private entries too, marked as such; each download is audited as
 // a read and a copy; nobody else has these addresses.
@@ -287,6 +293,33 @@ func TestStaffCopy(t *testing.T) {
 		if rec.Code != http.StatusNotFound {
 			t.Errorf("an admin without a grant: %d", rec.Code)
 		}
+		// With an open break-glass grant (its stated reason is why the
+		// admin, not the care team, does it), an admin may: audited as
+		// emergency access, and no private entry either.
+		if _, err := db.Store.StartBreakGlass(context.Background(), c.Actor(c.Admin), c.Client.ID, testReason); err != nil {
+			t.Fatal(err)
+		}
+		rec = e.staffCopy(t, e.admin, c.Client.ID, "html", e.nextCode(t, c.Admin.Email))
+		expect(t, rec, http.StatusOK, "", "an admin with a grant")
+		if body := rec.Body.String(); strings.Contains(body, "Private canary") || !strings.Contains(body, sharedWords) {
+			t.Errorf("the admin's copy: private entry or shared entry wrong")
+		}
+		var purposes []string
+		rows, err := db.Engine.SQLDB().Query(`SELECT purpose FROM audit_events WHERE request_id = $1 ORDER BY id`, rec.Header().Get("X-Request-Id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				t.Fatal(err)
+			}
+			purposes = append(purposes, p)
+		}
+		rows.Close()
+		if len(purposes) != 2 || purposes[0] != care.PurposeBreakGlass || purposes[1] != care.PurposeBreakGlass {
+			t.Errorf("the admin's copy: audit purposes %q, want break-glass twice", purposes)
+		}
 		if rec := e.staffCopy(t, e.client, c.Client.ID, "html", "123456"); rec.Code != http.StatusNotFound {
 			t.Errorf("the client at the staff form: %d", rec.Code)
 		}
@@ -321,4 +354,43 @@ func checkBundle(t *testing.T, body []byte, clientID string, private bool) {
 	if got := strings.Contains(text, privateWords); got != private {
 		t.Errorf("the Bundle holds the private entry: %v, want %v", got, private)
 	}
+}
+
+// TestRecordExportAPI: GET /api/v1/clients/{id}/export gives the client
+// their whole record, private entries too, audited as a copy; the care
+// team gets the record as they may see it, without private entries and
+// without a copy's row; anyone else 404 (AC-03).
+func TestRecordExportAPI(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newAccessEnv(t, db)
+		c := e.c
+		path := "/api/v1/clients/" + c.Client.ID + "/export"
+
+		rec := e.call(t, "GET", path, e.client, nil)
+		expect(t, rec, http.StatusOK, "", "the client's export")
+		checkBundle(t, rec.Body.Bytes(), c.Client.ID, true)
+		if got := e.auditOf(t, rec.Header().Get("X-Request-Id")); len(got) != 2 || !strings.HasPrefix(got[1], care.ActionRecordCopy+" success "+c.Client.ID) {
+			t.Errorf("the client's export: audit rows %q", got)
+		}
+
+		rec = e.call(t, "GET", path, e.provider, nil)
+		expect(t, rec, http.StatusOK, "", "the care team's export")
+		if ct := rec.Header().Get("Content-Type"); ct != "application/fhir+json" {
+			t.Errorf("content type %q", ct)
+		}
+		checkBundle(t, rec.Body.Bytes(), c.Client.ID, false)
+		if got := e.auditOf(t, rec.Header().Get("X-Request-Id")); len(got) != 1 || !strings.HasPrefix(got[0], care.ActionRecordReadAll+" success "+c.Provider.ID) {
+			t.Errorf("the care team's export: audit rows %q", got)
+		}
+
+		for who, token := range map[string]string{"another team's provider": e.otherProvider, "an admin": e.admin} {
+			rec = e.call(t, "GET", path, token, nil)
+			expect(t, rec, http.StatusNotFound, "not_found", who)
+		}
+		other, err := db.Store.CredentialsByEmail(context.Background(), c.OtherClient.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, e.call(t, "GET", "/api/v1/clients/"+other.User.ID+"/export", e.client, nil), http.StatusNotFound, "not_found", "another client's export")
+	})
 }

@@ -221,6 +221,7 @@ func (s *Server) routeTable() []route {
 		// JSON API: reading the audit trail (AD-05).
 		{"GET /api/v1/audit", s.handle(s.apiAudit)},
 		{"GET /api/v1/clients/{id}/access-log", s.handle(s.apiAccessLog)},
+		{"GET /api/v1/clients/{id}/export", s.handle(s.apiRecordExport)},
 
 		{"/api/", s.handle(apiNotFound)},
 
