@@ -27,6 +27,12 @@ const caseloadDomain = "@caseload.demo.interlude.test"
 func caseloadOnly(email string) bool { return strings.HasSuffix(email, caseloadDomain) }
 
 func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Actor) error {
+	// What Alex, and any demo client who answers PHQ-9 item 9 above 0,
+	// reads at once beside the crisis resources.
+	if err := s.SetSafetyMessage(ctx, admin, "Dr. Rivera or the on-call clinician will call you within one working day. "+
+		"If you cannot keep yourself safe, call 988 or 911 now, or go to the nearest emergency room."); err != nil {
+		return fmt.Errorf("safety message: %w", err)
+	}
 	now := time.Now()
 	day := 24 * time.Hour
 	newClient := func(name, zone string) (care.User, care.Actor, error) {

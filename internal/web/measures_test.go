@@ -360,7 +360,7 @@ func TestMeasureSafetyMessage(t *testing.T) {
 		rec = e.postForm(t, "/measures/"+m.ID, e.client, v)
 		expect(t, rec, http.StatusSeeOther, "", "answering with item 9")
 		result := e.call(t, "GET", rec.Header().Get("Location"), e.client, nil).Body.String()
-		for _, want := range []string{"Help is here, right now", `href="tel:988"`, `href="tel:911"`, "Call (555) 010-0199", "<p>" + msg + "</p>"} {
+		for _, want := range []string{"Help is here, right now", `href="tel:988"`, `href="tel:911"`, "Call (555) 010-0199", "<strong>From your clinic:</strong> " + msg + "</p>"} {
 			if !strings.Contains(result, want) {
 				t.Errorf("the result page lacks %s", want)
 			}
