@@ -196,11 +196,13 @@ func registerJobs(r *jobs.Runner, d jobDeps) {
 		_, err := d.store.FireCheckIn(ctx, j)
 		return err
 	})
-	// Measures (#7): PHQ-9 item-9 notifications to the care team and
-	// reminders of due questionnaires.
+	// Measures (#7): reminders of due questionnaires.
 	jobs.RegisterMeasures(r, d.store, nil) // email and push once serve configures a notify.Dispatcher
 	// FHIR Bulk Data exports (#8): the clients of an export, and its expiry.
 	jobs.RegisterBulkExport(r, d.store)
+	// Safety flags (#7): notices to the care team, escalation to the
+	// on-call provider or the admins.
+	jobs.RegisterSafety(r, d.store, nil)
 }
 
 func printDemo(e *env, d *demo.Clinic) {

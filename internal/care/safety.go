@@ -54,6 +54,13 @@ type SafetyFlag struct {
 	AcknowledgedAt time.Time // zero while open
 	Note           string    // the acknowledgement note
 	EscalatedAt    time.Time // when it went to the on-call provider; zero if not
+	EscalatedTo    string    // the on-call provider it went to; "" if none (then the admins)
+
+	// As the reader sees it: the client's display name, and whether the
+	// reader sees the flag only as the on-call provider it escalated to
+	// (not on the care team: the flag, not the record).
+	ClientName string
+	OnCall     bool
 }
 
 // Open reports whether nobody has acknowledged f yet.
@@ -77,6 +84,41 @@ func ValidateAckNote(note string) error {
 // acknowledge their flags: a provider of the care team (an admin sees a
 // client only through break-glass, read-only).
 func CanAcknowledgeFlag(actor Actor) bool { return actor.Role == RoleProvider }
+
+// Escalation (issue #7): a flag nobody acknowledged within the clinic's
+// escalation time goes to the clinic's on-call provider, or, with none
+// set, to the clinic's admins.
+const (
+	DefaultEscalationMinutes = 60
+	MinEscalationMinutes     = 5
+	MaxEscalationMinutes     = 24 * 60
+)
+
+// PurposeOnCall is the AuditEvent.Purpose of what the on-call provider
+// does with a flag escalated to them, outside the care team.
+const PurposeOnCall = "on-call"
+
+// PurposeEscalation is the AuditEvent.Purpose of the system's escalation
+// of a flag.
+const PurposeEscalation = "safety-escalation"
+
+// SafetySettings are a clinic's settings of the safety-flag workflow.
+type SafetySettings struct {
+	EscalationMinutes int    // how long a flag may stay unacknowledged before it escalates
+	OnCallProviderID  string // "" for none: escalations go to the clinic's admins
+}
+
+// Validate checks the settings' own bounds; that the on-call provider is
+// an active provider of the clinic is the store's to check.
+func (s SafetySettings) Validate() error {
+	if s.EscalationMinutes < MinEscalationMinutes || s.EscalationMinutes > MaxEscalationMinutes {
+		return FieldError("escalation_minutes", "must be between %d and %d", MinEscalationMinutes, MaxEscalationMinutes)
+	}
+	if s.OnCallProviderID != "" && !ValidID(s.OnCallProviderID) {
+		return FieldError("on_call_provider_id", "is not a provider of the clinic")
+	}
+	return nil
+}
 
 // CrisisResource is one place to get help now.
 type CrisisResource struct {

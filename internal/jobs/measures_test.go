@@ -82,7 +82,7 @@ func TestSafetyNotificationSurvivesCrash(t *testing.T) {
 		// Process 2 claims the job, emails, and dies before finishing.
 		second := secondStore(t, db)
 		claimed, err := second.ClaimJobs(ctx, "dying-worker", []string{store.JobSafetyNotify}, 10, 2*time.Minute)
-		if err != nil || len(claimed) != 1 || claimed[0].UserID != c.Provider.ID || claimed[0].RefID != r.ID {
+		if err != nil || len(claimed) != 1 || claimed[0].UserID != c.Provider.ID || claimed[0].RefID != flags[0].ID {
 			t.Fatalf("claimed %+v, %v", claimed, err)
 		}
 		email := &countingDeliverer{}
@@ -93,6 +93,7 @@ func TestSafetyNotificationSurvivesCrash(t *testing.T) {
 		third := secondStore(t, db)
 		runner := jobs.New(third, jobs.Options{Poll: 20 * time.Millisecond, Lease: time.Minute, Name: "survivor"})
 		jobs.RegisterMeasures(runner, third, email)
+		jobs.RegisterSafety(runner, third, email)
 		runCtx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); runner.Run(runCtx) }()

@@ -15,7 +15,10 @@ const (
 	KindMessage Kind = "message" // a new message in a thread
 	KindCheckIn Kind = "checkin" // a check-in waits for an answer
 	KindMeasure Kind = "measure" // a questionnaire fell due (issue #7)
-	KindSafety  Kind = "safety"  // a client's answer raised a safety flag, for their care team (issue #7)
+	KindSafety  Kind = "safety"  // a safety flag was raised, for the client's care team (issue #7)
+	// KindSafetyEscalated: a safety flag nobody acknowledged in time, for
+	// the clinic's on-call provider or admins (issue #7).
+	KindSafetyEscalated Kind = "safety-escalated"
 )
 
 // Valid reports whether k is a known kind.
@@ -56,7 +59,13 @@ var texts = map[Kind]text{
 		subject:    "A client needs your attention in Interlude",
 		body:       "A client on your caseload needs your attention in Interlude. Please sign in.",
 		clientPath: "/",
-		staffPath:  "/clients",
+		staffPath:  "/safety-flags",
+	},
+	KindSafetyEscalated: {
+		subject:    "A safety flag needs someone in Interlude",
+		body:       "A client's safety flag was not acknowledged in time and was passed to you. Please sign in to Interlude.",
+		clientPath: "/",
+		staffPath:  "/",
 	},
 }
 

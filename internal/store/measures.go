@@ -315,20 +315,11 @@ func (s *Store) AnswerMeasure(ctx context.Context, actor care.Actor, clientID, s
 	return out, nil
 }
 
-// Jobs of measures (durable, in the transaction of their cause; see
-// jobs.go). Both carry ids only.
-const (
-	// JobMeasureDue reminds the client, PHI-free, that a measure fell due:
-	// RefID is the schedule, RefAt the due time it was enqueued for.
-	JobMeasureDue = "measure.due"
-	// JobSafetyNotify tells one provider of the care team (UserID) that a
-	// response (RefID) raised the safety flag.
-	JobSafetyNotify = "safety.notify"
-)
-
-// NoticeSafetyFlag is the kind of the in-app notice a provider gets for a
-// response that raised the safety flag; its subject is the response.
-const NoticeSafetyFlag = "safety-flag"
+// JobMeasureDue reminds the client, PHI-free, that a measure fell due:
+// RefID is the schedule, RefAt the due time it was enqueued for. It is
+// durable, in the transaction of its cause (jobs.go), and carries ids
+// only. The jobs of a safety flag are in safety.go.
+const JobMeasureDue = "measure.due"
 
 // measureBecameDue enqueues the PHI-free reminder for when schedule m
 // next falls due. Its dedupe key names the due time, so a schedule has one
@@ -358,25 +349,13 @@ func (s *Store) answerableSchedule(ctx context.Context, tx tx, rec *clientRecord
 }
 
 // measureSafetyEvent raises, in the transaction of the answer, the
-// priority flag for response r, whose safety item was answered above 0,
-// and enqueues a notification to each provider of the care team: once
-// committed, neither can be lost.
+// priority flag for response r, whose safety item was answered above 0;
+// raising it enqueues its notifications and escalation (safety.go), so
+// that once committed none can be lost.
 func (s *Store) measureSafetyEvent(ctx context.Context, tx tx, actor care.Actor, rec *clientRecord, r *care.MeasureResponse) error {
-	if _, err := tx.RaiseSafetyFlag(ctx, actor, &care.SafetyFlag{ClinicID: rec.ClinicID, ClientID: rec.ID,
-		Kind: care.FlagPHQ9Item9, SourceType: "measure_response", SourceID: r.ID}); err != nil {
-		return err
-	}
-	team, err := tx.threadAudience(ctx, rec.ClinicID, rec.ID) // the client, then the care team
-	if err != nil {
-		return err
-	}
-	for _, p := range team[1:] {
-		if _, err := tx.enqueueJob(ctx, Job{ClinicID: rec.ClinicID, Kind: JobSafetyNotify,
-			DedupeKey: JobSafetyNotify + ":" + r.ID + ":" + p, ClientID: rec.ID, UserID: p, RefID: r.ID, MaxAttempts: 50}); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := tx.RaiseSafetyFlag(ctx, actor, &care.SafetyFlag{ClinicID: rec.ClinicID, ClientID: rec.ID,
+		Kind: care.FlagPHQ9Item9, SourceType: "measure_response", SourceID: r.ID})
+	return err
 }
 
 // MeasureReminderDue reports whether the reminder job j (JobMeasureDue)
@@ -393,30 +372,6 @@ func (s *Store) MeasureReminderDue(ctx context.Context, j Job) (bool, error) {
 		return err
 	})
 	return due, err
-}
-
-// DeliverSafetyNotice delivers the in-app notice of safety job j
-// (JobSafetyNotify) to its provider and finishes the job, in one
-// transaction: the notice is committed exactly once, however often the
-// job runs (ErrLeaseLost when another worker's claim has replaced j's). A
-// provider no longer on the care team gets nothing, and the job ends.
-func (s *Store) DeliverSafetyNotice(ctx context.Context, j Job) error {
-	return s.write(ctx, func(ctx context.Context, tx tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx,
-			`SELECT count(*) FROM care_team WHERE client_id = $1 AND provider_id = $2 AND clinic_id = $3`,
-			j.ClientID, j.UserID, j.ClinicID).Scan(&n); err != nil {
-			return err
-		}
-		if n == 1 {
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO notices (id, clinic_id, user_id, kind, subject_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				care.NewID(), j.ClinicID, j.UserID, NoticeSafetyFlag, j.RefID, micros(tx.now)); err != nil {
-				return err
-			}
-		}
-		return tx.finishJob(ctx, j)
-	})
 }
 
 // PastAnswers is one earlier response to import: when it was given, and

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,17 +23,25 @@ func flagNoteField(clinicID, clientID, flagID string) field {
 	return field{clinic: clinicID, client: clientID, owner: clientID, table: "safety_flags", column: "ack_note", row: flagID}
 }
 
+// flagColumns are a flag's columns, for safety_flags aliased f joined to
+// its client, users aliased c.
 const flagColumns = `f.id, f.clinic_id, f.client_id, f.kind, f.source_type, f.source_id, f.raised_at,
-	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at`
+	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at, COALESCE(f.escalated_to, ''), c.name_sealed`
 
-func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any) error }, f *care.SafetyFlag) error {
+func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any) error }, f *care.SafetyFlag, trail ...any) error {
 	var raised int64
 	var acked, escalated sql.NullInt64
-	var note []byte
-	if err := row.Scan(&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
-		&f.AcknowledgedBy, &acked, &note, &escalated); err != nil {
+	var note, name []byte
+	if err := row.Scan(append([]any{&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
+		&f.AcknowledgedBy, &acked, &note, &escalated, &f.EscalatedTo, &name}, trail...)...); err != nil {
 		return err
 	}
+	u := care.User{ID: f.ClientID, ClinicID: f.ClinicID, Role: care.RoleClient}
+	plainName, err := s.openValue(ctx, tx, userField(&u, "display_name"), name)
+	if err != nil {
+		return err
+	}
+	f.ClientName = string(plainName)
 	f.RaisedAt = fromMicros(raised)
 	if acked.Valid {
 		f.AcknowledgedAt = fromMicros(acked.Int64)
@@ -80,7 +89,62 @@ func (tx tx) RaiseSafetyFlag(ctx context.Context, actor care.Actor, f *care.Safe
 	ev := Event(actor, "safety_flag.raise", "safety_flag", f.ID)
 	ev.ClientID, ev.ClinicID = f.ClientID, f.ClinicID
 	ev.Reason = string(f.Kind)
-	return true, tx.audit(ctx, ev)
+	if err := tx.audit(ctx, ev); err != nil {
+		return false, err
+	}
+	return true, tx.enqueueFlagJobs(ctx, f)
+}
+
+// Jobs of the safety-flag workflow (issue #7), enqueued with the flag and
+// carrying ids only: RefID is the flag.
+const (
+	// JobSafetyNotify tells one provider of the care team (UserID) that
+	// flag RefID was raised.
+	JobSafetyNotify = "safety.notify"
+	// JobSafetyEscalate escalates flag RefID if it is still open when it
+	// runs, the clinic's escalation time after the flag was raised.
+	JobSafetyEscalate = "safety.escalate"
+	// JobSafetyEscalated tells one recipient of an escalation (UserID: the
+	// on-call provider, or an admin) that flag RefID escalated to them.
+	JobSafetyEscalated = "safety.escalated"
+)
+
+// The kinds of in-app notice of the safety workflow; their subject is the
+// flag.
+const (
+	// NoticeSafetyFlag tells a provider of the care team of a new flag.
+	NoticeSafetyFlag = "safety-flag"
+	// NoticeSafetyEscalated tells the on-call provider, or an admin, of a
+	// flag nobody acknowledged in time.
+	NoticeSafetyEscalated = "safety-escalated"
+)
+
+// enqueueFlagJobs enqueues, in the transaction that raised flag f, its
+// notification to each provider of the care team and its escalation,
+// due the clinic's escalation time later; at once when the client has no
+// care team to tell. Once the flag is committed, neither can be lost.
+func (tx tx) enqueueFlagJobs(ctx context.Context, f *care.SafetyFlag) error {
+	team, err := tx.threadAudience(ctx, f.ClinicID, f.ClientID) // the client, then the care team
+	if err != nil {
+		return err
+	}
+	for _, p := range team[1:] {
+		if _, err := tx.enqueueJob(ctx, Job{ClinicID: f.ClinicID, Kind: JobSafetyNotify,
+			DedupeKey: JobSafetyNotify + ":" + f.ID + ":" + p, ClientID: f.ClientID, UserID: p, RefID: f.ID, MaxAttempts: 50}); err != nil {
+			return err
+		}
+	}
+	set, err := tx.safetySettings(ctx, f.ClinicID)
+	if err != nil {
+		return err
+	}
+	due := f.RaisedAt.Add(time.Duration(set.EscalationMinutes) * time.Minute)
+	if len(team) == 1 {
+		due = f.RaisedAt
+	}
+	_, err = tx.enqueueJob(ctx, Job{ClinicID: f.ClinicID, Kind: JobSafetyEscalate, DedupeKey: JobSafetyEscalate + ":" + f.ID,
+		ClientID: f.ClientID, RefID: f.ID, RefAt: f.RaisedAt, RunAt: due, MaxAttempts: 50})
+	return err
 }
 
 // ListOpenFlags returns the open safety flags the actor may see, oldest
@@ -109,11 +173,20 @@ func (s *Store) flags(ctx context.Context, actor care.Actor, clientID string, op
 		return nil, err
 	}
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
+		out = out[:0]
 		if actor.Role == care.RoleClient {
 			return care.ErrNotFound
 		}
-		q := `SELECT ` + flagColumns + ` FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
-			WHERE ` + visibleClient + ` AND c.deleted_at IS NULL`
+		// Through visibleClient: the care team (and an admin under
+		// break-glass). In a provider's list of every open flag, also the
+		// open flags escalated to them as the clinic's on-call provider.
+		seen := `(` + visibleClient + `)`
+		cond := seen
+		if open && clientID == "" && actor.Role == care.RoleProvider {
+			cond = `(` + seen + ` OR (c.clinic_id = $2 AND c.role = 'client' AND f.escalated_to = $1))`
+		}
+		q := `SELECT ` + flagColumns + `, ` + seen + ` FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
+			WHERE ` + cond + ` AND c.deleted_at IS NULL`
 		args := visibleArgs(tx, actor)
 		if clientID != "" {
 			if err := tx.journalClient(ctx, actor, clientID); err != nil {
@@ -134,21 +207,39 @@ func (s *Store) flags(ctx context.Context, actor care.Actor, clientID string, op
 		defer rows.Close()
 		for rows.Next() {
 			var f care.SafetyFlag
-			if err := s.scanFlag(ctx, tx, rows, &f); err != nil {
+			var team bool
+			if err := s.scanFlag(ctx, tx, rows, &f, &team); err != nil {
 				return err
 			}
+			f.OnCall = !team
 			out = append(out, f)
 		}
 		return rows.Err()
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// The on-call provider reads a client's flag outside the care team:
+	// one more audit row per such flag names its client.
+	for _, f := range out {
+		if f.OnCall {
+			oc := Event(actor, "safety_flag.read", "safety_flag", f.ID)
+			oc.ClientID, oc.Purpose = f.ClientID, care.PurposeOnCall
+			if err := s.Audit(ctx, oc); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // AcknowledgeFlag closes flag flagID of client clientID with the
-// provider's note (care.ValidateAckNote), sealed. Only a provider of the
-// care team may: an admin under break-glass gets care.Forbidden, anyone
-// else care.ErrNotFound. A flag acknowledged already is care.Conflict and
-// keeps its first note.
+// provider's note (care.ValidateAckNote), sealed. A provider of the care
+// team may, and so may the on-call provider an open flag escalated to
+// (audited with care.PurposeOnCall): that provider sees the flag, not
+// the client's record. An admin under break-glass gets care.Forbidden,
+// anyone else care.ErrNotFound. A flag acknowledged already is
+// care.Conflict and keeps its first note.
 func (s *Store) AcknowledgeFlag(ctx context.Context, actor care.Actor, clientID, flagID, note string) (*care.SafetyFlag, error) {
 	ev := Event(actor, "safety_flag.acknowledge", "safety_flag", flagID)
 	ev.ClientID = clientID
@@ -157,15 +248,23 @@ func (s *Store) AcknowledgeFlag(ctx context.Context, actor care.Actor, clientID,
 	}
 	var f care.SafetyFlag
 	err := s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
-		if actor.Role == care.RoleClient {
+		if actor.Role == care.RoleClient || !care.ValidID(clientID) || !care.ValidID(flagID) {
 			return care.ErrNotFound
 		}
+		cond := visibleClient
 		if err := tx.journalClient(ctx, actor, clientID); err != nil {
-			return err
+			if !errors.Is(err, care.ErrNotFound) || actor.Role != care.RoleProvider {
+				return err
+			}
+			// Not on the care team: only as the on-call provider of an
+			// open flag escalated to them.
+			cond = `c.clinic_id = $2 AND c.role = 'client' AND c.deleted_at IS NULL AND f.escalated_to = $1
+				AND f.acknowledged_at IS NULL AND f.escalated_at <= $3`
+			ev.Purpose = care.PurposeOnCall
 		}
 		row := tx.QueryRowContext(ctx,
 			`SELECT `+flagColumns+` FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
-			 WHERE `+visibleClient+` AND c.id = $4 AND f.id = $5`, visibleArgs(tx, actor, clientID, flagID)...)
+			 WHERE `+cond+` AND c.id = $4 AND f.id = $5`, visibleArgs(tx, actor, clientID, flagID)...)
 		if err := notFound(s.scanFlag(ctx, tx, row, &f)); err != nil {
 			return err
 		}
@@ -192,6 +291,7 @@ func (s *Store) AcknowledgeFlag(ctx context.Context, actor care.Actor, clientID,
 			return care.Errorf(care.Conflict, "this flag was acknowledged already")
 		}
 		f.AcknowledgedBy, f.AcknowledgedAt, f.Note = actor.UserID, tx.now, note
+		f.OnCall = ev.Purpose == care.PurposeOnCall
 		return nil
 	})
 	if err != nil {

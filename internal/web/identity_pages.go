@@ -111,12 +111,13 @@ var notices = map[string]string{
 	"deleted":     "The client's record is deleted: its key is destroyed, and nothing sealed under it can be read again.",
 	"retention":   "The retention period is saved.",
 
-	"notifications":  "Your notification settings are saved.",
-	"push-on":        "Notifications are on for this browser.",
-	"push-off":       "Notifications are off for that browser.",
-	"crisis-line":    "The crisis line is saved.",
-	"safety-message": "The safety message is saved.",
-	"office-hours":   "Your office hours are saved.",
+	"notifications":   "Your notification settings are saved.",
+	"push-on":         "Notifications are on for this browser.",
+	"push-off":        "Notifications are off for that browser.",
+	"crisis-line":     "The crisis line is saved.",
+	"safety-message":  "The safety message is saved.",
+	"safety-settings": "The escalation settings are saved.",
+	"office-hours":    "Your office hours are saved.",
 }
 
 func (s *Server) layoutNotice(r *http.Request, title string) Layout {
@@ -660,6 +661,10 @@ type peoplePage struct {
 	Retention     int // days
 	CrisisLine    string
 	SafetyMessage string // told to a client with the crisis resources after a flagged answer
+	Safety        care.SafetySettings
+	SafetyMin     int
+	SafetyMax     int
+	SafetyErr     string // a refused escalation setting
 	Reasons       []deletionReason
 	Users         []store.UserSummary
 	Invited       *invited
@@ -694,10 +699,19 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	s.renderPage(w, r, status, "people", &peoplePage{
+	set, err := s.store.SafetySettings(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	p := &peoplePage{
 		Layout: s.layoutNotice(r, "People"), Users: users, Invited: inv, Error: msg, Field: field, Form: form,
 		Retention: days, CrisisLine: line, SafetyMessage: safety, Reasons: deletionReasons(),
-	})
+		Safety: set, SafetyMin: care.MinEscalationMinutes, SafetyMax: care.MaxEscalationMinutes,
+	}
+	if field == "escalation_minutes" || field == "on_call_provider_id" {
+		p.SafetyErr, p.Error = msg, "" // the escalation form's, not the invitation's
+	}
+	s.renderPage(w, r, status, "people", p)
 	return nil
 }
 

@@ -68,6 +68,7 @@ type Layout struct {
 
 	BreakGlass   []grantBanner // an admin's open break-glass grants: a banner on every page (AC-06)
 	StaffNotices []noticeItem  // unread notices, on a staff member's home page
+	SafetyAlerts *safetyAlerts // open safety flags and safety notices, on a staff member's home page
 
 	// Crisis is where to get help now, shown at the top of the page
 	// answering a write whose words held crisis language (showCrisis).
@@ -80,6 +81,7 @@ func (s *Server) layout(r *http.Request, title string) Layout {
 		actor := a.actor
 		l.User = &actor
 		s.breakGlassLayout(r, &l)
+		s.safetyLayout(r, &l)
 	}
 	return l
 }

@@ -285,6 +285,7 @@ func TestEveryPageTemplate(t *testing.T) {
 		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: care.CrisisResources("Call (555) 010-0199"), Message: "We will call you today."}},
 		"office_hours":   officeHoursSample(signedIn),                                                                                          // boundaries_test.go
 		"record_copy":    &recordCopyPage{Layout: signedIn, ClientID: "c1", ClientName: "Sam", Format: "fhir", Error: "e", Field: "totp_code"}, // rightofaccess_test.go
+		"safety_flags":   safetyFlagsSample(signedIn),                                                                                          // escalation_test.go
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
