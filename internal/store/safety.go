@@ -23,25 +23,19 @@ func flagNoteField(clinicID, clientID, flagID string) field {
 	return field{clinic: clinicID, client: clientID, owner: clientID, table: "safety_flags", column: "ack_note", row: flagID}
 }
 
-// flagColumns are a flag's columns, for safety_flags aliased f joined to
-// its client, users aliased c.
+// flagColumns are a flag's columns, for safety_flags aliased f.
 const flagColumns = `f.id, f.clinic_id, f.client_id, f.kind, f.source_type, f.source_id, f.raised_at,
-	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at, COALESCE(f.escalated_to, ''), c.name_sealed`
+	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at`
 
+// scanFlag scans flagColumns, then trail, into f, and opens the note.
 func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any) error }, f *care.SafetyFlag, trail ...any) error {
 	var raised int64
 	var acked, escalated sql.NullInt64
-	var note, name []byte
+	var note []byte
 	if err := row.Scan(append([]any{&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
-		&f.AcknowledgedBy, &acked, &note, &escalated, &f.EscalatedTo, &name}, trail...)...); err != nil {
+		&f.AcknowledgedBy, &acked, &note, &escalated}, trail...)...); err != nil {
 		return err
 	}
-	u := care.User{ID: f.ClientID, ClinicID: f.ClinicID, Role: care.RoleClient}
-	plainName, err := s.openValue(ctx, tx, userField(&u, "display_name"), name)
-	if err != nil {
-		return err
-	}
-	f.ClientName = string(plainName)
 	f.RaisedAt = fromMicros(raised)
 	if acked.Valid {
 		f.AcknowledgedAt = fromMicros(acked.Int64)
@@ -57,6 +51,15 @@ func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any)
 		f.Note = string(plain)
 	}
 	return nil
+}
+
+// openFlagClientName opens the client's display name, read with a flag
+// as c.name_sealed, into f.ClientName.
+func (s *Store) openFlagClientName(ctx context.Context, tx tx, f *care.SafetyFlag, sealed []byte) error {
+	u := care.User{ID: f.ClientID, ClinicID: f.ClinicID, Role: care.RoleClient}
+	name, err := s.openValue(ctx, tx, userField(&u, "display_name"), sealed)
+	f.ClientName = string(name)
+	return err
 }
 
 // RaiseSafetyFlag raises a flag of f.Kind for client f.ClientID of clinic
@@ -185,7 +188,7 @@ func (s *Store) flags(ctx context.Context, actor care.Actor, clientID string, op
 		if open && clientID == "" && actor.Role == care.RoleProvider {
 			cond = `(` + seen + ` OR (c.clinic_id = $2 AND c.role = 'client' AND f.escalated_to = $1))`
 		}
-		q := `SELECT ` + flagColumns + `, ` + seen + ` FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
+		q := `SELECT ` + flagColumns + `, COALESCE(f.escalated_to, ''), c.name_sealed, ` + seen + ` FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
 			WHERE ` + cond + ` AND c.deleted_at IS NULL`
 		args := visibleArgs(tx, actor)
 		if clientID != "" {
@@ -208,7 +211,11 @@ func (s *Store) flags(ctx context.Context, actor care.Actor, clientID string, op
 		for rows.Next() {
 			var f care.SafetyFlag
 			var team bool
-			if err := s.scanFlag(ctx, tx, rows, &f, &team); err != nil {
+			var name []byte
+			if err := s.scanFlag(ctx, tx, rows, &f, &f.EscalatedTo, &name, &team); err != nil {
+				return err
+			}
+			if err := s.openFlagClientName(ctx, tx, &f, name); err != nil {
 				return err
 			}
 			f.OnCall = !team
@@ -262,10 +269,14 @@ func (s *Store) AcknowledgeFlag(ctx context.Context, actor care.Actor, clientID,
 				AND f.acknowledged_at IS NULL AND f.escalated_at <= $3`
 			ev.Purpose = care.PurposeOnCall
 		}
+		var name []byte
 		row := tx.QueryRowContext(ctx,
-			`SELECT `+flagColumns+` FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
+			`SELECT `+flagColumns+`, COALESCE(f.escalated_to, ''), c.name_sealed FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
 			 WHERE `+cond+` AND c.id = $4 AND f.id = $5`, visibleArgs(tx, actor, clientID, flagID)...)
-		if err := notFound(s.scanFlag(ctx, tx, row, &f)); err != nil {
+		if err := notFound(s.scanFlag(ctx, tx, row, &f, &f.EscalatedTo, &name)); err != nil {
+			return err
+		}
+		if err := s.openFlagClientName(ctx, tx, &f, name); err != nil {
 			return err
 		}
 		if !care.CanAcknowledgeFlag(actor) {
