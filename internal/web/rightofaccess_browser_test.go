@@ -63,6 +63,13 @@ func TestBrowserRecordDownload(t *testing.T) {
 			t.Errorf("the copy has %d headings for section %s", n, id)
 		}
 	}
+	// The demo's six weeks are in it: entries (some private, marked),
+	// questionnaires with their answers, tasks, messages.
+	for _, sel := range []string{"#journal li.private", "#journal li:not(.private)", "#measures li table", "#tasks li", "#messages li", "#plan li"} {
+		if n := client.count(sel); n == 0 {
+			t.Errorf("the copy has no %s", sel)
+		}
+	}
 	if n := client.count("script"); n != 0 {
 		t.Errorf("the copy holds %d scripts", n)
 	}
@@ -96,6 +103,8 @@ func TestBrowserRecordDownload(t *testing.T) {
 	provider.follow("follow the copy link", `a[href="/clients/`+site.clientID+`/record-copy"]`)
 	provider.wantPath("/clients/" + site.clientID + "/record-copy")
 	check(provider, "the staff copy's form")
+	provider.emulate(phoneWidth)
+	provider.shot("record-copy-375")
 
 	site.browser.checkMessages(t)
 }

@@ -109,6 +109,9 @@ func TestClientDownloadsOwnRecord(t *testing.T) {
 				t.Errorf("the client's document lacks %q", want)
 			}
 		}
+		if !strings.Contains(body, "<dt>Mood</dt><dd>6 out of 10</dd>") {
+			t.Errorf("the document does not give the mood as 6 out of 10")
+		}
 		if strings.Contains(body, "<script") || strings.Contains(body, "<img src=x") {
 			t.Errorf("the document holds markup from the record, or a script")
 		}
