@@ -63,7 +63,7 @@ func seedCare(ctx context.Context, s *store.Store, admin care.Actor) error {
 	if provider.UserID == "" {
 		return fmt.Errorf("the demo clinic has no provider")
 	}
-	plans := demoPlans(care.DayIn(time.Now(), "UTC"))
+	plans := demoPlans(care.DayIn(s.Now(), "UTC"))
 	n := 0
 	for _, u := range users {
 		if u.Role != care.RoleClient {
@@ -98,7 +98,7 @@ func seedClientCare(ctx context.Context, s *store.Store, provider, client care.A
 	// Weekly sessions at 17:00 where the client lives: six held, one of
 	// them cancelled instead, and the next one in a few days.
 	loc := care.Location(client.TimeZone)
-	now := time.Now().In(loc)
+	now := s.Now().In(loc)
 	next := time.Date(now.Year(), now.Month(), now.Day()+3, 17, 0, 0, 0, loc)
 	for week := 6; week >= 0; week-- {
 		a := &care.Appointment{StartsAt: next.AddDate(0, 0, -7*week), Minutes: 50, Status: care.AppointmentHeld}
@@ -114,7 +114,7 @@ func seedClientCare(ctx context.Context, s *store.Store, provider, client care.A
 	}
 
 	// Tasks, with completions over the past weeks.
-	today := care.DayIn(time.Now(), client.TimeZone)
+	today := care.DayIn(s.Now(), client.TimeZone)
 	tasks := []*care.Task{
 		{Title: "Box breathing for five minutes", Instructions: "In for four, hold for four, out for four, hold for four. Morning and evening if you can.",
 			DueDate: today.AddDays(-20), Recurrence: "daily", GoalID: plan.Goals[0].ID},

@@ -51,7 +51,7 @@ func seedJournal(ctx context.Context, s *store.Store, client care.User, seed uin
 		loc = time.UTC
 	}
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
-	now := time.Now().In(loc)
+	now := s.Now().In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	pleasant, hard := care.Emotions[:12], care.Emotions[12:]
 	for day := journalDays; day >= 0; day-- {

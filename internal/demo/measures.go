@@ -62,7 +62,7 @@ func seedMeasures(ctx context.Context, s *store.Store, admin care.Actor) error {
 			// Weekly, ending a week ago: this week's falls due now.
 			past := make([]store.PastAnswers, len(weeks))
 			for i, a := range weeks {
-				past[i] = store.PastAnswers{At: time.Now().Add(-time.Duration(len(weeks)-i)*7*24*time.Hour - time.Hour), Answers: a}
+				past[i] = store.PastAnswers{At: s.Now().Add(-time.Duration(len(weeks)-i)*7*24*time.Hour - time.Hour), Answers: a}
 			}
 			if err := s.ImportMeasureHistory(ctx, client, u.ID, m.ID, past); err != nil {
 				return fmt.Errorf("%s history: %w", in.Name, err)

@@ -178,11 +178,18 @@ func (m *mapper) teamRefs() []any {
 	return out
 }
 
-func (m *mapper) organization() Resource {
-	return obj("resourceType", "Organization", "id", m.rec.Clinic.ID, "active", true, "name", m.rec.Clinic.Name)
+func (m *mapper) organization() Resource { return Organization(m.rec.Clinic) }
+
+func (m *mapper) practitioner(u care.User) Resource { return Practitioner(u) }
+
+// Organization returns a clinic as an Organization.
+func Organization(c care.Clinic) Resource {
+	return obj("resourceType", "Organization", "id", c.ID, "active", true, "name", c.Name)
 }
 
-func (m *mapper) practitioner(u care.User) Resource {
+// Practitioner returns a staff member as a Practitioner: their name, never
+// their email.
+func Practitioner(u care.User) Resource {
 	var names []any
 	if u.DisplayName != "" {
 		names = append(names, obj("text", u.DisplayName))

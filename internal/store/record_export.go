@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 
@@ -326,3 +327,62 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 type scanner func(...any) error
 
 func (f scanner) Scan(dest ...any) error { return f(dest...) }
+
+// recordTables are the tables whose rows belong to one client's record,
+// each with id, client_id and clinic_id columns.
+var recordTables = []string{
+	"goals", "tasks", "appointments", "journal_entries", "check_ins",
+	"measure_schedules", "measure_responses", "messages", "safety_flags",
+}
+
+// RecordOf returns the id of the client whose record holds the row with
+// id rowID, of the actor's clinic: a client's own id names their record.
+// An id of no row is care.ErrNotFound. It says nothing about whether the
+// actor may see that record, and reads nothing of it: the caller passes
+// the id on to ClientRecord, which decides and audits (FHIR reads by a
+// resource's id).
+func (s *Store) RecordOf(ctx context.Context, actor care.Actor, rowID string) (string, error) {
+	if !care.ValidID(rowID) || actor.ClinicID == "" {
+		return "", care.ErrNotFound
+	}
+	var clientID string
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = $1 AND clinic_id = $2 AND role = 'client'`,
+			rowID, actor.ClinicID).Scan(&clientID)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		for _, table := range recordTables {
+			err := tx.QueryRowContext(ctx, `SELECT client_id FROM `+table+` WHERE id = $1 AND clinic_id = $2`,
+				rowID, actor.ClinicID).Scan(&clientID)
+			if err == nil || !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		return care.ErrNotFound
+	})
+	return clientID, err
+}
+
+// StaffMember returns a provider or admin of the actor's clinic by id,
+// with their name (staff names are not PHI, personal.go) and without
+// their email; anyone else, a client included, is care.ErrNotFound.
+func (s *Store) StaffMember(ctx context.Context, actor care.Actor, id string) (*care.User, error) {
+	if !care.ValidID(id) || actor.ClinicID == "" {
+		return nil, care.ErrNotFound
+	}
+	u := care.User{ID: id, ClinicID: actor.ClinicID}
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		var role string
+		var created int64
+		err := tx.QueryRowContext(ctx, `SELECT role, display_name, time_zone, created_at FROM users
+			WHERE id = $1 AND clinic_id = $2 AND role IN ('provider', 'admin')`, id, actor.ClinicID).
+			Scan(&role, &u.DisplayName, &u.TimeZone, &created)
+		u.Role, u.CreatedAt = care.Role(role), fromMicros(created)
+		return notFound(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}

@@ -4,56 +4,10 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"interlude/internal/care"
-	"interlude/internal/store"
 	"interlude/internal/store/storetest"
 )
-
-// seedRecord gives c.Client a little of everything: a plan with a goal, a
-// task completed once, a held session, a shared entry with goal progress
-// and a private one, a PHQ-9 answered with item 9 above 0 (a flag), a
-// message each way. It returns the goal's id and the private entry.
-func seedRecord(t *testing.T, db *storetest.DB, c *storetest.Clinic) (goalID string, private *care.JournalEntry) {
-	t.Helper()
-	ctx := context.Background()
-	prov, client := c.Actor(c.Provider), c.Actor(c.Client)
-	plan, err := db.Store.SavePlan(ctx, prov, c.Client.ID, []care.Goal{{Title: "Sleep before midnight",
-		Objectives: []care.Objective{{Text: "Phone out of the bedroom"}}}}, store.AnyVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
-	goalID = plan.Goals[0].ID
-	today := care.DayIn(db.Clock.Now(), c.Client.TimeZone)
-	task := &care.Task{Title: "Breathing practice", DueDate: today, Recurrence: "daily", GoalID: goalID}
-	if err := db.Store.CreateTask(ctx, prov, c.Client.ID, task); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Store.CompleteTask(ctx, client, c.Client.ID, task.ID, today, "did it"); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Store.CreateAppointment(ctx, prov, c.Client.ID, &care.Appointment{
-		StartsAt: db.Clock.Now().Add(-2 * time.Hour), Status: care.AppointmentHeld}); err != nil {
-		t.Fatal(err)
-	}
-	shared := &care.JournalEntry{OccurredAt: db.Clock.Now().Add(-time.Hour), Mood: ptr(6), Text: "a shared day",
-		GoalID: goalID, GoalProgress: ptr(4), Symptoms: care.Symptoms{SleepHours: ptr(6.5), Anxiety: ptr(3)}}
-	mustCreate(t, db, c.Client, shared, ptr(true))
-	private = mustCreate(t, db, c.Client, &care.JournalEntry{OccurredAt: db.Clock.Now().Add(-30 * time.Minute), Mood: ptr(2),
-		Text: "only mine"}, ptr(false))
-	m := &care.MeasureSchedule{Instrument: "phq9", EveryDays: 14}
-	if err := db.Store.ScheduleMeasure(ctx, prov, c.Client.ID, m); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}); err != nil {
-		t.Fatal(err)
-	}
-	send(t, db, client, c.Client.ID, "hello")
-	db.Clock.Advance(time.Second)
-	send(t, db, prov, c.Client.ID, "hello back")
-	return goalID, private
-}
 
 func hasEntry(r *care.Record, id string) bool {
 	for _, e := range r.Entries {
@@ -74,7 +28,8 @@ func TestClientRecord(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Whole Record")
 		ctx := context.Background()
-		goalID, private := seedRecord(t, db, c)
+		seeded := storetest.SeedRecord(t, db, c)
+		goalID, private := seeded.GoalID, seeded.Private
 
 		before := len(events(t, db, c.Clinic.ID))
 		prov, err := db.Store.ClientRecord(ctx, c.Actor(c.Provider), c.Client.ID)
@@ -105,9 +60,9 @@ func TestClientRecord(t *testing.T) {
 		if len(prov.Tasks) != 1 || len(prov.Tasks[0].Occurrences) != 1 || prov.Tasks[0].Occurrences[0].Note != "did it" {
 			t.Errorf("tasks %+v, want one with its completion", prov.Tasks)
 		}
-		if len(prov.Appointments) != 1 || len(prov.Measures) != 1 || len(prov.Responses) != 1 ||
+		if len(prov.Appointments) != 1 || len(prov.Measures) != 2 || len(prov.Responses) != 2 ||
 			len(prov.Messages) != 2 || len(prov.Flags) != 1 {
-			t.Errorf("%d sessions, %d measures, %d responses, %d messages, %d flags; want 1, 1, 1, 2, 1",
+			t.Errorf("%d sessions, %d measures, %d responses, %d messages, %d flags; want 1, 2, 2, 2, 1",
 				len(prov.Appointments), len(prov.Measures), len(prov.Responses), len(prov.Messages), len(prov.Flags))
 		}
 		if len(prov.Messages) == 2 && prov.Messages[0].Text != "hello" {

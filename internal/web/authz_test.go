@@ -222,6 +222,14 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"PUT /api/v1/clients/{id}/messaging":                       teamOnly(200),
 
 	"/api/": anyoneGets(404), // no such API route
+
+	// FHIR R4; see fhir_test.go.
+	"GET /fhir/R4/metadata":                 anyoneGets(200),
+	"GET /fhir/R4/CodeSystem/{id}":          anyoneGets(200),
+	"GET /fhir/R4/Patient/{id}/$everything": clientOrTeam(200),
+	"GET /fhir/R4/{type}/{id}":              clientOrTeam(200),
+	"GET /fhir/R4/{type}":                   clientOrTeam(200),
+	"/fhir/":                                anyoneGets(404),
 }
 
 func anyoneGets(status int) func(caller, target) int {
@@ -446,6 +454,12 @@ func fixedRequest(path string, body any) func(*testing.T, *authzWorld, caller, t
 
 func authzRequests() map[string]authzRequest {
 	return map[string]authzRequest{
+		"GET /fhir/R4/metadata":                 {build: fixedRequest("/fhir/R4/metadata", nil)},
+		"GET /fhir/R4/CodeSystem/{id}":          {build: fixedRequest("/fhir/R4/CodeSystem/interlude", nil)},
+		"GET /fhir/R4/Patient/{id}/$everything": fhirEverythingRequest,
+		"GET /fhir/R4/{type}/{id}":              fhirReadRequest,
+		"GET /fhir/R4/{type}":                   fhirSearchRequest,
+		"/fhir/":                                {build: fixedRequest("/fhir/R4/Patient/x/y/z", nil)},
 		"POST /api/v1/sessions": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			return "/api/v1/sessions", map[string]string{"email": w.signer.Email, "password": goodPassword}
 		}},
@@ -827,6 +841,9 @@ func (w *authzWorld) walk(t *testing.T, pattern string, want func(caller, target
 				what += ", target " + string(tg)
 			}
 			w.checkAnswer(t, what, rec, want(c, tg))
+			if strings.Contains(pattern, "/fhir/") && rec.Header().Get("Content-Type") != fhirContentType {
+				t.Errorf("%s: a FHIR route answers %q", what, rec.Header().Get("Content-Type"))
+			}
 		}
 		if req.endsSessions && c != asAnonymous {
 			w.tokens[c] = w.e.signIn(t, w.users[c])
@@ -861,7 +878,13 @@ func (w *authzWorld) checkAnswer(t *testing.T, what string, rec *httptest.Respon
 	if rec.Code != want {
 		t.Errorf("%s: got %d %s, want %d", what, rec.Code, body, want)
 	}
+	fhirAnswer := rec.Header().Get("Content-Type") == fhirContentType
 	switch {
+	case rec.Code >= 400 && fhirAnswer:
+		if got := outcomeOf(rec).Issue[0].Code; got != fhirIssueCodes[rec.Code] {
+			t.Errorf("%s: %d with issue code %q, want %q", what, rec.Code, got, fhirIssueCodes[rec.Code])
+		}
+	case fhirAnswer: // a FHIR resource
 	case rec.Code >= 400:
 		if got := respError(rec).Error.Code; got != matrixErrorCodes[rec.Code] {
 			t.Errorf("%s: %d with error code %q, want %q", what, rec.Code, got, matrixErrorCodes[rec.Code])

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"interlude/internal/care"
+	"interlude/internal/fhir"
 	"interlude/internal/store"
 )
 
@@ -58,7 +59,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		s.log.Error("internal error", "request_id", RequestID(r.Context()), "route", r.Pattern, "error", err.Error())
 		e = &care.Error{Code: care.Internal, Message: "something went wrong on our side; the request id names it"}
 	}
-	if !isAPI(r) && e.Code == care.Unauthenticated && r.Method == http.MethodGet {
+	if !isAPI(r) && !isFHIR(r) && e.Code == care.Unauthenticated && r.Method == http.MethodGet {
 		// A page that needs a signed-in user sends a browser to sign in.
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
@@ -72,6 +73,13 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if se, ok := errors.AsType[*statusError](err); ok {
 		status = se.status // 413 and 415 from the JSON decoder
+	}
+	if isFHIR(r) {
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="interlude"`)
+		}
+		writeFHIR(w, status, fhir.OperationOutcome(e.Code, e.Message))
+		return
 	}
 	if isAPI(r) {
 		w.Header().Set("Content-Type", "application/json")
@@ -92,7 +100,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 // may hold ids of records the caller may not see.
 func (s *Server) auditDenied(r *http.Request) {
 	a := authOf(r)
-	if a == nil || r.Pattern == "" || r.Pattern == "/" || r.Pattern == "/api/" {
+	if a == nil || r.Pattern == "" || r.Pattern == "/" || r.Pattern == "/api/" || r.Pattern == "/fhir/" {
 		return // anonymous, or no such route at all
 	}
 	ev := store.Event(a.actor, "request.denied", "route", r.Pattern)

@@ -228,6 +228,15 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/clients/{id}/access-log", s.handle(s.apiAccessLog)},
 		{"GET /api/v1/clients/{id}/export", s.handle(s.apiRecordExport)},
 
+		// FHIR R4 (issue #8, docs/fhir.md): read and search by patient of
+		// the record's resources, Patient/$everything, the capabilities.
+		{"GET /fhir/R4/metadata", s.handle(s.fhirMetadata)},
+		{"GET /fhir/R4/CodeSystem/{id}", s.handle(s.fhirCodeSystem)},
+		{"GET /fhir/R4/Patient/{id}/$everything", s.handle(s.fhirEverything)},
+		{"GET /fhir/R4/{type}/{id}", s.handle(s.fhirRead)},
+		{"GET /fhir/R4/{type}", s.handle(s.fhirSearch)},
+		{"/fhir/", s.handle(fhirNotFound)},
+
 		{"/api/", s.handle(apiNotFound)},
 
 		// Anything else is a page that does not exist.

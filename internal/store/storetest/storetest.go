@@ -44,18 +44,38 @@ type DB struct {
 
 // Clock is a settable clock for tests: it stands still until moved.
 type Clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu   sync.Mutex
+	now  time.Time
+	tick time.Duration
 }
 
 // NewClock returns a clock standing at t.
 func NewClock(t time.Time) *Clock { return &Clock{now: t} }
 
-// Now returns the clock's time.
+// Now returns the clock's time, and then moves it on by the tick (Tick).
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.now
+	now := c.now
+	c.now = c.now.Add(c.tick)
+	return now
+}
+
+// Tick makes every reading of the clock move it on by d afterwards (0:
+// stand still again): a seeding that writes one row after another then
+// gives each its own time, and the same times on every run, so that
+// what is ordered by time comes in the same order.
+func (c *Clock) Tick(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tick = d
+}
+
+// Set puts the clock at t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }
 
 // Advance moves the clock forward by d.
