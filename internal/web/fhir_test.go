@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -21,10 +20,6 @@ import (
 	"interlude/internal/fhir/fhirtest"
 	"interlude/internal/store/storetest"
 )
-
-// update rewrites the golden files under testdata instead of comparing
-// with them: go test ./internal/web/ -run Golden -update.
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // fhirIssueCodes is the OperationOutcome issue code each status of the
 // authorization matrix comes with on the FHIR routes.
