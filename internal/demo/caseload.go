@@ -33,7 +33,7 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 		"If you cannot keep yourself safe, call 988 or 911 now, or go to the nearest emergency room."); err != nil {
 		return fmt.Errorf("safety message: %w", err)
 	}
-	now := time.Now()
+	now := s.Now()
 	day := 24 * time.Hour
 	newClient := func(name, zone string) (care.User, care.Actor, error) {
 		u := care.User{ClinicID: admin.ClinicID, Role: care.RoleClient, TimeZone: zone, DisplayName: name,
