@@ -302,6 +302,7 @@ func shortID(id string) idView {
 var auditActions = []string{
 	"access-log.read", "appointment.", "audit.read",
 	"break-glass.", "break-glass.start", "break-glass.end", "break-glass.review", "break-glass.step-up",
+	"bulk.", "bulk.start", "bulk.export", "bulk.download", "bulk.cancel", "bulk.expire",
 	"care-team.", "care-team.add", "care-team.remove",
 	"client.", "client.read", "client.list", "client.delete",
 	"clinic.retention", "clinic.crisis_line", "clinic.safety_message", "clinic.safety_settings",

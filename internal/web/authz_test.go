@@ -433,6 +433,13 @@ var authzExempt = map[string]string{
 	"POST /people/safety-settings":                      "as PUT /api/v1/clinic/safety-settings: TestSafetyFlagPages",
 	"GET /safety-flags":                                 "as GET /api/v1/safety-flags (404 for all but providers): TestSafetyFlagPages",
 	"POST /safety-flags/{fid}/acknowledge":              "as POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge: TestSafetyFlagPages",
+
+	// FHIR Bulk Data export (#8): the clinic's admin who started it, and nobody else.
+	"GET /fhir/R4/$export":                "an admin of the clinic, freshly signed in (404 for others): TestBulkExport",
+	"GET /fhir/R4/Group/{id}/$export":     "an admin of the clinic {id} (404 for others): TestBulkExport",
+	"GET /fhir/R4/bulk-status/{id}":       "the admin who started the export (404 for others): TestBulkExport",
+	"DELETE /fhir/R4/bulk-status/{id}":    "the admin who started the export (404 for others): TestBulkExport",
+	"GET /fhir/R4/bulk-files/{id}/{file}": "the admin who started the export (404 for others): TestBulkExport",
 }
 
 // authzRequest says how the matrix calls a route.

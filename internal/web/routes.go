@@ -231,6 +231,12 @@ func (s *Server) routeTable() []route {
 		// FHIR R4 (issue #8, docs/fhir.md): read and search by patient of
 		// the record's resources, Patient/$everything, the capabilities.
 		{"GET /fhir/R4/metadata", s.handle(s.fhirMetadata)},
+		// Bulk Data export of the clinic (web/bulk.go): kick-off, status, files.
+		{"GET /fhir/R4/$export", s.handle(s.bulkKickOff)},
+		{"GET /fhir/R4/Group/{id}/$export", s.handle(s.bulkKickOff)},
+		{"GET /fhir/R4/bulk-status/{id}", s.handle(s.bulkStatus)},
+		{"DELETE /fhir/R4/bulk-status/{id}", s.handle(s.bulkDelete)},
+		{"GET /fhir/R4/bulk-files/{id}/{file}", s.handle(s.bulkFile)},
 		{"GET /fhir/R4/CodeSystem/{id}", s.handle(s.fhirCodeSystem)},
 		{"GET /fhir/R4/Patient/{id}/$everything", s.handle(s.fhirEverything)},
 		{"GET /fhir/R4/{type}/{id}", s.handle(s.fhirRead)},
