@@ -14,9 +14,9 @@ import (
 // few clients whose rows show every reason of the caseload's order, one
 // each, so that the order is plain to see: Alex's open safety flag (from
 // seedMeasures) leads; then Jordan, whose GAD-7 is reliably worse than at
-// baseline; Riley, whose shared mood fell; Sam, with unread messages;
-// Morgan, who missed check-ins; Casey, whose PHQ-9 is overdue; and Taylor,
-// with only a session next week. These clients have no login: they exist
+// baseline; Riley, whose shared mood fell; Jamie, with unread messages;
+// Morgan, who missed check-ins; Casey, whose PHQ-9 is overdue; then Sam
+// and Taylor, with only their next sessions. These clients have no login: they exist
 // only to fill the provider's list. Everything goes through the store's
 // ordinary, audited methods.
 
@@ -84,13 +84,17 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 		}
 	}
 
-	// Sam: two messages the provider has not read yet.
+	// Jamie: two messages the provider has not read yet.
+	jamie, jamieActor, err := newClient("Jamie Ortiz", "America/Chicago")
+	if err != nil {
+		return err
+	}
 	for _, text := range []string{
-		"Quick question before Thursday: can we talk about the new shift pattern?",
+		"Quick question before our next session: can we talk about the new shift pattern?",
 		"Also, the breathing exercise worked on the bus today.",
 	} {
-		if err := samSays(ctx, s, admin, text); err != nil {
-			return fmt.Errorf("Sam's messages: %w", err)
+		if _, err := s.SendMessage(ctx, jamieActor, jamie.ID, &care.Message{Text: text}); err != nil {
+			return fmt.Errorf("Jamie's messages: %w", err)
 		}
 	}
 
@@ -127,20 +131,4 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 		return fmt.Errorf("Taylor's session: %w", err)
 	}
 	return nil
-}
-
-// samSays sends text in Sam's thread, as Sam.
-func samSays(ctx context.Context, s *store.Store, admin care.Actor, text string) error {
-	users, err := s.Users(ctx, admin)
-	if err != nil {
-		return err
-	}
-	for _, u := range users {
-		if u.Email == "sam@demo.interlude.test" {
-			sam := care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role, Name: u.DisplayName, TimeZone: u.TimeZone}
-			_, err := s.SendMessage(ctx, sam, u.ID, &care.Message{Text: text})
-			return err
-		}
-	}
-	return fmt.Errorf("no demo client Sam")
 }

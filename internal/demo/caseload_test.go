@@ -15,8 +15,8 @@ import (
 // TestDemoCaseload: the demo provider's caseload shows every reason of
 // issue #7's order, one client each, in that order: Alex's open safety
 // flag (a PHQ-9 with item 9 above 0), Jordan's reliable deterioration,
-// Riley's falling mood, Sam's unread messages, Morgan's missed check-ins,
-// Casey's overdue PHQ-9, then Taylor's session.
+// Riley's falling mood, Jamie's unread messages, Morgan's missed
+// check-ins, Casey's overdue PHQ-9, then Sam's and Taylor's sessions.
 func TestDemoCaseload(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
@@ -41,11 +41,11 @@ func TestDemoCaseload(t *testing.T) {
 				first[name] = r[0].Code
 			}
 		}
-		if want := []string{"Alex", "Jordan", "Riley", "Sam", "Morgan", "Casey", "Taylor"}; !slices.Equal(names, want) {
+		if want := []string{"Alex", "Jordan", "Riley", "Jamie", "Morgan", "Casey", "Sam", "Taylor"}; !slices.Equal(names, want) {
 			t.Fatalf("order %q, want %q", names, want)
 		}
 		for name, code := range map[string]string{"Alex": "safety_flag", "Jordan": "deterioration", "Riley": "mood_fall",
-			"Sam": "unread_messages", "Morgan": "missed_check_ins", "Casey": "overdue_measure"} {
+			"Jamie": "unread_messages", "Morgan": "missed_check_ins", "Casey": "overdue_measure"} {
 			if first[name] != code {
 				t.Errorf("%s's first reason %q, want %q", name, first[name], code)
 			}
@@ -53,8 +53,10 @@ func TestDemoCaseload(t *testing.T) {
 		if n := list[4].Need.MissedCheckIns; n != 3 {
 			t.Errorf("Morgan missed %d check-ins, want 3", n)
 		}
-		if n := list[6].Need; n.NextSession == nil || len(n.Reasons(time.Now())) != 0 {
-			t.Errorf("Taylor: %+v", n)
+		for _, i := range []int{6, 7} {
+			if n := list[i].Need; n.NextSession == nil || len(n.Reasons(time.Now())) != 0 {
+				t.Errorf("%s: %+v", names[i], n)
+			}
 		}
 	})
 }
