@@ -109,5 +109,8 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := seedCaseload(ctx, s, out.admin, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role, Name: provider.DisplayName, TimeZone: provider.TimeZone}); err != nil {
 		return nil, fmt.Errorf("demo caseload: %w", err)
 	}
+	if err := seedBrief(ctx, s, out.admin, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role, Name: provider.DisplayName, TimeZone: provider.TimeZone}); err != nil {
+		return nil, fmt.Errorf("demo brief: %w", err)
+	}
 	return out, nil
 }

@@ -37,7 +37,8 @@ func TestBrowserBrief(t *testing.T) {
 	brief := "/clients/" + site.clientID + "/brief"
 
 	provider.open(site.url + "/clients")
-	provider.do("open the brief from the caseload", chromedp.Click(`ol.caseload a[href="`+brief+`"]`, chromedp.NodeVisible))
+	provider.do("open the brief from the caseload", chromedp.Click(`ol.caseload a[href="`+brief+`"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`main section#discuss`)) // the click navigates: wait for the brief
 	provider.wantPath(brief)
 	if got := provider.text("h1"); !strings.HasPrefix(got, "Pre-session brief: ") {
 		t.Errorf("the brief's heading is %q", got)
@@ -51,7 +52,7 @@ func TestBrowserBrief(t *testing.T) {
 	if n := provider.count(`#trends svg[role="img"] title`); n == 0 {
 		t.Errorf("no chart of mood, sleep or symptoms with a title")
 	}
-	for _, sel := range []string{"#chart-mood figcaption", "#measures figure.chart figcaption", "#contact dl"} {
+	for _, sel := range []string{"#chart-mood figcaption", "#measures figure.chart figcaption", "#measures table.scores", "#contact dl"} {
 		if provider.count(sel) == 0 || strings.TrimSpace(provider.text(sel)) == "" {
 			t.Errorf("the brief shows no %s", sel)
 		}

@@ -1,0 +1,59 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"interlude/internal/care"
+	"interlude/internal/store"
+)
+
+// The demo's pre-session brief (issue #7): Sam's last session was held a
+// few days ago (care.go) and his journal goes on since (journal.go); here
+// he also answers this week's PHQ-9 and GAD-7 (so the brief shows scores
+// of the period with their change markers: a response and remission on
+// the PHQ-9), Dana answers his message, and he has daily check-ins, the
+// last two missed.
+
+// samThisWeek are Sam's answers of this week, given when the demo is made.
+var samThisWeek = map[string][]int{
+	"phq9": {1, 0, 1, 0, 0, 1, 0, 0, 0},
+	"gad7": {1, 1, 0, 1, 0, 1, 0},
+}
+
+func seedBrief(ctx context.Context, s *store.Store, admin, provider care.Actor) error {
+	users, err := s.Users(ctx, admin)
+	if err != nil {
+		return err
+	}
+	var sam care.Actor
+	for _, u := range users {
+		if u.Email == "sam@demo.interlude.test" {
+			sam = care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role, Name: u.DisplayName, TimeZone: u.TimeZone}
+		}
+	}
+	if sam.UserID == "" {
+		return fmt.Errorf("no demo client Sam")
+	}
+	due, err := s.MeasuresDue(ctx, sam, sam.UserID)
+	if err != nil {
+		return err
+	}
+	for _, m := range due {
+		if answers, ok := samThisWeek[m.Instrument]; ok {
+			if _, err := s.AnswerMeasure(ctx, sam, sam.UserID, m.ID, answers); err != nil {
+				return fmt.Errorf("Sam's %s: %w", m.Instrument, err)
+			}
+		}
+	}
+	if _, err := s.SendMessage(ctx, provider, sam.UserID, &care.Message{
+		Text: "Thanks for the update, Sam. Let's look at the evening routine together on Monday."}); err != nil {
+		return err
+	}
+	sch := care.CheckInSchedule{Weekdays: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, Minute: 20 * 60}
+	if err := s.SetCheckInSchedule(ctx, provider, sam.UserID, &sch); err != nil {
+		return fmt.Errorf("Sam's check-ins: %w", err)
+	}
+	return s.ImportMissedCheckIns(ctx, provider, sam.UserID, 2)
+}

@@ -1,0 +1,59 @@
+package demo
+
+import (
+	"context"
+	"testing"
+
+	"interlude/internal/auth"
+	"interlude/internal/care"
+	"interlude/internal/store/storetest"
+)
+
+// TestDemoBrief: the demo provider's brief of Sam is worth opening: it
+// starts at a held session in the past and holds shared entries since,
+// this week's PHQ-9 and GAD-7 with change markers, messages both ways and
+// missed check-ins.
+func TestDemoBrief(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		if _, err := Seed(ctx, db.Store, auth.TestParams()); err != nil {
+			t.Fatal(err)
+		}
+		var provider care.Actor
+		var sam string
+		if err := db.Engine.SQLDB().QueryRow(`SELECT id, clinic_id FROM users WHERE role = 'provider'`).Scan(&provider.UserID, &provider.ClinicID); err != nil {
+			t.Fatal(err)
+		}
+		provider.Role = care.RoleProvider
+		users, err := db.Store.Users(ctx, adminOf(t, db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			if u.Email == "sam@demo.interlude.test" {
+				sam = u.ID
+			}
+		}
+		b, err := db.Store.Brief(ctx, provider, sam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.LastSession == nil || len(b.Entries) == 0 {
+			t.Errorf("the brief starts at %+v and holds %d entries", b.LastSession, len(b.Entries))
+		}
+		if len(b.Measures) != 2 {
+			t.Fatalf("%d instruments, want the PHQ-9 and the GAD-7", len(b.Measures))
+		}
+		for _, m := range b.Measures {
+			if len(m.InWindow) != 1 {
+				t.Errorf("%s: %d responses in the period, want this week's", m.Instrument.Name, len(m.InWindow))
+			}
+		}
+		if p := b.Measures[0].Latest().Progress; !p.Response || !p.Remission || p.Change != care.ReliableImprovement {
+			t.Errorf("Sam's PHQ-9: %+v, want a reliable improvement, response and remission", p)
+		}
+		if b.Messages.FromClient == 0 || b.Messages.ToClient == 0 || b.CheckIns.Missed == 0 {
+			t.Errorf("messages %+v, check-ins %+v", b.Messages, b.CheckIns)
+		}
+	})
+}
