@@ -11,7 +11,7 @@ import (
 
 // The demo's pre-session brief (issue #7): Sam's last session was held a
 // few days ago (care.go) and his journal goes on since (journal.go); here
-// he also answers this week's PHQ-9 and GAD-7 (so the brief shows scores
+// he also writes an entry to bring up, answers this week's PHQ-9 and GAD-7 (so the brief shows scores
 // of the period with their change markers: a response and remission on
 // the PHQ-9), Dana answers his message, and he has daily check-ins, the
 // last two missed.
@@ -35,6 +35,15 @@ func seedBrief(ctx context.Context, s *store.Store, admin, provider care.Actor) 
 	}
 	if sam.UserID == "" {
 		return fmt.Errorf("no demo client Sam")
+	}
+	// Whatever the journal's random days gave since the session, one
+	// shared entry to bring up, an hour ago.
+	mood, anxiety, sleep, shared := 5, 6, 6.0, true
+	e := &care.JournalEntry{OccurredAt: time.Now().Add(-time.Hour), Mood: &mood, Emotions: []string{"tired", "worried"},
+		Symptoms: care.Symptoms{SleepHours: &sleep, Anxiety: &anxiety}, Discuss: true,
+		Text: "The evening routine slipped when I stayed late at work twice. Can we talk about how to keep it on busy days?"}
+	if err := s.CreateEntry(ctx, sam, sam.UserID, e, &shared); err != nil {
+		return fmt.Errorf("Sam's entry: %w", err)
 	}
 	due, err := s.MeasuresDue(ctx, sam, sam.UserID)
 	if err != nil {
