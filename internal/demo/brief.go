@@ -11,13 +11,13 @@ import (
 
 // The demo's pre-session brief (issue #7): Sam's last session was held a
 // few days ago (care.go) and his journal goes on since (journal.go); here
-// he also writes an entry to bring up, answers this week's PHQ-9 and GAD-7 (so the brief shows scores
-// of the period with their change markers: a response and remission on
-// the PHQ-9), and he has daily check-ins from now on.
+// he also writes an entry to bring up, answers this week's GAD-7 (so the brief shows a score
+// of the period with its change markers: reliable improvement, response
+// and remission; the PHQ-9 stays due), and he has daily check-ins from now on.
 
 // samThisWeek are Sam's answers of this week, given when the demo is made.
+// The PHQ-9 stays due: the caseload's browser test has Sam answer it.
 var samThisWeek = map[string][]int{
-	"phq9": {1, 0, 1, 0, 0, 1, 0, 0, 0},
 	"gad7": {1, 1, 0, 1, 0, 1, 0},
 }
 
