@@ -246,6 +246,8 @@ func flagViews(flags []care.SafetyFlag, clientID, zone string) []flagView {
 			v.Source, v.SourceURL = "a message", "/clients/"+clientID+"/messages#m-"+f.SourceID
 		case "journal_entry":
 			v.Source, v.SourceURL = "a shared journal entry", "/clients/"+clientID+"/journal#entry-"+f.SourceID
+		case "measure_response":
+			v.Source, v.SourceURL = "a PHQ-9 answer", "/clients/"+clientID+"#measures"
 		default:
 			v.Source = strings.ReplaceAll(f.SourceType, "_", " ")
 		}

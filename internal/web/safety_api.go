@@ -24,11 +24,12 @@ type flagJSON struct {
 	AcknowledgedAt *time.Time     `json:"acknowledged_at,omitempty"`
 	Note           string         `json:"note,omitempty"`
 	EscalatedAt    *time.Time     `json:"escalated_at,omitempty"`
+	OnCall         bool           `json:"on_call,omitempty"` // seen as the on-call provider it escalated to, not as the care team
 }
 
 func toFlagJSON(f *care.SafetyFlag) flagJSON {
 	out := flagJSON{ID: f.ID, ClientID: f.ClientID, Kind: string(f.Kind), Source: flagSourceJSON{f.SourceType, f.SourceID},
-		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note}
+		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note, OnCall: f.OnCall}
 	if !f.AcknowledgedAt.IsZero() {
 		at := f.AcknowledgedAt
 		out.AcknowledgedAt = &at
