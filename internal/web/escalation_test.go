@@ -151,6 +151,12 @@ func TestSafetyFlagPages(t *testing.T) {
 			strings.Contains(body, `href="/clients/`+m.c.Client.ID) || !strings.Contains(body, "escalated") {
 			t.Errorf("the on-call provider's flag page: %s", body)
 		}
+		if got := respJSON[flagListJSON](t, m.call(t, "GET", "/api/v1/safety-flags", m.other, nil)).Flags; len(got) != 1 || got[0].ID != fid || !got[0].OnCall {
+			t.Errorf("the on-call provider's open flags in the API: %+v", got)
+		}
+		if got := respJSON[flagListJSON](t, m.call(t, "GET", "/api/v1/safety-flags", m.provider, nil)).Flags; len(got) != 1 || got[0].OnCall || got[0].EscalatedAt == nil {
+			t.Errorf("the care team's open flags in the API: %+v", got)
+		}
 		ack := "/safety-flags/" + fid + "/acknowledge"
 		rec = m.send2(t, ack, m.other, url.Values{"client_id": {m.c.Client.ID}, "note": {" "}}.Encode())
 		expect(t, rec, http.StatusBadRequest, "", "acknowledging without a note")
