@@ -181,5 +181,22 @@ func TestSafetyFlagPages(t *testing.T) {
 		if body := page("/clients", m.other); !strings.Contains(body, "acknowledged since") || strings.Contains(body, "for someone to acknowledge") {
 			t.Errorf("the on-call provider's home after acknowledging: %s", body)
 		}
+
+		// No on-call provider: the admins are told, on their home page,
+		// with the way to break-glass and to the setting.
+		admin = m.signIn(t, m.c.Admin)
+		expect(t, m.call(t, "PUT", settings, admin, map[string]any{"escalation_minutes": 5, "on_call_provider_id": nil}), http.StatusOK, "", "no on-call provider")
+		m.send(t, m.client, "I want to kill myself")
+		db.Clock.Advance(5*time.Minute + time.Second)
+		runSafetyJobs(t, db.Store)
+		admin = m.signIn(t, m.c.Admin)
+		home = page("/people", admin)
+		if !strings.Contains(home, "the clinic has no on-call provider") || !strings.Contains(home, `href="/break-glass?client=`+m.c.Client.ID+`"`) ||
+			!strings.Contains(home, `href="/people#safety-h"`) {
+			t.Errorf("the admin's home lacks the escalation: %s", home)
+		}
+		if body := page("/clients", m.signIn(t, m.c.OtherProvider)); strings.Contains(body, "for someone to acknowledge") {
+			t.Errorf("the former on-call provider is told of a flag escalated to the admins: %s", body)
+		}
 	})
 }
