@@ -46,11 +46,13 @@ type Brief struct {
 	CheckIns CheckInCounts
 }
 
-// BriefFlag is a safety flag as a brief shows it: with the name of the
-// provider who acknowledged it.
+// BriefFlag is a safety flag as a brief shows it: with the names of the
+// provider who acknowledged it and of the on-call provider it was
+// escalated to.
 type BriefFlag struct {
 	SafetyFlag
 	AcknowledgedByName string
+	EscalatedToName    string
 }
 
 // Status says how the flag stands: "open", "escalated" (open, and sent to

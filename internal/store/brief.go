@@ -21,15 +21,6 @@ import (
 // j.shared = 1 in the SQL: a private entry never reaches the brief, nor
 // does a count of them.
 
-// briefRowScanner adds columns after those a scan function of another
-// file reads.
-type briefRowScanner struct {
-	row   interface{ Scan(...any) error }
-	extra []any
-}
-
-func (r briefRowScanner) Scan(dest ...any) error { return r.row.Scan(append(dest, r.extra...)...) }
-
 // Brief reads client clientID's pre-session brief (care.Brief). Only the
 // care team may: a provider of the client's care team, or an admin through
 // an open break-glass grant (audited as such). The client themself, and
@@ -165,11 +156,13 @@ func (s *Store) openEntryBody(ctx context.Context, tx tx, e *care.JournalEntry, 
 }
 
 // briefFlags reads the flags raised in the window and those still open
-// from before it, newest first, with the acknowledging provider's name.
+// from before it, newest first, with the names of the provider who
+// acknowledged it and of the on-call provider it was escalated to.
 func (s *Store) briefFlags(ctx context.Context, tx tx, rec *clientRecord, since time.Time) ([]care.BriefFlag, error) {
 	rows, err := tx.QueryContext(ctx,
-		`SELECT `+flagColumns+`, COALESCE(p.display_name, '')
+		`SELECT `+flagColumns+`, COALESCE(p.display_name, ''), COALESCE(f.escalated_to, ''), COALESCE(o.display_name, '')
 		 FROM safety_flags f LEFT JOIN users p ON p.id = f.acknowledged_by AND p.clinic_id = f.clinic_id
+		 LEFT JOIN users o ON o.id = f.escalated_to AND o.clinic_id = f.clinic_id
 		 WHERE f.client_id = $1 AND f.clinic_id = $2 AND (f.raised_at >= $3 OR f.acknowledged_at IS NULL)
 		 ORDER BY f.raised_at DESC, f.id DESC`, rec.ID, rec.ClinicID, micros(since))
 	if err != nil {
@@ -180,7 +173,7 @@ func (s *Store) briefFlags(ctx context.Context, tx tx, rec *clientRecord, since 
 	for rows.Next() {
 		var f care.BriefFlag
 		// The client's key is warm: opening a note runs no query.
-		if err := s.scanFlag(ctx, tx, briefRowScanner{rows, []any{&f.AcknowledgedByName}}, &f.SafetyFlag); err != nil {
+		if err := s.scanFlag(ctx, tx, rows, &f.SafetyFlag, &f.AcknowledgedByName, &f.EscalatedTo, &f.EscalatedToName); err != nil {
 			return nil, err
 		}
 		out = append(out, f)

@@ -229,3 +229,33 @@ func TestBriefAccess(t *testing.T) {
 		}
 	})
 }
+
+// TestBriefEscalatedFlag: a flag nobody acknowledged in time, escalated to
+// the clinic's on-call provider, shows in the brief as escalated, with
+// when and to whom.
+func TestBriefEscalatedFlag(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Brief Escalation")
+		if _, err := db.Store.SendMessage(ctx, c.Actor(c.Client), c.Client.ID, &care.Message{Text: "I keep thinking about suicide."}); err != nil {
+			t.Fatal(err)
+		}
+		at := db.Clock.Now().Add(time.Hour)
+		// As the escalation job leaves it (safety.go).
+		if _, err := db.Engine.SQLDB().Exec(`UPDATE safety_flags SET escalated_at = $1, escalated_to = $2 WHERE client_id = $3`,
+			at.UnixMicro(), c.OtherProvider.ID, c.Client.ID); err != nil {
+			t.Fatal(err)
+		}
+		b, err := db.Store.Brief(ctx, c.Actor(c.Provider), c.Client.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Flags) != 1 {
+			t.Fatalf("%d flags, want the escalated one", len(b.Flags))
+		}
+		f := b.Flags[0]
+		if f.Status() != "escalated" || !f.EscalatedAt.Equal(at) || f.EscalatedTo != c.OtherProvider.ID || f.EscalatedToName != "other-provider" {
+			t.Errorf("flag %s, escalated at %v to %q (%q)", f.Status(), f.EscalatedAt, f.EscalatedTo, f.EscalatedToName)
+		}
+	})
+}

@@ -47,6 +47,7 @@ type briefFlagJSON struct {
 	AcknowledgedAt *time.Time     `json:"acknowledged_at"`
 	Note           string         `json:"note,omitempty"`
 	EscalatedAt    *time.Time     `json:"escalated_at"`
+	EscalatedTo    *personJSON    `json:"escalated_to"` // the on-call provider; null if none (then the admins were told)
 }
 
 type briefSeriesJSON struct {
@@ -141,6 +142,9 @@ func toBriefJSON(b *care.Brief) briefJSON {
 			AcknowledgedAt: optionalTime(f.AcknowledgedAt), EscalatedAt: optionalTime(f.EscalatedAt)}
 		if f.AcknowledgedBy != "" {
 			j.AcknowledgedBy = &personJSON{ID: f.AcknowledgedBy, Name: f.AcknowledgedByName}
+		}
+		if f.EscalatedTo != "" {
+			j.EscalatedTo = &personJSON{ID: f.EscalatedTo, Name: f.EscalatedToName}
 		}
 		out.SafetyEvents = append(out.SafetyEvents, j)
 	}

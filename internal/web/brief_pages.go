@@ -169,7 +169,14 @@ func briefFlagViews(flags []care.BriefFlag, zone string) []briefFlagView {
 			v.Status = "Open: nobody has acknowledged it yet"
 		}
 		if !f.EscalatedAt.IsZero() {
-			v.Escalated = "Escalated to the on-call provider on " + localTime(f.EscalatedAt, zone)
+			to := "the clinic's admins (no provider was on call)"
+			if f.EscalatedTo != "" {
+				to = "the on-call provider"
+				if f.EscalatedToName != "" {
+					to += ", " + f.EscalatedToName + ","
+				}
+			}
+			v.Escalated = "Escalated to " + to + " on " + localTime(f.EscalatedAt, zone)
 		}
 		out = append(out, v)
 	}
