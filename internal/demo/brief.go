@@ -38,7 +38,7 @@ func seedBrief(ctx context.Context, s *store.Store, admin, provider care.Actor) 
 	// Whatever the journal's random days gave since the session, one
 	// shared entry to bring up, an hour ago.
 	mood, anxiety, sleep, shared := 5, 6, 6.0, true
-	e := &care.JournalEntry{OccurredAt: time.Now().Add(-time.Hour), Mood: &mood, Emotions: []string{"tired", "worried"},
+	e := &care.JournalEntry{OccurredAt: s.Now().Add(-time.Hour), Mood: &mood, Emotions: []string{"tired", "worried"},
 		Symptoms: care.Symptoms{SleepHours: &sleep, Anxiety: &anxiety}, Discuss: true,
 		Text: "The evening routine slipped when I stayed late at work twice. Can we talk about how to keep it on busy days?"}
 	if err := s.CreateEntry(ctx, sam, sam.UserID, e, &shared); err != nil {
