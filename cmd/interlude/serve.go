@@ -116,7 +116,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	// Background jobs run until the server has stopped serving; a stopping
 	// runner lets its running jobs finish (each at most its lease).
 	runner := jobs.New(st, jobs.Options{Logger: log, Lease: jobLease})
-	registerJobs(runner, jobDeps{store: st, log: log})
+	registerJobs(runner, jobDeps{store: st, log: log, notify: notifier})
 	registerNotify(runner, st, notifier)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
@@ -183,8 +183,9 @@ func serveProfiler(e *env, addr string) (stop func(), err error) {
 
 // jobDeps is what the handlers of background jobs use.
 type jobDeps struct {
-	store *store.Store
-	log   *slog.Logger
+	store  *store.Store
+	log    *slog.Logger
+	notify jobs.Deliverer // email and web push; delivers nothing when neither is configured
 }
 
 // registerJobs sets the handler of every kind of background job.
@@ -197,12 +198,12 @@ func registerJobs(r *jobs.Runner, d jobDeps) {
 		return err
 	})
 	// Measures (#7): reminders of due questionnaires.
-	jobs.RegisterMeasures(r, d.store, nil) // email and push once serve configures a notify.Dispatcher
+	jobs.RegisterMeasures(r, d.store, d.notify)
 	// FHIR Bulk Data exports (#8): the clients of an export, and its expiry.
 	jobs.RegisterBulkExport(r, d.store)
 	// Safety flags (#7): notices to the care team, escalation to the
 	// on-call provider or the admins.
-	jobs.RegisterSafety(r, d.store, nil)
+	jobs.RegisterSafety(r, d.store, d.notify)
 }
 
 func printDemo(e *env, d *demo.Clinic) {

@@ -23,7 +23,12 @@ func RegisterMeasures(r *Runner, st *store.Store, d Deliverer) {
 		if err != nil || !due || d == nil {
 			return err
 		}
-		_, err = d.Deliver(ctx, j.UserID, notify.KindMeasure)
-		return err
+		out, err := d.Deliver(ctx, j.UserID, notify.KindMeasure)
+		if err != nil || out.Later.IsZero() {
+			return err
+		}
+		// The client's quiet hours: the reminder waits for their end,
+		// and is checked again then (answered meanwhile, it is dropped).
+		return st.DeferJob(ctx, j, out.Later)
 	})
 }

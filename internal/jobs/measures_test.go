@@ -166,3 +166,58 @@ func TestMeasureReminder(t *testing.T) {
 		}
 	})
 }
+
+// quietDeliverer is a recipient in quiet hours until until: Deliver sends
+// nothing before then and says when to try again, as notify.Dispatcher
+// does.
+type quietDeliverer struct {
+	countingDeliverer
+	now   func() time.Time
+	until time.Time
+}
+
+func (d *quietDeliverer) Deliver(ctx context.Context, userID string, k notify.Kind) (notify.Delivery, error) {
+	if d.now().Before(d.until) {
+		return notify.Delivery{Later: d.until}, nil
+	}
+	return d.countingDeliverer.Deliver(ctx, userID, k)
+}
+
+// TestMeasureReminderAfterQuietHours: a reminder due in the client's quiet
+// hours is deferred to their end, not dropped (TestMeasureReminder sends
+// one outside them).
+func TestMeasureReminderAfterQuietHours(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Quiet Clinic")
+		m := &care.MeasureSchedule{Instrument: "phq9", EveryDays: 7}
+		if err := db.Store.ScheduleMeasure(ctx, c.Actor(c.Provider), c.Client.ID, m); err != nil {
+			t.Fatal(err)
+		}
+		d := &quietDeliverer{now: db.Clock.Now, until: db.Clock.Now().Add(8 * time.Hour)}
+		run := func(wantDone int64) {
+			t.Helper()
+			runner := jobs.New(db.Store, jobs.Options{Poll: 20 * time.Millisecond, Name: "quiet"})
+			jobs.RegisterMeasures(runner, db.Store, d)
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); runner.Run(runCtx) }()
+			waitDone(t, db.Store, wantDone)
+			stop()
+			<-done
+		}
+		run(1)
+		counts, err := db.Store.CountJobs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.count(c.Client.ID, notify.KindMeasure); got != 0 || counts.Pending != 1 {
+			t.Fatalf("in quiet hours: %d reminders sent, %d jobs pending; want none sent and one waiting", got, counts.Pending)
+		}
+		db.Clock.Advance(8*time.Hour + time.Second)
+		run(2)
+		if got := d.count(c.Client.ID, notify.KindMeasure); got != 1 {
+			t.Fatalf("after quiet hours: %d reminders, want 1", got)
+		}
+	})
+}

@@ -21,7 +21,9 @@ import (
 // A notification is an in-app notice committed with the job's end, so
 // exactly once, and, with a Deliverer, an email or push before it, so at
 // least once. d may be nil when no channel is configured: notices are then
-// in-app only.
+// in-app only. A provider in their quiet hours gets the in-app notice but
+// no email or push: an unacknowledged flag escalates to the on-call
+// provider instead of waking them.
 func RegisterSafety(r *Runner, st *store.Store, d Deliverer) {
 	notice := func(k notify.Kind) Handler {
 		return func(ctx context.Context, j store.Job) error {
