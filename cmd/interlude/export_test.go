@@ -145,6 +145,24 @@ func TestExportCommand(t *testing.T) {
 		if audited != clients {
 			t.Errorf("bulk.export audit rows: %d, want one per client (%d)", audited, clients)
 		}
+		// Each client's access report shows the operator's export (AD-05).
+		var clientID string
+		if err := sqlDB.QueryRow(`SELECT client_id FROM audit_events WHERE action = 'bulk.export' AND actor_id = '' AND client_id <> '' LIMIT 1`).Scan(&clientID); err != nil {
+			t.Fatal(err)
+		}
+		log, err := db.Store.AccessLog(ctx, care.Actor{UserID: clientID, ClinicID: d.Clinic.ID, Role: care.RoleClient}, clientID, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := 0
+		for _, e := range log.Entries {
+			if e.Action == "bulk.export" && e.Role == "" && e.Purpose == care.PurposeBulkExport {
+				shown++
+			}
+		}
+		if shown != 1 {
+			t.Errorf("the client's access report shows the operator's export %d times, want once: %+v", shown, log.Entries)
+		}
 		if err := sqlDB.QueryRow(`SELECT (SELECT count(*) FROM bulk_exports) + (SELECT count(*) FROM bulk_export_parts)`).Scan(&left); err != nil {
 			t.Fatal(err)
 		}

@@ -36,7 +36,9 @@ const (
 // AccessLog is the client's "who accessed my record" report (AD-05): the
 // audited events about the client's record whose actor is a staff member
 // of the client's clinic, and the copies of the record the client made
-// themself (care.ActionRecordCopy), newest first, before the cursor
+// themself (care.ActionRecordCopy), and the operator's exports of the
+// clinic's records that held theirs (`interlude export`: no actor,
+// care.PurposeBulkExport), newest first, before the cursor
 // before (0: from the newest). Only the client themself may read it; anyone else gets
 // care.ErrNotFound, exactly as for a client who does not exist, and the
 // refusal is audited (AC-03). Reading it is audited too.
@@ -60,7 +62,8 @@ func (s *Store) AccessLog(ctx context.Context, actor care.Actor, clientID string
 		FROM audit_events e
 		LEFT JOIN users u ON u.id = e.actor_id AND u.clinic_id = e.clinic_id AND u.role = e.role
 		WHERE e.client_id = $1 AND e.clinic_id = $2
-		  AND ((e.actor_id <> $1 AND e.role IN ('provider', 'admin')) OR (e.actor_id = $1 AND e.action = '` + care.ActionRecordCopy + `'))
+		  AND ((e.actor_id <> $1 AND e.role IN ('provider', 'admin')) OR (e.actor_id = $1 AND e.action = '` + care.ActionRecordCopy + `')
+		       OR (e.actor_id = '' AND e.action = 'bulk.export' AND e.purpose = '` + care.PurposeBulkExport + `'))
 		  AND EXISTS (SELECT 1 FROM users c WHERE c.id = $1 AND c.clinic_id = $2 AND c.role = 'client' AND c.deleted_at IS NULL)` +
 		cursor + fmt.Sprintf(` ORDER BY e.id DESC LIMIT $%d`, len(args))
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {

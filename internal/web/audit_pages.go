@@ -560,10 +560,14 @@ func (s *Server) accessLogView(w http.ResponseWriter, r *http.Request) error {
 			// The client's own copy of their record (rightofaccess.go).
 			row.Who, row.Role, row.What = "You", "", "downloaded a copy of your record"
 		}
+		if e.Role == "" && e.Action == "bulk.export" {
+			// `interlude export`, run by whoever operates the server.
+			row.Who, row.Role, row.What = "The clinic's server operator", "", "exported the clinic's records, yours included"
+		}
 		if row.Who == "" {
 			row.Who = "A former staff member"
 		}
-		if row.Role == "" && e.Role != care.RoleClient {
+		if row.Role == "" && e.Role != care.RoleClient && e.Role != "" {
 			row.Role = "staff"
 		}
 		page.Entries = append(page.Entries, row)
