@@ -363,6 +363,11 @@ func TestBreakGlassPages(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), "<h2 id=\"record-h\">client</h2>") {
 			t.Errorf("the grant's page does not show the client's record")
 		}
+		// From it, the holder can make the client a copy of their record
+		// (rightofaccess.go, issue #8); the provider reviewing it cannot.
+		if !strings.Contains(rec.Body.String(), `href="/clients/`+c.Client.ID+`/record-copy"`) {
+			t.Errorf("the open grant's page has no link to the record copy")
+		}
 		// Not for another team's provider.
 		otherProv := e.signInWithTOTP(t, c.OtherProvider)
 		expect(t, page("GET", loc, otherProv, nil), 404, "", "another team's provider")
@@ -377,6 +382,9 @@ func TestBreakGlassPages(t *testing.T) {
 		expect(t, rec, 200, "", "the provider's review")
 		if !strings.Contains(rec.Body.String(), "crisis") || !strings.Contains(rec.Body.String(), "Viewed the client&#39;s profile") {
 			t.Errorf("the review lacks the reason or what was done")
+		}
+		if strings.Contains(rec.Body.String(), "/record-copy") {
+			t.Errorf("the provider's review links to the admin's record copy")
 		}
 		ns, err := db.Store.Notices(context.Background(), c.Actor(c.Provider))
 		if err != nil || len(ns) != 1 {
