@@ -742,7 +742,11 @@ func (m *mapper) auditEvent(e care.AuditEvent) Resource {
 	if e.Purpose == care.PurposeBreakGlass {
 		purpose = append(purpose, obj("coding", []any{obj("system", actReason, "code", "ETREAT", "display", "Emergency Treatment")}))
 	}
-	who := m.person(e.ActorID)
+	who, role := m.person(e.ActorID), string(e.Role)
+	if e.ActorID == "" {
+		// The operator's `interlude export`: no user, the server itself.
+		who, role = obj("display", "the server's operator"), "operator"
+	}
 	return obj(
 		"resourceType", "AuditEvent",
 		"id", fmt.Sprintf("%s-audit-%d", m.rec.Client.ID, e.Seq),
@@ -752,7 +756,7 @@ func (m *mapper) auditEvent(e care.AuditEvent) Resource {
 		"recorded", instant(e.At),
 		"outcome", outcome,
 		"purposeOfEvent", purpose,
-		"agent", []any{obj("who", who, "requestor", true, "role", []any{obj("text", string(e.Role))})},
+		"agent", []any{obj("who", who, "requestor", true, "role", []any{obj("text", role)})},
 		"source", obj("observer", m.organizationRef()),
 		"entity", []any{obj(
 			"what", m.patient,

@@ -118,6 +118,10 @@ func sampleRecord() *care.Record {
 				EntityID: client.ID, ClientID: client.ID, ClinicID: client.ClinicID, Outcome: care.OutcomeSuccess, Purpose: care.PurposeBreakGlass},
 			{Seq: 43, At: t0.Add(3 * time.Hour), ActorID: id("gone"), Role: care.RoleProvider, Action: "plan.read", EntityType: "plan",
 				ClientID: client.ID, ClinicID: client.ClinicID, Outcome: care.OutcomeDenied},
+			{Seq: 44, At: t0.Add(4 * time.Hour), ActorID: client.ID, Role: care.RoleClient, Action: care.ActionRecordCopy, EntityType: "client",
+				EntityID: client.ID, ClientID: client.ID, ClinicID: client.ClinicID, Outcome: care.OutcomeSuccess},
+			{Seq: 45, At: t0.Add(5 * time.Hour), Action: "bulk.export", EntityType: "bulk_export", EntityID: id("export1"),
+				ClientID: client.ID, ClinicID: client.ClinicID, Outcome: care.OutcomeSuccess, Purpose: care.PurposeBulkExport},
 		},
 	}
 }

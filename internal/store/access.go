@@ -26,6 +26,14 @@ type AccessPage struct {
 	Next    int64 // the cursor of the next (older) page; 0 when none
 }
 
+// accessLogRows are the audit rows (e) about client $1 that their access
+// report lists: staff's, the client's own copies of their record, and the
+// operator's exports. The report (AccessLog) and the copy of the record
+// (ClientRecord) list the same.
+const accessLogRows = `((e.actor_id <> $1 AND e.role IN ('provider', 'admin'))
+	OR (e.actor_id = $1 AND e.action = '` + care.ActionRecordCopy + `')
+	OR (e.actor_id = '' AND e.action = 'bulk.export' AND e.purpose = '` + care.PurposeBulkExport + `'))`
+
 // accessLogLimit is the page size when the caller names none, and
 // accessLogMax the largest page.
 const (
@@ -61,9 +69,7 @@ func (s *Store) AccessLog(ctx context.Context, actor care.Actor, clientID string
 	q := `SELECT e.id, e.at, e.role, e.action, e.outcome, e.purpose, COALESCE(u.display_name, '')
 		FROM audit_events e
 		LEFT JOIN users u ON u.id = e.actor_id AND u.clinic_id = e.clinic_id AND u.role = e.role
-		WHERE e.client_id = $1 AND e.clinic_id = $2
-		  AND ((e.actor_id <> $1 AND e.role IN ('provider', 'admin')) OR (e.actor_id = $1 AND e.action = '` + care.ActionRecordCopy + `')
-		       OR (e.actor_id = '' AND e.action = 'bulk.export' AND e.purpose = '` + care.PurposeBulkExport + `'))
+		WHERE e.client_id = $1 AND e.clinic_id = $2 AND ` + accessLogRows + `
 		  AND EXISTS (SELECT 1 FROM users c WHERE c.id = $1 AND c.clinic_id = $2 AND c.role = 'client' AND c.deleted_at IS NULL)` +
 		cursor + fmt.Sprintf(` ORDER BY e.id DESC LIMIT $%d`, len(args))
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {

@@ -257,7 +257,7 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 			return nil
 		}, `SELECT e.id, e.at, e.actor_id, e.role, e.action, e.entity_type, e.entity_id, e.outcome, e.purpose
 			FROM audit_events e
-			WHERE e.client_id = $1 AND e.clinic_id = $2 AND e.actor_id <> $1 AND e.role IN ('provider', 'admin')
+			WHERE e.client_id = $1 AND e.clinic_id = $2 AND `+accessLogRows+`
 			ORDER BY e.id`, rec.ID, rec.ClinicID)
 		if err != nil {
 			return nil, err

@@ -415,6 +415,12 @@ func (d docTimes) access(rec *care.Record) []docAccess {
 			who += " (" + role + ")"
 		}
 		what := accessPhrase(e.Action, e.Outcome)
+		switch {
+		case e.ActorID == rec.Client.ID:
+			what = "downloaded a copy of your record" // as the access report says
+		case e.ActorID == "" && e.Action == "bulk.export":
+			who, what = "The clinic's server operator", "exported the clinic's records, yours included"
+		}
 		if e.Purpose == care.PurposeBreakGlass {
 			what += " (emergency access)"
 		}

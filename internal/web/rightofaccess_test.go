@@ -130,6 +130,11 @@ func TestClientDownloadsOwnRecord(t *testing.T) {
 		if cd := rec.Header().Get("Content-Disposition"); cd != "" || !strings.Contains(rec.Body.String(), privateWords) {
 			t.Errorf("inline: content disposition %q", cd)
 		}
+		// Like the access report, the copy lists the client's earlier
+		// download (AD-05).
+		if !strings.Contains(rec.Body.String(), "downloaded a copy of your record") {
+			t.Errorf("the second copy does not list the first download")
+		}
 
 		// The FHIR Bundle: Patient/$everything of the whole record, the
 		// private entry in it, valid against the R4 schema.
