@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -40,9 +41,10 @@ func TestBrowserAttachmentsAndEdits(t *testing.T) {
 		t.Fatalf("sending a photo: status %d", resp.Status)
 	}
 	client.wantPath("/messages")
-	if got := client.text(`#thread-list li:first-child ul.files a`); got != "IMG_0001.jpg" {
-		t.Fatalf("the thread's first file: %q", got)
-	}
+	// The page may be swapping in the thread again, on the message's own
+	// live event: wait for the photo's link.
+	client.within(10*time.Second, "the photo shows first in the thread",
+		`(() => { const a = document.querySelector("#thread-list li:first-child ul.files a"); return !!a && a.textContent.trim() === "IMG_0001.jpg" })()`)
 	link := client.attr(`#thread-list li:first-child ul.files a`, "href")
 	if !strings.HasPrefix(link, "/api/v1/clients/"+site.clientID+"/messages/") {
 		t.Errorf("the download link %q", link)

@@ -30,6 +30,10 @@ func TestBrowserRecordDownload(t *testing.T) {
 	}
 
 	client := site.signInClient(t)
+	// The demo's Sam has an empty thread (TestBrowserBoundaries counts
+	// it): one message, for the copy's messages section.
+	client.open(site.url + "/messages")
+	client.send("A message for my copy")
 	client.open(site.url + "/account")
 	if got := client.text("#my-record h2"); got != "Download my record" {
 		t.Errorf("the account page's section is %q", got)
