@@ -20,7 +20,7 @@ func TestDemoBrief(t *testing.T) {
 		}
 		var provider care.Actor
 		var sam string
-		if err := db.Engine.SQLDB().QueryRow(`SELECT id, clinic_id FROM users WHERE role = 'provider'`).Scan(&provider.UserID, &provider.ClinicID); err != nil {
+		if err := db.Engine.SQLDB().QueryRow(`SELECT id, clinic_id FROM users WHERE role = 'provider' AND email <> $1`, OnCallEmail).Scan(&provider.UserID, &provider.ClinicID); err != nil {
 			t.Fatal(err)
 		}
 		provider.Role = care.RoleProvider

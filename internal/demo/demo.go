@@ -56,30 +56,8 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	var provider care.User
 	for _, p := range people {
 		u := p.user
-		u.ClinicID = out.Clinic.ID
-		if err := s.CreateUser(ctx, &u); err != nil {
-			return nil, fmt.Errorf("demo user: %w", err)
-		}
-		hash, err := auth.HashPassword(params, p.password)
-		if err != nil {
+		if err := out.addUser(ctx, s, params, &u, p.password); err != nil {
 			return nil, err
-		}
-		if err := s.SetPasswordHash(ctx, u.ID, hash); err != nil {
-			return nil, err
-		}
-		login := Login{Role: u.Role, DisplayName: u.DisplayName, Email: u.Email, Password: p.password}
-		if u.Role.Staff() {
-			// Staff must use a second factor; the demo prints the secret so
-			// that it can be typed into an authenticator app.
-			secret := auth.NewTOTPSecret()
-			actor := care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role}
-			if err := s.SetTOTP(ctx, actor, secret); err != nil {
-				return nil, err
-			}
-			if err := s.ConfirmTOTP(ctx, u.ID); err != nil {
-				return nil, err
-			}
-			login.TOTPSecret = auth.EncodeSecret(secret)
 		}
 		switch u.Role {
 		case care.RoleAdmin:
@@ -91,7 +69,11 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 				return nil, err
 			}
 		}
-		out.Logins = append(out.Logins, login)
+	}
+	// A flag nobody acknowledges escalates after this long (Alex's, raised
+	// by seedMeasures, included).
+	if err := s.SetSafetySettings(ctx, out.admin, care.SafetySettings{EscalationMinutes: demoEscalationMinutes}); err != nil {
+		return nil, fmt.Errorf("demo safety settings: %w", err)
 	}
 	if err := seedCare(ctx, s, out.admin); err != nil {
 		return nil, fmt.Errorf("demo plans, sessions and tasks: %w", err)
@@ -112,5 +94,57 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := seedBrief(ctx, s, out.admin, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role, Name: provider.DisplayName, TimeZone: provider.TimeZone}); err != nil {
 		return nil, fmt.Errorf("demo brief: %w", err)
 	}
+	// Last, so that the seeding above knows one provider: the clinic's
+	// on-call provider, on nobody's care team, to whom Alex's flag
+	// escalates if nobody acknowledges it within demoEscalationMinutes.
+	// Like the caseload-only clients, they have no login (API.md: the
+	// demo's logins are an admin, a provider and two clients); the admin's
+	// safety settings and the flag's escalation name them.
+	onCall := care.User{ClinicID: out.Clinic.ID, Role: care.RoleProvider, Email: OnCallEmail, DisplayName: "Dr. Priya Shah", TimeZone: "America/Chicago"}
+	if err := s.CreateUser(ctx, &onCall); err != nil {
+		return nil, fmt.Errorf("demo on-call provider: %w", err)
+	}
+	if err := s.SetSafetySettings(ctx, out.admin, care.SafetySettings{EscalationMinutes: demoEscalationMinutes, OnCallProviderID: onCall.ID}); err != nil {
+		return nil, fmt.Errorf("demo on-call provider: %w", err)
+	}
 	return out, nil
+}
+
+// OnCallEmail is the demo's on-call provider's email.
+const OnCallEmail = "oncall@demo.interlude.test"
+
+// demoEscalationMinutes is the demo clinic's escalation time: short, so
+// that a visitor sees a flag escalate.
+const demoEscalationMinutes = 15
+
+// addUser creates u in the demo clinic with password, and for staff a
+// confirmed authenticator secret, and adds its login to out.Logins.
+func (out *Clinic) addUser(ctx context.Context, s *store.Store, params auth.Params, u *care.User, password string) error {
+	u.ClinicID = out.Clinic.ID
+	if err := s.CreateUser(ctx, u); err != nil {
+		return fmt.Errorf("demo user: %w", err)
+	}
+	hash, err := auth.HashPassword(params, password)
+	if err != nil {
+		return err
+	}
+	if err := s.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	login := Login{Role: u.Role, DisplayName: u.DisplayName, Email: u.Email, Password: password}
+	if u.Role.Staff() {
+		// Staff must use a second factor; the demo prints the secret so
+		// that it can be typed into an authenticator app.
+		secret := auth.NewTOTPSecret()
+		actor := care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role}
+		if err := s.SetTOTP(ctx, actor, secret); err != nil {
+			return err
+		}
+		if err := s.ConfirmTOTP(ctx, u.ID); err != nil {
+			return err
+		}
+		login.TOTPSecret = auth.EncodeSecret(secret)
+	}
+	out.Logins = append(out.Logins, login)
+	return nil
 }

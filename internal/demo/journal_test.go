@@ -26,7 +26,7 @@ func TestDemoJournal(t *testing.T) {
 		}
 		var provider care.Actor
 		for _, u := range users {
-			if u.Role == care.RoleProvider {
+			if u.Role == care.RoleProvider && u.Email != OnCallEmail {
 				provider = care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role}
 			}
 		}

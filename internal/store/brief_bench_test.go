@@ -2,9 +2,7 @@ package store_test
 
 import (
 	"context"
-	"slices"
 	"testing"
-	"time"
 
 	"interlude/internal/store/storetest"
 )
@@ -33,7 +31,7 @@ func BenchmarkBrief(b *testing.B) {
 					if _, err := db.Store.Brief(ctx, provider, c.Client.ID); err != nil { // warm the key cache
 						b.Fatal(err)
 					}
-					ReportLatencies(b, func() {
+					storetest.ReportLatencies(b, func() {
 						br, err := db.Store.Brief(ctx, provider, c.Client.ID)
 						if err != nil || len(br.Measures) != 2 || len(br.Measures[0].History) != 52 {
 							b.Fatalf("brief: %v", err)
@@ -43,24 +41,4 @@ func BenchmarkBrief(b *testing.B) {
 			}
 		})
 	}
-}
-
-// ReportLatencies runs fn b.N times and reports, besides ns/op, the 50th
-// and 95th percentile of its latencies in milliseconds.
-func ReportLatencies(b *testing.B, fn func()) {
-	lat := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for b.Loop() {
-		start := time.Now()
-		fn()
-		lat = append(lat, time.Since(start))
-	}
-	b.StopTimer()
-	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		i := min(len(lat)-1, int(float64(len(lat))*p))
-		return float64(lat[i].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.95), "p95-ms")
 }

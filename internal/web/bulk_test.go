@@ -46,7 +46,7 @@ func newBulkWorld(t *testing.T, db *storetest.DB) *bulkWorld {
 		switch {
 		case l.Role == care.RoleAdmin:
 			w.admin = creds.User
-		case l.Role == care.RoleProvider:
+		case l.Role == care.RoleProvider && w.provider.ID == "":
 			w.provider = creds.User
 		case l.Role == care.RoleClient && w.client.ID == "":
 			w.client = creds.User
