@@ -38,60 +38,148 @@ func Patient(rec *care.Record) string { return "Patient/" + rec.Client.ID }
 // type in the order of Types, each type in the record's order. The same
 // record gives the same resources.
 func Resources(rec *care.Record) []Resource {
+	return ResourcesSince(rec, time.Time{})
+}
+
+// ResourcesSince is Resources, restricted to what changed after since
+// (the Bulk Data _since; the zero time for everything): the resources whose
+// change time (changedAt) is later, and with them, as the context they
+// refer to, the record's Patient, CareTeam, Organization, Practitioners and
+// Questionnaires, which carry no time of their last change. A record with
+// no resource changed after since gives none.
+func ResourcesSince(rec *care.Record, since time.Time) []Resource {
+	all := stampedResources(rec)
+	out := make([]Resource, 0, len(all))
+	changed := false
+	for _, s := range all {
+		if since.IsZero() || s.at.After(since) {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return nil
+	}
+	for _, s := range all {
+		if since.IsZero() || s.context || s.at.After(since) {
+			out = append(out, s.r)
+		}
+	}
+	return out
+}
+
+// stamped is a resource and the time its state last changed, as far as
+// the record tells: at is what meta.lastUpdated says where the mapping
+// sets it, else the latest time the record holds of what the resource
+// shows. A context resource goes with any change of the record.
+type stamped struct {
+	r       Resource
+	at      time.Time
+	context bool
+}
+
+func stampedResources(rec *care.Record) []stamped {
 	m := mapper{rec: rec, patient: ref("Patient/"+rec.Client.ID, rec.Client.DisplayName)}
-	out := []Resource{m.patientResource(), m.organization()}
+	var out []stamped
+	add := func(r Resource, at ...time.Time) { out = append(out, stamped{r: r, at: latest(at...)}) }
+	ctx := func(r Resource, at time.Time) { out = append(out, stamped{r: r, at: at, context: true}) }
+	ctx(m.patientResource(), rec.Client.CreatedAt) // its creation counts as a change; a new name or email has no time
+	ctx(m.organization(), time.Time{})
 	for _, u := range rec.CareTeam {
-		out = append(out, m.practitioner(u))
+		ctx(m.practitioner(u), time.Time{})
 	}
 	for _, u := range rec.Staff {
-		out = append(out, m.practitioner(u))
+		ctx(m.practitioner(u), time.Time{})
 	}
-	out = append(out, m.careTeam())
+	ctx(m.careTeam(), time.Time{})
 	if cp := m.carePlan(); cp != nil {
-		out = append(out, cp)
+		at := []time.Time{rec.CheckInSchedule.UpdatedAt}
+		if rec.Plan != nil {
+			at = append(at, rec.Plan.UpdatedAt)
+		}
+		for _, t := range rec.Tasks {
+			at = append(at, t.CreatedAt)
+		}
+		for _, s := range rec.Measures {
+			at = append(at, s.CreatedAt, s.StoppedAt)
+		}
+		add(cp, at...)
 	}
 	if rec.Plan != nil {
 		for _, g := range rec.Plan.Goals {
-			out = append(out, m.goal(g))
+			at := []time.Time{rec.Plan.UpdatedAt}
+			for _, c := range g.Comments {
+				at = append(at, c.CreatedAt)
+			}
+			add(m.goal(g), at...)
 		}
 	}
 	for _, t := range rec.Tasks {
-		out = append(out, m.task(t))
+		at := []time.Time{t.CreatedAt}
 		for _, o := range t.Occurrences {
-			out = append(out, m.completion(t, o))
+			at = append(at, o.CompletedAt)
+		}
+		add(m.task(t), at...)
+		for _, o := range t.Occurrences {
+			add(m.completion(t, o), o.CompletedAt)
 		}
 	}
 	for _, s := range rec.Measures {
-		out = append(out, m.measureTask(s))
+		add(m.measureTask(s), s.CreatedAt, s.StoppedAt)
 	}
 	for _, c := range rec.CheckIns {
-		out = append(out, m.checkIn(c))
+		add(m.checkIn(c), checkInChanged(c, rec.ReadAt))
 	}
 	for _, a := range rec.Appointments {
-		out = append(out, m.encounter(a))
+		add(m.encounter(a), a.CreatedAt, a.UpdatedAt)
 	}
 	for _, in := range care.Instruments {
 		if m.uses(in) {
-			out = append(out, Questionnaire(in))
+			ctx(Questionnaire(in), time.Time{})
 		}
 	}
 	for _, r := range rec.Responses {
-		out = append(out, m.questionnaireResponse(r))
+		add(m.questionnaireResponse(r), r.AnsweredAt)
 	}
 	for _, e := range rec.Entries {
-		out = append(out, m.entry(e)...)
+		for _, r := range m.entry(e) {
+			add(r, e.CreatedAt, e.UpdatedAt)
+		}
 	}
 	for _, r := range rec.Responses {
-		out = append(out, m.measureTotal(r))
+		add(m.measureTotal(r), r.AnsweredAt)
 	}
 	for _, msg := range rec.Messages {
-		out = append(out, m.communication(msg))
+		add(m.communication(msg), msg.SentAt, msg.EditedAt, msg.ReadAt)
 	}
 	for _, f := range rec.Flags {
-		out = append(out, m.flag(f))
+		add(m.flag(f), f.RaisedAt, f.AcknowledgedAt)
 	}
 	for _, e := range rec.AccessLog {
-		out = append(out, m.auditEvent(e))
+		add(m.auditEvent(e), e.At)
+	}
+	return out
+}
+
+// checkInChanged is when check-in c took the status it has at now:
+// answered, missed when it closed, else due.
+func checkInChanged(c care.CheckIn, now time.Time) time.Time {
+	switch c.Status(now) {
+	case care.CheckInAnswered:
+		return c.AnsweredAt
+	case care.CheckInMissed:
+		return c.ClosesAt
+	}
+	return latest(c.DueAt, c.SentAt)
+}
+
+// latest is the latest of ts; the zero time if there is none.
+func latest(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if t.After(out) {
+			out = t
+		}
 	}
 	return out
 }
