@@ -15,9 +15,10 @@ import (
 
 // FHIR Bulk Data export of a clinic (issue #8); see store/bulk.go for how
 // an export is kept and fenced. A job exports clients one at a time: it
-// reads the record as the care team sees it (no private entries; one
-// audit row per client), maps it to FHIR R4 resources, and saves their
-// NDJSON, sealed, with the move of the export's cursor. Clients are read
+// reads the record as the care team sees it (no private entries), maps it
+// to FHIR R4 resources, keeps those of the types asked for that changed
+// after the export's _since, and saves their NDJSON, sealed, with the move
+// of the export's cursor and, if the record is in it, one audit row. Clients are read
 // in id order after the cursor, so a job that dies resumes after the last
 // client saved.
 
@@ -90,7 +91,7 @@ func clientParts(ctx context.Context, st *store.Store, e *store.BulkExport, clie
 	if err != nil {
 		return nil, err
 	}
-	return BulkParts(rec, e.Wants)
+	return BulkParts(rec, e.Wants, e.Since)
 }
 
 // sharedTypes are the resource types that belong to no client's record:
@@ -100,14 +101,16 @@ var sharedTypes = map[string]bool{
 	"Organization": true, "Practitioner": true, "PractitionerRole": true, "Questionnaire": true, "Location": true,
 }
 
-// BulkParts maps a record to FHIR R4 resources (fhir.Resources) and
+// BulkParts maps a record to FHIR R4 resources (fhir.ResourcesSince: what
+// changed after since, with its context; everything for the zero time) and
 // groups them as NDJSON by resource type, keeping the types wants accepts:
 // one part per type for the client's resources, one per resource for
-// shared ones.
-func BulkParts(rec *care.Record, wants func(string) bool) ([]store.BulkPart, error) {
+// shared ones. A record with nothing changed gives no part, not even the
+// shared resources it names.
+func BulkParts(rec *care.Record, wants func(string) bool, since time.Time) ([]store.BulkPart, error) {
 	var parts []store.BulkPart
 	index := map[string]int{} // resource type → its part, for the client's own
-	for _, r := range fhir.Resources(rec) {
+	for _, r := range fhir.ResourcesSince(rec, since) {
 		rt := fhir.TypeOf(r)
 		if !wants(rt) {
 			continue

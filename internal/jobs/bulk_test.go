@@ -23,7 +23,7 @@ func TestBulkExportSurvivesRestart(t *testing.T) {
 		ctx := context.Background()
 		st := db.Store
 		c := storetest.SeedClinic(t, st, "Bulk Restart")
-		e, err := st.StartBulkExport(ctx, c.Actor(c.Admin), nil, "x")
+		e, err := st.StartBulkExport(ctx, c.Actor(c.Admin), nil, time.Time{}, "x")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func TestBulkExportSurvivesRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		parts, err := jobs.BulkParts(rec, e.Wants)
+		parts, err := jobs.BulkParts(rec, e.Wants, e.Since)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestBulkExportHandsOver(t *testing.T) {
 		st := db.Store
 		c := storetest.SeedClinic(t, st, "Bulk Handover")
 		admin := c.Actor(c.Admin)
-		e, err := st.StartBulkExport(ctx, admin, nil, "x")
+		e, err := st.StartBulkExport(ctx, admin, nil, time.Time{}, "x")
 		if err != nil {
 			t.Fatal(err)
 		}

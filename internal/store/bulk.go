@@ -14,10 +14,11 @@ import (
 // FHIR Bulk Data exports (issue #8). An admin's kick-off writes the
 // export's row and its first job in one transaction; the job exports the
 // clinic's clients one at a time in id order. For each client it reads the
-// record as the care team sees it (BulkClientRecord: audited, one row per
-// client, fail-closed) and stores the NDJSON of each resource type sealed
-// under the client's data key, moving the export's cursor (last_client)
-// in the same write (SaveBulkParts). The cursor is the export's fencing
+// record as the care team sees it (BulkClientRecord) and stores the NDJSON
+// of each resource type sealed under the client's data key, moving the
+// export's cursor (last_client) and auditing the record's export (one row
+// per client whose record is in the files) in the same write
+// (SaveBulkParts). The cursor is the export's fencing
 // token: a write whose cursor moved meanwhile (another worker, after a
 // lease expired) fails with ErrLeaseLost, so a client is exported once,
 // and a restarted server resumes after the last client saved. A job that
@@ -35,9 +36,10 @@ const (
 type BulkExport struct {
 	ID           string
 	ClinicID     string
-	RequestedBy  string   // the admin; "" for the operator (interlude export)
-	Types        []string // the resource types asked for; empty for all
-	Request      string   // the kick-off URL
+	RequestedBy  string    // the admin; "" for the operator (interlude export)
+	Types        []string  // the resource types asked for; empty for all
+	Since        time.Time // the Bulk Data _since: only what changed after it; zero for everything
+	Request      string    // the kick-off URL
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
 	ClientsTotal int
@@ -91,13 +93,13 @@ type BulkPart struct {
 	Data  []byte
 }
 
-const bulkColumns = `id, clinic_id, requested_by, types, request, created_at, expires_at, clients_total, clients_done, last_client, done_at`
+const bulkColumns = `id, clinic_id, requested_by, types, since, request, created_at, expires_at, clients_total, clients_done, last_client, done_at`
 
 func scanBulk(row interface{ Scan(...any) error }, e *BulkExport) error {
 	var types string
 	var created, expires int64
-	var done sql.NullInt64
-	if err := row.Scan(&e.ID, &e.ClinicID, &e.RequestedBy, &types, &e.Request, &created, &expires,
+	var since, done sql.NullInt64
+	if err := row.Scan(&e.ID, &e.ClinicID, &e.RequestedBy, &types, &since, &e.Request, &created, &expires,
 		&e.ClientsTotal, &e.ClientsDone, &e.LastClient, &done); err != nil {
 		return err
 	}
@@ -105,7 +107,7 @@ func scanBulk(row interface{ Scan(...any) error }, e *BulkExport) error {
 	if types != "" {
 		e.Types = strings.Split(types, ",")
 	}
-	e.CreatedAt, e.ExpiresAt, e.DoneAt = fromMicros(created), fromMicros(expires), optMicros(done)
+	e.Since, e.CreatedAt, e.ExpiresAt, e.DoneAt = optMicros(since), fromMicros(created), fromMicros(expires), optMicros(done)
 	return nil
 }
 
@@ -119,11 +121,11 @@ func bulkPartField(e *BulkExport, clientID, rt, key string) field {
 }
 
 // StartBulkExport starts an export of the actor's clinic: every client's
-// record, or of the resource types named, as request (the kick-off URL)
-// asked. Only an admin of the clinic may (care.CanBulkExport); anyone else
+// record, or of the resource types named, and only what changed after
+// since unless it is zero, as request (the kick-off URL) asked. Only an admin of the clinic may (care.CanBulkExport); anyone else
 // gets care.ErrNotFound, and the refusal is audited. The export runs as a
 // durable job.
-func (s *Store) StartBulkExport(ctx context.Context, actor care.Actor, types []string, request string) (*BulkExport, error) {
+func (s *Store) StartBulkExport(ctx context.Context, actor care.Actor, types []string, since time.Time, request string) (*BulkExport, error) {
 	ev := Event(actor, "bulk.start", "bulk_export", "")
 	ev.Purpose = care.PurposeBulkExport
 	if !care.CanBulkExport(actor) {
@@ -133,25 +135,30 @@ func (s *Store) StartBulkExport(ctx context.Context, actor care.Actor, types []s
 		}
 		return nil, care.ErrNotFound
 	}
-	return s.startBulkExport(ctx, ev, actor.ClinicID, actor.UserID, types, request, true)
+	return s.startBulkExport(ctx, ev, actor.ClinicID, actor.UserID, types, since, request, true)
 }
 
 // StartOperatorExport starts an export of clinic clinicID for the
 // operator on the command line (interlude export), who runs it in the
 // same process (RunBulkExport in package jobs): no job is enqueued but the
 // expiry, which deletes what a crashed run left behind.
-func (s *Store) StartOperatorExport(ctx context.Context, clinicID string, types []string, request string) (*BulkExport, error) {
+func (s *Store) StartOperatorExport(ctx context.Context, clinicID string, types []string, since time.Time, request string) (*BulkExport, error) {
 	ev := care.AuditEvent{Action: "bulk.start", EntityType: "bulk_export", ClinicID: clinicID, Purpose: care.PurposeBulkExport}
-	return s.startBulkExport(ctx, ev, clinicID, "", types, request, false)
+	return s.startBulkExport(ctx, ev, clinicID, "", types, since, request, false)
 }
 
-func (s *Store) startBulkExport(ctx context.Context, ev care.AuditEvent, clinicID, requester string, types []string, request string, enqueue bool) (*BulkExport, error) {
+func (s *Store) startBulkExport(ctx context.Context, ev care.AuditEvent, clinicID, requester string, types []string, since time.Time, request string, enqueue bool) (*BulkExport, error) {
 	for _, t := range types {
 		if t == "" || strings.ContainsAny(t, ", ") {
 			return nil, care.FieldError("_type", "names a resource type that does not exist")
 		}
 	}
 	e := &BulkExport{ID: care.NewID(), ClinicID: clinicID, RequestedBy: requester, Types: types, Request: request}
+	var sinceArg any // NULL: everything
+	if !since.IsZero() {
+		e.Since = fromMicros(micros(since)) // as stored: to the microsecond, as every time of a record is
+		sinceArg = micros(since)
+	}
 	ev.EntityID = e.ID
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
 		var n int
@@ -176,10 +183,13 @@ func (s *Store) startBulkExport(ctx context.Context, ev care.AuditEvent, clinicI
 			return err
 		}
 		e.CreatedAt, e.ExpiresAt = tx.now, tx.now.Add(care.BulkExportLifetime)
+		if e.Since.After(e.CreatedAt) {
+			return care.FieldError("_since", "is later than the server's time now; nothing can have changed after it")
+		}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO bulk_exports (id, clinic_id, requested_by, types, request, created_at, expires_at, clients_total)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			e.ID, clinicID, requester, strings.Join(types, ","), request, micros(e.CreatedAt), micros(e.ExpiresAt), e.ClientsTotal); err != nil {
+			`INSERT INTO bulk_exports (id, clinic_id, requested_by, types, since, request, created_at, expires_at, clients_total)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			e.ID, clinicID, requester, strings.Join(types, ","), sinceArg, request, micros(e.CreatedAt), micros(e.ExpiresAt), e.ClientsTotal); err != nil {
 			return err
 		}
 		if enqueue {
@@ -425,7 +435,12 @@ func (s *Store) NextBulkClients(ctx context.Context, id string, n int) (*BulkExp
 
 // SaveBulkParts stores what client clientID's record adds to export e's
 // files (parts may be empty: a client with nothing of the types asked
-// for), and moves e's cursor past the client. e must be as last read or
+// for, or nothing changed since e.Since), and moves e's cursor past the
+// client. When the parts hold anything of the client's own, the export of
+// their record is audited in the same write (AD-02: no file holds it
+// unless the audit row is written; bulkExportEvent); a client who adds
+// nothing, or only resources of no client, is not said to be exported.
+// e must be as last read or
 // saved: if its cursor moved meanwhile the save fails with ErrLeaseLost
 // (another worker exported the client), and if the export is gone with
 // care.ErrNotFound. On success e's cursor and count move too.
@@ -434,7 +449,9 @@ func (s *Store) SaveBulkParts(ctx context.Context, e *BulkExport, clientID strin
 		if err := moveBulkCursor(ctx, tx, e, clientID); err != nil {
 			return err
 		}
+		own := false
 		for _, p := range parts {
+			own = own || p.Key == ""
 			client, key := clientID, clientID
 			if p.Key != "" {
 				client, key = "", p.Key
@@ -449,6 +466,9 @@ func (s *Store) SaveBulkParts(ctx context.Context, e *BulkExport, clientID strin
 				e.ID, p.Type, key, client, p.Count, sealed); err != nil {
 				return err
 			}
+		}
+		if own {
+			return tx.audit(ctx, bulkExportEvent(e, clientID))
 		}
 		return nil
 	})
@@ -626,25 +646,35 @@ func (s *Store) writeBulkFile(ctx context.Context, e *BulkExport, rt string, fn 
 	}
 }
 
+// bulkExportEvent is the audit event of client clientID's record in
+// export e's files: one per client, as done by the export's admin or, for
+// the operator, by the system (no actor), with purpose
+// care.PurposeBulkExport, so that the client's access report shows the
+// disclosure.
+func bulkExportEvent(e *BulkExport, clientID string) care.AuditEvent {
+	ev := Event(e.actor(), "bulk.export", "bulk_export", e.ID)
+	ev.ClientID, ev.ClinicID, ev.Purpose = clientID, e.ClinicID, care.PurposeBulkExport
+	if e.RequestedBy == "" {
+		ev.Reason = "interlude export"
+	}
+	return ev
+}
+
 // BulkClientRecord reads client clientID's whole record for export e, as
 // the care team sees it: never a private journal entry (issue #8: a
 // private entry leaves the server only to the client themself), nor the
 // access log. The export must still be running, and its admin still an
 // active admin of the clinic (an operator's export has none); the client
 // must be a client of the clinic, else care.ErrNotFound, and ErrShredded
-// for one deleted since. The read is audited before it returns (AD-02):
-// one row per client, as done by the export's admin or, for the operator,
-// by the system (no actor), with purpose care.PurposeBulkExport, so that
-// the client's access report shows the disclosure.
+// for one deleted since. A refused read is audited before it returns. A
+// record read goes no further than the export's job, which maps it and
+// keeps what the export asks for (its types, what changed since): its
+// disclosure is audited with the parts that hold it, by SaveBulkParts, so
+// that a client of whose record nothing is exported is not said to be.
 func (s *Store) BulkClientRecord(ctx context.Context, e *BulkExport, clientID string) (*care.Record, error) {
 	actor := e.actor()
-	ev := Event(actor, "bulk.export", "bulk_export", e.ID)
-	ev.ClientID, ev.ClinicID, ev.Purpose = clientID, e.ClinicID, care.PurposeBulkExport
-	if e.RequestedBy == "" {
-		ev.Reason = "interlude export"
-	}
 	var out *care.Record
-	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
 		live, err := loadBulk(ctx, tx, e.ID)
 		if err != nil {
 			return err
@@ -682,6 +712,14 @@ func (s *Store) BulkClientRecord(ctx context.Context, e *BulkExport, clientID st
 		out, err = s.wholeRecord(ctx, tx, actor, rec)
 		return err
 	})
+	if code := care.ErrorCode(err); code == care.NotFound || code == care.Forbidden {
+		ev := bulkExportEvent(e, clientID)
+		ev.Outcome = care.OutcomeDenied
+		if aerr := s.Audit(ctx, ev); aerr != nil {
+			return nil, aerr
+		}
+		return nil, auditedError{err}
+	}
 	if err != nil {
 		return nil, err
 	}

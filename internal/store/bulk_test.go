@@ -27,7 +27,7 @@ func TestBulkExportLifecycle(t *testing.T) {
 		admin := c.Actor(c.Admin)
 
 		for _, a := range []care.Actor{c.Actor(c.Provider), c.Actor(c.Client)} {
-			if _, err := st.StartBulkExport(ctx, a, nil, "x"); !errors.Is(err, care.ErrNotFound) {
+			if _, err := st.StartBulkExport(ctx, a, nil, time.Time{}, "x"); !errors.Is(err, care.ErrNotFound) {
 				t.Fatalf("%s starts an export: %v, want not found", a.Role, err)
 			}
 		}
@@ -35,7 +35,7 @@ func TestBulkExportLifecycle(t *testing.T) {
 			t.Errorf("denied kick-offs audited: %d, want 2", n)
 		}
 
-		e, err := st.StartBulkExport(ctx, admin, []string{"Organization", "Patient"}, "https://x/fhir/R4/$export?_type=Patient,Organization")
+		e, err := st.StartBulkExport(ctx, admin, []string{"Organization", "Patient"}, time.Time{}, "https://x/fhir/R4/$export?_type=Patient,Organization")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +145,7 @@ func TestBulkExportExpires(t *testing.T) {
 		st := db.Store
 		c := storetest.SeedClinic(t, st, "Bulk Expiry")
 		admin := c.Actor(c.Admin)
-		e, err := st.StartBulkExport(ctx, admin, nil, "x")
+		e, err := st.StartBulkExport(ctx, admin, nil, time.Time{}, "x")
 		if err != nil {
 			t.Fatal(err)
 		}

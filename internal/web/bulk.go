@@ -55,11 +55,11 @@ func (s *Server) bulkKickOff(w http.ResponseWriter, r *http.Request) error {
 	if !prefer["respond-async"] {
 		return care.Errorf(care.Invalid, "an export runs asynchronously: send the header Prefer: respond-async")
 	}
-	types, err := bulkParams(r, prefer["handling=lenient"])
+	types, since, err := bulkParams(r, prefer["handling=lenient"])
 	if err != nil {
 		return err
 	}
-	e, err := s.store.StartBulkExport(r.Context(), actor, types, s.absURL(r, r.URL.RequestURI()))
+	e, err := s.store.StartBulkExport(r.Context(), actor, types, since, s.absURL(r, r.URL.RequestURI()))
 	if err != nil {
 		return err
 	}
@@ -79,18 +79,30 @@ func preferences(r *http.Request) map[string]bool {
 }
 
 // bulkParams checks the kick-off's parameters and returns the resource
-// types asked for (none: all). A parameter the server does not support is
-// refused, unless the client asked for lenient handling.
-func bulkParams(r *http.Request, lenient bool) ([]string, error) {
+// types asked for (none: all) and the _since (zero: none), a FHIR instant
+// given once; the store refuses one later than its time now. A parameter
+// the server does not support is refused, unless the client asked for
+// lenient handling; a bad value of one it supports always is.
+func bulkParams(r *http.Request, lenient bool) ([]string, time.Time, error) {
 	var types []string
+	var since time.Time
 	for name, vals := range r.URL.Query() {
 		switch name {
 		case "_outputFormat":
 			for _, v := range vals {
 				if !slices.Contains(bulkOutputFormats, v) {
-					return nil, care.FieldError("_outputFormat", "must be application/fhir+ndjson")
+					return nil, time.Time{}, care.FieldError("_outputFormat", "must be application/fhir+ndjson")
 				}
 			}
+		case "_since":
+			if len(vals) != 1 {
+				return nil, time.Time{}, care.FieldError("_since", "must be given once")
+			}
+			t, err := fhir.ParseInstant(vals[0])
+			if err != nil {
+				return nil, time.Time{}, care.FieldError("_since", "%v", err)
+			}
+			since = t
 		case "_type":
 			for _, v := range vals {
 				for t := range strings.SplitSeq(v, ",") {
@@ -99,7 +111,7 @@ func bulkParams(r *http.Request, lenient bool) ([]string, error) {
 						if lenient && resourceTypeName.MatchString(t) {
 							continue
 						}
-						return nil, care.FieldError("_type", "names a resource type this server does not export")
+						return nil, time.Time{}, care.FieldError("_type", "names a resource type this server does not export")
 					}
 					if !slices.Contains(types, t) {
 						types = append(types, t)
@@ -108,12 +120,12 @@ func bulkParams(r *http.Request, lenient bool) ([]string, error) {
 			}
 		default:
 			if !lenient {
-				return nil, care.FieldError(name, "is not supported by this server's export (send Prefer: handling=lenient to have it ignored)")
+				return nil, time.Time{}, care.FieldError(name, "is not supported by this server's export (send Prefer: handling=lenient to have it ignored)")
 			}
 		}
 	}
 	slices.Sort(types)
-	return types, nil
+	return types, since, nil
 }
 
 // absURL is path on this server as its users reach it.

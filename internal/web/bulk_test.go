@@ -223,7 +223,7 @@ func TestBulkExport(t *testing.T) {
 		bad := []struct{ what, path string }{
 			{"an output format but NDJSON", "/fhir/R4/$export?_outputFormat=text%2Fcsv"},
 			{"an unknown type", "/fhir/R4/$export?_type=Patient,Spaceship"},
-			{"an unsupported parameter", "/fhir/R4/$export?_since=2026-01-01T00:00:00Z"},
+			{"an unsupported parameter", "/fhir/R4/$export?_typeFilter=Patient%3Factive%3Dtrue"},
 		}
 		for _, b := range bad {
 			expectOutcome(t, w.kickOff(t, w.adminTok, b.path), http.StatusBadRequest, "invalid", b.what)
@@ -306,6 +306,133 @@ func TestBulkExport(t *testing.T) {
 		m = w.awaitManifest(t, strings.TrimPrefix(rec.Header().Get("Content-Location"), "http://interlude.test"))
 		if len(m.Output) != 2 || m.Output[0].Type != "Encounter" || m.Output[1].Type != "Patient" {
 			t.Errorf("the group export's files: %+v", m.Output)
+		}
+	})
+}
+
+// TestBulkExportSince (issue #8, Bulk Data _since): a kick-off with a bad
+// _since (no zone, a date, garbage, given twice, later than now) is a 400
+// OperationOutcome naming the parameter, even with lenient handling, and
+// starts nothing; an export with _since holds what changed after it (a
+// new journal entry and message of one client, with that client's Patient
+// and the resources they name) and nothing of before, the manifest
+// counting its files' lines, and audits the export of that client's
+// record only; an export without _since still holds everything.
+func TestBulkExportSince(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		w := newBulkWorld(t, db)
+
+		db.Clock.Advance(2 * time.Second)
+		sinceAt := db.Clock.Now().Truncate(time.Second) // after everything the demo wrote
+		since := sinceAt.In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
+		db.Clock.Advance(2 * time.Second)
+
+		bad := []struct{ what, query string }{
+			{"no zone", "_since=2026-11-01T00:00:00"},
+			{"a date", "_since=2026-11-01"},
+			{"no seconds", "_since=2026-11-01T00:00Z"},
+			{"garbage", "_since=last%20week"},
+			{"an empty value", "_since="},
+			{"a + not encoded (a space)", "_since=2026-11-01T00:00:00+02:00"},
+			{"given twice", "_since=2026-11-01T00:00:00Z&_since=2026-11-02T00:00:00Z"},
+			{"later than now", "_since=" + url.QueryEscape(db.Clock.Now().Add(time.Hour).Format(time.RFC3339))},
+		}
+		for _, b := range bad {
+			for _, lenient := range []bool{false, true} {
+				prefer := "respond-async"
+				if lenient {
+					prefer += ", handling=lenient"
+				}
+				rec := w.e.send(t, envRequest{method: "GET", path: "/fhir/R4/$export?" + b.query, token: w.adminTok,
+					header: map[string]string{"Prefer": prefer, "Accept": "application/fhir+json"}})
+				expectOutcome(t, rec, http.StatusBadRequest, "invalid", "_since "+b.what)
+				if !strings.Contains(rec.Body.String(), "_since") {
+					t.Errorf("_since %s: the OperationOutcome does not name the parameter: %s", b.what, rec.Body)
+				}
+			}
+		}
+		var started int
+		if err := db.Engine.SQLDB().QueryRow(`SELECT (SELECT count(*) FROM bulk_exports) + (SELECT count(*) FROM jobs WHERE kind LIKE 'bulk.%')
+			+ (SELECT count(*) FROM audit_events WHERE action LIKE 'bulk.%')`).Scan(&started); err != nil {
+			t.Fatal(err)
+		}
+		if started != 0 {
+			t.Fatalf("refused _since kick-offs left %d exports, jobs or audit rows", started)
+		}
+
+		// After since: the client writes an entry and a message.
+		mood := 5
+		entry := &care.JournalEntry{OccurredAt: db.Clock.Now(), Mood: &mood, Text: "after since"}
+		shared := true
+		if err := db.Store.CreateEntry(ctx, actorOf(w.client), w.client.ID, entry, &shared); err != nil {
+			t.Fatal(err)
+		}
+		msg := &care.Message{Text: "a message after since"}
+		if _, err := db.Store.SendMessage(ctx, actorOf(w.client), w.client.ID, msg); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Advance(time.Second)
+
+		kick := "/fhir/R4/Group/" + w.clinic.ID + "/$export?_since=" + url.QueryEscape(since)
+		rec := w.kickOff(t, w.adminTok, kick)
+		expect(t, rec, http.StatusAccepted, "", "the _since kick-off")
+		statusPath := strings.TrimPrefix(rec.Header().Get("Content-Location"), "http://interlude.test")
+		m := w.awaitManifest(t, statusPath)
+		if m.Request != "http://interlude.test"+kick {
+			t.Errorf("the manifest's request %q, want the kick-off's", m.Request)
+		}
+		lines := w.download(t, m) // checks each file's lines against the manifest's count
+
+		full := storetest.BulkCounts(t, db, w.clinic.ID)
+		if len(lines["Patient"]) != 1 || !strings.Contains(lines["Patient"][0], w.client.ID) {
+			t.Errorf("Patients exported: %d, want the one client with changes", len(lines["Patient"]))
+		}
+		if got := lines["Communication"]; len(got) != 1 || !strings.Contains(got[0], msg.ID) {
+			t.Errorf("Communications exported: %d, want the new message alone", len(got))
+		}
+		if len(lines["Observation"]) == 0 {
+			t.Error("the new entry's Observations are not exported")
+		}
+		for _, l := range lines["Observation"] {
+			if !strings.Contains(l, `"id":"`+entry.ID) {
+				t.Errorf("an Observation of before since is exported: %.120s", l)
+			}
+		}
+		for _, typ := range []string{"Encounter", "QuestionnaireResponse", "Goal", "Flag"} {
+			if len(lines[typ]) != 0 {
+				t.Errorf("%d %s of before since are exported", len(lines[typ]), typ)
+			}
+		}
+		if full["Patient"] < 2 || full["Encounter"] == 0 {
+			t.Fatalf("the demo clinic is too small to test with: %v", full)
+		}
+		exportID := strings.TrimPrefix(statusPath, bulkStatusPath)
+		var audited []string
+		rows, err := db.Engine.SQLDB().Query(`SELECT client_id FROM audit_events WHERE action = 'bulk.export' AND entity_id = $1`, exportID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			audited = append(audited, c)
+		}
+		rows.Close()
+		if len(audited) != 1 || audited[0] != w.client.ID {
+			t.Errorf("bulk.export audit rows for clients %v, want the one client with changes", audited)
+		}
+
+		// Without _since: everything, the new entry too.
+		rec = w.kickOff(t, w.adminTok, "/fhir/R4/$export")
+		expect(t, rec, http.StatusAccepted, "", "the kick-off without _since")
+		m = w.awaitManifest(t, strings.TrimPrefix(rec.Header().Get("Content-Location"), "http://interlude.test"))
+		all := w.download(t, m)
+		checkBulkCounts(t, db, w.clinic.ID, all)
+		if len(all["Communication"]) <= 1 || len(all["Observation"]) <= len(lines["Observation"]) {
+			t.Errorf("the export without _since: %d Communications, %d Observations", len(all["Communication"]), len(all["Observation"]))
 		}
 	})
 }

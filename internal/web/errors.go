@@ -78,7 +78,11 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="interlude"`)
 		}
-		writeFHIR(w, status, fhir.OperationOutcome(e.Code, e.Message))
+		msg := e.Message
+		if e.Field != "" { // a FHIR request's field is a parameter: name it
+			msg = e.Field + ": " + msg
+		}
+		writeFHIR(w, status, fhir.OperationOutcome(e.Code, msg))
 		return
 	}
 	if isAPI(r) {
