@@ -76,7 +76,7 @@ func userMessage(err error) string {
 		case "display_name":
 			return "--admin-name " + e.Message
 		default:
-			return "--" + strings.ReplaceAll(e.Field, "_", "-") + " " + e.Message
+			return "--" + strings.ReplaceAll(strings.TrimPrefix(e.Field, "_"), "_", "-") + " " + e.Message
 		}
 		return e.Message
 	}

@@ -22,13 +22,15 @@ import (
 // the same files as an admin's $export (issue #8). It is the operator's
 // export: each client's record is read as the care team sees it (no
 // private journal entry) and audited as read by the system, one row per
-// client. The files are PHI in the clear: the folder is made readable by
+// client whose record is in the files; --since keeps what changed after a
+// FHIR instant, as $export's _since. The files are PHI in the clear: the folder is made readable by
 // its owner only, and what is done with it is the operator's charge.
 func exportCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	clinicID := fs.String("clinic", "", "the id of the clinic to export (default: the database's only clinic)")
 	out := fs.String("out", "", "the folder to write the files into; created if missing, and must be empty")
 	types := fs.String("type", "", "the resource types to export, comma-separated (default: all)")
+	sinceFlag := fs.String("since", "", "export only resources changed after this FHIR instant, e.g. 2026-11-01T00:00:00Z (as $export's _since; default: everything)")
 	var db dbFlags
 	db.register(fs, e)
 	if err := parseFlags(fs, e, args); err != nil {
@@ -46,6 +48,15 @@ func exportCmd(ctx context.Context, e *env, args []string) error {
 			typeList = append(typeList, t)
 		}
 	}
+	var since time.Time
+	request := ""
+	if *sinceFlag != "" {
+		t, err := fhir.ParseInstant(*sinceFlag)
+		if err != nil {
+			return fmt.Errorf("export: --since %v", err)
+		}
+		since, request = t, " --since "+*sinceFlag
+	}
 	if err := emptyFolder(*out); err != nil {
 		return err
 	}
@@ -59,7 +70,7 @@ func exportCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	exp, err := st.StartOperatorExport(ctx, id, typeList, "interlude export --clinic "+id)
+	exp, err := st.StartOperatorExport(ctx, id, typeList, since, "interlude export --clinic "+id+request)
 	if err != nil {
 		return fmt.Errorf("export: %v", userMessage(err))
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"interlude/internal/auth"
 	"interlude/internal/care"
@@ -175,5 +176,63 @@ func TestExportCommand(t *testing.T) {
 		if err != nil || !strings.Contains(out, "in 2 files") {
 			t.Errorf("export of two types: %v: %s", err, out)
 		}
+
+		// --since, as $export's _since: a FHIR instant, not later than now;
+		// only what changed after it, and only its clients audited.
+		seeded := db.Clock.Now() // the demo wrote nothing later
+		for _, bad := range []string{"2026-11-01", "2026-11-01T00:00:00", "yesterday", time.Now().Add(time.Hour).UTC().Format(time.RFC3339)} {
+			out, err := export("--out", filepath.Join(t.TempDir(), "bad"), "--since", bad)
+			if err == nil || !strings.Contains(err.Error()+out, "--since") {
+				t.Errorf("export --since %q: %v: %s", bad, err, out)
+			}
+		}
+		rowsBefore := operatorExportRows(t, db)
+		db.Clock.Advance(time.Second)
+		msg := &care.Message{Text: "after since"}
+		if _, err := db.Store.SendMessage(ctx, care.Actor{UserID: clientID, ClinicID: d.Clinic.ID, Role: care.RoleClient}, clientID, msg); err != nil {
+			t.Fatal(err)
+		}
+		sinceDir := filepath.Join(t.TempDir(), "since")
+		out, err = export("--out", sinceDir, "--since", seeded.Format(time.RFC3339Nano))
+		if err != nil {
+			t.Fatalf("export --since: %v: %s", err, out)
+		}
+		b, err = os.ReadFile(filepath.Join(sinceDir, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m = exportManifest{}
+		if err := json.Unmarshal(b, &m); err != nil || !strings.Contains(m.Request, "--since "+seeded.Format(time.RFC3339Nano)) {
+			t.Errorf("the --since manifest: %v\n%s", err, b)
+		}
+		counts := map[string]int{}
+		for _, o := range m.Output {
+			data, _ := os.ReadFile(filepath.Join(sinceDir, o.URL))
+			if n := bytes.Count(data, []byte("\n")); n != o.Count {
+				t.Errorf("%s: %d lines, the manifest says %d", o.URL, n, o.Count)
+			}
+			if o.Type == "Communication" && !bytes.Contains(data, []byte(msg.ID)) {
+				t.Errorf("the new message is not in %s", o.URL)
+			}
+			counts[o.Type] = o.Count
+		}
+		if counts["Patient"] != 1 || counts["Communication"] != 1 || counts["Observation"] != 0 || counts["Encounter"] != 0 {
+			t.Errorf("export --since: %v, want the one client with a new message", counts)
+		}
+		if n := operatorExportRows(t, db) - rowsBefore; n != 1 {
+			t.Errorf("export --since audited %d client records, want 1", n)
+		}
 	})
+}
+
+// operatorExportRows counts the audit rows of clients' records in an
+// operator's export.
+func operatorExportRows(t *testing.T, db *storetest.DB) int {
+	t.Helper()
+	var n int
+	if err := db.Engine.SQLDB().QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'bulk.export' AND actor_id = ''
+		AND outcome = 'success' AND client_id <> ''`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
