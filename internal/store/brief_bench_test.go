@@ -16,29 +16,17 @@ import (
 //
 //	INTERLUDE_TEST_POSTGRES_URL=… go test -run xxx -bench BenchmarkBrief -benchtime 200x ./internal/store/
 func BenchmarkBrief(b *testing.B) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			for _, window := range []struct {
-				name string
-				days int
-			}{{"week", 7}, {"year", 364}} {
-				b.Run(window.name, func(b *testing.B) {
-					db := storetest.Open(b, engine)
-					c := storetest.SeedClinic(b, db.Store, "Brief Bench")
-					storetest.SeedBriefYear(b, db, c, window.days)
-					ctx := context.Background()
-					provider := c.Actor(c.Provider)
-					if _, err := db.Store.Brief(ctx, provider, c.Client.ID); err != nil { // warm the key cache
-						b.Fatal(err)
-					}
-					storetest.ReportLatencies(b, func() {
-						br, err := db.Store.Brief(ctx, provider, c.Client.ID)
-						if err != nil || len(br.Measures) != 2 || len(br.Measures[0].History) != 52 {
-							b.Fatalf("brief: %v", err)
-						}
-					})
-				})
+	storetest.EachBriefYear(b, func(b *testing.B, db *storetest.DB, c *storetest.Clinic) {
+		ctx := context.Background()
+		provider := c.Actor(c.Provider)
+		if _, err := db.Store.Brief(ctx, provider, c.Client.ID); err != nil { // warm the key cache
+			b.Fatal(err)
+		}
+		storetest.ReportLatencies(b, func() {
+			br, err := db.Store.Brief(ctx, provider, c.Client.ID)
+			if err != nil || len(br.Measures) != 2 || len(br.Measures[0].History) != 52 {
+				b.Fatalf("brief: %v", err)
 			}
 		})
-	}
+	})
 }

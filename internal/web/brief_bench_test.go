@@ -30,57 +30,45 @@ import (
 //
 //	INTERLUDE_TEST_POSTGRES_URL=… go test -run xxx -bench BenchmarkBriefHTTP -benchtime 200x ./internal/web/
 func BenchmarkBriefHTTP(b *testing.B) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			for _, window := range []struct {
-				name string
-				days int
-			}{{"week", 7}, {"year", 364}} {
-				b.Run(window.name, func(b *testing.B) {
-					db := storetest.Open(b, engine)
-					c := storetest.SeedClinic(b, db.Store, "Brief HTTP Bench")
-					storetest.SeedBriefYear(b, db, c, window.days)
-					srv, err := New(Config{
-						Store:     db.Store,
-						Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
-						Registry:  prometheus.NewRegistry(),
-						BaseURL:   "http://interlude.test",
-						Now:       db.Clock.Now,
-						Passwords: auth.TestParams(),
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-					b.Cleanup(srv.Close)
-					token, hash := auth.NewToken()
-					if err := db.Store.CreateSession(context.Background(), &care.Session{UserID: c.Provider.ID, Kind: "api", Stage: care.StageFull, Device: "bench"}, hash); err != nil {
-						b.Fatal(err)
-					}
-					for _, kind := range []struct {
-						name, path, want string
-					}{
-						{"json", "/api/v1/clients/" + c.Client.ID + "/brief", `"measures"`},
-						{"page", "/clients/" + c.Client.ID + "/brief", "Pre-session brief"},
-					} {
-						b.Run(kind.name, func(b *testing.B) {
-							var size int
-							get := func() {
-								req := httptest.NewRequest("GET", kind.path, nil)
-								req.Header.Set("Authorization", "Bearer "+token)
-								rec := httptest.NewRecorder()
-								srv.Handler().ServeHTTP(rec, req)
-								if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), kind.want) {
-									b.Fatalf("GET %s: %d %.300s", kind.path, rec.Code, rec.Body)
-								}
-								size = rec.Body.Len()
-							}
-							get() // warm the key cache
-							storetest.ReportLatencies(b, get)
-							b.ReportMetric(float64(size)/1024, "KiB")
-						})
-					}
-				})
-			}
+	storetest.EachBriefYear(b, func(b *testing.B, db *storetest.DB, c *storetest.Clinic) {
+		srv, err := New(Config{
+			Store:     db.Store,
+			Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
+			Registry:  prometheus.NewRegistry(),
+			BaseURL:   "http://interlude.test",
+			Now:       db.Clock.Now,
+			Passwords: auth.TestParams(),
 		})
-	}
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(srv.Close)
+		token, hash := auth.NewToken()
+		if err := db.Store.CreateSession(context.Background(), &care.Session{UserID: c.Provider.ID, Kind: "api", Stage: care.StageFull, Device: "bench"}, hash); err != nil {
+			b.Fatal(err)
+		}
+		for _, kind := range []struct {
+			name, path, want string
+		}{
+			{"json", "/api/v1/clients/" + c.Client.ID + "/brief", `"measures"`},
+			{"page", "/clients/" + c.Client.ID + "/brief", "Pre-session brief"},
+		} {
+			b.Run(kind.name, func(b *testing.B) {
+				var size int
+				get := func() {
+					req := httptest.NewRequest("GET", kind.path, nil)
+					req.Header.Set("Authorization", "Bearer "+token)
+					rec := httptest.NewRecorder()
+					srv.Handler().ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), kind.want) {
+						b.Fatalf("GET %s: %d %.300s", kind.path, rec.Code, rec.Body)
+					}
+					size = rec.Body.Len()
+				}
+				get() // warm the key cache
+				storetest.ReportLatencies(b, get)
+				b.ReportMetric(float64(size)/1024, "KiB")
+			})
+		}
+	})
 }

@@ -25,3 +25,25 @@ func ReportLatencies(b *testing.B, fn func()) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.95), "p95-ms")
 }
+
+// EachBriefYear runs fn, as sub-benchmarks engine/window, on each engine
+// for a clinic whose client has a year of history (SeedBriefYear) and a
+// last held session 7 days ago ("week") or 364 days ago ("year", so that
+// the brief holds the whole year).
+func EachBriefYear(b *testing.B, fn func(b *testing.B, db *DB, c *Clinic)) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			for _, window := range []struct {
+				name string
+				days int
+			}{{"week", 7}, {"year", 364}} {
+				b.Run(window.name, func(b *testing.B) {
+					db := Open(b, engine)
+					c := SeedClinic(b, db.Store, "Brief Bench")
+					SeedBriefYear(b, db, c, window.days)
+					fn(b, db, c)
+				})
+			}
+		})
+	}
+}
