@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"interlude/internal/store/storetest"
 )
 
 // auditRun runs `interlude audit ARGS` and returns its output and error.
@@ -44,6 +46,7 @@ func copyDir(t *testing.T, from string) string {
 // shutdown proves the truncation; and the triggers refuse both changes.
 func TestAuditVerifyCommand(t *testing.T) {
 	t.Parallel()
+	storetest.Need(t, "sqlite")
 	if _, err := exec.LookPath("sqlite3"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("no sqlite3 tool, and CI is set: install Debian's sqlite3 package (scripts/test.sh does)")

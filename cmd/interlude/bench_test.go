@@ -22,8 +22,12 @@ var benchRow = regexp.MustCompile(`(?m)^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.
 // arrive on SSE streams. It asserts the output is sane, never a timing
 // (issue #6).
 func TestBenchMessages(t *testing.T) {
-	engines := [][]string{{"--engine", "sqlite"}}
-	if u := os.Getenv(storetest.PostgresEnv); u != "" {
+	t.Parallel()
+	var engines [][]string
+	if storetest.Enabled("sqlite") {
+		engines = append(engines, []string{"--engine", "sqlite"})
+	}
+	if u := os.Getenv(storetest.PostgresEnv); u != "" && storetest.Enabled("postgres") {
 		engines = append(engines, []string{"--engine", "postgres", "--db", u})
 	}
 	for _, eng := range engines {
@@ -79,6 +83,7 @@ func TestBenchMessages(t *testing.T) {
 // TestBenchMessagesFlags: wrong flags are one line of error, before
 // anything starts.
 func TestBenchMessagesFlags(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"bench"},
 		{"bench", "messages", "--engine", "postgres"},
@@ -98,6 +103,7 @@ func TestBenchMessagesFlags(t *testing.T) {
 // TestServeProfilerLoopbackOnly: the profiler of "serve --pprof-addr" is
 // refused anywhere but on loopback.
 func TestServeProfilerLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	for _, addr := range []string{"0.0.0.0:0", ":6060", "192.0.2.1:6060", "localhost"} {
 		err := run(context.Background(), []string{"interlude", "serve", "--data", t.TempDir(), "--pprof-addr", addr}, noEnv, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "loopback") {

@@ -134,7 +134,7 @@ func newRestartEngine(t *testing.T, name string) restartEngine {
 
 func TestCheckInsExactlyOnceAcrossRestarts(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"sqlite", "postgres"} {
+	for _, name := range storetest.Engines() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			checkInsAcrossRestarts(t, newRestartEngine(t, name))

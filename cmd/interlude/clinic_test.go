@@ -8,13 +8,19 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"interlude/internal/store/storetest"
 )
 
 // TestClinicCreate: the operator's bootstrap prints a one-time invitation
 // for the first admin (AC-01: no default accounts), which the server then
 // recognises as an admin invitation for that clinic.
 func TestClinicCreate(t *testing.T) {
+	t.Parallel()
 	for _, eng := range engineArgs {
+		if !storetest.Enabled(eng.name) {
+			continue
+		}
 		t.Run(eng.name, func(t *testing.T) {
 			dbArgs := eng.args(t)
 			var out, errOut bytes.Buffer

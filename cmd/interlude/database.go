@@ -4,12 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"interlude/internal/seal"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"interlude/internal/seal"
 	"interlude/internal/store"
 	"interlude/internal/store/postgres"
 	"interlude/internal/store/sqlite"

@@ -27,6 +27,7 @@ import (
 // files are readable by their owner only, and nothing is left behind in
 // the database. Bad flags change nothing.
 func TestExportCommand(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		d, err := demo.Seed(ctx, db.Store, auth.TestParams())

@@ -42,6 +42,7 @@ func (c *recordingChannel) has(s string) bool {
 // questionnaire reminder and the safety notification through the
 // configured email and push channels, not only in the app (issue #7).
 func TestServeJobsUseTheChannels(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Channel Clinic")

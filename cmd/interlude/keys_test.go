@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"interlude/internal/store/storetest"
 )
 
 // TestKeysRotateCommand (EN-02): `interlude keys rotate` on a demo database
@@ -14,6 +16,7 @@ import (
 // clinic still serves its clients' sealed names afterwards.
 func TestKeysRotateCommand(t *testing.T) {
 	t.Parallel()
+	storetest.Need(t, "sqlite")
 	data := t.TempDir()
 	s := startServe(t, "--data", data)
 	s.waitHealthy(t)

@@ -6,11 +6,16 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"interlude/internal/store/storetest"
 )
 
 func TestMigrate(t *testing.T) {
 	t.Parallel()
 	for _, eng := range engineArgs {
+		if !storetest.Enabled(eng.name) {
+			continue
+		}
 		t.Run(eng.name, func(t *testing.T) {
 			t.Parallel()
 			args := append([]string{"interlude", "migrate"}, eng.args(t)...)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDefaultVAPIDSubject(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ base, from, want string }{
 		{"https://care.example.org/", "", "https://care.example.org"},
 		{"http://localhost:8080", "Interlude <care@clinic.test>", "mailto:care@clinic.test"},
@@ -26,6 +27,7 @@ func TestDefaultVAPIDSubject(t *testing.T) {
 // the environment and a sample one is refused; the VAPID key is created
 // once under the data folder, 0600, and said so.
 func TestNotifierSettings(t *testing.T) {
+	t.Parallel()
 	env := func(vars map[string]string, stderr io.Writer) *env {
 		return &env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: stderr}
 	}

@@ -27,7 +27,7 @@ import (
 // notice of it.
 func TestSafetyNoticeExactlyOnceAcrossRestarts(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"sqlite", "postgres"} {
+	for _, name := range storetest.Engines() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			safetyNoticeAcrossRestarts(t, newRestartEngine(t, name))

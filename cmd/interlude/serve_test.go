@@ -39,6 +39,9 @@ var engineArgs = []struct {
 func TestServeEndToEnd(t *testing.T) {
 	t.Parallel()
 	for _, eng := range engineArgs {
+		if !storetest.Enabled(eng.name) {
+			continue
+		}
 		t.Run(eng.name, func(t *testing.T) {
 			t.Parallel()
 			dbArgs := eng.args(t)
@@ -299,6 +302,7 @@ func (s *testServe) stop(t *testing.T) {
 // SIGTERM, so the headers were read for sure.
 func TestGracefulShutdownSIGTERM(t *testing.T) {
 	t.Parallel()
+	storetest.Need(t, "sqlite")
 	cmd := binaryCommand(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir())
 	stdout, stderr := newSyncBuffer(), newSyncBuffer()
 	cmd.Stdout, cmd.Stderr = stdout, stderr

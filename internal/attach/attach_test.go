@@ -35,6 +35,7 @@ func jpegSegments(t *testing.T, b []byte) []byte {
 // TestCheckDropsImageMetadata (issue #6): a JPEG with EXIF GPS and a PNG
 // with text chunks come back as the same pixels without any of it.
 func TestCheckDropsImageMetadata(t *testing.T) {
+	t.Parallel()
 	in := attachtest.JPEGWithGPS()
 	if !bytes.Contains(in, []byte("Exif")) || !bytes.Contains(in, []byte(attachtest.Canary)) {
 		t.Fatal("the fixture carries no EXIF")
@@ -85,6 +86,7 @@ func TestCheckDropsImageMetadata(t *testing.T) {
 // TestCheckRefuses: what is not a JPEG, PNG or PDF, is damaged, is a
 // decompression bomb or is too large is refused with a clear reason.
 func TestCheckRefuses(t *testing.T) {
+	t.Parallel()
 	jpg := attachtest.JPEGWithGPS()
 	pdf := attachtest.PDF()
 	tests := []struct {
@@ -125,6 +127,7 @@ func TestCheckRefuses(t *testing.T) {
 // TestCheckAcceptsPDF: a PDF is kept byte for byte; trailing line ends
 // after %%EOF are fine.
 func TestCheckAcceptsPDF(t *testing.T) {
+	t.Parallel()
 	for _, in := range [][]byte{attachtest.PDF(), append(attachtest.PDF(), "\r\n\r\n"...)} {
 		typ, out, err := attach.Check(in)
 		if err != nil || typ != care.ContentTypePDF || !bytes.Equal(out, in) {
@@ -177,6 +180,7 @@ func FuzzAttachmentCheck(f *testing.F) {
 // TestCheckKeepsPhotosUpright: a JPEG whose EXIF says to turn it comes
 // back turned, without the EXIF, so it shows the same.
 func TestCheckKeepsPhotosUpright(t *testing.T) {
+	t.Parallel()
 	red := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return r > 0xA000 && b < 0x6000 }
 	tests := []struct {
 		o             uint16

@@ -40,6 +40,7 @@ func verify(evs []*care.AuditEvent, cps ...Checkpoint) error {
 // TestVerify (AD-04): the chain detects modification, deletion, insertion,
 // reordering and, with a checkpoint, truncation.
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	head := func(evs []*care.AuditEvent) Checkpoint {
 		last := evs[len(evs)-1]
 		return Checkpoint{Seq: last.Seq, Hash: last.Hash}
@@ -98,6 +99,7 @@ func TestVerify(t *testing.T) {
 // TestCheckpoints (AD-04): checkpoints are signed with Ed25519, survive a
 // restart, and a forged or edited one is refused.
 func TestCheckpoints(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s, err := OpenSigner(dir)
 	if err != nil {
@@ -154,6 +156,7 @@ func TestCheckpoints(t *testing.T) {
 // TestCanonicalIsUnambiguous: moving a byte from one field to the next
 // changes the encoding.
 func TestCanonicalIsUnambiguous(t *testing.T) {
+	t.Parallel()
 	a := &care.AuditEvent{ActorID: "ab", Action: "c"}
 	b := &care.AuditEvent{ActorID: "a", Action: "bc"}
 	if bytes.Equal(Canonical(a), Canonical(b)) {

@@ -29,6 +29,7 @@ func wantTooLong(t *testing.T, err error) {
 
 // AU-04: the stored form is a PHC string carrying its parameters.
 func TestHashPasswordPHCFormatAU04(t *testing.T) {
+	t.Parallel()
 	p := TestParams()
 	phc := mustHash(t, p, "correct horse battery staple")
 	if !phcPattern.MatchString(phc) {
@@ -51,6 +52,7 @@ func TestHashPasswordPHCFormatAU04(t *testing.T) {
 
 // AU-04: the production parameters are at least OWASP's minimum, and work.
 func TestDefaultParamsAU04(t *testing.T) {
+	t.Parallel()
 	p := DefaultParams()
 	if p.Memory < 19*1024 || p.Time < 2 || p.Threads < 1 || p.KeyLen < 32 || p.SaltLen < 16 {
 		t.Errorf("got %+v, want at least m=19456 KiB, t=2, p=1, 32-byte key, 16-byte salt", p)
@@ -70,6 +72,7 @@ func TestDefaultParamsAU04(t *testing.T) {
 
 // AU-02, AU-04: normalization, no truncation, wrong passwords.
 func TestVerifyPassword(t *testing.T) {
+	t.Parallel()
 	p := TestParams()
 	const (
 		nfc = "caf\u00e9 au lait, s'il vous pla\u00eet"   // é and î precomposed
@@ -113,6 +116,7 @@ func TestVerifyPassword(t *testing.T) {
 
 // AU-04: after a parameter bump, a successful login reports needsRehash.
 func TestVerifyPasswordNeedsRehashAU04(t *testing.T) {
+	t.Parallel()
 	old := TestParams()
 	phc := mustHash(t, old, "correct horse battery staple")
 	bump := func(f func(*Params)) Params {
@@ -162,6 +166,7 @@ func TestVerifyPasswordNeedsRehashAU04(t *testing.T) {
 // hashing. The expensive params make a regression obvious: hashing with them
 // would take seconds and 256 MiB.
 func TestPasswordTooLongAU04(t *testing.T) {
+	t.Parallel()
 	expensive := Params{Memory: 256 * 1024, Time: 32, Threads: 1, KeyLen: 32, SaltLen: 16}
 	phc := mustHash(t, TestParams(), "correct horse battery staple")
 	megabyte := strings.Repeat("a", 1<<20)
@@ -195,6 +200,7 @@ func TestPasswordTooLongAU04(t *testing.T) {
 
 // AU-07: the unknown-user path runs the same hash and reports like the real one.
 func TestDummyVerifyAU07(t *testing.T) {
+	t.Parallel()
 	if err := DummyVerify(TestParams(), "whatever the attacker typed"); err != nil {
 		t.Errorf("got %v, want nil", err)
 	}
@@ -208,6 +214,7 @@ func TestDummyVerifyAU07(t *testing.T) {
 }
 
 func TestParamsValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		p       Params
@@ -244,6 +251,7 @@ func TestParamsValidate(t *testing.T) {
 const validPHC = "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$55PWTvddWPUD1GMbKxSff4ASfF85k9ibHJt4HlHQtBM"
 
 func TestParsePHC(t *testing.T) {
+	t.Parallel()
 	if _, err := parsePHC(validPHC); err != nil {
 		t.Fatalf("parsePHC(validPHC): %v", err)
 	}

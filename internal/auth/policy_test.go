@@ -9,6 +9,7 @@ import (
 
 // AU-03: the shipped list is big enough, clean, and what the policy loads.
 func TestCommonPasswordListAU03(t *testing.T) {
+	t.Parallel()
 	p := NewPolicy()
 	if got := len(p.common); got < 10000 {
 		t.Errorf("got %d common passwords, want at least 10,000", got)
@@ -33,6 +34,7 @@ func TestCommonPasswordListAU03(t *testing.T) {
 }
 
 func TestPolicyCheck(t *testing.T) {
+	t.Parallel()
 	p := NewPolicy()
 	clinic := []string{"Sunrise Counseling", "jane.doe"}
 	tests := []struct {
@@ -121,6 +123,7 @@ func TestPolicyCheck(t *testing.T) {
 
 // AU-02: every password the policy accepts can be hashed.
 func TestPolicyFitsHashCap(t *testing.T) {
+	t.Parallel()
 	longest := strings.Repeat("\U0001F335", MaxPasswordLength) // 256 × 4 bytes
 	if err := NewPolicy().Check(longest, false); err != nil {
 		t.Fatalf("Check: %v", err)
@@ -134,6 +137,7 @@ func TestPolicyFitsHashCap(t *testing.T) {
 }
 
 func TestContextWords(t *testing.T) {
+	t.Parallel()
 	got := contextWords([]string{"  Sunrise Counseling ", "jane.doe+care", "Bob"})
 	want := []string{"sunrise counseling", "sunrisecounseling", "jane.doe+care", "janedoecare", "counseling", "interlude", "sunrise", "jane", "care"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
@@ -148,6 +152,7 @@ func TestContextWords(t *testing.T) {
 
 // A Policy is shared between requests (run with -race).
 func TestPolicyConcurrentUse(t *testing.T) {
+	t.Parallel()
 	p := NewPolicy()
 	for i := range 4 {
 		t.Run("", func(t *testing.T) {

@@ -12,6 +12,7 @@ var recoveryPattern = regexp.MustCompile(`^[a-z2-7]{5}-[a-z2-7]{4}-[a-z2-7]{4}$`
 
 // AU-10: ten codes of at least 64 bits, each with its hash.
 func TestNewRecoveryCodesAU10(t *testing.T) {
+	t.Parallel()
 	if bits := RecoveryCodeChars * math.Log2(float64(len(recoveryAlphabet))); bits < 64 {
 		t.Errorf("got %.0f bits per code, want at least 64", bits)
 	}
@@ -40,6 +41,7 @@ func TestNewRecoveryCodesAU10(t *testing.T) {
 // AU-10: the characters are spread over the whole alphabet (a bias would
 // lower the entropy).
 func TestRecoveryCodesUseWholeAlphabet(t *testing.T) {
+	t.Parallel()
 	codes, _ := NewRecoveryCodes(200) // 2,600 characters; P(some letter unused) < 1e-30
 	used := map[rune]bool{}
 	for _, c := range codes {
@@ -55,6 +57,7 @@ func TestRecoveryCodesUseWholeAlphabet(t *testing.T) {
 }
 
 func TestHashRecoveryCode(t *testing.T) {
+	t.Parallel()
 	want := sha256.Sum256([]byte("k3q7zmw2afp5x"))
 	tests := []struct {
 		name  string

@@ -9,6 +9,7 @@ import (
 // AU-05: no wait for failures 1–4, then exponential from the 5th, capped,
 // never permanent.
 func TestBackoffAU05(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		failures int
 		want     time.Duration
@@ -36,6 +37,7 @@ func TestBackoffAU05(t *testing.T) {
 }
 
 func TestBackoffMonotonicAndBoundedAU05(t *testing.T) {
+	t.Parallel()
 	prev := time.Duration(0)
 	for n := 0; n <= 1000; n++ {
 		d := Backoff(n)

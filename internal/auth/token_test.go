@@ -11,6 +11,7 @@ import (
 // SE-01 (sessions, 32 bytes) and AU-12 (invitations and resets, 128 bits):
 // random, encoded as base64url, stored only as sha256(token).
 func TestNewTokenSE01AU12(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		newToken  func() (string, []byte)
@@ -49,6 +50,7 @@ func TestNewTokenSE01AU12(t *testing.T) {
 }
 
 func TestValidToken(t *testing.T) {
+	t.Parallel()
 	session, _ := NewToken()
 	invite, _ := NewInvitationToken()
 	tests := []struct {
@@ -87,6 +89,7 @@ func TestValidToken(t *testing.T) {
 }
 
 func TestHashTokenDistinguishes(t *testing.T) {
+	t.Parallel()
 	a, b := HashToken("abc"), HashToken("abd")
 	if bytes.Equal(a, b) || len(a) != sha256.Size {
 		t.Errorf("got %x and %x", a, b)

@@ -13,6 +13,7 @@ var rfcSecret = []byte("12345678901234567890")
 
 // RFC 4226 Appendix D: HOTP values for counters 0 to 9.
 func TestHOTPVectorsRFC4226(t *testing.T) {
+	t.Parallel()
 	want := []string{"755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"}
 	for counter, w := range want {
 		if got := hotp(rfcSecret, uint64(counter), 6); got != w {
@@ -24,6 +25,7 @@ func TestHOTPVectorsRFC4226(t *testing.T) {
 // AU-08: RFC 6238 Appendix B, SHA-1 rows (8 digits there; TOTPCode's 6 are
 // the same number modulo 10^6, the last six digits).
 func TestTOTPVectorsRFC6238AU08(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		unix     int64
 		wantStep int64
@@ -55,6 +57,7 @@ func TestTOTPVectorsRFC6238AU08(t *testing.T) {
 }
 
 func TestTOTPStep(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ unix, want int64 }{
 		{0, 0}, {29, 0}, {30, 1}, {59, 1}, {60, 2}, {-1, -1}, {-30, -1}, {-31, -2},
 	} {
@@ -71,6 +74,7 @@ func TestTOTPStep(t *testing.T) {
 
 // AU-08: the skew window, single use and monotonic steps, strict format.
 func TestVerifyTOTPAU08(t *testing.T) {
+	t.Parallel()
 	secret := NewTOTPSecret()
 	now := time.Date(2025, 6, 1, 9, 30, 10, 0, time.UTC)
 	cur := TOTPStep(now)
@@ -117,6 +121,7 @@ func TestVerifyTOTPAU08(t *testing.T) {
 
 // AU-08: a login flow that stores the returned step refuses the replay.
 func TestVerifyTOTPReplayAU08(t *testing.T) {
+	t.Parallel()
 	secret := NewTOTPSecret()
 	now := time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC)
 	c := TOTPCode(secret, TOTPStep(now))
@@ -132,6 +137,7 @@ func TestVerifyTOTPReplayAU08(t *testing.T) {
 }
 
 func TestNewTOTPSecretAU08(t *testing.T) {
+	t.Parallel()
 	a, b := NewTOTPSecret(), NewTOTPSecret()
 	if len(a) != 20 {
 		t.Errorf("got %d bytes, want 20 (160 bits)", len(a))
@@ -142,6 +148,7 @@ func TestNewTOTPSecretAU08(t *testing.T) {
 }
 
 func TestEncodeSecret(t *testing.T) {
+	t.Parallel()
 	got := EncodeSecret(rfcSecret)
 	if want := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; got != want {
 		t.Errorf("got %s, want %s", got, want)
@@ -158,6 +165,7 @@ func TestEncodeSecret(t *testing.T) {
 }
 
 func TestTOTPURI(t *testing.T) {
+	t.Parallel()
 	got := TOTPURI("Interlude", "jane@example.com", rfcSecret)
 	want := "otpauth://totp/Interlude:jane%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Interlude&algorithm=SHA1&digits=6&period=30"
 	if got != want {

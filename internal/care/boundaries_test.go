@@ -14,6 +14,7 @@ func weekdays(ivs ...Interval) [7][]Interval {
 }
 
 func TestOfficeHoursNextOpen(t *testing.T) {
+	t.Parallel()
 	ny := OfficeHours{TimeZone: "America/New_York", Days: weekdays(Interval{9 * 60, 12 * 60}, Interval{13 * 60, 17 * 60})}
 	at := func(s string) time.Time {
 		t.Helper()
@@ -60,6 +61,7 @@ func TestOfficeHoursNextOpen(t *testing.T) {
 }
 
 func TestOfficeHoursValidate(t *testing.T) {
+	t.Parallel()
 	for _, ivs := range [][]Interval{{{600, 600}}, {{-1, 60}}, {{0, 1441}}, {{60, 180}, {120, 240}}} {
 		h := OfficeHours{}
 		h.Days[time.Monday] = ivs
@@ -75,6 +77,7 @@ func TestOfficeHoursValidate(t *testing.T) {
 }
 
 func TestParseIntervals(t *testing.T) {
+	t.Parallel()
 	got, err := ParseIntervals("9:00-12:00, 13:00-24:00")
 	if err != nil || FormatIntervals(got) != "09:00-12:00, 13:00-24:00" {
 		t.Errorf("parsed %v %v", got, err)
@@ -91,6 +94,7 @@ func TestParseIntervals(t *testing.T) {
 
 // TestCheckClientMessage: the messaging modes, precisely.
 func TestCheckClientMessage(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		mode MessagingMode
 		last Role

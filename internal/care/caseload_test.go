@@ -10,6 +10,7 @@ import (
 // it, whatever their size, and equal needs keep a stable order by name,
 // then id.
 func TestSortCaseload(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
 	later := at.Add(time.Hour)
 	worse := []Deterioration{{Instrument: "phq9", Baseline: 5, Latest: 12}}
@@ -47,6 +48,7 @@ func TestSortCaseload(t *testing.T) {
 // TestDeteriorationOf: a rise of the total by the reliable change points
 // or more is a deterioration; a smaller rise, or any fall, is not.
 func TestDeteriorationOf(t *testing.T) {
+	t.Parallel()
 	for _, in := range Instruments {
 		k := in.ReliableChangePoints()
 		if d := DeteriorationOf(in, 5, 5+k); d == nil || d.Baseline != 5 || d.Latest != 5+k || d.Instrument != in.Code || d.RCI <= reliableZ {
@@ -62,6 +64,7 @@ func TestDeteriorationOf(t *testing.T) {
 
 // TestNeedReasons: the reasons, in order of need, as text and codes.
 func TestNeedReasons(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
 	n := Need{OpenFlags: 1, Deteriorations: []Deterioration{{Instrument: "gad7", Baseline: 3, Latest: 9}},
 		MoodFall: &MoodFall{From: 7, To: 4, Days: 6}, UnreadMessages: 2, MissedCheckIns: 1,

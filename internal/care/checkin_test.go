@@ -19,6 +19,7 @@ func utc(s string) time.Time {
 // clocks skip is due when they jump, a time they repeat is due once, at
 // its first occurrence.
 func TestNextCheckInDST(t *testing.T) {
+	t.Parallel()
 	sun := []time.Weekday{time.Sunday}
 	every := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
 	tests := []struct {
@@ -70,6 +71,7 @@ func TestNextCheckInDST(t *testing.T) {
 // each local day has exactly one due time, at the scheduled wall time
 // except on a skipped hour.
 func TestNextCheckInYear(t *testing.T) {
+	t.Parallel()
 	for _, zone := range []string{"America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "UTC"} {
 		for _, clock := range []string{"00:00", "01:30", "02:30", "18:00", "23:59"} {
 			m, _ := ParseClock(clock)
@@ -101,6 +103,7 @@ func TestNextCheckInYear(t *testing.T) {
 }
 
 func TestCheckInStatus(t *testing.T) {
+	t.Parallel()
 	due := utc("2026-12-01T18:00:00Z")
 	c := CheckIn{DueAt: due, ClosesAt: CheckInClosesAt(due, due.Add(72*time.Hour))}
 	if c.ClosesAt != due.Add(CheckInWindow) {

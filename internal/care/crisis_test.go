@@ -8,6 +8,7 @@ import (
 )
 
 func TestCrisisLanguage(t *testing.T) {
+	t.Parallel()
 	positive := []string{
 		"I want to KILL myself.",
 		"i dont want to live anymore",
@@ -52,6 +53,7 @@ func TestCrisisLanguage(t *testing.T) {
 }
 
 func TestNormalizeText(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"  Don't   STOP—now!  ": "dont stop now",
 		"Ñandú ÉLAN":            "nandu elan",
@@ -70,6 +72,7 @@ func TestNormalizeText(t *testing.T) {
 // TestCrisisPhrases: the list loads, every phrase is normalized already
 // and none is listed twice.
 func TestCrisisPhrases(t *testing.T) {
+	t.Parallel()
 	ps := CrisisPhrases()
 	if len(ps) < 40 {
 		t.Fatalf("%d phrases", len(ps))

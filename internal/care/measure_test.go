@@ -55,6 +55,7 @@ func exhaust(n int, f func(code int, answers []int, total int)) {
 }
 
 func TestPHQ9Exhaustive(t *testing.T) {
+	t.Parallel()
 	seen := map[Severity]int{}
 	flagged := 0
 	exhaust(9, func(code int, answers []int, total int) {
@@ -80,6 +81,7 @@ func TestPHQ9Exhaustive(t *testing.T) {
 }
 
 func TestGAD7Exhaustive(t *testing.T) {
+	t.Parallel()
 	seen := map[Severity]int{}
 	exhaust(7, func(code int, answers []int, total int) {
 		s, err := GAD7.Score(answers)
@@ -97,6 +99,7 @@ func TestGAD7Exhaustive(t *testing.T) {
 }
 
 func TestBandsCoverTotals(t *testing.T) {
+	t.Parallel()
 	for _, in := range Instruments {
 		next := 0
 		for _, b := range in.Bands {
@@ -115,6 +118,7 @@ func TestBandsCoverTotals(t *testing.T) {
 }
 
 func TestScoreRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      *Instrument
 		answers []int
@@ -138,6 +142,7 @@ func TestScoreRefuses(t *testing.T) {
 // TestReliableChange checks the Jacobson–Truax figures against values
 // worked by hand from the published SD and α (docs/measures.md).
 func TestReliableChange(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in     *Instrument
 		sdiff  float64
@@ -166,6 +171,7 @@ func TestReliableChange(t *testing.T) {
 }
 
 func TestProgress(t *testing.T) {
+	t.Parallel()
 	p := PHQ9.ProgressOf([]int{16, 9, 8, 4, 0})
 	type want struct {
 		delta               int
@@ -186,6 +192,7 @@ func TestProgress(t *testing.T) {
 }
 
 func TestParseFormAnswers(t *testing.T) {
+	t.Parallel()
 	form := map[string]string{}
 	for i := 1; i <= 7; i++ {
 		form["q"+strconv.Itoa(i)] = strconv.Itoa(i % 4)

@@ -9,6 +9,7 @@ import (
 // their end, a wall-clock time in the user's zone, also on the days the
 // clocks change; outside quiet hours it goes at once.
 func TestQuietHoursDeliverAt(t *testing.T) {
+	t.Parallel()
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +49,7 @@ func TestQuietHoursDeliverAt(t *testing.T) {
 }
 
 func TestParseClock(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int{"00:00": 0, "07:30": 450, "23:59": 1439} {
 		if got, ok := ParseClock(in); !ok || got != want || FormatClock(got) != in {
 			t.Errorf("ParseClock(%q) = %d %v", in, got, ok)

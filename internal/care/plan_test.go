@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseDay(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in string
 		ok bool
@@ -25,6 +26,7 @@ func TestParseDay(t *testing.T) {
 }
 
 func TestDayArithmeticIgnoresDST(t *testing.T) {
+	t.Parallel()
 	// 2027-03-14 is 23 hours long in New York, 2027-11-07 is 25.
 	for _, d := range []Day{"2027-03-14", "2027-11-07"} {
 		if got := d.AddDays(1); got != d.AddDays(2).AddDays(-1) || got == d {
@@ -45,6 +47,7 @@ func TestDayArithmeticIgnoresDST(t *testing.T) {
 }
 
 func TestTaskOccurrences(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		task     Task
 		from, to Day
@@ -68,6 +71,7 @@ func TestTaskOccurrences(t *testing.T) {
 }
 
 func TestTaskValidate(t *testing.T) {
+	t.Parallel()
 	task := Task{Title: " Breathe ", DueDate: "2027-03-01", Recurrence: "weekly:5,1,5,3"}
 	if err := task.Validate(); err != nil {
 		t.Fatal(err)
@@ -100,6 +104,7 @@ func TestTaskValidate(t *testing.T) {
 }
 
 func TestPlanValidate(t *testing.T) {
+	t.Parallel()
 	p := Plan{Goals: []Goal{{Title: "  Sleep  ", Objectives: []Objective{{Text: " Walk "}}}}}
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
@@ -126,6 +131,7 @@ func TestPlanValidate(t *testing.T) {
 }
 
 func TestAppointmentValidate(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	a := Appointment{StartsAt: now.Add(time.Hour)}
 	if err := a.Validate(now); err != nil || a.Minutes != 50 || a.Status != AppointmentScheduled || !a.Ends().Equal(now.Add(110*time.Minute)) {

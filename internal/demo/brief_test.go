@@ -13,6 +13,7 @@ import (
 // starts at a held session in the past and holds shared entries since,
 // an item to bring up and this week's GAD-7 with change markers.
 func TestDemoBrief(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		if _, err := Seed(ctx, db.Store, auth.TestParams()); err != nil {

@@ -13,6 +13,7 @@ import (
 // weekly sessions with a last held and a next scheduled one, and tasks of
 // every kind with past completions; their provider sees it all.
 func TestDemoCare(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		if _, err := Seed(ctx, db.Store, auth.TestParams()); err != nil {

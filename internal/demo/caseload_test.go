@@ -18,6 +18,7 @@ import (
 // Riley's falling mood, Jamie's unread messages, Morgan's missed
 // check-ins, Casey's overdue PHQ-9, then Sam's and Taylor's sessions.
 func TestDemoCaseload(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		if _, err := Seed(ctx, db.Store, auth.TestParams()); err != nil {

@@ -15,6 +15,7 @@ import (
 // entries: shared and private, moods that vary, some with symptoms, some
 // flagged for the next session; the provider sees the shared ones only.
 func TestDemoJournal(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		if _, err := Seed(ctx, db.Store, auth.TestParams()); err != nil {

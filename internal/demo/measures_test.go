@@ -15,6 +15,7 @@ import (
 // this week's PHQ-9 raised the safety flag, whose notification waits in
 // the job queue for the care team.
 func TestDemoMeasures(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		if _, err := Seed(ctx, db.Store, auth.TestParams()); err != nil {

@@ -17,6 +17,7 @@ import (
 // for the demo's escalation time, it escalates to the on-call provider,
 // who then gets its notice and sees that one open flag.
 func TestDemoOnCall(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		d, err := Seed(ctx, db.Store, auth.TestParams())

@@ -133,6 +133,7 @@ var idSyntax = regexp.MustCompile(`^[A-Za-z0-9\-\.]{1,64}$`)
 // R4 JSON schema, every type of fhir.Types is among them, and every id is
 // a FHIR id, unique within its type.
 func TestResourcesValidate(t *testing.T) {
+	t.Parallel()
 	v := fhirtest.New(t)
 	rec := sampleRecord()
 	res := fhir.Resources(rec)
@@ -180,6 +181,7 @@ func TestResourcesValidate(t *testing.T) {
 // TestValidatorRejects: the validator is not vacuous: a resource with a
 // wrong status, an unknown field, or a malformed id fails.
 func TestValidatorRejects(t *testing.T) {
+	t.Parallel()
 	v := fhirtest.New(t)
 	for name, r := range map[string]map[string]any{
 		"bad status":    {"resourceType": "Flag", "id": "x", "status": "open", "code": map[string]any{"text": "x"}, "subject": map[string]any{"reference": "Patient/p"}},
@@ -200,6 +202,7 @@ func TestValidatorRejects(t *testing.T) {
 // the LOINC codes the issue names; sleep duration is LOINC 93832-4; mood
 // is of Interlude's own code system; goal progress refers to its Goal.
 func TestCodes(t *testing.T) {
+	t.Parallel()
 	rec := sampleRecord()
 	byRef := map[string]fhir.Resource{}
 	for _, r := range fhir.Resources(rec) {
@@ -254,6 +257,7 @@ func TestCodes(t *testing.T) {
 // client's) has none of it in any resource, and the client's own copy
 // labels its private entry restricted.
 func TestPrivateEntries(t *testing.T) {
+	t.Parallel()
 	rec := sampleRecord()
 	b, _ := json.Marshal(fhir.Resources(rec))
 	if !strings.Contains(string(b), "Only for me.") {
@@ -276,6 +280,7 @@ func TestPrivateEntries(t *testing.T) {
 
 // TestDeterministic: the same record maps to the same bytes.
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	a, _ := json.Marshal(fhir.Everything(sampleRecord(), "https://example.org/fhir/R4"))
 	b, _ := json.Marshal(fhir.Everything(sampleRecord(), "https://example.org/fhir/R4"))
 	if string(a) != string(b) {

@@ -8,6 +8,7 @@ import (
 // TestParseInstant: a FHIR instant needs seconds and a zone; a date that
 // does not exist is refused.
 func TestParseInstant(t *testing.T) {
+	t.Parallel()
 	good := map[string]time.Time{
 		"2026-11-01T00:00:00Z":           time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
 		"2026-11-01T09:30:00+02:00":      time.Date(2026, 11, 1, 7, 30, 0, 0, time.UTC),

@@ -11,6 +11,7 @@ import (
 // by each type's change time, with the record's context resources; a
 // record with no change gives nothing; no since gives everything.
 func TestResourcesSince(t *testing.T) {
+	t.Parallel()
 	rec := sampleRecord()
 	t0 := rec.Client.CreatedAt
 	refs := func(rs []fhir.Resource) map[string]bool {

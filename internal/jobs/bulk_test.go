@@ -19,6 +19,7 @@ import (
 // the end each client is exported, and audited, once; the dead worker can
 // no longer finish the job.
 func TestBulkExportSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store
@@ -91,6 +92,7 @@ func TestBulkExportSurvivesRestart(t *testing.T) {
 // new job, with its own end, and the new one carries on after the
 // cursor; a disabled admin's export stops (AC-09).
 func TestBulkExportHandsOver(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store

@@ -63,6 +63,7 @@ func waitDone(t *testing.T, st *store.Store, n int64) {
 // each with a Runner of several workers) share a queue; every job runs
 // exactly once.
 func TestTwoRunnersRunEachJobOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx, stop := context.WithCancel(context.Background())
 		defer stop()
@@ -112,6 +113,7 @@ func TestTwoRunnersRunEachJobOnce(t *testing.T) {
 // backoff; a panicking handler does not take the runner down; Run returns
 // once ctx ends and its running jobs are done.
 func TestRunnerRetriesAndStops(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx, stop := context.WithCancel(context.Background())
 		defer stop()
@@ -175,6 +177,7 @@ func TestRunnerRetriesAndStops(t *testing.T) {
 // TestRunnerGracefulStop: stopping waits for a running handler, which
 // then finishes its job.
 func TestRunnerGracefulStop(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, "sqlite")
 	ctx, stop := context.WithCancel(context.Background())
 	r := jobs.New(db.Store, jobs.Options{Poll: 10 * time.Millisecond})

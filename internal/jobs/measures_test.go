@@ -55,6 +55,7 @@ func safetyNotices(t *testing.T, db *storetest.DB, userID string) int {
 // sent twice here, as docs/architecture.md says of effects outside the
 // database).
 func TestSafetyNotificationSurvivesCrash(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Crash Clinic")
@@ -127,6 +128,7 @@ func TestSafetyNotificationSurvivesCrash(t *testing.T) {
 // the answer, the next reminder waits for the next due time, and a
 // stopped schedule sends none.
 func TestMeasureReminder(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Reminder Clinic")
@@ -187,6 +189,7 @@ func (d *quietDeliverer) Deliver(ctx context.Context, userID string, k notify.Ki
 // hours is deferred to their end, not dropped (TestMeasureReminder sends
 // one outside them).
 func TestMeasureReminderAfterQuietHours(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Quiet Clinic")

@@ -55,6 +55,7 @@ func runSafety(t *testing.T, st *store.Store, d jobs.Deliverer, n int64) {
 // acknowledged in time sends nothing more. A worker that died holding the
 // escalation cannot escalate it a second time.
 func TestSafetyEscalation(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Escalation")

@@ -61,6 +61,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // an SMTP server that refuses fails the job, which is retried, and the
 // log names no recipient.
 func TestDeliveryThroughJobs(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		var b [8]byte

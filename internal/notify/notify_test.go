@@ -31,6 +31,7 @@ func notice(t *testing.T, k notify.Kind, staff bool) notify.Notice {
 // authenticating when configured; the mail says only that something
 // waits, and links to it (TS-02).
 func TestMailer(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		mode notify.TLSMode
@@ -94,6 +95,7 @@ func TestMailer(t *testing.T) {
 // address, even when the server quotes it; STARTTLS is required when
 // configured; bad settings are refused up front.
 func TestMailerRefusals(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, smtpOptions{})
 	srv.Refuse(&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 1, 1}, Message: "<ADDR>: mailbox busy, try later"})
 	m, err := notify.NewMailer(notify.SMTPConfig{Host: "127.0.0.1", Port: srv.Port, TLS: notify.TLSNone, From: "care@clinic.test"})
@@ -136,6 +138,7 @@ func TestMailerRefusals(t *testing.T) {
 // signature and decrypts it with the browser's key: the payload is the
 // notice and nothing else; a gone subscription says so.
 func TestPusher(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	v, created, err := notify.LoadOrCreateVAPID(filepath.Join(dir, "vapid.key"), "mailto:ops@clinic.test")
 	if err != nil || !created {
@@ -195,6 +198,7 @@ func TestPusher(t *testing.T) {
 // without the test switch, the pusher does not connect to loopback or
 // private addresses (SSRF).
 func TestPusherRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
 	v, _, err := notify.LoadOrCreateVAPID(filepath.Join(t.TempDir(), "vapid.key"), "https://care.example.org")
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +218,7 @@ func TestPusherRefusesPrivateAddresses(t *testing.T) {
 // TestNoticesCarryNoPHI (TS-02): every notice is a fixed text and a link
 // to a page, never to a record.
 func TestNoticesCarryNoPHI(t *testing.T) {
+	t.Parallel()
 	for _, k := range []notify.Kind{notify.KindMessage, notify.KindCheckIn} {
 		for _, staff := range []bool{false, true} {
 			n := notice(t, k, staff)

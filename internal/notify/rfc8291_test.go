@@ -9,6 +9,7 @@ import (
 // TestRFC8291Vector: the worked example of RFC 8291 appendix A, byte for
 // byte: our key schedule and record layout are the standard's.
 func TestRFC8291Vector(t *testing.T) {
+	t.Parallel()
 	b64 := func(s string) []byte {
 		b, err := base64.RawURLEncoding.DecodeString(s)
 		if err != nil {

@@ -59,6 +59,7 @@ var testField = Field{
 // EN-01, EN-02: a new keyring file is private, and loading it again gives
 // the same keys.
 func TestLoadOrCreate(t *testing.T) {
+	t.Parallel()
 	kr, path := newTestKeyring(t)
 	info, err := os.Stat(path)
 	if err != nil {
@@ -95,6 +96,7 @@ func TestLoadOrCreate(t *testing.T) {
 }
 
 func TestLoadOrCreateMissingDir(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "no-such-dir", "keyring")
 	if _, _, err := LoadOrCreate(path); err == nil {
 		t.Fatalf("LoadOrCreate in a missing directory: no error")
@@ -102,6 +104,7 @@ func TestLoadOrCreateMissingDir(t *testing.T) {
 }
 
 func TestSealRoundTrip(t *testing.T) {
+	t.Parallel()
 	kr, _ := newTestKeyring(t)
 	dk, _ := newTestDataKey(t, kr, "client-1")
 	tests := []struct {
@@ -139,6 +142,7 @@ func TestSealRoundTrip(t *testing.T) {
 
 // EN-03: a random nonce per seal, so equal plaintexts give unequal output.
 func TestSealTwiceDiffersEN03(t *testing.T) {
+	t.Parallel()
 	kr, _ := newTestKeyring(t)
 	dk, _ := newTestDataKey(t, kr, "client-1")
 	a := dk.Seal(testField, []byte("same words"))
@@ -154,6 +158,7 @@ func TestSealTwiceDiffersEN03(t *testing.T) {
 // IN-01: flipping any bit, cutting or extending a sealed value fails with
 // ErrIntegrity.
 func TestOpenTamperedIN01(t *testing.T) {
+	t.Parallel()
 	kr, _ := newTestKeyring(t)
 	dk, _ := newTestDataKey(t, kr, "client-1")
 	sealed := dk.Seal(testField, []byte("PHICANARY note"))
@@ -178,6 +183,7 @@ func TestOpenTamperedIN01(t *testing.T) {
 // IN-01: a value sealed for one field does not open in any other field, nor
 // under another owner's data key.
 func TestOpenElsewhereIN01(t *testing.T) {
+	t.Parallel()
 	kr, _ := newTestKeyring(t)
 	dk, _ := newTestDataKey(t, kr, "client-1")
 	other, _ := newTestDataKey(t, kr, "client-2")
@@ -222,6 +228,7 @@ func TestOpenElsewhereIN01(t *testing.T) {
 // EN-05: the owner is bound into the wrap, so a wrapped key copied to another
 // owner's row does not unwrap.
 func TestUnwrapOtherOwner(t *testing.T) {
+	t.Parallel()
 	kr, _ := newTestKeyring(t)
 	_, wrapped := newTestDataKey(t, kr, "client-1")
 	if got := len(wrapped); got != 65 {
@@ -244,6 +251,7 @@ func TestUnwrapOtherOwner(t *testing.T) {
 }
 
 func TestEmptyOwner(t *testing.T) {
+	t.Parallel()
 	kr, _ := newTestKeyring(t)
 	if _, _, err := kr.NewDataKey(""); err == nil {
 		t.Errorf("NewDataKey with no owner: no error")
@@ -258,6 +266,7 @@ func TestEmptyOwner(t *testing.T) {
 // unwrap, Rewrap moves them to the new version with the same data key, and
 // the file reloads to the same keyring.
 func TestRotateEN02(t *testing.T) {
+	t.Parallel()
 	kr, path := newTestKeyring(t)
 	dk, oldWrap := newTestDataKey(t, kr, "client-1")
 	sealed := dk.Seal(testField, []byte("before rotation"))
@@ -344,6 +353,7 @@ func TestRotateEN02(t *testing.T) {
 
 // Rotate must not overwrite a key another process added to the file.
 func TestRotateRefusesChangedFile(t *testing.T) {
+	t.Parallel()
 	a, path := newTestKeyring(t)
 	b, _, err := LoadOrCreate(path)
 	if err != nil {
@@ -371,6 +381,7 @@ func TestRotateRefusesChangedFile(t *testing.T) {
 // EN-02: a wrapped key that names a missing master version gives
 // ErrUnknownVersion, not a panic.
 func TestUnknownVersionEN02(t *testing.T) {
+	t.Parallel()
 	kr, path := newTestKeyring(t)
 	old := filepath.Join(filepath.Dir(path), "keyring-before-rotation")
 	data, err := os.ReadFile(path)
@@ -417,6 +428,7 @@ func TestUnknownVersionEN02(t *testing.T) {
 }
 
 func TestWrapVersionMalformed(t *testing.T) {
+	t.Parallel()
 	kr, _ := newTestKeyring(t)
 	_, wrapped := newTestDataKey(t, kr, "client-1")
 	otherFormat := slices.Clone(wrapped)
@@ -435,6 +447,7 @@ func TestWrapVersionMalformed(t *testing.T) {
 
 // EN-01: the keyring file must be private to its owner.
 func TestLoadRefusesOpenPermissions(t *testing.T) {
+	t.Parallel()
 	_, path := newTestKeyring(t)
 	for _, mode := range []fs.FileMode{0o644, 0o640, 0o604, 0o620, 0o602, 0o660, 0o700 | 0o007} {
 		t.Run(mode.String(), func(t *testing.T) {
@@ -461,6 +474,7 @@ func TestLoadRefusesOpenPermissions(t *testing.T) {
 // EN-01: a malformed file is refused with its path and line number, and the
 // error quotes nothing from the file.
 func TestLoadMalformed(t *testing.T) {
+	t.Parallel()
 	key := func(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32)) }
 	short := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 31))
 	good := "# keyring\nindex " + key(1) + "\nmaster 1 " + key(2) + "\n"
@@ -516,6 +530,7 @@ func TestLoadMalformed(t *testing.T) {
 
 // Blind indexes: keyed, deterministic, separated by kind, stable across loads.
 func TestIndex(t *testing.T) {
+	t.Parallel()
 	kr, _ := newTestKeyring(t)
 	other, _ := newTestKeyring(t)
 	a := kr.Index("email", "a@b.org")
@@ -548,6 +563,7 @@ func TestIndex(t *testing.T) {
 // Keys must never reach output: fmt in every common verb, log/slog, or fmt
 // reaching a key by reflection through another struct.
 func TestNoKeyBytesInOutput(t *testing.T) {
+	t.Parallel()
 	kr, path := newTestKeyring(t)
 	if _, err := kr.Rotate(path); err != nil {
 		t.Fatal(err)
@@ -609,6 +625,7 @@ func TestNoKeyBytesInOutput(t *testing.T) {
 }
 
 func TestZeroDataKey(t *testing.T) {
+	t.Parallel()
 	var dk DataKey
 	if _, err := dk.Open(testField, []byte{1}); err == nil || errors.Is(err, ErrIntegrity) {
 		t.Errorf("Open with the zero DataKey: got %v, want a non-integrity error", err)
@@ -623,6 +640,7 @@ func TestZeroDataKey(t *testing.T) {
 
 // Rotation must not disturb concurrent use (run with -race).
 func TestConcurrentUseDuringRotate(t *testing.T) {
+	t.Parallel()
 	kr, path := newTestKeyring(t)
 	var wg sync.WaitGroup
 	for g := range 8 {

@@ -14,6 +14,7 @@ import (
 // downloads too, but no other action of the client's, and no copy of
 // another client's record.
 func TestAccessLogListsOwnCopies(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Copies")
 		ctx := context.Background()

@@ -23,6 +23,7 @@ func accessLine(e store.AccessEntry) string {
 // the client's own actions, not another client's record, not another
 // clinic's events.
 func TestAccessLog(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Access Report")
 		other := storetest.SeedClinic(t, db.Store, "Other Place")
@@ -116,6 +117,7 @@ func TestAccessLog(t *testing.T) {
 // TestAccessLogPaging: pages of a report, followed by their cursors, give
 // every entry once, in order.
 func TestAccessLogPaging(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Paged Report")
 		ctx := context.Background()
@@ -166,6 +168,7 @@ func TestAccessLogPaging(t *testing.T) {
 // admins reads their report,
 // and each refusal looks like a missing client and is audited once.
 func TestAccessLogRefused(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Refused Report")
 		other := storetest.SeedClinic(t, db.Store, "Refused Elsewhere")

@@ -13,6 +13,7 @@ import (
 // client reads them; the last held and the next scheduled one drive the
 // homes; nobody else sees any.
 func TestAppointments(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Session Clinic")

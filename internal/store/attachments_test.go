@@ -18,6 +18,7 @@ import (
 // earlier text is kept, sealed, and shown to the thread's participants;
 // an edit is an event and an audit row; nobody else edits.
 func TestMessageEdits(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Edits")
@@ -130,6 +131,7 @@ func sendFile(t *testing.T, db *storetest.DB, actor care.Actor, clientID, name s
 // stored sealed and bound to their row, listed with their message, opened
 // by the thread's participants only, and every opening is audited.
 func TestMessageAttachments(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Attachments")

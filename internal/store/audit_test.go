@@ -39,6 +39,7 @@ func events(t *testing.T, db *storetest.DB, clinicID string) []care.AuditEvent {
 // not, writes exactly one row with the actor, the client, the outcome and
 // the request's source.
 func TestAuditedAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Audited")
 		ctx := store.WithSource(context.Background(), store.Source{Addr: "192.0.2.7", RequestID: "req-1"})
@@ -65,6 +66,7 @@ func TestAuditedAccess(t *testing.T) {
 // TestAuditFailsClosed (AD-02): when the audit row cannot be written, a
 // read returns no data and a change is not made.
 func TestAuditFailsClosed(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Closed")
 		ctx := context.Background()
@@ -92,6 +94,7 @@ func TestAuditFailsClosed(t *testing.T) {
 // TestAuditAppendOnly (AD-03): the database refuses to change or delete an
 // audit row, and to change a sealed row's place in the chain.
 func TestAuditAppendOnly(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		storetest.SeedClinic(t, db.Store, "Append Only")
 		if _, _, _, err := db.Store.SealAudit(context.Background(), 1000); err != nil {
@@ -118,6 +121,7 @@ func TestAuditAppendOnly(t *testing.T) {
 // once, sealed while they are written, form one chain that verifies, with
 // each event exactly once.
 func TestAuditChainUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Chained")
 		ctx := context.Background()
@@ -185,6 +189,7 @@ func TestAuditChainUnderConcurrency(t *testing.T) {
 // TestAuditLog (AD-05): the viewer filters and pages the admin's clinic
 // only, records its own reading, and is refused to everyone else.
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Viewer")
 		other := storetest.SeedClinic(t, db.Store, "Elsewhere")

@@ -53,7 +53,7 @@ func BenchmarkWrite(b *testing.B) {
 			})
 		}},
 	}
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
 			for _, path := range paths {
 				b.Run(path.name, func(b *testing.B) {
@@ -145,7 +145,7 @@ func warm(b *testing.B, db *storetest.DB, writers int) {
 //
 //	go test -run xxx -bench BenchmarkSendMessage/sqlite -cpuprofile cpu.out ./internal/store/
 func BenchmarkSendMessage(b *testing.B) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
 			for _, writers := range []int{1, 32} {
 				b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {

@@ -41,6 +41,7 @@ func nineToFive(t *testing.T, db *storetest.DB, provider care.Actor) {
 // period, in the same transaction, saying when to expect an answer and
 // where to get help now; inside office hours, or from a provider, none.
 func TestAutoReply(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Hours")
@@ -122,6 +123,7 @@ func TestAutoReply(t *testing.T) {
 // a provider of the care team sets the mode; refusals change nothing and
 // are audited as denied.
 func TestMessagingModes(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Modes")

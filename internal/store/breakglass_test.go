@@ -79,6 +79,7 @@ const bgReason = "Provider on leave; client reported suicidal thoughts by phone,
 // audited as break-glass with the grant's id and never the reason, and the
 // care team and the other admins are told.
 func TestBreakGlass(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -272,6 +273,7 @@ func TestBreakGlass(t *testing.T) {
 // TestBreakGlassCandidates: an admin chooses among the clinic's active
 // clients by id and join date; nobody else lists them.
 func TestBreakGlassCandidates(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Pick")

@@ -20,6 +20,7 @@ import (
 // progress per goal, task completion, measures with change markers, and
 // message and check-in counts.
 func TestBrief(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Brief")
@@ -133,6 +134,7 @@ func deref(p *int) any {
 // TestBriefWithoutHeldSession: with no held session the brief looks back
 // care.BriefDefaultWindow, and says so (LastSession nil).
 func TestBriefWithoutHeldSession(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Brief Window")
@@ -163,6 +165,7 @@ func TestBriefWithoutHeldSession(t *testing.T) {
 // with an open grant reads it, audited as break-glass. Each read writes
 // exactly one audit row, "brief.read", naming ids only.
 func TestBriefAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store
@@ -234,6 +237,7 @@ func TestBriefAccess(t *testing.T) {
 // the clinic's on-call provider, shows in the brief as escalated, with
 // when and to whom.
 func TestBriefEscalatedFlag(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Brief Escalation")

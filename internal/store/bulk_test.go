@@ -19,6 +19,7 @@ import (
 // resource is kept once; the parts are sealed at rest (EN-01); the files
 // count what was saved; cancelling deletes everything (issue #8).
 func TestBulkExportLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store
@@ -140,6 +141,7 @@ func TestBulkExportLifecycle(t *testing.T) {
 // (issue #8: PHI is not kept longer than the download needs); an expired
 // export is gone for its admin even before the job runs.
 func TestBulkExportExpires(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store

@@ -20,6 +20,7 @@ import (
 // schedule, one due within the grace, other teams' clients and cancelled
 // sessions do not count; the list is one audited read (AU-01, AC-03).
 func TestCaseload(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store
@@ -256,6 +257,7 @@ func TestCaseload(t *testing.T) {
 // them; importing again adds nothing; the client may not, a client
 // without a schedule is a conflict, and every import is audited.
 func TestImportMissedCheckIns(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store

@@ -29,6 +29,7 @@ func claimCheckIns(t *testing.T, st *store.Store, worker string) []store.Job {
 // shared journal entry; an unanswered check-in is missed once the next is
 // due; a schedule change withdraws the old jobs.
 func TestCheckIns(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store

@@ -19,6 +19,7 @@ import (
 // their row; the client can still sign in by email and be read by their
 // provider. Staff details stay plain, so reports can name who looked.
 func TestClientDetailsSealed(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Sealed")
 		ctx := context.Background()
@@ -51,6 +52,7 @@ func TestClientDetailsSealed(t *testing.T) {
 // into another client's row does not open: the read is an integrity error
 // with an audit row of outcome integrity, never the other client's name.
 func TestCiphertextCopiedToAnotherRow(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Copied")
 		ctx := context.Background()
@@ -83,6 +85,7 @@ func TestCiphertextCopiedToAnotherRow(t *testing.T) {
 // under the new master version, all data still reads, new keys use the
 // new version, and a keyring from before the rotation cannot unwrap them.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Rotated")
 		ctx := context.Background()
@@ -143,6 +146,7 @@ func TestKeyRotation(t *testing.T) {
 // shred, and the audit chain is untouched. Deletion needs an admin, a
 // reason from the list, and a clinic retention that allows it.
 func TestDeleteClient(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Shred")
 		ctx := context.Background()

@@ -17,6 +17,7 @@ import (
 // database or in memory. A later write seals under a key that is stored,
 // so a new process (a fresh Store over the same database) still reads it.
 func TestDataKeyOfRolledBackWrite(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Rollback")
 		ctx := context.Background()
@@ -47,6 +48,7 @@ func TestDataKeyOfRolledBackWrite(t *testing.T) {
 // one owner, each creating its data key, all succeed, and everything they
 // sealed reads back, in this process and after a restart.
 func TestDataKeyConcurrentFirstWrites(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Concurrent")
 		ctx := context.Background()

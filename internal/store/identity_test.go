@@ -22,6 +22,7 @@ func hash(s string) []byte {
 // TestInvitationFlow: a provider's invitation creates a client on that
 // provider's care team, once (AU-12: single use), and not after expiry.
 func TestInvitationFlow(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -113,6 +114,7 @@ func TestInvitationFlow(t *testing.T) {
 // TestSessionTimeouts (AC-07): idle and absolute limits, enforced by the
 // store with the clock, and a session that ends is deleted.
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -176,6 +178,7 @@ func countRows(t *testing.T, db *storetest.DB, table string) int {
 // TestTOTPStepIsSingleUse (AU-08): each step once, never an older one, and
 // of parallel uses of one step exactly one wins.
 func TestTOTPStepIsSingleUse(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -213,6 +216,7 @@ func TestTOTPStepIsSingleUse(t *testing.T) {
 
 // TestDisableEndsSessions (AC-09) and admins cannot reach other clinics.
 func TestDisableEndsSessions(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -242,6 +246,7 @@ func TestDisableEndsSessions(t *testing.T) {
 
 // TestClientVisibility (AC-02, AC-03): who sees which client, in the SQL.
 func TestClientVisibility(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -281,6 +286,7 @@ func TestClientVisibility(t *testing.T) {
 }
 
 func TestLoginFailures(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -356,6 +362,7 @@ func TestLoginFailures(t *testing.T) {
 // limit old, so most requests write nothing; the idle limit still holds
 // from the stored time, so a session never outlives it.
 func TestAuthenticateTouchesSparingly(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store

@@ -15,6 +15,7 @@ import (
 // write commits (the transactional outbox of MS-02), and a dedupe key
 // enqueues once.
 func TestJobsEnqueueInWrite(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Jobs Enqueue")
@@ -62,6 +63,7 @@ func TestJobsEnqueueInWrite(t *testing.T) {
 // old claim can then neither finish nor retry; a failing job waits longer
 // after each attempt and is dead after its last.
 func TestJobsClaimLeaseAndBackoff(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		st := db.Store
@@ -144,6 +146,7 @@ func TestJobsClaimLeaseAndBackoff(t *testing.T) {
 // TestJobsLeaseExpiresOnLastAttempt: a job whose worker died on its last
 // allowed attempt is given up, not left pending for ever.
 func TestJobsLeaseExpiresOnLastAttempt(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		if _, err := db.Store.EnqueueJob(ctx, store.Job{Kind: "test", DedupeKey: "once", MaxAttempts: 1}); err != nil {
@@ -164,6 +167,7 @@ func TestJobsLeaseExpiresOnLastAttempt(t *testing.T) {
 }
 
 func TestBackoffGrows(t *testing.T) {
+	t.Parallel()
 	prev := time.Duration(0)
 	for n := 1; n <= 30; n++ {
 		b := store.Backoff(n)

@@ -60,6 +60,7 @@ func actorOfUser(u care.User) care.Actor {
 // TestJournalWriteAndRead: an entry with every field comes back as
 // written; sharing defaults to the client's setting, private unless set.
 func TestJournalWriteAndRead(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Journal")
@@ -163,6 +164,7 @@ func describeEntry(e *care.JournalEntry) string {
 // TestJournalValidation: every rule of an entry, on both engines; a
 // refused entry stores nothing and names the field at fault.
 func TestJournalValidation(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Rules")
@@ -280,6 +282,7 @@ func TestJournalValidation(t *testing.T) {
 // entry is invisible to them, in lists and by id, exactly as a missing
 // one; nobody else sees the journal at all.
 func TestJournalPrivacy(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Private")
@@ -402,6 +405,7 @@ func TestJournalPrivacy(t *testing.T) {
 // team sees, shared entries only, and every read is audited as
 // break-glass.
 func TestJournalBreakGlass(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Glass")
@@ -430,6 +434,7 @@ func TestJournalBreakGlass(t *testing.T) {
 // edit that changes nothing keeps nothing; what an edit may not change
 // stays.
 func TestJournalVersions(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Versions")
@@ -509,6 +514,7 @@ func TestJournalVersions(t *testing.T) {
 // its versions; the client sees that it was deleted and when; nobody else
 // sees anything.
 func TestJournalTombstones(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Tombs")
@@ -567,6 +573,7 @@ func TestJournalTombstones(t *testing.T) {
 // TestJournalPaging: newest first by the time the entries tell of, paged
 // without gaps or repeats even when entries share a time.
 func TestJournalPaging(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Pages")
@@ -626,6 +633,7 @@ func TestJournalPaging(t *testing.T) {
 // leaves one audit row with the actor, the client and the entry; refusals
 // are recorded as denied. The rows hold no content.
 func TestJournalAudit(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Audit")
@@ -677,6 +685,7 @@ func TestJournalAudit(t *testing.T) {
 // TestJournalShredded: once a client's record is deleted (their key
 // destroyed), their journal answers gone.
 func TestJournalShredded(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Shred")
@@ -699,6 +708,7 @@ func TestJournalShredded(t *testing.T) {
 
 // TestJournalSealed: the content is in no table as plaintext.
 func TestJournalSealed(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Sealed")
 		secret := "journalcanary" + care.NewID()

@@ -12,6 +12,7 @@ import (
 // cache only when it commits, and not at all when a key was destroyed
 // while it ran, so a key read just before a shred is not brought back.
 func TestKeyCacheAfterCommit(t *testing.T) {
+	t.Parallel()
 	kr, _, err := seal.LoadOrCreate(filepath.Join(t.TempDir(), "master.key"))
 	if err != nil {
 		t.Fatal(err)

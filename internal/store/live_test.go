@@ -92,6 +92,7 @@ func secondInstance(t *testing.T, db *storetest.DB) *store.Store {
 // LISTEN/NOTIFY, and the first instance gets its own events that way only,
 // once each.
 func TestLive(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Live Clinic")
@@ -171,6 +172,7 @@ func TestLive(t *testing.T) {
 // back, each once and in order: it reads what it missed from
 // message_events.
 func TestLiveCatchesUp(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, "postgres")
 	ctx := context.Background()
 	c := storetest.SeedClinic(t, db.Store, "Catch-up Clinic")

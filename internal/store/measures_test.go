@@ -18,6 +18,7 @@ import (
 // published), and it falls due again every_days later; the list carries
 // the change from baseline (Jacobson–Truax), response and remission.
 func TestMeasures(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Measure Clinic")
@@ -105,6 +106,7 @@ func TestMeasures(t *testing.T) {
 // items, 0..3; only the client answers and only the care team schedules;
 // everyone else finds nothing (AC-03).
 func TestMeasureValidationAndAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Strict Clinic")

@@ -25,6 +25,7 @@ func send(t *testing.T, db *storetest.DB, actor care.Actor, clientID, text strin
 // newest first, paged; read receipts by a recipient only, once; events in
 // order, with their audience; texts sealed; every access audited.
 func TestMessages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Messages")

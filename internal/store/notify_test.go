@@ -27,6 +27,7 @@ func pushSub(n int) *care.PushSubscription {
 // push service says they are gone. Every change and the notifier's read
 // are audited.
 func TestNotificationSettings(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Notify")
@@ -141,6 +142,7 @@ func TestNotificationSettings(t *testing.T) {
 // channel: email when it is set up and on for them, or a subscribed
 // browser. The job holds ids only.
 func TestMessageEnqueuesNotifications(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Enqueue")
@@ -184,6 +186,7 @@ func TestMessageEnqueuesNotifications(t *testing.T) {
 // TestCheckInEnqueuesNotification (TS-02): a check-in sent to a client
 // who has a channel commits with a notify.checkin job for them, ids only.
 func TestCheckInEnqueuesNotification(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Check-in notice")

@@ -14,6 +14,7 @@ import (
 // TestChallenges: a WebAuthn ceremony's state is taken once, by its own
 // user, and not after it expires (AU-09).
 func TestChallenges(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -91,6 +92,7 @@ func addPasskey(t *testing.T, db *storetest.DB, actor care.Actor, credID, name s
 // TestPasskeys: users add, list, use and remove their own passkeys only,
 // and staff cannot remove their last second factor (AU-01, AU-09).
 func TestPasskeys(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store

@@ -44,6 +44,7 @@ func wantField(t *testing.T, what string, err error, field string) {
 // TestPlanSaveAndRead: the care team saves the plan, which gets ids and a
 // version; the client and the team read it; texts are sealed.
 func TestPlanSaveAndRead(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Plan Clinic")
@@ -102,6 +103,7 @@ func TestPlanSaveAndRead(t *testing.T) {
 // grant see the plan; only the care team changes it; everyone else finds
 // nothing, exactly as for a client that does not exist.
 func TestPlanAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Access Clinic")
@@ -169,6 +171,7 @@ func TestPlanAccess(t *testing.T) {
 // TestPlanVersions: every save keeps a version with who and when; an old
 // version reads as it was; a stale base version is a conflict.
 func TestPlanVersions(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Versions Clinic")
@@ -239,6 +242,7 @@ func TestPlanVersions(t *testing.T) {
 // TestPlanValidation: malformed plans are refused naming the field, and
 // store nothing.
 func TestPlanValidation(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Valid Clinic")
@@ -297,6 +301,7 @@ func TestPlanValidation(t *testing.T) {
 // TestGoalComments: the client and the care team comment on a goal; the
 // comments show under it with their authors; nobody else can.
 func TestGoalComments(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Comment Clinic")

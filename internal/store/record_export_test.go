@@ -25,6 +25,7 @@ func hasEntry(r *care.Record, id string) bool {
 // only through break-glass; anyone else care.ErrNotFound, audited as
 // denied.
 func TestClientRecord(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		c := storetest.SeedClinic(t, db.Store, "Whole Record")
 		ctx := context.Background()

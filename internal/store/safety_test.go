@@ -16,6 +16,7 @@ import (
 // none, and no row or audit row tells of it; sharing it later does. A
 // provider of the care team acknowledges a flag with a sealed note, once.
 func TestCrisisLanguageFlags(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Flags")
@@ -141,6 +142,7 @@ func TestCrisisLanguageFlags(t *testing.T) {
 // TestCrisisLanguageEdit: a client who edits a message to say words of
 // crisis raises a flag for it, once however often they edit.
 func TestCrisisLanguageEdit(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Edits")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestClinicsAndUsers(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := db.Store
@@ -68,6 +69,7 @@ func TestClinicsAndUsers(t *testing.T) {
 }
 
 func TestUserValidation(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := &care.Clinic{Name: "Clinic"}

@@ -74,6 +74,7 @@ func days(os []care.Occurrence) string {
 // daylight saving time change; "today" is the client's, late at night
 // too; each occurrence is completed once.
 func TestTaskOccurrencesAcrossDST(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "DST Clinic")
@@ -183,6 +184,7 @@ func isoDay(d care.Day) int {
 // TestTaskRules: who assigns and completes, goals of the client's own
 // plan only, validation naming fields, and the home's due list.
 func TestTaskRules(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		c := storetest.SeedClinic(t, db.Store, "Task Clinic")

@@ -15,6 +15,7 @@ import (
 	"interlude/internal/care"
 	"interlude/internal/store"
 	"interlude/internal/store/storetest"
+	"interlude/internal/web/browsertest"
 )
 
 // TestBrowserAuditPages opens the audit trail's two pages in headless
@@ -22,7 +23,8 @@ import (
 // by client and outcome, and the client reads, in plain words, who looked
 // at their record. Neither page may break the CSP, answer 5xx, or throw.
 func TestBrowserAuditPages(t *testing.T) {
-	execPath := chromiumPath(t)
+	t.Parallel()
+	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
 
 	// A real clock: the codes the test computes must hold when the server
 	// checks them.
@@ -106,7 +108,7 @@ func TestBrowserAuditPages(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b := startBrowser(t, execPath)
+	b := startBrowser(t)
 
 	// 1. The admin, on a phone, follows the header's Audit link and
 	// filters by the client and by refusals.

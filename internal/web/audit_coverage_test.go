@@ -37,6 +37,7 @@ func (e *webEnv) auditOf(t *testing.T, requestID string) []string {
 // outcome and the source; a refusal is recorded once, whether the store or
 // the route refused it.
 func TestRequestsAreAudited(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Audited Requests")

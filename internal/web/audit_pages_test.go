@@ -188,6 +188,7 @@ func (w *auditWorld) audit(t *testing.T, token string, q url.Values) *httptest.R
 // holds nothing of another clinic, records its own reading, and answers
 // everyone else 404.
 func TestAuditAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		w := newAuditWorld(t, db)
 		a, b := w.a, w.b
@@ -316,6 +317,7 @@ func TestAuditAPI(t *testing.T) {
 // TestAuditAPIBadParameters: a parameter the route cannot use is a 400
 // that names it, in the JSON error shape of API.md.
 func TestAuditAPIBadParameters(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		w := newAuditWorld(t, db)
 		id := w.a.Client.ID
@@ -363,6 +365,7 @@ func TestAuditAPIBadParameters(t *testing.T) {
 // accessed their record, paged; nobody else reads it, and to them it
 // answers as a missing client; reading and refusals are recorded once.
 func TestAccessLogAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		w := newAuditWorld(t, db)
 		a, b := w.a, w.b
@@ -471,6 +474,7 @@ func TestAccessLogAPI(t *testing.T) {
 // time zone, filters them with a form, pages, marks a bad filter, and is
 // no page at all for anyone else.
 func TestAuditPage(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		w := newAuditWorld(t, db)
 		a := w.a
@@ -557,6 +561,7 @@ func TestAuditPage(t *testing.T) {
 // TestAccessLogPage: /access-log tells the client in plain words who
 // looked at their record and when, in the client's time zone.
 func TestAccessLogPage(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		w := newAuditWorld(t, db)
 		a := w.a
@@ -605,6 +610,7 @@ func TestAccessLogPage(t *testing.T) {
 // TestAccessPhrases: every phrase reads as the end of a sentence, and an
 // action without one still says something true.
 func TestAccessPhrases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		action  string
 		outcome care.Outcome

@@ -781,6 +781,7 @@ func newAuthzWorld(t *testing.T, db *storetest.DB) *authzWorld {
 // TestAuthorizationMatrix walks routeTable (AC-03, AC-08): every API
 // route, for every caller and target, answers as authzPolicy says.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		w := newAuthzWorld(t, db)
 		requests := authzRequests()

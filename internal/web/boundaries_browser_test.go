@@ -17,6 +17,7 @@ import (
 // the client list and page and acknowledges it; the provider pauses
 // messaging and the client sees the reason instead of the compose box.
 func TestBrowserBoundaries(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	site := startCareSite(t)
 	check := func(p *person, page string) {

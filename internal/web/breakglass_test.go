@@ -211,6 +211,7 @@ func (w *bgWorld) auditCount(t *testing.T, action, outcome string) int {
 // reason and a fresh authenticator code; a stale, missing or replayed code
 // is 401 mfa_required, an empty reason 400, anyone but an admin 404.
 func TestBreakGlassStepUp(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		w := newBGWorld(t, db)
 		e, c := w.e, w.c
@@ -311,6 +312,7 @@ func TestBreakGlassStepUp(t *testing.T) {
 // TestBreakGlassPages: the form, the banner on every page while a grant
 // is open, the grant's page, and the notice on the provider's home page.
 func TestBreakGlassPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		w := newBGWorld(t, db)
 		e, c := w.e, w.c

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"interlude/internal/web/browsertest"
+
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -28,9 +30,10 @@ func emulateMedia(media string) chromedp.Action[chromedp.Void] {
 // alternatives, the measures with change markers and the counts; axe-core
 // finds nothing serious at a phone's and a desk's width; printed, the
 // site's navigation and the page's links and button are gone and the
-// charts are drawn in black. With INTERLUDE_DOCS_SCREENSHOTS=1 it saves
+// charts are drawn in black. With -screenshots it saves
 // docs/screenshots/brief.png.
 func TestBrowserBrief(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	site := startCareSite(t)
 	provider := site.signInProvider(t)
@@ -86,10 +89,10 @@ func TestBrowserBrief(t *testing.T) {
 	if !printed {
 		t.Errorf("printed, the brief still shows the site's navigation or draws its charts in colour")
 	}
-	if os.Getenv(docsScreenshotsEnv) == "1" {
+	if browsertest.ScreenshotsDir() != "" {
 		provider.do("back to the screen", emulateMedia(""))
 		png := run(provider, "take a screenshot", chromedp.FullScreenshot(100))
-		if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", "brief.png"), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(browsertest.ScreenshotsDir(), "brief.png"), png, 0o644); err != nil {
 			t.Error(err)
 		}
 	}

@@ -80,6 +80,7 @@ func golden(t *testing.T, name string, got []byte) {
 // without break-glass get 404 as for a client who does not exist
 // (AC-03).
 func TestBriefAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Brief API")
@@ -128,6 +129,7 @@ func TestBriefAPI(t *testing.T) {
 // handled, charts with their text alternatives, the measures with change
 // markers, counts — and nothing private; anyone else gets 404 (AC-03).
 func TestBriefPage(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Brief Page")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestBrokerDelivers(t *testing.T) {
+	t.Parallel()
 	b := newBroker(4)
 	a, other := b.subscribe("a", ""), b.subscribe("b", "")
 	b.publish(care.MessageEvent{Seq: 1, Audience: []string{"a"}})
@@ -33,6 +34,7 @@ func TestBrokerDelivers(t *testing.T) {
 // its buffer is full, and publish returns at once all the same; others
 // keep receiving.
 func TestBrokerNeverBlocks(t *testing.T) {
+	t.Parallel()
 	b := newBroker(2)
 	slow, fast := b.subscribe("u", ""), b.subscribe("u", "")
 	done := make(chan struct{})
@@ -65,6 +67,7 @@ func TestBrokerNeverBlocks(t *testing.T) {
 // TestBrokerRevokes: a revocation closes the matching streams only, and
 // each closed one knows why.
 func TestBrokerRevokes(t *testing.T) {
+	t.Parallel()
 	b := newBroker(4)
 	s1, s2, other := b.subscribe("u", "s1"), b.subscribe("u", "s2"), b.subscribe("v", "s3")
 	b.revoke(care.Revocation{UserID: "u", SessionID: "s1", Reason: care.RevokeSession})

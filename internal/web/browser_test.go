@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -27,14 +26,17 @@ import (
 	"interlude/internal/care"
 	"interlude/internal/store"
 	"interlude/internal/store/storetest"
+	"interlude/internal/web/browsertest"
 )
 
 // stepTimeout bounds every single browser step, so that a page that never
 // loads fails the test in seconds rather than at the package timeout.
 const stepTimeout = 30 * time.Second
 
-// screenshotsEnv names a folder that receives a copy of the screenshots the
-// browser tests take, for a person to look at.
+// screenshotsEnv names a folder that receives a screenshot of each step
+// of the browser tests, for a person to look at; without it they take
+// none, but of a failure. The documentation's screenshots are
+// browsertest's -screenshots.
 const screenshotsEnv = "INTERLUDE_SCREENSHOTS"
 
 // TestBrowserIdentityFlow walks the identity flow of issue #3 in headless
@@ -45,7 +47,8 @@ const screenshotsEnv = "INTERLUDE_SCREENSHOTS"
 // crosses from one to another. All along, no page may break the CSP (WF-02),
 // answer 5xx, or throw.
 func TestBrowserIdentityFlow(t *testing.T) {
-	execPath := chromiumPath(t)
+	t.Parallel()
+	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
 
 	// A real clock for both the store and the server: the TOTP codes the
 	// test computes must hold at the time the server checks them.
@@ -87,7 +90,7 @@ func TestBrowserIdentityFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b := startBrowser(t, execPath)
+	b := startBrowser(t)
 	b.checkCSPDetector(t)
 
 	// 2. The admin accepts, enrolls TOTP, signs out and in again.
@@ -192,70 +195,20 @@ func TestBrowserIdentityFlow(t *testing.T) {
 	b.checkMessages(t)
 }
 
-// chromiumPath finds the browser. Without one the test skips on a
-// developer's machine and fails in CI, so that CI never passes without it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("no chromium binary, and CI is set: install Debian's chromium package (scripts/test.sh does)")
-	}
-	t.Skip("no chromium binary: install Debian's chromium package, or run scripts/test.sh")
-	return ""
-}
-
-// browser is one headless Chromium for a test.
+// browser is one test's view of the test binary's shared headless
+// Chromium (browsertest): the people it opened tabs for, whose consoles
+// checkMessages reads.
 type browser struct {
-	ctx   context.Context // the browser's first tab; people get tabs of their own
-	shots string          // where screenshots go
+	ctx context.Context // the shared browser's first tab; people get contexts of their own
 
-	mu      sync.Mutex
-	people  []*person
-	copyDir string
+	mu     sync.Mutex
+	people []*person
 }
 
-func startBrowser(t *testing.T, execPath string) *browser {
+// startBrowser takes a place in the shared browser for the test.
+func startBrowser(t *testing.T) *browser {
 	t.Helper()
-	profile := filepath.Join(t.TempDir(), "profile")
-	// Chromium's helpers may still write to the profile for a moment after
-	// the browser exits, and TempDir's own removal would then fail the
-	// test: this cleanup runs first and retries.
-	t.Cleanup(func() {
-		for range 50 {
-			if os.RemoveAll(profile) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(execPath),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests run as root in CI
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-	// The first Do starts the browser and binds its life to ctx, which has
-	// no deadline; each step gets its own.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", execPath, err)
-	}
-	return &browser{ctx: ctx, shots: t.TempDir(), copyDir: os.Getenv(screenshotsEnv)}
+	return &browser{ctx: browsertest.Start(t)}
 }
 
 // person is one user at one browser tab, in a browser context of their own
@@ -419,7 +372,12 @@ func run[T any](p *person, what string, a chromedp.Action[T]) T {
 
 func (p *person) fail(what string, err error) {
 	p.t.Helper()
-	p.shot("FAILED-" + strings.ReplaceAll(what, " ", "-"))
+	// The picture of a failure is kept, and its file named in the log.
+	dir := os.Getenv(screenshotsEnv)
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "interlude-failed-steps")
+	}
+	p.saveShot(dir, "FAILED-"+strings.ReplaceAll(what, " ", "-"))
 	loc := "?"
 	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
 	defer cancel()
@@ -514,8 +472,19 @@ func (p *person) imageShown(sel string) bool {
 	return p.eval(fmt.Sprintf(`(() => { const i = document.querySelector(%q); return !!i && i.complete && i.naturalWidth > 0 })()`, sel))
 }
 
-// shot saves a full-page PNG of the tab.
+// shot saves a full-page PNG of the tab as NAME-name.png in the folder
+// INTERLUDE_SCREENSHOTS names, for a person to look at; without it, it
+// takes none (a screenshot costs a render of the whole page).
 func (p *person) shot(name string) {
+	p.t.Helper()
+	dir := os.Getenv(screenshotsEnv)
+	if dir == "" {
+		return
+	}
+	p.saveShot(dir, name)
+}
+
+func (p *person) saveShot(dir, name string) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
@@ -524,21 +493,16 @@ func (p *person) shot(name string) {
 		p.t.Logf("%s: screenshot %s: %v", p.name, name, err)
 		return
 	}
-	p.b.mu.Lock()
-	defer p.b.mu.Unlock()
-	file := fmt.Sprintf("%s-%s.png", p.name, name)
-	for _, dir := range []string{p.b.shots, p.b.copyDir} {
-		if dir == "" {
-			continue
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			p.t.Errorf("screenshots: %v", err)
-			continue
-		}
-		if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
-			p.t.Errorf("screenshots: %v", err)
-		}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		p.t.Errorf("screenshots: %v", err)
+		return
 	}
+	file := filepath.Join(dir, fmt.Sprintf("%s-%s.png", p.name, name))
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		p.t.Errorf("screenshots: %v", err)
+		return
+	}
+	p.t.Logf("%s: screenshot %s", p.name, file)
 }
 
 // acceptStaffInvitation opens an invitation link, creates the account and

@@ -208,6 +208,7 @@ func checkBulkCounts(t *testing.T, db *storetest.DB, clinicID string, lines map[
 // client's access report; nobody else starts, polls, downloads or deletes
 // it (AC-02, AC-03); DELETE removes it.
 func TestBulkExport(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		w := newBulkWorld(t, db)
@@ -319,6 +320,7 @@ func TestBulkExport(t *testing.T) {
 // counting its files' lines, and audits the export of that client's
 // record only; an export without _since still holds everything.
 func TestBulkExportSince(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		w := newBulkWorld(t, db)

@@ -25,6 +25,7 @@ import (
 // in PostgreSQL's table data. Staff names and emails are not PHI and are
 // stored plain on purpose (reports name who looked), so they carry none.
 func TestCanaryStaysSealed(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		ctx := context.Background()

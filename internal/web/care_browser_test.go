@@ -21,18 +21,13 @@ import (
 	"interlude/internal/care"
 	"interlude/internal/demo"
 	"interlude/internal/store"
-	"interlude/internal/store/storetest"
+	"interlude/internal/web/browsertest"
 )
 
 // The browser tests of issue #5, the time between sessions, on the demo
 // clinic: TestBrowserClientDay walks a client's day and the provider's
 // look at it afterwards; TestAccessibility runs axe-core over every page of
 // the issue at a phone's and a desk's width.
-
-// docsScreenshotsEnv, set to 1, makes the tests refresh the screenshots in
-// docs/screenshots, which the README and the docs show. They are not
-// rewritten on every run, so that a test run leaves the tree as it was.
-const docsScreenshotsEnv = "INTERLUDE_DOCS_SCREENSHOTS"
 
 // axeEnv names axe-core's axe.min.js, where it is not in the repository's
 // node_modules (scripts/test.sh installs it there).
@@ -60,14 +55,10 @@ type careSite struct {
 // it, and starts the browser. It skips without Chromium, except in CI.
 func startCareSite(t *testing.T) *careSite {
 	t.Helper()
-	execPath := chromiumPath(t)
-	db := storetest.Open(t, "sqlite")
+	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
+	db, d := demoTemplate.Open(t)
 	st := store.New(db.Engine, db.Keyring, time.Now)
 	ctx := context.Background()
-	d, err := demo.Seed(ctx, st, auth.TestParams())
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := &careSite{}
 	for _, l := range d.Logins {
 		switch {
@@ -105,7 +96,7 @@ func startCareSite(t *testing.T) *careSite {
 			t.Logf("server log:\n%s", logs)
 		}
 	})
-	c.browser = startBrowser(t, execPath)
+	c.browser = startBrowser(t)
 	return c
 }
 
@@ -141,8 +132,9 @@ func (c *careSite) signInProvider(t *testing.T) *person {
 // and its table); a private quick entry follows. The provider then finds
 // the shared entry and the completed task on the client's page, and
 // nothing of the private entry, there or on the journal timeline. With
-// INTERLUDE_DOCS_SCREENSHOTS=1 it refreshes the screenshots in docs/.
+// -screenshots it refreshes the screenshots in docs/.
 func TestBrowserClientDay(t *testing.T) {
+	t.Parallel()
 	site := startCareSite(t)
 	today := time.Now().In(site.zone).Format("Mon 2 Jan")
 
@@ -280,6 +272,7 @@ func chartDot(days, mood int) string {
 // without an error), goal editor (new and existing goal), plan version
 // and journal timeline.
 func TestAccessibility(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	site := startCareSite(t)
 	client := site.signInClient(t)
@@ -393,15 +386,17 @@ func (p *person) emulate(width int64) {
 	p.do("emulate a desktop", chromedp.EmulateViewport(width, 900))
 }
 
-// docShot saves a full-page screenshot of the tab as
-// docs/screenshots/name-width.png at each of the widths, when
-// INTERLUDE_DOCS_SCREENSHOTS=1, and leaves the tab at the first width.
+// docShot saves a full-page screenshot of the tab as name-width.png in
+// the -screenshots folder (docs/screenshots, which the README and the
+// docs show) at each of the widths, and leaves the tab at the first
+// width. Without -screenshots it takes none, so that a test run leaves
+// the tree as it was and pays for no picture.
 func (p *person) docShot(name string, widths ...int64) {
 	p.t.Helper()
-	if os.Getenv(docsScreenshotsEnv) != "1" {
+	if browsertest.ScreenshotsDir() == "" {
 		return
 	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
+	dir := browsertest.ScreenshotsDir()
 	for _, w := range widths {
 		p.emulate(w)
 		png := run(p, "take a screenshot", chromedp.FullScreenshot(100))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"interlude/internal/web/browsertest"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -17,9 +19,10 @@ import (
 // provider's caseload lists the clients in the order of need, each row
 // saying why; the flagged client's page shows the PHQ-9 trend with its
 // change markers. Every page is axe-clean at 375 and 1280 px. With
-// INTERLUDE_DOCS_SCREENSHOTS=1 it refreshes docs/screenshots/caseload.png
+// -screenshots it refreshes docs/screenshots/caseload.png
 // and measure-*.png.
 func TestBrowserCaseloadAndMeasures(t *testing.T) {
+	t.Parallel()
 	site := startCareSite(t)
 	axe := axeSource(t)
 	a11y := func(p *person, page string) {
@@ -107,9 +110,9 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 	}
 	a11y(provider, "client page with measures")
 	provider.emulate(deskWidth)
-	if os.Getenv(docsScreenshotsEnv) == "1" {
+	if browsertest.ScreenshotsDir() != "" {
 		png := run(provider, "take a screenshot of the measures", chromedp.Screenshot(chromedp.CSS("#measures")))
-		if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", "measure-trend.png"), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(browsertest.ScreenshotsDir(), "measure-trend.png"), png, 0o644); err != nil {
 			t.Error(err)
 		}
 	}
@@ -117,17 +120,17 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 	site.browser.checkMessages(t)
 }
 
-// docShotAs saves a full-page screenshot at width as
-// docs/screenshots/file when INTERLUDE_DOCS_SCREENSHOTS=1.
+// docShotAs saves a full-page screenshot at width as file in the
+// -screenshots folder, when there is one.
 func docShotAs(p *person, file string, width int64) {
 	p.t.Helper()
 	p.emulate(width)
 	p.shot(strings.TrimSuffix(file, ".png"))
-	if os.Getenv(docsScreenshotsEnv) != "1" {
+	if browsertest.ScreenshotsDir() == "" {
 		return
 	}
 	png := run(p, "take a screenshot", chromedp.FullScreenshot(100))
-	if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", file), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(browsertest.ScreenshotsDir(), file), png, 0o644); err != nil {
 		p.t.Error(err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 // answers the same order with the same reasons (API.md); a client has no
 // caseload (AC-03).
 func TestCaseloadPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		e := newPlanEnv(t, db)
@@ -88,6 +89,7 @@ func TestCaseloadPages(t *testing.T) {
 // GET /api/v1/clients as issue #7 orders them, each row saying why, with
 // codes and figures in the API (AC-03).
 func TestCaseloadMeasureReasons(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		e := newPlanEnv(t, db)

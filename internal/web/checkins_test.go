@@ -90,6 +90,7 @@ var (
 // reads it back; due check-ins appear in the thread and in the list; the
 // client answers with one tap; validation by name.
 func TestCheckInsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		path := "/api/v1/clients/" + m.c.Client.ID + "/checkins"
@@ -147,6 +148,7 @@ func TestCheckInsAPI(t *testing.T) {
 // page, with missed check-ins marked; the client's one-tap prompt on their
 // home page.
 func TestCheckInPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		record := "/clients/" + m.c.Client.ID

@@ -64,6 +64,7 @@ func boolPtr(b bool) *bool { return &b }
 // §(c) "JSON and HTTP framing" (IV-01) and the other strictness rules: each
 // input gets the right status with code invalid, and dst is left untouched.
 func TestDecodeJSONRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		body        string
@@ -221,6 +222,7 @@ func TestDecodeJSONRefuses(t *testing.T) {
 // values, and show a foreign key clipped and stripped of control and
 // bidi characters.
 func TestDecodeJSONMessagesAreSafe(t *testing.T) {
+	t.Parallel()
 	const secret = "I-told-no-one"
 	bodies := []string{
 		`{"mood":"` + secret + `"}`,
@@ -261,6 +263,7 @@ func TestDecodeJSONMessagesAreSafe(t *testing.T) {
 // TestDecodeJSONAccepts checks that good bodies decode exactly, text byte
 // for byte: feelings are written in every script.
 func TestDecodeJSONAccepts(t *testing.T) {
+	t.Parallel()
 	texts := []string{
 		"What happened… 👩‍⚕️ 🏳️‍🌈 👨‍👩‍👧‍👦",
 		"أشعر بالقلق اليوم",            // Arabic
@@ -400,6 +403,7 @@ func TestDecodeJSONAccepts(t *testing.T) {
 // TestDecodeJSONNested checks field paths and the rules in nested structs,
 // and that depth counts every level.
 func TestDecodeJSONNested(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		body  string
@@ -446,6 +450,7 @@ func TestDecodeJSONNested(t *testing.T) {
 // TestDecodeJSONOtherShapes covers embedded structs, raw JSON, interface
 // and ",string" fields, and a dst that is not a pointer.
 func TestDecodeJSONOtherShapes(t *testing.T) {
+	t.Parallel()
 	type Base struct {
 		ID      string `json:"id"`
 		Version int
@@ -508,6 +513,7 @@ func TestDecodeJSONOtherShapes(t *testing.T) {
 // TestDecodeJSONRendered checks that renderError answers a statusError with
 // its status and the API's error shape.
 func TestDecodeJSONRendered(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, contentType, body string
 		status                  int
@@ -540,6 +546,7 @@ func TestDecodeJSONRendered(t *testing.T) {
 
 // TestDecodeJSONLimit checks the exact size boundary.
 func TestDecodeJSONLimit(t *testing.T) {
+	t.Parallel()
 	const limit = 100
 	for _, size := range []int{limit - 1, limit, limit + 1} {
 		body := `{"text":"` + strings.Repeat("a", size-len(`{"text":""}`)) + `"}`

@@ -70,6 +70,7 @@ func safetyFlagsSample(l Layout) *safetyFlagsPage {
 // sees it on their home page and flag page, without the record's links,
 // and acknowledges it there with a note, which the care team then sees.
 func TestSafetyFlagPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		m.setPassword(t, m.c.Admin)

@@ -129,6 +129,7 @@ func bundleOf(t *testing.T, rec *httptest.ResponseRecorder) fhirBundle {
 // break-glass get 404 as for nothing; each answer about a client is one
 // audited read of the record.
 func TestFHIRAPI(t *testing.T) {
+	t.Parallel()
 	v := fhirtest.New(t)
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
@@ -352,6 +353,7 @@ var goldenIDs = regexp.MustCompile(`\b[a-z2-7]{26}\b`)
 // the same order; ids, random, are numbered in the order they first
 // appear.
 func TestFHIREverythingGolden(t *testing.T) {
+	t.Parallel()
 	v := fhirtest.New(t)
 	golden := filepath.Join("testdata", "fhir_everything.golden.json")
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {

@@ -307,6 +307,7 @@ type signInJSON struct {
 // invited by that admin, and a client invited by that provider (AU-01,
 // AU-02, AU-03, AU-08, AU-12).
 func TestInvitationAcceptSignInFlow(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		ctx := context.Background()
@@ -509,6 +510,7 @@ func retryAfter(t *testing.T, rec *httptest.ResponseRecorder) int {
 // consecutive failure, during which even the right password is refused
 // unchecked; a success resets it. Per address, a higher allowance.
 func TestThrottling(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Throttle")
@@ -648,6 +650,7 @@ func TestThrottling(t *testing.T) {
 // TestNoAccountEnumeration (AU-07): whether an email has an account, a
 // password, or an account that is disabled, the failure looks the same.
 func TestNoAccountEnumeration(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		ctx := context.Background()
@@ -717,6 +720,7 @@ type sessionsJSON struct {
 // TestSessionLifecycle: listing and ending sessions (SE-03), automatic
 // logoff (AC-07) and disabling a user (AC-09).
 func TestSessionLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Lifecycle")
@@ -860,6 +864,7 @@ func TestSessionLifecycle(t *testing.T) {
 // TestRecoveryCodes (AU-10): ten single-use codes that stand in for the
 // authenticator app; new codes replace the old.
 func TestRecoveryCodes(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Recovery")
@@ -919,6 +924,7 @@ func TestRecoveryCodes(t *testing.T) {
 // TestClientTOTPEnrollment: a client may add an authenticator app, which
 // then guards their sign-in (AU-01: offered to clients).
 func TestClientTOTPEnrollment(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Enrollment")
@@ -985,6 +991,7 @@ func TestClientTOTPEnrollment(t *testing.T) {
 // TestStrictInputOnIdentityRoutes (IV-01): the identity routes decode
 // strictly, and a refused body changes nothing.
 func TestStrictInputOnIdentityRoutes(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		ctx := context.Background()
@@ -1076,6 +1083,7 @@ func TestStrictInputOnIdentityRoutes(t *testing.T) {
 // TestCrossOriginRefused (WF-01): a browser's cross-site request to
 // change state never reaches a handler.
 func TestCrossOriginRefused(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Origins")

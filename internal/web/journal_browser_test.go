@@ -15,6 +15,7 @@ import (
 	"interlude/internal/care"
 	"interlude/internal/store"
 	"interlude/internal/store/storetest"
+	"interlude/internal/web/browsertest"
 )
 
 // TestBrowserJournal walks the journal in headless Chromium: a client on a
@@ -24,7 +25,8 @@ import (
 // without JavaScript. The provider then finds the shared entry on the
 // client's page, and not the private one. No page may break the CSP.
 func TestBrowserJournal(t *testing.T) {
-	execPath := chromiumPath(t)
+	t.Parallel()
+	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
 	db := storetest.Open(t, "sqlite")
 	st := store.New(db.Engine, db.Keyring, time.Now)
 	ctx := context.Background()
@@ -84,7 +86,7 @@ func TestBrowserJournal(t *testing.T) {
 	}
 	goal := plan.Goals[0].ID
 
-	b := startBrowser(t, execPath)
+	b := startBrowser(t)
 	b.checkCSPDetector(t)
 
 	// 1. The client, on a phone: one tap and a private note.

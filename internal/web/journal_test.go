@@ -286,6 +286,7 @@ func (j *journalEnv) auditCount(t *testing.T, action, actorID string) int {
 // TestJournalAPI: the client writes, reads, edits (keeping versions) and
 // deletes (leaving a tombstone) entries, and sets their sharing default.
 func TestJournalAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		j := newJournalEnv(t, db)
 		goal := j.goal(t, j.c.Client, j.c.Provider, "Sleep better")
@@ -405,6 +406,7 @@ func TestJournalAPI(t *testing.T) {
 // not even its existence: not in the list, not in its length, not by id
 // (404 exactly as a missing one).
 func TestJournalProviderSeesSharedOnly(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		j := newJournalEnv(t, db)
 		shared := j.mustPost(t, map[string]any{"occurred_at": j.ago(3 * time.Hour), "mood": 7, "text": "shared one", "shared": true})
@@ -468,6 +470,7 @@ func TestJournalProviderSeesSharedOnly(t *testing.T) {
 // TestJournalRefusesMalformed: malformed input answers 400, naming the
 // field, and stores nothing; error messages never repeat the input.
 func TestJournalRefusesMalformed(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		j := newJournalEnv(t, db)
 		goal := j.goal(t, j.c.Client, j.c.Provider, "Walk daily")
@@ -555,6 +558,7 @@ func TestJournalRefusesMalformed(t *testing.T) {
 // and renders as text on every page that shows it: the client's home, list,
 // edit form and versions, and the provider's timeline.
 func TestJournalStoredXSSIsInert(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		j := newJournalEnv(t, db)
 		goal := j.goal(t, j.c.Client, j.c.Provider, `<b onmouseover=alert(1)>goal</b>`)
@@ -586,6 +590,7 @@ func TestJournalStoredXSSIsInert(t *testing.T) {
 // TestJournalPages: the client's quick entry, full form, list, edit,
 // delete and settings, as a browser without JavaScript uses them.
 func TestJournalPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		j := newJournalEnv(t, db)
 		goal := j.goal(t, j.c.Client, j.c.Provider, "Sleep before midnight")
@@ -753,6 +758,7 @@ func TestJournalPages(t *testing.T) {
 // TestMoodChart: the SVG has its title and description, a point per
 // rating in the period, days in the viewer's zone, and a text summary.
 func TestMoodChart(t *testing.T) {
+	t.Parallel()
 	chi, _ := time.LoadLocation("America/Chicago")
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, chi)
 	points := []care.MoodPoint{

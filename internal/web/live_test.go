@@ -130,6 +130,7 @@ func streamRefused(t *testing.T, in instance, token, what string) {
 // reply, posted to the other, reaches a stream on the first; each stream
 // gets each event once.
 func TestEventsAcrossInstances(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, "postgres")
 	m := newMessagesEnv(t, db)
 	a, b := liveInstances(t, m)
@@ -164,6 +165,7 @@ func TestEventsAcrossInstances(t *testing.T) {
 // instance and the stream is on the other (on SQLite, the same one).
 // Reconnecting after a sign-out or disabling is refused.
 func TestEventsRevoked(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		m.setPassword(t, m.c.Admin)

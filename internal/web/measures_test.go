@@ -78,6 +78,7 @@ type measuresOf struct {
 // server scores and ignores a total the client sends; answers are
 // validated strictly (IV-01); change markers come back on the list.
 func TestMeasuresAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newPlanEnv(t, db)
 		rec := e.call(t, "POST", e.base+"/measures", e.provider, map[string]any{"instrument": "phq9", "every_days": 7})
@@ -181,6 +182,7 @@ func TestMeasuresAPI(t *testing.T) {
 // resources at once; the provider's page shows the score, band and
 // markers.
 func TestMeasurePages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newPlanEnv(t, db)
 		id := e.c.Client.ID
@@ -314,6 +316,7 @@ func sampleResponses() []care.MeasureResponse {
 // the clinic's line and safety message, on the page and in the API answer
 // (issue #7, AC-02).
 func TestMeasureSafetyMessage(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		e := newPlanEnv(t, db)

@@ -22,6 +22,7 @@ import (
 // "edited". axe-core checks the thread (plain, with a refused file) and
 // the message's page at both widths.
 func TestBrowserAttachmentsAndEdits(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	site := startCareSite(t)
 	client := site.signInClient(t)

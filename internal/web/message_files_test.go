@@ -153,6 +153,7 @@ func (m *messagesEnv) download(t *testing.T, a attachmentJSON, token string) []b
 // metadata, downloaded as attachments by the thread's participants only;
 // anything else is refused with a clear error and nothing is stored.
 func TestMessageAttachmentsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 
@@ -270,6 +271,7 @@ func TestMessageAttachmentsAPI(t *testing.T) {
 // the message's page; the thread shows "edited"; participants see the
 // versions; the edit reaches the stream as an event with ids only.
 func TestMessageEditsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		ts := httptest.NewServer(m.srv.Handler())

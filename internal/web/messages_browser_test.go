@@ -33,10 +33,11 @@ const receiptDeadline = 2 * time.Second
 // axe-core checks the thread page of each at 375 and 1280 pixels, and
 // signing out in another tab closes the page's stream with a notice.
 func TestBrowserMessagesLive(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	site := startCareSite(t)
 	client := site.signInClient(t)
-	provider := site.signInProviderIn(t, startBrowser(t, chromiumPath(t)))
+	provider := site.signInProviderIn(t, startBrowser(t))
 
 	thread := "/clients/" + site.clientID + "/messages"
 	provider.open(site.url + thread)

@@ -119,6 +119,7 @@ func (m *messagesEnv) send(t *testing.T, token, text string) messageJSON {
 // receipts by recipients only, validation, and 404 for anyone off the
 // care team exactly as for a missing client.
 func TestMessagesAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		first := m.send(t, m.client, "Hello, how do I cancel?")
@@ -180,6 +181,7 @@ func TestMessagesAPI(t *testing.T) {
 // TestMessagePages: the client's and the provider's thread pages list
 // the thread, send without JavaScript and mark read.
 func TestMessagePages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		msg := m.send(t, m.provider, "Page <b>text</b>")
@@ -300,6 +302,7 @@ func (s *stream) none(t *testing.T, what string) {
 // it missed, exactly once, then live events; another provider gets
 // nothing; signing out ends the stream.
 func TestEvents(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		m.srv.liveCheck = 100 * time.Millisecond
@@ -363,6 +366,7 @@ func TestEvents(t *testing.T) {
 // TestEventsSlowSubscriber: a stream whose buffer fills is dropped and
 // ends; reconnecting with Last-Event-ID, it gets every event it missed.
 func TestEventsSlowSubscriber(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		m.srv.live.mu.Lock()

@@ -22,7 +22,7 @@ import (
 	"interlude/internal/demo"
 	"interlude/internal/notify"
 	"interlude/internal/store"
-	"interlude/internal/store/storetest"
+	"interlude/internal/web/browsertest"
 )
 
 // TestBrowserNotifications (TS-02, WCAG 2.2 AA): in headless Chromium,
@@ -33,15 +33,12 @@ import (
 // worker (through the DevTools protocol, as a push service would) shows a
 // notification with the notice's text and link, and nothing else.
 func TestBrowserNotifications(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
-	execPath := chromiumPath(t)
+	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
 	ctx := context.Background()
-	db := storetest.Open(t, "sqlite")
+	db, d := demoTemplate.Open(t)
 	st := store.New(db.Engine, db.Keyring, time.Now)
-	d, err := demo.Seed(ctx, st, auth.TestParams())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var client demo.Login
 	for _, l := range d.Logins {
 		if l.Role == care.RoleClient {
@@ -69,7 +66,7 @@ func TestBrowserNotifications(t *testing.T) {
 			t.Logf("server log:\n%s", logs)
 		}
 	})
-	b := startBrowser(t, execPath)
+	b := startBrowser(t)
 	p := b.person(t, "client", true)
 
 	// The service worker's registration, as DevTools reports it.

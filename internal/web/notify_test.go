@@ -79,6 +79,7 @@ func onlyOwnPushSubscriptions(t *testing.T, w *authzWorld, c caller, got map[tar
 // set up; subscriptions are added, listed without their endpoints, and
 // turned off; the service worker is served from the root under the CSP.
 func TestNotificationPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newWebEnv(t, db)
 		c := storetest.SeedClinic(t, db.Store, "Notify Pages")

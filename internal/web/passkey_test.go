@@ -256,6 +256,7 @@ func newCookie(t *testing.T, rec *httptest.ResponseRecorder) string {
 // TestPasskeys registers a passkey and signs in with it as the second
 // factor, end to end at the HTTP level (AU-01, AU-09, SE-02).
 func TestPasskeys(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		ts := newPasskeyServer(t, db)
@@ -427,6 +428,7 @@ func TestPasskeys(t *testing.T) {
 // TestPasskeyClient: a client without an authenticator app may register a
 // passkey, sign in with it, and remove it again.
 func TestPasskeyClient(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t, "sqlite")
 	ts := newPasskeyServer(t, db)
 	c := storetest.SeedClinic(t, db.Store, "North")

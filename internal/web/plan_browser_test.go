@@ -16,6 +16,7 @@ import (
 	"interlude/internal/care"
 	"interlude/internal/store"
 	"interlude/internal/store/storetest"
+	"interlude/internal/web/browsertest"
 )
 
 // TestBrowserPlanAndTasks walks the plan, sessions and tasks in headless
@@ -26,7 +27,8 @@ import (
 // note, and comments on the goal; the provider then sees both. No page
 // may break the CSP, answer 5xx, or throw.
 func TestBrowserPlanAndTasks(t *testing.T) {
-	execPath := chromiumPath(t)
+	t.Parallel()
+	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
 
 	db := storetest.Open(t, "sqlite")
 	st := store.New(db.Engine, db.Keyring, time.Now)
@@ -91,7 +93,7 @@ func TestBrowserPlanAndTasks(t *testing.T) {
 	}
 	page := "/clients/" + client.ID
 
-	b := startBrowser(t, execPath)
+	b := startBrowser(t)
 
 	// 1. The provider, on a wide screen.
 	pp := b.person(t, "provider", false)

@@ -319,6 +319,7 @@ type planOf struct {
 // the client reads it and comments; malformed plans answer 400 naming the
 // field and store nothing; reads and writes are audited.
 func TestPlanAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newPlanEnv(t, db)
 		body := map[string]any{"goals": []map[string]any{
@@ -400,6 +401,7 @@ func TestPlanAPI(t *testing.T) {
 // TestPlanAPIValidation: each malformed plan answers 400 naming the field,
 // and stores nothing.
 func TestPlanAPIValidation(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newPlanEnv(t, db)
 		theirs, err := db.Store.SavePlan(context.Background(), e.c.Actor(e.c.OtherProvider), e.c.OtherClient.ID, []care.Goal{{Title: "Theirs"}}, 0)
@@ -468,6 +470,7 @@ func TestPlanAPIValidation(t *testing.T) {
 // TestSessionsAPI: the care team schedules and marks sessions; the client
 // reads them; the client's home shows the next one.
 func TestSessionsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newPlanEnv(t, db)
 		now := db.Clock.Now().UTC()
@@ -542,6 +545,7 @@ func TestSessionsAPI(t *testing.T) {
 // TestTasksAPI: assigning, the occurrences of a recurring task, completing
 // each once by the client only, and goals of the client's own plan only.
 func TestTasksAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newPlanEnv(t, db)
 		ctx := context.Background()
@@ -635,6 +639,7 @@ func TestTasksAPI(t *testing.T) {
 // marks sessions and assigns tasks with plain forms; the client reads
 // their plan, comments, and marks tasks done from /tasks and the home.
 func TestPlanPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newPlanEnv(t, db)
 		id := e.c.Client.ID
@@ -820,6 +825,7 @@ func TestPlanPages(t *testing.T) {
 // TestPlanStoredXSSIsInert: text stored in goals, objectives, comments,
 // tasks and notes renders escaped on every page that shows it.
 func TestPlanStoredXSSIsInert(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newPlanEnv(t, db)
 		id := e.c.Client.ID

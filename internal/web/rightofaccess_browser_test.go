@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"interlude/internal/web/browsertest"
+
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
@@ -16,9 +18,10 @@ import (
 // readable copy opens within its own CSP (no script, its one style
 // sheet), reads at a phone's and a desk's width, passes axe-core at both,
 // and hides its contents list on paper. The provider's form for a copy
-// passes axe-core too. With INTERLUDE_DOCS_SCREENSHOTS=1 it refreshes
+// passes axe-core too. With -screenshots it refreshes
 // docs/screenshots/record-download-*.png.
 func TestBrowserRecordDownload(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	site := startCareSite(t)
 	check := func(p *person, page string) {
@@ -115,15 +118,15 @@ func TestBrowserRecordDownload(t *testing.T) {
 
 // screenShot saves what the screen shows of the tab at width (not the
 // whole page: the record of six weeks is many screens long) as
-// docs/screenshots/name.png, when INTERLUDE_DOCS_SCREENSHOTS=1.
+// name.png in the -screenshots folder, when there is one.
 func (p *person) screenShot(name string, width int64) {
 	p.t.Helper()
-	if os.Getenv(docsScreenshotsEnv) != "1" {
+	if browsertest.ScreenshotsDir() == "" {
 		return
 	}
 	p.emulate(width)
 	png := run(p, "take a screenshot", chromedp.CaptureScreenshot())
-	if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(browsertest.ScreenshotsDir(), name+".png"), png, 0o644); err != nil {
 		p.t.Error(err)
 	}
 }

@@ -82,6 +82,7 @@ var recordExportRequest = authzRequest{targets: whoseTargets, build: func(t *tes
 // their private entries too, marked as such; each download is audited as
 // a read and a copy; nobody else has these addresses.
 func TestClientDownloadsOwnRecord(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newAccessEnv(t, db)
 		c := e.c
@@ -187,6 +188,7 @@ func TestClientDownloadsOwnRecord(t *testing.T) {
 // the form again, produces nothing and reads nothing, and repeated wrong
 // codes are throttled as sign-in is.
 func TestStaffCopyNeedsFreshCode(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newAccessEnv(t, db)
 		c := e.c
@@ -252,6 +254,7 @@ func TestStaffCopyNeedsFreshCode(t *testing.T) {
 // so, is audited, and shows in the client's access report; anyone off
 // the care team gets 404, a valid code or not.
 func TestStaffCopy(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newAccessEnv(t, db)
 		c := e.c
@@ -369,6 +372,7 @@ func checkBundle(t *testing.T, body []byte, clientID string, private bool) {
 // team gets the record as they may see it, without private entries and
 // without a copy's row; anyone else 404 (AC-03).
 func TestRecordExportAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		e := newAccessEnv(t, db)
 		c := e.c

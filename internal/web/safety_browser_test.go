@@ -13,6 +13,7 @@ import (
 // safety flags wait and leads to the page of open flags; the provider
 // acknowledges one there with a note, and it leaves the list.
 func TestBrowserSafetyFlags(t *testing.T) {
+	t.Parallel()
 	axe := axeSource(t)
 	site := startCareSite(t)
 	check := func(p *person, page string) {

@@ -78,6 +78,7 @@ type flagListJSON struct {
 // language shows the client the resources and raises no flag; a shared
 // one raises one.
 func TestSafetyFlagsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		m.setPassword(t, m.c.Admin)
@@ -163,6 +164,7 @@ func officeHoursSample(l Layout) *officeHoursPage {
 // provider pauses messaging with a reason the client sees instead of the
 // compose box, and the client's message is refused with a clear message.
 func TestBoundaryPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		m.setPassword(t, m.c.Admin)

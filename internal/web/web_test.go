@@ -79,6 +79,7 @@ func samplePath(pattern string) (method, path string) {
 // TestSecurityHeadersOnEveryRoute walks the route table (SC-*: headers on
 // every response, whatever the route and whatever the outcome).
 func TestSecurityHeadersOnEveryRoute(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
 	want := map[string]string{
 		"X-Content-Type-Options":     "nosniff",
@@ -123,6 +124,7 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
 
 	rec := ts.do(t, "GET", "/api/v1/nothing-here", nil)
@@ -160,6 +162,7 @@ func TestErrors(t *testing.T) {
 // request id, the log names the request id and not the panic's value, and
 // the server goes on serving.
 func TestPanicIsRecovered(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
 	h := ts.requestID(ts.observe(ts.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic("boom")
@@ -189,6 +192,7 @@ func TestPanicIsRecovered(t *testing.T) {
 // TestLogsCarryNoPathOrQuery: a path or query may hold tokens or PHI; the
 // log line names the route pattern only (AU-*, "no PHI in logs").
 func TestLogsCarryNoPathOrQuery(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
 	const canary = "CANARY-7f3a9"
 	ts.do(t, "GET", "/static/"+canary+".css?q="+canary, nil)
@@ -207,6 +211,7 @@ func TestLogsCarryNoPathOrQuery(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
 	p, err := ts.assets.path("app.css")
 	if err != nil {
@@ -240,6 +245,7 @@ func TestStaticAssets(t *testing.T) {
 // TestEveryPageTemplate executes each page template with its typed data,
 // so that a template error shows here and not in front of a user.
 func TestEveryPageTemplate(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
 	user := &care.Actor{UserID: "u1", Name: "Dana Rivera", Role: care.RoleAdmin}
 	signedIn := Layout{Title: "T", Nonce: "n0nce", User: user, Notice: "Done."}
@@ -318,6 +324,7 @@ func keys[V any](m map[string]V) []string {
 // TestHealthz answers ok while the database answers, and 503 once it does
 // not, on both engines.
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ts := newTestServer(t, db)
 		rec := ts.do(t, "GET", "/healthz", nil)
@@ -333,6 +340,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestMetricsHaveNoPathLabels(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
 	ts.do(t, "GET", "/api/v1/clients/SECRETID?x=1", nil)
 	rec := ts.do(t, "GET", "/metrics", nil)

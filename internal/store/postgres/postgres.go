@@ -107,15 +107,19 @@ func (db *DB) Name() string { return "postgres" }
 
 // Migrate applies the embedded migrations that the database lacks.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return 0, err
-	}
-	ms, err := schema.Load(sub)
+	ms, err := migrations()
 	if err != nil {
 		return 0, err
 	}
 	return schema.Apply(ctx, db.db, ms, migrationLock)
+}
+
+func migrations() ([]schema.Migration, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return schema.Load(sub)
 }
 
 // Ping checks that the database answers.

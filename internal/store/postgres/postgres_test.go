@@ -48,6 +48,7 @@ var errRefused = errors.New("refused")
 // write that reports success is committed once, each that reports failure
 // left nothing behind, and no write's outcome depends on a neighbour's.
 func TestBatchedWrites(t *testing.T) {
+	t.Parallel()
 	db := open(t)
 	const writes = 200
 	var wg sync.WaitGroup
@@ -92,6 +93,7 @@ func TestBatchedWrites(t *testing.T) {
 // (a unique key taken by an earlier write) get the outcome they would get
 // one after another.
 func TestWriteSeesEarlierWritesOfItsBatch(t *testing.T) {
+	t.Parallel()
 	db := open(t)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -126,6 +128,7 @@ func TestWriteSeesEarlierWritesOfItsBatch(t *testing.T) {
 // TestWriteAfterClose: a closed database refuses writes, and Close waits
 // for those queued.
 func TestWriteAfterClose(t *testing.T) {
+	t.Parallel()
 	db := open(t)
 	var wg sync.WaitGroup
 	for i := range 20 {
@@ -153,6 +156,7 @@ func TestWriteAfterClose(t *testing.T) {
 // the order each write appended them (AD-02: an audit row commits with
 // its change or neither does).
 func TestAppendedRows(t *testing.T) {
+	t.Parallel()
 	db := open(t)
 	if _, err := db.SQLDB().Exec(`CREATE TABLE log (id BIGINT GENERATED ALWAYS AS IDENTITY, n INTEGER NOT NULL,
 		part INTEGER NOT NULL CHECK (part >= 0))`); err != nil {
@@ -218,6 +222,7 @@ func TestAppendedRows(t *testing.T) {
 // TestAppendRefused: Append refuses a transaction that is not a write's,
 // and names that are not plain identifiers.
 func TestAppendRefused(t *testing.T) {
+	t.Parallel()
 	db := open(t)
 	tx, err := db.SQLDB().Begin()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	good := fstest.MapFS{
 		"0002_b.sql": {Data: []byte("B")},
 		"0001_a.sql": {Data: []byte("A")},
@@ -40,6 +41,7 @@ func TestLoad(t *testing.T) {
 // not know (forward-only migrations: a rollback of the binary is refused,
 // not guessed at).
 func TestApplyRefusesNewerDatabase(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		sqldb := db.Engine.SQLDB()

@@ -6,8 +6,10 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -33,6 +35,8 @@ var ErrClosed = errors.New("sqlite: database is closed")
 
 // DB is an SQLite database file opened for Interlude.
 type DB struct {
+	path    string
+	drv     *sqlite.Driver
 	writer  *sql.DB // exactly one connection, owned by the commit loop
 	readers *sql.DB // read-only connections
 
@@ -67,7 +71,7 @@ type writeReq struct {
 //   - _txlock=immediate on the writer takes the write lock at BEGIN, so a
 //     transaction never fails half-way for want of it.
 //   - query_only(1) on readers makes any write through them an error.
-func dsn(path string, writer bool) string {
+func dsn(path string, writer, queryOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -76,7 +80,7 @@ func dsn(path string, writer bool) string {
 	if writer {
 		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
-	} else {
+	} else if queryOnly {
 		q.Add("_pragma", "query_only(1)")
 	}
 	// In an SQLite URI, ? and # end the path and % starts an escape.
@@ -94,7 +98,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	writer := sql.OpenDB(connector{drv: drv, dsn: dsn(path, true)})
+	writer := sql.OpenDB(connector{drv: drv, dsn: dsn(path, true, false)})
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
@@ -107,11 +111,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	readers := sql.OpenDB(connector{drv: drv, dsn: dsn(path, false)})
+	readers := sql.OpenDB(connector{drv: drv, dsn: dsn(path, false, true)})
 	n := max(4, runtime.GOMAXPROCS(0))
 	readers.SetMaxOpenConns(n)
 	readers.SetMaxIdleConns(n)
 	db := &DB{
+		path:    path,
+		drv:     drv,
 		writer:  writer,
 		readers: readers,
 		writes:  make(chan *writeReq, maxBatch),
@@ -149,6 +155,37 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	// Migrations take the writer's only connection from its pool, so the
 	// commit loop waits meanwhile; BEGIN IMMEDIATE keeps other processes out.
 	return schema.Apply(ctx, db.writer, ms, "")
+}
+
+// MigrationsDigest returns a SHA-256 digest of the embedded migrations:
+// a database migrated by one binary can stand in for another's when the
+// digests agree (tests keep one migrated template per digest).
+func MigrationsDigest() (string, error) {
+	ms, err := schema.Load(mustSub(migrationFiles, "migrations"))
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d %s %d\n%s\n", m.Version, m.Name, len(m.SQL), m.SQL)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Snapshot writes a consistent copy of the database to path, a file that
+// must not exist yet, while writes go on (VACUUM INTO: one read
+// transaction, so the copy is the database as of one commit). The copy is
+// a complete database in one file, with no WAL beside it.
+//
+// It runs on a connection of its own: the readers' query_only forbids
+// VACUUM INTO, and on the writer's it would hold up every write.
+func (db *DB) Snapshot(ctx context.Context, path string) error {
+	c := sql.OpenDB(connector{drv: db.drv, dsn: dsn(db.path, false, false)})
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+		return fmt.Errorf("sqlite: snapshot: %w", err)
+	}
+	return nil
 }
 
 // Ping checks that the database answers.

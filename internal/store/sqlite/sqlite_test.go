@@ -149,6 +149,7 @@ func outcome(t *testing.T, done <-chan error) error {
 }
 
 func TestConcurrentWritesAllCommit(t *testing.T) {
+	t.Parallel()
 	const writers, perWriter = 64, 20
 	db, _ := open(t)
 
@@ -211,6 +212,7 @@ func walCheckpoint(t *testing.T, db *DB, mode string) (busy, frames int) {
 }
 
 func TestQueuedWritesShareOneTransaction(t *testing.T) {
+	t.Parallel()
 	const k = 50
 	db, _ := open(t)
 	release := hold(t, db)
@@ -253,6 +255,7 @@ func TestQueuedWritesShareOneTransaction(t *testing.T) {
 var errRefused = errors.New("refused by the test")
 
 func TestFailingWriteRollsBackOnlyItsOwnChanges(t *testing.T) {
+	t.Parallel()
 	db, _ := open(t)
 	release := hold(t, db)
 	ctx := context.Background()
@@ -291,6 +294,7 @@ func TestFailingWriteRollsBackOnlyItsOwnChanges(t *testing.T) {
 }
 
 func TestPanickingWrite(t *testing.T) {
+	t.Parallel()
 	db, _ := open(t)
 	release := hold(t, db)
 	ctx := context.Background()
@@ -338,6 +342,7 @@ func TestPanickingWrite(t *testing.T) {
 }
 
 func TestCancelledWriteIsNotRun(t *testing.T) {
+	t.Parallel()
 	t.Run("before Write", func(t *testing.T) {
 		db, _ := open(t)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -400,6 +405,7 @@ const endless = `WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n)
 // statement runs, which costs the batch its transaction, leaves no write
 // reported committed that is not, nor reported failed that is.
 func TestInterruptedWrite(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		swallow bool // fn ignores the interrupted statement's error
@@ -461,6 +467,7 @@ func TestInterruptedWrite(t *testing.T) {
 }
 
 func TestCommittedWritesSurviveReopen(t *testing.T) {
+	t.Parallel()
 	db, path := open(t)
 	ctx := context.Background()
 	for _, name := range []string{"a", "b"} {
@@ -504,6 +511,7 @@ func waitClosing(t *testing.T, db *DB) {
 }
 
 func TestPragmas(t *testing.T) {
+	t.Parallel()
 	db, _ := open(t)
 	ctx := context.Background()
 	want := []struct {
@@ -583,6 +591,7 @@ func TestPragmas(t *testing.T) {
 }
 
 func TestWriteAfterClose(t *testing.T) {
+	t.Parallel()
 	db, _ := open(t)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -604,6 +613,7 @@ func TestWriteAfterClose(t *testing.T) {
 // TestWritesRacingClose checks that writes that race with Close all return,
 // either committed for good or with ErrClosed.
 func TestWritesRacingClose(t *testing.T) {
+	t.Parallel()
 	const writers = 16
 	db, path := open(t)
 	var mu sync.Mutex
@@ -664,6 +674,7 @@ func TestWritesRacingClose(t *testing.T) {
 // TestOpenPathWithURICharacters checks that a path with the characters that
 // an SQLite URI gives a meaning to opens the file at that very path.
 func TestOpenPathWithURICharacters(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "clinic #2 ?100% sure")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 // again while its rows are still open gets a statement of its own, a
 // failed statement runs again cleanly, and statements see schema changes.
 func TestStatementCache(t *testing.T) {
+	t.Parallel()
 	db, _ := open(t)
 	ctx := context.Background()
 	for i := range 5 {
