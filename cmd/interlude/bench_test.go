@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,6 +109,37 @@ func TestServeProfilerLoopbackOnly(t *testing.T) {
 		err := run(context.Background(), []string{"interlude", "serve", "--data", t.TempDir(), "--pprof-addr", addr}, noEnv, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("--pprof-addr %s: got %v, want a refusal", addr, err)
+		}
+	}
+}
+
+func TestIntList(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		lowest int
+		want   []int // nil: an error
+	}{
+		{"1,8,32", 1, []int{1, 8, 32}},
+		{" 32 , 1 ", 1, []int{32, 1}},
+		{"8,8,1,8", 1, []int{8, 1}},
+		{"0,500", 0, []int{0, 500}},
+		{"10000", 1, []int{10000}},
+		{"0", 1, nil},
+		{"10001", 0, nil},
+		{"-1", 0, nil},
+		{"a,b", 0, nil},
+		{"1,,2", 1, nil},
+		{"", 0, nil},
+	} {
+		got, err := intList(tc.in, tc.lowest)
+		if tc.want == nil {
+			if err == nil {
+				t.Errorf("intList(%q, %d) = %v, want an error", tc.in, tc.lowest, got)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("intList(%q, %d) = %v, %v; want %v", tc.in, tc.lowest, got, err, tc.want)
 		}
 	}
 }
