@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check and test of Interlude: gofmt, go vet, go test -race.
+# Runs every check and test of Interlude: gofmt, go vet, golangci-lint,
+# go test (with -race where it finds races; see README, "Tests").
 # Installs what a fresh machine lacks (as root, with apt-get). PostgreSQL
 # tests run when INTERLUDE_TEST_POSTGRES_URL is set (.ci/run sets it) and
 # are skipped otherwise.
@@ -55,24 +56,55 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2; echo "$unformatted" >&2; exit 1
 fi
 
-echo "== go vet"
-go vet ./...
+# The lint gate (.golangci.yml says what each linter is for). The version
+# is pinned; it is built once from the Go module proxy into GOPATH/bin
+# (a few minutes on a new machine) and reused afterwards.
+golangci_version=v2.15.0
+golangci="$(go env GOPATH)/bin/golangci-lint"
+if ! "$golangci" version 2>/dev/null | grep -q "version ${golangci_version#v} "; then
+  echo "== installing golangci-lint $golangci_version"
+  go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$golangci_version"
+fi
 
-# Two passes (README, "Tests"). The pure-Go SQLite driver runs 10 to 20
-# times slower under the race detector, while PostgreSQL runs outside Go:
-# so every test runs without -race on SQLite, and the storage and web
-# tests run again under -race on PostgreSQL, with the SQLite engine's own
-# tests (its writer loop), the broker and the job runner, the code with
-# real concurrency.
-race_pkgs=(./cmd/... ./internal/demo ./internal/jobs ./internal/notify ./internal/store/... ./internal/web/...)
+# go vet with the lint gate, and the tests, run in four jobs at once
+# (README, "Tests"), each writing to a file of its own, shown when all are
+# done:
+# - go vet, then golangci-lint;
+# - every test on SQLite, without -race: the pure-Go SQLite driver runs
+#   10 to 20 times slower under the race detector;
+# - the storage, web and job tests on PostgreSQL (which runs outside Go)
+#   under -race, with the SQLite engine's writer loop and the broker, the
+#   code with real concurrency;
+# - the command tests on PostgreSQL, without -race: they start the
+#   interlude binary, which is not built with it.
 if [ -n "${INTERLUDE_TEST_POSTGRES_URL:-}" ]; then
   echo "PostgreSQL tests: on"
 else
   echo "PostgreSQL tests: off (set INTERLUDE_TEST_POSTGRES_URL to run them)"
 fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 start=$(date +%s)
-echo "== go test (SQLite, without -race)"
-INTERLUDE_TEST_ENGINES=sqlite go test -count=1 -parallel 4 -timeout 15m ./... "$@"
-echo "== go test -race (PostgreSQL, and the concurrent code)"
-INTERLUDE_TEST_ENGINES=postgres go test -race -count=1 -parallel 4 -timeout 15m "${race_pkgs[@]}" "$@"
+job() { # name, then the command; records its exit status and time
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  local rc=0
+  "$@" >"$out/$name.log" 2>&1 || rc=$?
+  echo "$rc $(( $(date +%s) - t0 ))" >"$out/$name.rc"
+}
+echo "== go vet, golangci-lint and go test: four jobs at once"
+job vet-lint sh -c 'go vet ./... && "$1" run ./...' lint "$golangci" &
+INTERLUDE_TEST_ENGINES=sqlite job sqlite go test -count=1 -parallel 4 -timeout 15m ./... "$@" &
+INTERLUDE_TEST_ENGINES=postgres job postgres-race go test -race -count=1 -parallel 4 -timeout 15m \
+  ./internal/demo ./internal/jobs ./internal/notify ./internal/store/... ./internal/web/... "$@" &
+INTERLUDE_TEST_ENGINES=postgres job postgres-commands go test -count=1 -parallel 4 -timeout 15m ./cmd/... "$@" &
+wait
+status=0
+for name in vet-lint sqlite postgres-race postgres-commands; do
+  read -r rc secs <"$out/$name.rc"
+  echo "== $name: exit $rc after $secs s"
+  cat "$out/$name.log"
+  [ "$rc" = 0 ] || status=1
+done
 echo "== tests took $(( $(date +%s) - start )) s"
+exit "$status"

@@ -46,7 +46,7 @@ func TestBrowserBoundaries(t *testing.T) {
 	}
 	check(client, "messages with office hours")
 	client.emulate(phoneWidth)
-	client.do("write a message", chromedp.SendKeys("#message-text", "Is our session on Tuesday still on?"))
+	client.fill("#message-text", "Is our session on Tuesday still on?")
 	// The thread page sends without a reload (messages.js).
 	client.do("press Send", chromedp.Click(`form[action="/messages"] button[type="submit"]`))
 	// The thread is swapped in as it changes: check it in one step.
@@ -54,7 +54,7 @@ func TestBrowserBoundaries(t *testing.T) {
 		`(() => { const a = document.querySelector("li.message.auto"); if (!a) return false; const t = a.textContent;
 		  return ["Automatic reply", "988", "911", "within 1 business day"].every(w => t.includes(w)); })()`)
 
-	client.do("write in crisis", chromedp.SendKeys("#message-text", "I can't do this anymore, I want to end my life"))
+	client.fill("#message-text", "I can't do this anymore, I want to end my life")
 	client.do("press Send", chromedp.Click(`form[action="/messages"] button[type="submit"]`))
 	client.within(10*time.Second, "crisis resources show at once", `document.querySelector('.crisis-now[role="alert"]') !== null`)
 	// Shown in place, not posted again: the message is in the thread once.
@@ -79,7 +79,7 @@ func TestBrowserBoundaries(t *testing.T) {
 	}
 	check(provider, "client page with a flag")
 	provider.emulate(deskWidth)
-	provider.do("write what was done", chromedp.SendKeys(`#flags textarea[name="note"]`, "Called Sam; safe; safety plan reviewed."))
+	provider.fill(`#flags textarea[name="note"]`, "Called Sam; safe; safety plan reviewed.")
 	provider.submit("acknowledge the flag", `#flags form`)
 	if provider.count(`#flags`) != 0 {
 		t.Error("the acknowledged flag is still shown")
@@ -87,7 +87,7 @@ func TestBrowserBoundaries(t *testing.T) {
 
 	provider.open(site.url + "/clients/" + site.clientID + "/messages")
 	provider.do("choose paused", chromedp.SetValue(`#mode`, "paused"))
-	provider.do("write the reason", chromedp.SendKeys("#reason", "I am away until Monday; for anything urgent call the clinic."))
+	provider.fill("#reason", "I am away until Monday; for anything urgent call the clinic.")
 	provider.submit("pause messaging", `form[action$="/messaging"]`)
 	check(provider, "provider's thread")
 	client.open(site.url + "/messages")

@@ -146,7 +146,7 @@ func TestBrowserClientDay(t *testing.T) {
 	client.open(site.url + "/journal/new")
 	client.docShot("journal-form", phoneWidth)
 	client.do("choose mood 8", chromedp.Click(`label[for="mood-8"]`))
-	client.do("write the entry", chromedp.SendKeys("#text", shared))
+	client.fill("#text", shared)
 	goal := run(client, "choose the first goal", chromedp.Evaluate[string](
 		`(() => { const s = document.querySelector("#goal"); if (!s || s.options.length < 2) return ""; s.selectedIndex = 1; return s.options[1].text })()`))
 	if goal == "" {
@@ -168,7 +168,7 @@ func TestBrowserClientDay(t *testing.T) {
 		t.Fatal("the demo client has no task to complete")
 	}
 	task := client.text(open + ` h3`)
-	client.do("write a note", chromedp.SendKeys(open+` textarea[name="note"]`, note))
+	client.fill(open+` textarea[name="note"]`, note)
 	client.submit("complete the task", open+` form`)
 
 	// Both on the home page.
@@ -201,7 +201,7 @@ func TestBrowserClientDay(t *testing.T) {
 	const private = "A private thought for nobody else"
 	quick := `form[action="/journal/quick"]`
 	client.do("choose mood 3", chromedp.Click(quick+` label[for="quick-mood-3"]`))
-	client.do("write a note", chromedp.SendKeys(quick+` textarea`, private))
+	client.fill(quick+` textarea`, private)
 	if client.eval(`document.querySelector("#quick-shared").checked`) {
 		client.do("keep it private", chromedp.Click(`#quick-shared`))
 	}
@@ -270,9 +270,24 @@ func chartDot(days, mood int) string {
 // form, with and without an error, edit form, versions, settings), plan,
 // tasks and access log; the provider's clients, client page (with and
 // without an error), goal editor (new and existing goal), plan version
-// and journal timeline.
+// and journal timeline. The client's pages and the provider's are checked
+// by two tests that run side by side, each on its own copy of the demo.
 func TestAccessibility(t *testing.T) {
 	t.Parallel()
+	t.Run("client", func(t *testing.T) {
+		t.Parallel()
+		accessibility(t, "client")
+	})
+	t.Run("provider", func(t *testing.T) {
+		t.Parallel()
+		accessibility(t, "provider")
+	})
+}
+
+// accessibility checks the pages of the demo that whose ("client" or
+// "provider") sees; the client's check also proves that axe-core finds a
+// fault.
+func accessibility(t *testing.T, whose string) {
 	axe := axeSource(t)
 	site := startCareSite(t)
 	client := site.signInClient(t)
@@ -338,6 +353,9 @@ func TestAccessibility(t *testing.T) {
 		{name: "client journal", who: provider, path: record + "/journal"},
 	}
 	for _, pg := range pages {
+		if (pg.who == client) != (whose == "client") {
+			continue
+		}
 		for _, width := range []int64{phoneWidth, deskWidth} {
 			t.Run(fmt.Sprintf("%s/%d", pg.name, width), func(t *testing.T) {
 				p := pg.who.in(t)
@@ -353,6 +371,10 @@ func TestAccessibility(t *testing.T) {
 	}
 
 	// The check works: axe finds an image without a text alternative.
+	if whose != "client" {
+		site.browser.checkMessages(t)
+		return
+	}
 	t.Run("axe finds a fault", func(t *testing.T) {
 		p := client.in(t)
 		p.open(site.url + "/")

@@ -98,7 +98,7 @@ func TestBrowserJournal(t *testing.T) {
 	}
 	cp.shot("journal-home-empty-375")
 	cp.do("tap 3", chromedp.Click(chromedp.CSS(`label[for="quick-mood-3"]`)))
-	cp.do("write a note", chromedp.SendKeys(chromedp.CSS("#quick-text"), "A private wobble")) // fill's Clear needs text in a textarea
+	cp.fill("#quick-text", "A private wobble")
 	if cp.eval(`document.querySelector("#quick-shared").checked`) {
 		t.Error("the quick entry shares by default for a new client")
 	}
@@ -115,7 +115,7 @@ func TestBrowserJournal(t *testing.T) {
 	cp.do("pick hopeful", chromedp.Click(chromedp.CSS(`label[for="emotion-hopeful"]`)))
 	cp.fill("#own-words", "steady")
 	cp.fill("#sleep-hours", "7.5")
-	cp.do("write what happened", chromedp.SendKeys(chromedp.CSS("#text"), "Went to bed at 11 three nights running."))
+	cp.fill("#text", "Went to bed at 11 three nights running.")
 	cp.do("choose the goal", chromedp.SetValue(chromedp.CSS("#goal"), goal))
 	cp.fill("#goal-progress", "6")
 	cp.do("share it", chromedp.Click(chromedp.CSS(`label[for="shared"]`)))

@@ -36,7 +36,7 @@ func TestBrowserAttachmentsAndEdits(t *testing.T) {
 	}
 
 	client.open(site.url + "/messages")
-	client.do("write the message", chromedp.SendKeys(chromedp.CSS("#message-text"), "My worksheet, photographed"))
+	client.fill("#message-text", "My worksheet, photographed")
 	client.do("choose a photo", chromedp.SetUploadFiles(chromedp.CSS(`#message-file`), []string{photo}))
 	if resp := client.submit("send with a photo", `form[enctype="multipart/form-data"]`); resp.Status >= 400 {
 		t.Fatalf("sending a photo: status %d", resp.Status)
@@ -54,7 +54,7 @@ func TestBrowserAttachmentsAndEdits(t *testing.T) {
 
 	refused := func(p *person) {
 		p.open(site.url + "/messages")
-		p.do("write the message", chromedp.SendKeys(chromedp.CSS("#message-text"), "A page"))
+		p.fill("#message-text", "A page")
 		p.do("choose an HTML file", chromedp.SetUploadFiles(chromedp.CSS(`#message-file`), []string{page}))
 		if resp := p.submit("send an HTML file", `form[enctype="multipart/form-data"]`); resp.Status != http.StatusBadRequest {
 			p.t.Fatalf("an HTML file named .png: status %d, want 400", resp.Status)

@@ -112,12 +112,12 @@ func (c *careSite) signInProviderIn(t *testing.T, b *browser) *person {
 	return p
 }
 
-// send types a message in the thread's compose box and sends it, which
+// send writes a message in the thread's compose box and sends it, which
 // messages.js does without leaving the page; it waits until the page
 // shows it as the person's own and returns its element's id.
 func (p *person) send(text string) string {
 	p.t.Helper()
-	p.do("type the message", chromedp.SendKeys("#message-text", text))
+	p.fill("#message-text", text)
 	p.do("press Send", chromedp.Click(`form.compose-form button[type="submit"]`))
 	find := fmt.Sprintf(`(() => { const m = [...document.querySelectorAll("ol.thread li.message.mine")].find(m => m.querySelector(".text").textContent === %q); return m ? m.id : "" })()`, text)
 	p.within(10*time.Second, "the message shows as sent", fmt.Sprintf(`%s !== ""`, find))

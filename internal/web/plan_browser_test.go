@@ -198,9 +198,8 @@ func (p *person) follow(what, sel string) {
 	}
 }
 
-// typeIn types text into an empty field, a textarea too (fill's Clear
-// fails on a textarea that holds no text).
+// typeIn sets the text of an empty field, a textarea too.
 func (p *person) typeIn(sel, text string) {
 	p.t.Helper()
-	p.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text))
+	p.fill(sel, text)
 }

@@ -3,8 +3,6 @@ package web
 import (
 	"strings"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 )
 
 // TestBrowserSafetyFlags (issue #7), in headless Chromium on the demo
@@ -46,7 +44,7 @@ func TestBrowserSafetyFlags(t *testing.T) {
 	provider.docShot("safety-flags", phoneWidth, deskWidth)
 
 	provider.emulate(phoneWidth)
-	provider.do("write what was done", chromedp.SendKeys(`ul.flag-list > li textarea[name="note"]`, "Called Sam: safe tonight; safety plan reviewed; seeing them Tuesday."))
+	provider.fill(`ul.flag-list > li textarea[name="note"]`, "Called Sam: safe tonight; safety plan reviewed; seeing them Tuesday.")
 	provider.submit("acknowledge the flag", `ul.flag-list > li form`)
 	provider.wantPath("/safety-flags")
 	if got := provider.text(".notice"); got != "The safety flag is acknowledged, with your note." {
