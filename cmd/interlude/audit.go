@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"interlude/internal/audit"
@@ -26,8 +28,8 @@ func auditCmd(ctx context.Context, e *env, args []string) error {
 	case "checkpoint":
 		return auditCheckpoint(ctx, e, args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintln(e.stdout, help)
-		return nil
+		_, err := fmt.Fprintln(e.stdout, help)
+		return err
 	}
 	return fmt.Errorf("audit: unknown command %q (say verify or checkpoint)", args[0])
 }
@@ -35,7 +37,7 @@ func auditCmd(ctx context.Context, e *env, args []string) error {
 // auditVerify recomputes the chain. It checks it against the latest
 // checkpoint under --data and against --checkpoint, a checkpoint kept off
 // the machine. Exit status 0: intact; 1: the first bad row is named.
-func auditVerify(ctx context.Context, e *env, args []string) error {
+func auditVerify(ctx context.Context, e *env, args []string) (err error) {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	cpFile := fs.String("checkpoint", "", "a signed checkpoint file kept elsewhere; the log must contain it")
 	vkey := fs.String("verifier-key", "", "the audit verifier key (default: the one under --data)")
@@ -72,7 +74,7 @@ func auditVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeJoined(&err, eng)
 	st := store.New(eng, nil, time.Now) // verification opens no sealed value
 	v := audit.NewVerifier(cps...)
 	unsealed, err := st.WalkAudit(ctx, v.Add)
@@ -80,18 +82,22 @@ func auditVerify(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("audit verify: %v", err)
 	}
 	if err := v.Done(); err != nil {
-		fmt.Fprintf(e.stdout, "audit log NOT intact: %v\n", err)
+		if _, werr := fmt.Fprintf(e.stdout, "audit log NOT intact: %v\n", err); werr != nil {
+			return errors.Join(fmt.Errorf("audit log NOT intact: %v", err), werr)
+		}
 		return exitError{1}
 	}
-	fmt.Fprintf(e.stdout, "audit log intact: %d rows chained, head %x", v.Rows(), v.Head())
+	var b strings.Builder
+	fmt.Fprintf(&b, "audit log intact: %d rows chained, head %x", v.Rows(), v.Head())
 	for _, c := range cps {
-		fmt.Fprintf(e.stdout, "; contains the checkpoint at row %d", c.Seq)
+		fmt.Fprintf(&b, "; contains the checkpoint at row %d", c.Seq)
 	}
 	if unsealed > 0 {
-		fmt.Fprintf(e.stdout, "; %d newer rows are not chained yet", unsealed)
+		fmt.Fprintf(&b, "; %d newer rows are not chained yet", unsealed)
 	}
-	fmt.Fprintln(e.stdout)
-	return nil
+	b.WriteString("\n")
+	_, err = io.WriteString(e.stdout, b.String())
+	return err
 }
 
 // auditCheckpoint prints the latest signed checkpoint, to copy off the

@@ -110,7 +110,9 @@ func TestAuditVerifyCommand(t *testing.T) {
 			DELETE FROM audit_events WHERE seq > (SELECT max(seq) - 2 FROM audit_events)`)
 		// The intruder also removes the local checkpoints; the copy
 		// kept elsewhere still proves the truncation.
-		os.RemoveAll(filepath.Join(dir, "audit-checkpoints"))
+		if err := os.RemoveAll(filepath.Join(dir, "audit-checkpoints")); err != nil {
+			t.Fatal(err)
+		}
 		out, err := auditRun(t, "verify", "--data", dir)
 		if err != nil {
 			t.Fatalf("without a checkpoint, a truncated chain still verifies as a chain: %v\n%s", err, out)

@@ -22,8 +22,8 @@ import (
 func benchCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "messages" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(e.stdout, "Usage: interlude bench messages [flags] (interlude bench messages --help)")
-			return nil
+			_, err := fmt.Fprintln(e.stdout, "Usage: interlude bench messages [flags] (interlude bench messages --help)")
+			return err
 		}
 		return errors.New("bench: say 'interlude bench messages' (see --help)")
 	}

@@ -14,11 +14,11 @@ import (
 
 // clinic manages clinics: "interlude clinic create" makes a clinic and the
 // one-time invitation of its first admin (AC-01: no default accounts).
-func clinic(ctx context.Context, e *env, args []string) error {
+func clinic(ctx context.Context, e *env, args []string) (err error) {
 	if len(args) == 0 || args[0] != "create" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(e.stdout, "Usage: interlude clinic create --name NAME --admin-email EMAIL [flags]")
-			return nil
+			_, err := fmt.Fprintln(e.stdout, "Usage: interlude clinic create --name NAME --admin-email EMAIL [flags]")
+			return err
 		}
 		return errors.New("clinic: say 'interlude clinic create --name NAME --admin-email EMAIL'")
 	}
@@ -42,7 +42,7 @@ func clinic(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeJoined(&err, eng)
 
 	c := &care.Clinic{Name: *name}
 	inv := &care.Invitation{Role: care.RoleAdmin, Email: *email, DisplayName: *adminName}
@@ -58,10 +58,11 @@ func clinic(ctx context.Context, e *env, args []string) error {
 	if err := st.CreateInvitation(ctx, care.Actor{}, inv, hash, lifetime); err != nil {
 		return fmt.Errorf("clinic create: %v", userMessage(err))
 	}
-	fmt.Fprintf(e.stdout, "Created clinic %q (id %s).\n", c.Name, c.ID)
-	fmt.Fprintf(e.stdout, "Send this one-time link to the clinic's first admin; it expires %s:\n%s/invite/%s\n",
-		inv.ExpiresAt.Format(time.RFC3339), strings.TrimSuffix(*baseURL, "/"), token)
-	return nil
+	// The link is shown once and only here: if it cannot be written, the
+	// command fails (the invitation can be sent again from the clinic).
+	_, err = fmt.Fprintf(e.stdout, "Created clinic %q (id %s).\nSend this one-time link to the clinic's first admin; it expires %s:\n%s/invite/%s\n",
+		c.Name, c.ID, inv.ExpiresAt.Format(time.RFC3339), strings.TrimSuffix(*baseURL, "/"), token)
+	return err
 }
 
 // userMessage renders a domain error for the command line: field and

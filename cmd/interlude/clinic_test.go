@@ -58,7 +58,9 @@ func TestClinicCreate(t *testing.T) {
 				Role       string `json:"role"`
 				ClinicName string `json:"clinic_name"`
 			}
-			json.NewDecoder(resp.Body).Decode(&inv)
+			if err := json.NewDecoder(resp.Body).Decode(&inv); err != nil {
+				t.Errorf("invitation: decoding: %v", err)
+			}
 			if resp.StatusCode != http.StatusOK || inv.Role != "admin" || inv.ClinicName != "Hillside Therapy" {
 				t.Errorf("invitation: status %d, %+v", resp.StatusCode, inv)
 			}

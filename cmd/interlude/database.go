@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -48,16 +49,15 @@ func (f *dbFlags) openStore(ctx context.Context, e *env) (*store.Store, migrator
 	}
 	if f.keyFile == "" {
 		if err := os.MkdirAll(f.data, 0o700); err != nil {
-			eng.Close()
-			return nil, nil, 0, fmt.Errorf("data folder: %w", err)
+			return nil, nil, 0, errors.Join(fmt.Errorf("data folder: %w", err), eng.Close())
 		}
 	}
 	kr, created, err := seal.LoadOrCreate(f.keyringPath())
 	if err != nil {
-		eng.Close()
-		return nil, nil, 0, err
+		return nil, nil, 0, errors.Join(err, eng.Close())
 	}
 	if created {
+		//nolint:errcheck // a notice on stderr: if stderr cannot be written there is no one left to tell, and the key is made either way
 		fmt.Fprintf(e.stderr, "interlude: created a new master key in %s. Keep a copy of it apart from the database and its backups: without it the data cannot be read (set INTERLUDE_MASTER_KEY_FILE to keep it elsewhere).\n", f.keyringPath())
 	}
 	return store.New(eng, kr, time.Now), eng, applied, nil
@@ -94,8 +94,7 @@ func (f *dbFlags) open(ctx context.Context) (migrator, int, error) {
 	}
 	n, err := eng.Migrate(ctx)
 	if err != nil {
-		eng.Close()
-		return nil, 0, fmt.Errorf("migrating the %s database: %w", eng.Name(), err)
+		return nil, 0, errors.Join(fmt.Errorf("migrating the %s database: %w", eng.Name(), err), eng.Close())
 	}
 	return eng, n, nil
 }

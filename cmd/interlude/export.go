@@ -25,7 +25,7 @@ import (
 // client whose record is in the files; --since keeps what changed after a
 // FHIR instant, as $export's _since. The files are PHI in the clear: the folder is made readable by
 // its owner only, and what is done with it is the operator's charge.
-func exportCmd(ctx context.Context, e *env, args []string) error {
+func exportCmd(ctx context.Context, e *env, args []string) (err error) {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	clinicID := fs.String("clinic", "", "the id of the clinic to export (default: the database's only clinic)")
 	out := fs.String("out", "", "the folder to write the files into; created if missing, and must be empty")
@@ -64,7 +64,7 @@ func exportCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeJoined(&err, eng)
 	id, err := exportClinic(ctx, st, *clinicID)
 	if err != nil {
 		return err
@@ -75,8 +75,13 @@ func exportCmd(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("export: %v", userMessage(err))
 	}
 	// The export's rows are deleted once written out, or by its expiry if
-	// this process dies first.
-	defer st.DeleteOperatorExport(context.WithoutCancel(ctx), exp.ID)
+	// this process dies first (or the deletion fails, which is reported).
+	expID := exp.ID
+	defer func() {
+		if derr := st.DeleteOperatorExport(context.WithoutCancel(ctx), expID); derr != nil {
+			err = errors.Join(err, fmt.Errorf("export: deleting the export's copy in the database (its expiry will): %w", derr))
+		}
+	}()
 	if err := jobs.RunBulkExport(ctx, st, exp.ID); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -105,9 +110,9 @@ func exportCmd(ctx context.Context, e *env, args []string) error {
 	if err := os.WriteFile(filepath.Join(*out, "manifest.json"), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "Exported %d client records of clinic %s: %d resources in %d files, and manifest.json, in %s\n",
+	_, err = fmt.Fprintf(e.stdout, "Exported %d client records of clinic %s: %d resources in %d files, and manifest.json, in %s\n",
 		exp.ClientsDone, id, total, len(files), *out)
-	return nil
+	return err
 }
 
 // exportManifest is the manifest of an operator's export: the IG's, with

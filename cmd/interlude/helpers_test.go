@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"go/build"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -88,7 +88,9 @@ var built struct {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if built.dir != "" {
-		os.RemoveAll(built.dir)
+		if err := os.RemoveAll(built.dir); err != nil {
+			fmt.Fprintf(os.Stderr, "removing the test binary's folder: %v\n", err)
+		}
 	}
 	os.Exit(code)
 }
@@ -101,7 +103,9 @@ func binary(t *testing.T) string {
 		t.Skip("builds and runs the binary; skipped with -short")
 	}
 	built.once.Do(func() {
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		// The go tool of the toolchain that built this test ($GOROOT, or
+		// the toolchain's own root), else the one on PATH.
+		goTool := filepath.Join(build.Default.GOROOT, "bin", "go")
 		if _, err := os.Stat(goTool); err != nil {
 			if goTool, err = exec.LookPath("go"); err != nil {
 				built.err = fmt.Errorf("no go tool to build the binary: %v", err)

@@ -17,11 +17,11 @@ import (
 // Servers already running load the new version when they restart; until
 // then they unwrap with the versions they have, and the data keys they
 // create are rewrapped by the next rotation.
-func keys(ctx context.Context, e *env, args []string) error {
+func keys(ctx context.Context, e *env, args []string) (err error) {
 	if len(args) == 0 || args[0] != "rotate" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(e.stdout, "Usage: interlude keys rotate [flags]")
-			return nil
+			_, err := fmt.Fprintln(e.stdout, "Usage: interlude keys rotate [flags]")
+			return err
 		}
 		return errors.New("keys: say 'interlude keys rotate'")
 	}
@@ -35,7 +35,7 @@ func keys(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeJoined(&err, eng)
 	kr, _, err := seal.LoadOrCreate(db.keyringPath())
 	if err != nil {
 		return err
@@ -57,6 +57,6 @@ func keys(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "master key version %d is current; %d data keys rewrapped; data keys by version: %v\n", v, n, counts)
-	return nil
+	_, err = fmt.Fprintf(e.stdout, "master key version %d is current; %d data keys rewrapped; data keys by version: %v\n", v, n, counts)
+	return err
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-func migrate(ctx context.Context, e *env, args []string) error {
+func migrate(ctx context.Context, e *env, args []string) (err error) {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	var db dbFlags
 	db.register(fs, e)
@@ -17,7 +17,7 @@ func migrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
-	fmt.Fprintf(e.stdout, "Applied %d migration(s); the %s database is up to date.\n", n, eng.Name())
-	return nil
+	defer closeJoined(&err, eng)
+	_, err = fmt.Fprintf(e.stdout, "Applied %d migration(s); the %s database is up to date.\n", n, eng.Name())
+	return err
 }

@@ -97,6 +97,7 @@ func (f *notifyFlags) vapid(e *env, dataDir, baseURL string) (*notify.VAPID, err
 		return nil, err
 	}
 	if created {
+		//nolint:errcheck // a notice on stderr: if stderr cannot be written there is no one left to tell, and the key is made either way
 		fmt.Fprintf(e.stderr, "interlude: created a Web Push (VAPID) key in %s; keep it with the data: browsers subscribed under it stop getting notifications if it changes.\n", path)
 	}
 	return v, nil

@@ -36,7 +36,9 @@ func TestNotifierSettings(t *testing.T) {
 		t.Errorf("a sample password: %v", err)
 	}
 	pw := filepath.Join(t.TempDir(), "pw")
-	os.WriteFile(pw, []byte("a real one\n"), 0o600)
+	if err := os.WriteFile(pw, []byte("a real one\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	f.smtpPasswordFile = pw
 	if m, err := f.mailer(env(nil, io.Discard)); err != nil || m == nil {
 		t.Errorf("a password file: %v", err)

@@ -47,14 +47,12 @@ func commands() []command {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
 	if len(args) < 2 {
-		usage(stderr)
-		return errors.New("missing command")
+		return errors.Join(errors.New("missing command"), usage(stderr))
 	}
 	name := args[1]
 	switch name {
 	case "help", "-h", "-help", "--help":
-		usage(stdout)
-		return nil
+		return usage(stdout)
 	}
 	for _, c := range commands() {
 		if c.name == name {
@@ -64,12 +62,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return fmt.Errorf("unknown command %q (run 'interlude help' for the list)", name)
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: interlude COMMAND [flags]\n\nCommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+// closeJoined closes c when a subcommand returns, for a defer: an error
+// closing the database (or whatever c is) joins the subcommand's own
+// instead of being dropped.
+func closeJoined(err *error, c io.Closer) {
+	if cerr := c.Close(); cerr != nil {
+		*err = errors.Join(*err, cerr)
 	}
-	fmt.Fprintln(w, "\nRun 'interlude COMMAND --help' for a command's flags.")
+}
+
+// usage writes the list of commands to w.
+func usage(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("Usage: interlude COMMAND [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun 'interlude COMMAND --help' for a command's flags.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // parseFlags parses a subcommand's flags. --help prints the flags to stdout
@@ -78,9 +89,13 @@ func parseFlags(fs *flag.FlagSet, e *env, args []string) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(e.stdout, "Usage: interlude %s [flags]\n\nFlags:\n", fs.Name())
-		fs.SetOutput(e.stdout)
+		var b strings.Builder
+		fmt.Fprintf(&b, "Usage: interlude %s [flags]\n\nFlags:\n", fs.Name())
+		fs.SetOutput(&b)
 		fs.PrintDefaults()
+		if _, err := io.WriteString(e.stdout, b.String()); err != nil {
+			return err
+		}
 		return exitError{0}
 	}
 	if err != nil {

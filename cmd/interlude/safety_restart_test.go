@@ -60,10 +60,12 @@ func safetyNoticeAcrossRestarts(t *testing.T, e restartEngine) {
 			all = append(all, answerer{client: pair[0].ID, provider: pair[1].ID, token: token, schedule: m.ID})
 		}
 	}
-	eng.Close()
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	peek, _, _ := e.open(t)
-	defer peek.Close()
+	defer peek.Close() //nolint:errcheck // a connection the test only reads through
 	query := func(q string, args ...any) int {
 		t.Helper()
 		var n int

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,7 +30,7 @@ import (
 // finish before it closes their connections.
 const shutdownGrace = 30 * time.Second
 
-func serve(ctx context.Context, e *env, args []string) error {
+func serve(ctx context.Context, e *env, args []string) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", envOr(e, "INTERLUDE_ADDR", "127.0.0.1:8080"), "address to listen on (env INTERLUDE_ADDR)")
 	withDemo := fs.Bool("demo", false, "on an empty database, create a demo clinic and print its logins")
@@ -66,7 +68,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeJoined(&err, eng)
 	log.Info("database ready", "engine", eng.Name(), "migrations_applied", applied)
 	if err := os.MkdirAll(db.data, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
@@ -88,7 +90,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		printDemo(e, d)
+		if err := printDemo(e, d); err != nil {
+			return err
+		}
 	}
 
 	reg := prometheus.NewRegistry()
@@ -102,14 +106,12 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	notifier, notifyCfg, err := nf.notifier(e, db.data, *baseURL, st, log)
 	if err != nil {
-		ln.Close()
-		return err
+		return errors.Join(err, ln.Close())
 	}
 	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg, BaseURL: *baseURL, Now: time.Now,
 		Sessions: sessions, Invitations: invitations, Notify: notifyCfg})
 	if err != nil {
-		ln.Close()
-		return err
+		return errors.Join(err, ln.Close())
 	}
 
 	defer srv.Close()
@@ -133,6 +135,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	//nolint:errcheck // a courtesy line: the server serves whether or not stdout takes it (a supervisor may have closed it), and the log line below says the same
 	fmt.Fprintf(e.stdout, "Interlude is running at http://%s/ (%s). Open %s/ in a browser; stop with Ctrl-C.\n", ln.Addr(), eng.Name(), *baseURL)
 	log.Info("listening", "addr", ln.Addr().String())
 
@@ -176,9 +179,11 @@ func serveProfiler(e *env, addr string) (stop func(), err error) {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	//nolint:errcheck // a debugging aid beside the site: it returns ErrServerClosed when stopped, and if it fails the site goes on serving
 	go hs.Serve(ln)
+	//nolint:errcheck // a courtesy line, as the site's own: the profiler serves whether or not stdout takes it
 	fmt.Fprintf(e.stdout, "Profiler at http://%s/debug/pprof/ (loopback only).\n", ln.Addr())
-	return func() { hs.Close() }, nil
+	return func() { hs.Close() }, nil //nolint:errcheck // stopping the profiler as the command ends: it wrote nothing to lose
 }
 
 // jobDeps is what the handlers of background jobs use.
@@ -206,18 +211,23 @@ func registerJobs(r *jobs.Runner, d jobDeps) {
 	jobs.RegisterSafety(r, d.store, d.notify)
 }
 
-func printDemo(e *env, d *demo.Clinic) {
+// printDemo prints the demo clinic's logins. They are shown only here, so
+// serve fails if they cannot be written.
+func printDemo(e *env, d *demo.Clinic) error {
 	if d == nil {
-		fmt.Fprintln(e.stdout, "The database already holds a clinic; no demo data was added.")
-		return
+		_, err := fmt.Fprintln(e.stdout, "The database already holds a clinic; no demo data was added.")
+		return err
 	}
-	fmt.Fprintf(e.stdout, "Created the demo clinic %q. Sign in as:\n", d.Clinic.Name)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Created the demo clinic %q. Sign in as:\n", d.Clinic.Name)
 	for _, l := range d.Logins {
-		fmt.Fprintf(e.stdout, "  %-9s %-18s %-30s password %s\n", l.Role, l.DisplayName, l.Email, l.Password)
+		fmt.Fprintf(&b, "  %-9s %-18s %-30s password %s\n", l.Role, l.DisplayName, l.Email, l.Password)
 		if l.TOTPSecret != "" {
-			fmt.Fprintf(e.stdout, "  %-9s %-18s authenticator secret %s (add it to an authenticator app)\n", "", "", l.TOTPSecret)
+			fmt.Fprintf(&b, "  %-9s %-18s authenticator secret %s (add it to an authenticator app)\n", "", "", l.TOTPSecret)
 		}
 	}
+	_, err := io.WriteString(e.stdout, b.String())
+	return err
 }
 
 // defaultBaseURL is the address to put in links when none is configured.

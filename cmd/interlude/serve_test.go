@@ -151,7 +151,9 @@ func TestServeEndToEnd(t *testing.T) {
 							Role string `json:"role"`
 						} `json:"user"`
 					}
-					json.NewDecoder(resp.Body).Decode(&got)
+					if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+						t.Errorf("%s %s: decoding the session: %v", role, email, err)
+					}
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusCreated || got.Token == "" || got.User.Role != role {
 						t.Errorf("%s %s: status %d, role %q", role, email, resp.StatusCode, got.User.Role)
@@ -256,7 +258,7 @@ func (s *testServe) waitHealthy(t *testing.T) {
 	}
 }
 
-func (s *testServe) get(t *testing.T, path string) (*http.Response, string) {
+func (s *testServe) get(t *testing.T, path string) (gotResponse, string) {
 	t.Helper()
 	resp, err := s.client.Get(s.base + path)
 	if err != nil {
@@ -267,7 +269,14 @@ func (s *testServe) get(t *testing.T, path string) (*http.Response, string) {
 	if err != nil {
 		t.Fatalf("GET %s: reading the body: %v", path, err)
 	}
-	return resp, string(b)
+	return gotResponse{StatusCode: resp.StatusCode, Header: resp.Header}, string(b)
+}
+
+// gotResponse is what get returns of a response whose body it has read
+// and closed.
+type gotResponse struct {
+	StatusCode int
+	Header     http.Header
 }
 
 // stop cancels run's context and checks that run returns nil in time. The
@@ -319,7 +328,7 @@ func TestGracefulShutdownSIGTERM(t *testing.T) {
 		select {
 		case <-exited:
 		default:
-			cmd.Process.Kill()
+			cmd.Process.Kill() //nolint:errcheck // it fails only if the process has exited, and <-exited waits either way
 			<-exited
 		}
 	})
@@ -340,8 +349,10 @@ func TestGracefulShutdownSIGTERM(t *testing.T) {
 	if err != nil {
 		fail("dial: %v", err)
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	defer conn.Close() //nolint:errcheck // the test's own client connection, only read after the response was checked
+	if err := conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		fail("deadline: %v", err)
+	}
 	if _, err := fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:4]); err != nil {
 		fail("writing the first part of the request: %v", err)
 	}
@@ -393,7 +404,7 @@ func TestGracefulShutdownSIGTERM(t *testing.T) {
 	}
 	if c, err := net.DialTimeout("tcp", addr, 5*time.Second); !errors.Is(err, syscall.ECONNREFUSED) {
 		if c != nil {
-			c.Close()
+			c.Close() //nolint:errcheck // a connection that should not exist, closed as the test fails
 		}
 		t.Errorf("dialing %s after exit: %v, want connection refused", addr, err)
 	}
@@ -408,7 +419,7 @@ func waitRefused(addr string, timeout time.Duration) error {
 			return nil
 		}
 		if c != nil {
-			c.Close()
+			c.Close() //nolint:errcheck // a probe connection, nothing sent on it
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s still accepts connections after %v (last dial: %v)", addr, timeout, err)

@@ -135,7 +135,7 @@ var pdfXref = regexp.MustCompile(`^(xref|[0-9]{1,10}[\r\n\t\f ]+[0-9]{1,5}[\r\n\
 // header pasted on, and truncated uploads.
 func checkPDF(data []byte) error {
 	bad := care.FieldError("file", "looks like a PDF document but its structure is not a PDF's; it may be damaged or incomplete")
-	if len(data) < 8 || !(data[5] == '1' || data[5] == '2') || data[6] != '.' || data[7] < '0' || data[7] > '9' {
+	if len(data) < 8 || data[5] != '1' && data[5] != '2' || data[6] != '.' || data[7] < '0' || data[7] > '9' {
 		return bad
 	}
 	tail := data[max(0, len(data)-1024):]

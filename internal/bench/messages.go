@@ -104,7 +104,7 @@ func (b *bench) run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { err = errors.Join(err, os.RemoveAll(tmp)) }()
 	databaseURL := ""
 	if b.Engine == "postgres" {
 		u, drop, err := postgres.NewSchema(ctx, b.DatabaseURL, "bench_")
@@ -114,6 +114,7 @@ func (b *bench) run(ctx context.Context) (err error) {
 		defer func() { err = errors.Join(err, drop()) }()
 		databaseURL = u
 	}
+	//nolint:errcheck // a progress line; the report at the end is checked
 	fmt.Fprintf(b.Stdout, "Seeding a clinic of %d clients with a provider each and %d idle clients (%s)…\n",
 		slices.Max(b.Senders), slices.Max(b.Idle), b.Engine)
 	if err := b.seed(ctx, tmp, databaseURL); err != nil {
@@ -124,6 +125,7 @@ func (b *bench) run(ctx context.Context) (err error) {
 		return fmt.Errorf("bench messages: %w", err)
 	}
 	defer func() { err = errors.Join(err, stop()) }()
+	//nolint:errcheck // a progress line; the report at the end is checked
 	fmt.Fprintf(b.Stdout, "Signing %d users in over the API…\n", 2*len(b.pairs)+len(b.idlers))
 	if err := b.signIn(ctx); err != nil {
 		return fmt.Errorf("bench messages: signing in: %w", err)
@@ -160,18 +162,18 @@ func (b *bench) run(ctx context.Context) (err error) {
 			results = append(results, r)
 		}
 	}
-	b.report(results)
-	return nil
+	return b.report(results)
 }
 
 // seed creates the clinic straight through the store, in parallel so that
 // the writes share commits.
-func (b *bench) seed(ctx context.Context, dataDir, databaseURL string) error {
+func (b *bench) seed(ctx context.Context, dataDir, databaseURL string) (err error) {
 	st, eng, err := b.OpenStore(ctx, dataDir, databaseURL)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	// The server opens the database next: a failed close is the seed's.
+	defer func() { err = errors.Join(err, eng.Close()) }()
 	hash, err := auth.HashPassword(auth.DefaultParams(), password)
 	if err != nil {
 		return err

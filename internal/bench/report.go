@@ -2,15 +2,17 @@ package bench
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // report prints the results as a table, then the throughput with idle
 // recipients relative to none.
-func (b *bench) report(results []result) {
-	w := b.Stdout
+func (b *bench) report(results []result) error {
+	w := &strings.Builder{}
 	durability := "synchronous=FULL"
 	if b.Engine == "postgres" {
 		durability = "synchronous_commit as configured"
@@ -37,6 +39,8 @@ func (b *bench) report(results []result) {
 			}
 		}
 	}
+	_, err := io.WriteString(b.Stdout, w.String())
+	return err
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -364,7 +364,7 @@ func (in *Instrument) ProgressOf(totals []int) []Progress {
 	for i, t := range totals {
 		p := Progress{Baseline: totals[0], Remission: t < RemissionBelow}
 		if i > 0 {
-			p.Previous, p.HasPrevious = totals[i-1], true
+			p.Previous, p.HasPrevious = totals[i-1], true //nolint:gosec // G602: 0 < i < len(totals) here
 			p.Delta = t - p.Previous
 			p.RCI = in.RCI(p.Baseline, t)
 			switch {

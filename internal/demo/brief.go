@@ -42,7 +42,7 @@ func seedBrief(ctx context.Context, s *store.Store, admin, provider care.Actor) 
 		Symptoms: care.Symptoms{SleepHours: &sleep, Anxiety: &anxiety}, Discuss: true,
 		Text: "The evening routine slipped when I stayed late at work twice. Can we talk about how to keep it on busy days?"}
 	if err := s.CreateEntry(ctx, sam, sam.UserID, e, &shared); err != nil {
-		return fmt.Errorf("Sam's entry: %w", err)
+		return fmt.Errorf("client Sam's entry: %w", err)
 	}
 	due, err := s.MeasuresDue(ctx, sam, sam.UserID)
 	if err != nil {
@@ -51,7 +51,7 @@ func seedBrief(ctx context.Context, s *store.Store, admin, provider care.Actor) 
 	for _, m := range due {
 		if answers, ok := samThisWeek[m.Instrument]; ok {
 			if _, err := s.AnswerMeasure(ctx, sam, sam.UserID, m.ID, answers); err != nil {
-				return fmt.Errorf("Sam's %s: %w", m.Instrument, err)
+				return fmt.Errorf("client Sam's %s: %w", m.Instrument, err)
 			}
 		}
 	}
@@ -59,7 +59,7 @@ func seedBrief(ctx context.Context, s *store.Store, admin, provider care.Actor) 
 	// caseload is his next session, and his thread is TestBrowserBoundaries').
 	sch := care.CheckInSchedule{Weekdays: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, Minute: 20 * 60}
 	if err := s.SetCheckInSchedule(ctx, provider, sam.UserID, &sch); err != nil {
-		return fmt.Errorf("Sam's check-ins: %w", err)
+		return fmt.Errorf("client Sam's check-ins: %w", err)
 	}
 	return nil
 }

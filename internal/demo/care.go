@@ -102,10 +102,10 @@ func seedClientCare(ctx context.Context, s *store.Store, provider, client care.A
 	next := time.Date(now.Year(), now.Month(), now.Day()+3, 17, 0, 0, 0, loc)
 	for week := 6; week >= 0; week-- {
 		a := &care.Appointment{StartsAt: next.AddDate(0, 0, -7*week), Minutes: 50, Status: care.AppointmentHeld}
-		switch {
-		case week == 0:
+		switch week {
+		case 0:
 			a.Status = care.AppointmentScheduled
-		case week == 3:
+		case 3:
 			a.Status = care.AppointmentCancelled
 		}
 		if err := s.CreateAppointment(ctx, provider, id, a); err != nil {

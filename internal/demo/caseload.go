@@ -67,7 +67,7 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 	}
 	if err := history(jordan, jordanActor, "gad7", []int{15, 8, 1},
 		[][]int{{1, 1, 1, 1, 0, 1, 0}, {1, 2, 1, 1, 1, 1, 1}, {2, 2, 2, 2, 1, 2, 1}}); err != nil {
-		return fmt.Errorf("Jordan's GAD-7: %w", err)
+		return fmt.Errorf("client Jordan's GAD-7: %w", err)
 	}
 
 	// Riley: shared journal entries whose mood falls from 7 to 3 over
@@ -80,7 +80,7 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 	for i, mood := range []int{7, 7, 6, 5, 4, 3} {
 		e := &care.JournalEntry{OccurredAt: now.Add(-time.Duration(10-2*i)*day - 2*time.Hour), Mood: &mood}
 		if err := s.CreateEntry(ctx, rileyActor, riley.ID, e, &shared); err != nil {
-			return fmt.Errorf("Riley's journal: %w", err)
+			return fmt.Errorf("client Riley's journal: %w", err)
 		}
 	}
 
@@ -94,7 +94,7 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 		"Also, the breathing exercise worked on the bus today.",
 	} {
 		if _, err := s.SendMessage(ctx, jamieActor, jamie.ID, &care.Message{Text: text}); err != nil {
-			return fmt.Errorf("Jamie's messages: %w", err)
+			return fmt.Errorf("client Jamie's messages: %w", err)
 		}
 	}
 
@@ -105,10 +105,10 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 	}
 	sch := care.CheckInSchedule{Weekdays: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, Minute: 19 * 60}
 	if err := s.SetCheckInSchedule(ctx, provider, morgan.ID, &sch); err != nil {
-		return fmt.Errorf("Morgan's check-ins: %w", err)
+		return fmt.Errorf("client Morgan's check-ins: %w", err)
 	}
 	if err := s.ImportMissedCheckIns(ctx, provider, morgan.ID, 3); err != nil {
-		return fmt.Errorf("Morgan's check-ins: %w", err)
+		return fmt.Errorf("client Morgan's check-ins: %w", err)
 	}
 
 	// Casey: a weekly PHQ-9 last answered twelve days ago, overdue by five.
@@ -118,7 +118,7 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 	}
 	if err := history(casey, caseyActor, "phq9", []int{19, 12},
 		[][]int{{1, 1, 1, 1, 0, 1, 0, 0, 0}, {1, 1, 1, 1, 1, 0, 0, 0, 0}}); err != nil {
-		return fmt.Errorf("Casey's PHQ-9: %w", err)
+		return fmt.Errorf("client Casey's PHQ-9: %w", err)
 	}
 
 	// Taylor: nothing waiting, a session next week.
@@ -128,7 +128,7 @@ func seedCaseload(ctx context.Context, s *store.Store, admin, provider care.Acto
 	}
 	next := now.Add(6 * day).Truncate(time.Hour)
 	if err := s.CreateAppointment(ctx, provider, taylor.ID, &care.Appointment{StartsAt: next, Minutes: 50}); err != nil {
-		return fmt.Errorf("Taylor's session: %w", err)
+		return fmt.Errorf("client Taylor's session: %w", err)
 	}
 	return nil
 }

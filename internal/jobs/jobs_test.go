@@ -36,7 +36,11 @@ func secondStore(t *testing.T, db *storetest.DB) *store.Store {
 		}
 		eng = e
 	}
-	t.Cleanup(func() { eng.Close() })
+	t.Cleanup(func() {
+		if err := eng.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return store.New(eng, db.Keyring, db.Clock.Now)
 }
 

@@ -87,7 +87,9 @@ func TestSafetyNotificationSurvivesCrash(t *testing.T) {
 			t.Fatalf("claimed %+v, %v", claimed, err)
 		}
 		email := &countingDeliverer{}
-		email.Deliver(ctx, claimed[0].UserID, notify.KindSafety)
+		if _, err := email.Deliver(ctx, claimed[0].UserID, notify.KindSafety); err != nil {
+			t.Fatal(err)
+		}
 
 		// Process 3 starts after the dead worker's lease ran out.
 		db.Clock.Advance(3 * time.Minute)

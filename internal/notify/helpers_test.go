@@ -87,8 +87,12 @@ func startSMTP(t *testing.T, o smtpOptions) *smtpServer {
 	}
 	ss.Addr = ln.Addr().String()
 	ss.Port = ln.Addr().(*net.TCPAddr).Port
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	go srv.Serve(ln) //nolint:errcheck // it returns when Close stops it; the tests check what it received
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return ss
 }
 

@@ -95,11 +95,18 @@ func (m *Mailer) Send(ctx context.Context, to string, n Notice) error {
 	if err != nil {
 		return fmt.Errorf("smtp: connecting to %s: %w", addr, err)
 	}
-	defer conn.Close()
+	// The message's fate is the server's reply at the end of DATA, checked
+	// below: closing the connection after it (or after a failure being
+	// returned) changes nothing.
+	defer conn.Close() //nolint:errcheck // see above
 	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
+		if err := conn.SetDeadline(dl); err != nil {
+			return fmt.Errorf("smtp: connecting to %s: %w", addr, err)
+		}
 	}
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	// Cancelling ctx aborts the exchange; SetDeadline fails only on a
+	// closed connection, whose exchange is over already.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) }) //nolint:errcheck // see above
 	defer stop()
 	if m.cfg.TLS == TLSImplicit {
 		tc := tls.Client(conn, m.tlsConfig())
@@ -112,7 +119,7 @@ func (m *Mailer) Send(ctx context.Context, to string, n Notice) error {
 	if err != nil {
 		return stepError("greeting", err)
 	}
-	defer c.Close()
+	defer c.Close() //nolint:errcheck // closes conn, as above: after Quit or a failure being returned
 	if err := c.Hello(heloName(m.from)); err != nil {
 		return stepError("EHLO", err)
 	}

@@ -218,7 +218,8 @@ func (p *Pusher) send(ctx context.Context, sub care.PushSubscription, payload []
 		}
 		return fmt.Errorf("push: posting to the push service: %w", err)
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	// Drained so that the connection can be reused; the status decides.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10)) //nolint:errcheck // see above
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
@@ -337,12 +338,10 @@ func writeNew(path string, b []byte) error {
 		return err
 	}
 	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
+		return errors.Join(err, f.Close())
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+		return errors.Join(err, f.Close())
 	}
 	return f.Close()
 }

@@ -134,7 +134,7 @@ func readFile(path string) (*keyState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open keyring file: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // only read
 	info, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("open keyring file: %w", err)
@@ -305,7 +305,9 @@ func (k *Keyring) String() string {
 
 // Format prints String for every verb, so %v, %+v, %#v, %x and the rest
 // never show key bytes.
-func (k *Keyring) Format(f fmt.State, verb rune) { io.WriteString(f, k.String()) }
+func (k *Keyring) Format(f fmt.State, verb rune) {
+	io.WriteString(f, k.String()) //nolint:errcheck // fmt.State writes to fmt's own buffer, which never fails
+}
 
 // LogValue describes the keyring to log/slog without its keys.
 func (k *Keyring) LogValue() slog.Value {
@@ -348,7 +350,10 @@ func createFile(path string, data []byte) error {
 		err = syncDir(filepath.Dir(path))
 	}
 	if err != nil {
-		os.Remove(path)
+		// Leave no partial key file behind, or say so.
+		if rerr := os.Remove(path); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
 	}
 	return err
 }
@@ -364,8 +369,11 @@ func replaceFile(path string, data []byte) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+			// Cleanup after the failure being returned: f may be closed
+			// already, or renamed when only the folder's fsync failed; a
+			// temporary file left behind has mode 0600, as the key file.
+			f.Close()           //nolint:errcheck // see above
+			os.Remove(f.Name()) //nolint:errcheck // see above
 		}
 	}()
 	if _, err = f.Write(data); err != nil {

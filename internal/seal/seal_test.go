@@ -612,7 +612,7 @@ func TestNoKeyBytesInOutput(t *testing.T) {
 				base64.RawStdEncoding.EncodeToString(secret),
 				base64.URLEncoding.EncodeToString(secret),
 				base64.RawURLEncoding.EncodeToString(secret),
-				fmt.Sprint(secret), // [12 34 ...]
+				fmt.Sprint(secret), //nolint:staticcheck // QF1010: the form checked here is the list of bytes, [12 34 ...]; string(secret) is the first form
 				fmt.Sprintf("%q", secret),
 			}
 			for _, form := range forms {

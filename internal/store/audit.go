@@ -129,6 +129,7 @@ func (s *Store) SealAudit(ctx context.Context, limit int) (sealed int, head int6
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		type pending struct {
 			id int64
 			ev care.AuditEvent
@@ -137,7 +138,6 @@ func (s *Store) SealAudit(ctx context.Context, limit int) (sealed int, head int6
 		for rows.Next() {
 			var p pending
 			if err := scanAudit(rows, &p.ev, []any{&p.id}); err != nil {
-				rows.Close()
 				return err
 			}
 			todo = append(todo, p)

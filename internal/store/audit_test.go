@@ -32,6 +32,9 @@ func events(t *testing.T, db *storetest.DB, clinicID string) []care.AuditEvent {
 		ev.Outcome = care.Outcome(outcome)
 		out = append(out, ev)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 

@@ -134,7 +134,9 @@ func warm(b *testing.B, db *storetest.DB, writers int) {
 		conns = append(conns, c)
 	}
 	for _, c := range conns {
-		c.Close()
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

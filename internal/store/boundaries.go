@@ -52,28 +52,31 @@ func (s *Store) SetCrisisLine(ctx context.Context, actor care.Actor, line string
 // order given.
 func (tx tx) officeHoursOf(ctx context.Context, hs []care.OfficeHours) error {
 	for i := range hs {
-		h := &hs[i]
-		h.Days = [7][]care.Interval{}
-		rows, err := tx.QueryContext(ctx,
-			`SELECT weekday, start_minute, end_minute FROM office_hours WHERE provider_id = $1 ORDER BY weekday, start_minute`, h.ProviderID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var d int
-			var iv care.Interval
-			if err := rows.Scan(&d, &iv.Start, &iv.End); err != nil {
-				rows.Close()
-				return err
-			}
-			h.Days[d] = append(h.Days[d], iv)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := tx.officeHours(ctx, &hs[i]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// officeHours reads the office hours of one provider, h.ProviderID.
+func (tx tx) officeHours(ctx context.Context, h *care.OfficeHours) error {
+	h.Days = [7][]care.Interval{}
+	rows, err := tx.QueryContext(ctx,
+		`SELECT weekday, start_minute, end_minute FROM office_hours WHERE provider_id = $1 ORDER BY weekday, start_minute`, h.ProviderID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d int
+		var iv care.Interval
+		if err := rows.Scan(&d, &iv.Start, &iv.End); err != nil {
+			return err
+		}
+		h.Days[d] = append(h.Days[d], iv)
+	}
+	return rows.Err()
 }
 
 // teamHours returns the office hours of the active providers on client

@@ -147,11 +147,11 @@ func (tx tx) notifyBreakGlass(ctx context.Context, g *Grant) error {
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	var to []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
 			return err
 		}
 		to = append(to, id)

@@ -602,10 +602,10 @@ func (s *Store) writeBulkFile(ctx context.Context, e *BulkExport, rt string, fn 
 			if err != nil {
 				return err
 			}
+			defer rows.Close()
 			for rows.Next() {
 				var p part
 				if err := rows.Scan(&p.key, &p.client, &p.count, &p.body); err != nil {
-					rows.Close()
 					return err
 				}
 				batch = append(batch, p)

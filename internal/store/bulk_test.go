@@ -209,4 +209,7 @@ func assertBulkSealed(t *testing.T, db *storetest.DB, id, canary string) {
 			t.Errorf("a part is stored in the clear")
 		}
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 }

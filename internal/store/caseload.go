@@ -66,6 +66,7 @@ func (s *Store) caseloadDeteriorations(ctx context.Context, tx tx, actor care.Ac
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	// first and last of each client and instrument, in (answered_at, id)
 	// order, as Measures orders a client's responses.
 	type pair struct{ first, last *sealedResponse }
@@ -74,7 +75,6 @@ func (s *Store) caseloadDeteriorations(ctx context.Context, tx tx, actor care.Ac
 	for rows.Next() {
 		r := &sealedResponse{}
 		if err := rows.Scan(&r.id, &r.client, &r.instrument, &r.at, &r.body); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		k := [2]string{r.client, r.instrument}

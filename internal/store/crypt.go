@@ -192,7 +192,7 @@ func loadDataKey(ctx context.Context, tx tx, owner string) (wrapped []byte, dest
 // cache, after a restart, would otherwise hit. A failure is left for the
 // loop's openValue to report.
 func (s *Store) warmKey(ctx context.Context, tx tx, clinicID, owner string) {
-	s.dataKey(ctx, tx, clinicID, owner, false)
+	s.dataKey(ctx, tx, clinicID, owner, false) //nolint:errcheck // a failure is the loop's openValue's to report, as said above
 }
 
 // newDataKey creates the data key of a new owner. created is false, and
@@ -301,6 +301,7 @@ func (s *Store) RewrapDataKeys(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
+			defer rows.Close()
 			type key struct {
 				owner   string
 				wrapped []byte
@@ -309,7 +310,6 @@ func (s *Store) RewrapDataKeys(ctx context.Context) (int, error) {
 			for rows.Next() {
 				var k key
 				if err := rows.Scan(&k.owner, &k.wrapped); err != nil {
-					rows.Close()
 					return err
 				}
 				todo = append(todo, k)

@@ -15,6 +15,9 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
+// errOf is the error of a call that also returns a value.
+func errOf[T any](_ T, err error) error { return err }
+
 // addGoal stores a goal of client c straight into the goals table, so
 // that journal tests need nothing of the plan's code.
 func addGoal(t *testing.T, db *storetest.DB, client care.User) string {
@@ -532,8 +535,12 @@ func TestJournalTombstones(t *testing.T) {
 			t.Errorf("deleting a tombstone again: %v", err)
 		}
 		var live, bodies int
-		db.Engine.SQLDB().QueryRow(`SELECT count(*) FROM journal_entries WHERE id = $1 AND body_sealed IS NOT NULL`, e.ID).Scan(&live)
-		db.Engine.SQLDB().QueryRow(`SELECT count(*) FROM journal_versions WHERE entry_id = $1 AND body_sealed IS NOT NULL`, e.ID).Scan(&bodies)
+		if err := db.Engine.SQLDB().QueryRow(`SELECT count(*) FROM journal_entries WHERE id = $1 AND body_sealed IS NOT NULL`, e.ID).Scan(&live); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Engine.SQLDB().QueryRow(`SELECT count(*) FROM journal_versions WHERE entry_id = $1 AND body_sealed IS NOT NULL`, e.ID).Scan(&bodies); err != nil {
+			t.Fatal(err)
+		}
 		if live != 0 || bodies != 0 {
 			t.Errorf("after deletion %d entry bodies and %d version bodies remain", live, bodies)
 		}
@@ -640,16 +647,29 @@ func TestJournalAudit(t *testing.T) {
 		client, prov := c.Actor(c.Client), c.Actor(c.Provider)
 		before := len(events(t, db, c.Clinic.ID))
 		e := mustCreate(t, db, c.Client, newEntry(db, "audited words"), ptr(true))
-		db.Store.Entry(ctx, client, c.Client.ID, e.ID)
-		db.Store.Entries(ctx, client, c.Client.ID, store.EntryQuery{})
-		db.Store.UpdateEntry(ctx, client, c.Client.ID, e.ID, func(x *care.JournalEntry) error { x.Mood = ptr(1); return nil })
-		db.Store.EntryVersions(ctx, client, c.Client.ID, e.ID)
-		db.Store.Entries(ctx, prov, c.Client.ID, store.EntryQuery{})
-		db.Store.Entry(ctx, prov, c.Client.ID, e.ID)
-		db.Store.Entry(ctx, c.Actor(c.OtherProvider), c.Client.ID, e.ID)
-		db.Store.DeleteEntry(ctx, prov, c.Client.ID, e.ID)
-		db.Store.DeleteEntry(ctx, client, c.Client.ID, e.ID)
-		db.Store.SetShareByDefault(ctx, client, true)
+		// Each call's outcome is the one its audit row, below, records.
+		allowed := func(what string, err error) {
+			t.Helper()
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+			}
+		}
+		denied := func(what string, err error) {
+			t.Helper()
+			if err == nil {
+				t.Errorf("%s: allowed, want an error", what)
+			}
+		}
+		allowed("client read", errOf(db.Store.Entry(ctx, client, c.Client.ID, e.ID)))
+		allowed("client list", errOf(db.Store.Entries(ctx, client, c.Client.ID, store.EntryQuery{})))
+		allowed("client update", errOf(db.Store.UpdateEntry(ctx, client, c.Client.ID, e.ID, func(x *care.JournalEntry) error { x.Mood = ptr(1); return nil })))
+		allowed("client versions", errOf(db.Store.EntryVersions(ctx, client, c.Client.ID, e.ID)))
+		allowed("provider list", errOf(db.Store.Entries(ctx, prov, c.Client.ID, store.EntryQuery{})))
+		allowed("provider read", errOf(db.Store.Entry(ctx, prov, c.Client.ID, e.ID)))
+		denied("other provider read", errOf(db.Store.Entry(ctx, c.Actor(c.OtherProvider), c.Client.ID, e.ID)))
+		denied("provider delete", db.Store.DeleteEntry(ctx, prov, c.Client.ID, e.ID))
+		allowed("client delete", db.Store.DeleteEntry(ctx, client, c.Client.ID, e.ID))
+		allowed("client settings", db.Store.SetShareByDefault(ctx, client, true))
 		got := events(t, db, c.Clinic.ID)[before:]
 		var lines []string
 		for _, ev := range got {
@@ -731,6 +751,7 @@ func TestJournalSealed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer rows.Close()
 			cols, _ := rows.Columns()
 			for rows.Next() {
 				vals := make([]any, len(cols))
@@ -746,6 +767,9 @@ func TestJournalSealed(t *testing.T) {
 						t.Errorf("plaintext in %s", table)
 					}
 				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
 			}
 			rows.Close()
 		}

@@ -81,7 +81,11 @@ func secondInstance(t *testing.T, db *storetest.DB) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { eng.Close() })
+	t.Cleanup(func() {
+		if err := eng.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return store.New(eng, db.Keyring, db.Clock.Now)
 }
 

@@ -80,7 +80,7 @@ func (s *Store) AddPasskey(ctx context.Context, actor care.Actor, p *care.Passke
 	})
 }
 
-const passkeyColumns = `id, user_id, credential_id, credential, name, created_at, last_used_at`
+const passkeyColumns = `id, user_id, credential_id, credential, name, created_at, last_used_at` //nolint:gosec // G101: column names, no secret
 
 func scanPasskeys(rows *sql.Rows) ([]care.Passkey, error) {
 	defer rows.Close()

@@ -200,11 +200,11 @@ func (s *Store) caseloadMoods(ctx context.Context, tx tx, actor care.Actor, sinc
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var entries []sealedEntry
 	for rows.Next() {
 		var e sealedEntry
 		if err := rows.Scan(&e.id, &e.client, &e.at, &e.body); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		entries = append(entries, e)

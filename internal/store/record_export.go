@@ -135,10 +135,10 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var e care.JournalEntry
 		if err := s.scanEntry(ctx, tx, rows, &e); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		r.Entries = append(r.Entries, e)
@@ -188,10 +188,10 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var m care.Message
 		if err := s.scanMessage(ctx, tx, rows, &m); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		r.Messages = append(r.Messages, m)
@@ -213,6 +213,7 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var flags []care.SafetyFlag
 	var sealedNotes [][]byte
 	for rows.Next() {
@@ -223,7 +224,6 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 		var note []byte
 		if err := rows.Scan(&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
 			&f.AcknowledgedBy, &acked, &note, &escalated); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		f.RaisedAt, f.AcknowledgedAt, f.EscalatedAt = fromMicros(raised), optMicros(acked), optMicros(escalated)

@@ -72,6 +72,6 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", f.contentType)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	w.Write(f.body)
+	w.Write(f.body) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
 	return nil
 }

@@ -168,11 +168,11 @@ func breakGlassTestLayout(l Layout) Layout {
 // bgWorld is a clinic whose admin and provider are signed in through the
 // API.
 type bgWorld struct {
-	e                        *webEnv
-	c                        *storetest.Clinic
-	adminToken, provToken    string
-	adminSecret              []byte
-	clientToken, otherClinic string
+	e                     *webEnv
+	c                     *storetest.Clinic
+	adminToken, provToken string
+	adminSecret           []byte
+	clientToken           string
 }
 
 func newBGWorld(t *testing.T, db *storetest.DB) *bgWorld {

@@ -193,8 +193,8 @@ func briefSeriesChart(sr care.SeriesSummary, b *care.Brief, loc *time.Location) 
 		unit = " h"
 	}
 	var summary string
-	switch {
-	case sr.Count == 0:
+	switch sr.Count {
+	case 0:
 		summary = sr.Label + ": nothing recorded in this period."
 	default:
 		summary = fmt.Sprintf("%s: %d %s, average %s%s, lowest %s, highest %s.", sr.Label, sr.Count, plural(sr.Count, "rating", "ratings"),
@@ -204,9 +204,10 @@ func briefSeriesChart(sr care.SeriesSummary, b *care.Brief, loc *time.Location) 
 		}
 	}
 	step := 5.0
-	if sr.Scale == 12 {
+	switch sr.Scale {
+	case 12:
 		step = 4
-	} else if sr.Scale == 24 {
+	case 24:
 		step = 6
 	}
 	c := newSeriesChart("chart-"+sr.Name, sr.Label, summary, sr.Values, b.Since, b.Now, sr.Scale, evenTicks(sr.Scale, step),

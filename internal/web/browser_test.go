@@ -318,6 +318,7 @@ func (b *browser) checkCSPDetector(t *testing.T) {
 	t.Helper()
 	bad := httptest.NewServer(securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		//nolint:errcheck // a page not written shows no violation, and the check below fails on that
 		io.WriteString(w, `<!doctype html><html lang="en"><title>x</title><script>document.title = "ran"</script></html>`)
 	})))
 	defer bad.Close()

@@ -211,8 +211,13 @@ func TestCanaryStaysSealed(t *testing.T) {
 			var names []string
 			for tables.Next() {
 				var s string
-				tables.Scan(&s)
+				if err := tables.Scan(&s); err != nil {
+					t.Fatal(err)
+				}
 				names = append(names, s)
+			}
+			if err := tables.Err(); err != nil {
+				t.Fatal(err)
 			}
 			tables.Close()
 			if len(names) < 5 {
@@ -225,8 +230,13 @@ func TestCanaryStaysSealed(t *testing.T) {
 				}
 				for rows.Next() {
 					var row string
-					rows.Scan(&row)
+					if err := rows.Scan(&row); err != nil {
+						t.Fatal(err)
+					}
 					hit("table "+table, []byte(row))
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
 				}
 				rows.Close()
 			}

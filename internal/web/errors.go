@@ -82,13 +82,13 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		if e.Field != "" { // a FHIR request's field is a parameter: name it
 			msg = e.Field + ": " + msg
 		}
-		writeFHIR(w, status, fhir.OperationOutcome(e.Code, msg))
+		writeFHIR(w, status, fhir.OperationOutcome(e.Code, msg)) //nolint:errcheck // the renderer of failures: a failed write means the client has gone, and no one is left to tell
 		return
 	}
 	if isAPI(r) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(apiError{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}})
+		json.NewEncoder(w).Encode(apiError{Error: apiErrorBody{Code: e.Code, Message: e.Message, Field: e.Field}}) //nolint:errcheck // as above
 		return
 	}
 	s.renderPage(w, r, status, "error", &errorPage{

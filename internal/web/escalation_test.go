@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -76,9 +77,9 @@ func TestSafetyFlagPages(t *testing.T) {
 		m.setPassword(t, m.c.Admin)
 		m.enrollTOTP(t, m.c.Admin)
 		admin := m.signIn(t, m.c.Admin)
-		form := func(path, token string, v url.Values) *http.Response {
+		form := func(path, token string, v url.Values) *httptest.ResponseRecorder {
 			t.Helper()
-			return m.send2(t, path, token, v.Encode()).Result()
+			return m.send2(t, path, token, v.Encode())
 		}
 		page := func(path, token string) string {
 			t.Helper()
@@ -94,8 +95,8 @@ func TestSafetyFlagPages(t *testing.T) {
 		if body := rec.Body.String(); !strings.Contains(body, `id="safety-error"`) || !strings.Contains(body, `value="3"`) {
 			t.Errorf("the refused settings form: %s", body)
 		}
-		if r := form("/people/safety-settings", admin, url.Values{"escalation_minutes": {"20"}, "on_call_provider_id": {m.c.OtherProvider.ID}}); r.StatusCode != http.StatusSeeOther {
-			t.Fatalf("saving the settings: %d", r.StatusCode)
+		if r := form("/people/safety-settings", admin, url.Values{"escalation_minutes": {"20"}, "on_call_provider_id": {m.c.OtherProvider.ID}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("saving the settings: %d", r.Code)
 		}
 		if body := page("/people", admin); !strings.Contains(body, `value="20"`) || !strings.Contains(body, `<option value="`+m.c.OtherProvider.ID+`" selected>`) {
 			t.Errorf("the People page lacks the settings: %s", body)
@@ -165,8 +166,8 @@ func TestSafetyFlagPages(t *testing.T) {
 			t.Errorf("the refused acknowledgement: %s", rec.Body)
 		}
 		r := form(ack, m.other, url.Values{"client_id": {m.c.Client.ID}, "note": {"Called the client: safe; told their provider."}})
-		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/safety-flags?done=flag-acknowledged" {
-			t.Fatalf("acknowledging: %d %s", r.StatusCode, r.Header.Get("Location"))
+		if r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/safety-flags?done=flag-acknowledged" {
+			t.Fatalf("acknowledging: %d %s", r.Code, r.Header().Get("Location"))
 		}
 		if body := page("/safety-flags?done=flag-acknowledged", m.other); strings.Contains(body, `id="flag-`+fid+`"`) || !strings.Contains(body, "The safety flag is acknowledged") {
 			t.Errorf("after acknowledging: %s", body)

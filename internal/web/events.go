@@ -72,7 +72,7 @@ func writeRevoked(w http.ResponseWriter, r care.Revocation) {
 		Reason   string `json:"reason"`
 		ClientID string `json:"client_id,omitempty"`
 	}{r.Reason, r.ClientID})
-	fmt.Fprintf(w, "event: revoked\ndata: %s\n\n", data)
+	fmt.Fprintf(w, "event: revoked\ndata: %s\n\n", data) //nolint:errcheck // the stream ends after this whether or not it was written
 }
 
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {

@@ -228,9 +228,9 @@ func (e *webEnv) form(t *testing.T, path, token string, v url.Values) *httptest.
 // journalEnv is a clinic with a signed-in client and provider.
 type journalEnv struct {
 	*webEnv
-	c                        *storetest.Clinic
-	client, provider, other  string // tokens; other is the other provider's
-	clientPath, otherClients string
+	c                       *storetest.Clinic
+	client, provider, other string // tokens; other is the other provider's
+	clientPath              string
 }
 
 func newJournalEnv(t *testing.T, db *storetest.DB) *journalEnv {
@@ -343,7 +343,9 @@ func TestJournalAPI(t *testing.T) {
 				SavedAt time.Time `json:"saved_at"`
 			} `json:"versions"`
 		}
-		json.Unmarshal(rec.Body.Bytes(), &vs)
+		if err := json.Unmarshal(rec.Body.Bytes(), &vs); err != nil {
+			t.Fatalf("versions: %v: %s", err, rec.Body)
+		}
 		if len(vs.Versions) != 2 || !vs.Versions[0].Current || vs.Versions[0].Text != "Edited" || vs.Versions[1].Text != "What happened…" || !vs.Versions[1].Shared {
 			t.Errorf("versions: %s", rec.Body)
 		}

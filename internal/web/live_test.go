@@ -48,7 +48,11 @@ func liveInstances(t *testing.T, m *messagesEnv) (a, b instance) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { eng.Close() })
+	t.Cleanup(func() {
+		if err := eng.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	logs := &syncBuffer{}
 	s, err := New(Config{
 		Store:     store.New(eng, m.db.Keyring, m.db.Clock.Now),
@@ -65,8 +69,9 @@ func liveInstances(t *testing.T, m *messagesEnv) (a, b instance) {
 	return a, serve(s)
 }
 
-// request sends an API request to an instance over HTTP.
-func (in instance) request(t *testing.T, method, path, token, body string) *http.Response {
+// request sends an API request to an instance over HTTP and returns the
+// answer's status.
+func (in instance) request(t *testing.T, method, path, token, body string) int {
 	t.Helper()
 	req, err := http.NewRequest(method, in.url+path, strings.NewReader(body))
 	if err != nil {
@@ -81,13 +86,13 @@ func (in instance) request(t *testing.T, method, path, token, body string) *http
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp
+	return resp.StatusCode
 }
 
 func (in instance) want(t *testing.T, status int, what, method, path, token, body string) {
 	t.Helper()
-	if resp := in.request(t, method, path, token, body); resp.StatusCode != status {
-		t.Fatalf("%s: %s %s answered %d, want %d", what, method, path, resp.StatusCode, status)
+	if got := in.request(t, method, path, token, body); got != status {
+		t.Fatalf("%s: %s %s answered %d, want %d", what, method, path, got, status)
 	}
 }
 

@@ -109,7 +109,9 @@ func multipartBody(t *testing.T, text, name string, data []byte) (body []byte, c
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw.Write(data)
+	if _, err := fw.Write(data); err != nil {
+		t.Fatal(err)
+	}
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -254,12 +256,17 @@ func TestMessageAttachmentsAPI(t *testing.T) {
 		defer rows.Close()
 		for rows.Next() {
 			var o string
-			rows.Scan(&o)
+			if err := rows.Scan(&o); err != nil {
+				t.Fatal(err)
+			}
 			if o == "success" {
 				reads++
 			} else {
 				denied++
 			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
 		}
 		if reads != 2 || denied != 1 {
 			t.Errorf("audited downloads: %d, denied %d", reads, denied)
@@ -302,10 +309,7 @@ func TestMessageEditsAPI(t *testing.T) {
 
 		rec = m.call(t, "GET", path+"/versions", m.provider, nil)
 		expect(t, rec, http.StatusOK, "", "the versions")
-		var vs struct {
-			Versions []messageVersionJSON `json:"versions"`
-		}
-		vs = respJSON[struct {
+		vs := respJSON[struct {
 			Versions []messageVersionJSON `json:"versions"`
 		}](t, rec)
 		if len(vs.Versions) != 2 || vs.Versions[1].Text != "Can we move Thursday?" || vs.Versions[1].EditorID != m.c.Client.ID || vs.Versions[0].EditedAt != nil {

@@ -242,6 +242,7 @@ func openStream(t *testing.T, base, token, lastID string) *stream {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { resp.Body.Close() })
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("opening the stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -267,7 +268,6 @@ func openStream(t *testing.T, base, token, lastID string) *stream {
 			}
 		}
 	}()
-	t.Cleanup(func() { resp.Body.Close() })
 	return s
 }
 

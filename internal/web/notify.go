@@ -310,6 +310,6 @@ func (s *Server) serviceWorker(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Write(b)
+	w.Write(b) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
 	return nil
 }

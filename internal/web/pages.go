@@ -101,12 +101,12 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 		s.log.Error("rendering page", "request_id", RequestID(r.Context()), "page", name, "error", err.Error())
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
-		w.Write([]byte("Something went wrong on our side. Request id: " + RequestID(r.Context()) + "\n"))
+		w.Write([]byte("Something went wrong on our side. Request id: " + RequestID(r.Context()) + "\n")) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(buf.Bytes()) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
 }
 
 // errorPage is the page for any failed UI request.
@@ -122,11 +122,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 		s.log.Error("health check: database does not answer", "request_id", RequestID(r.Context()), "error", err.Error())
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("database unavailable\n"))
+		w.Write([]byte("database unavailable\n")) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
 		return nil
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok"))
+	w.Write([]byte("ok")) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
 	return nil
 }
 

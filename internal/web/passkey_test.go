@@ -286,7 +286,9 @@ func TestPasskeys(t *testing.T) {
 			map[string]any{"challenge_id": b.ChallengeID, "name": "Laptop", "credential": att})
 		want(t, rec, http.StatusCreated, "register finish")
 		var created struct{ ID, Name string }
-		json.Unmarshal(rec.Body.Bytes(), &created)
+		if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil {
+			t.Fatalf("register finish: %v: %s", err, rec.Body)
+		}
 		// The ceremony is spent.
 		rec = ts.call(t, full, "POST", "/api/v1/me/passkeys/register/finish",
 			map[string]any{"challenge_id": b.ChallengeID, "name": "Again", "credential": att})
@@ -372,7 +374,9 @@ func TestPasskeys(t *testing.T) {
 			t.Errorf("failures after a success: %d, want 0", n)
 		}
 		rec = ts.call(t, full, "GET", "/api/v1/me/passkeys", nil)
-		json.Unmarshal(rec.Body.Bytes(), &list)
+		if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil {
+			t.Fatalf("passkeys: %v: %s", err, rec.Body)
+		}
 		if list.Passkeys[0].LastUsedAt == nil || !list.Passkeys[0].LastUsedAt.Equal(db.Clock.Now()) {
 			t.Errorf("last_used_at after use: %s", rec.Body)
 		}

@@ -37,7 +37,8 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 	}
 	if creds == nil || creds.PasswordHash == "" || creds.Disabled {
 		// The same work and the same answer as a wrong password (AU-07).
-		auth.DummyVerify(s.passwords, password)
+		// Its error, as VerifyPassword's below, answers as a wrong password.
+		auth.DummyVerify(s.passwords, password) //nolint:errcheck // see above
 		if creds != nil && creds.PasswordHash == "" {
 			creds = nil // no password: as if there were no account
 		}

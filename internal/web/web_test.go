@@ -331,7 +331,9 @@ func TestHealthz(t *testing.T) {
 		if rec.Code != http.StatusOK || rec.Body.String() != "ok" {
 			t.Fatalf("healthy: got %d %q", rec.Code, rec.Body)
 		}
-		db.Engine.Close()
+		if err := db.Engine.Close(); err != nil {
+			t.Fatal(err)
+		}
 		rec = ts.do(t, "GET", "/healthz", nil)
 		if rec.Code != http.StatusServiceUnavailable {
 			t.Fatalf("database closed: got %d %q, want 503", rec.Code, rec.Body)

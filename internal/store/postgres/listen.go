@@ -107,7 +107,7 @@ func (db *DB) listen(channel string, l *listener, lost func(error)) {
 					l.push(note.Payload, false)
 				}
 			}
-			conn.Close(context.Background())
+			conn.Close(context.Background()) //nolint:errcheck // a connection that only listened, dropped to reconnect or stop: err, above, says why
 		}
 		if ctx.Err() != nil {
 			return

@@ -63,12 +63,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("postgres: cannot reach %s:%d: %s", cfg.Host, cfg.Port, connectCause(err))
+		return nil, errors.Join(fmt.Errorf("postgres: cannot reach %s:%d: %s", cfg.Host, cfg.Port, connectCause(err)), db.Close())
 	}
 	if err := checkDurability(ctx, db); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	d := &DB{db: db, cfg: cfg}
 	d.listenCtx, d.stopListening = context.WithCancel(context.Background())

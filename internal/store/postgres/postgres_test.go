@@ -18,7 +18,11 @@ func open(t *testing.T) *postgres.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	if _, err := db.SQLDB().Exec(`CREATE TABLE t (n INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
@@ -35,8 +39,13 @@ func rows(t *testing.T, db *postgres.DB) map[int]bool {
 	out := map[int]bool{}
 	for r.Next() {
 		var n int
-		r.Scan(&n)
+		if err := r.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		out[n] = true
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -133,17 +142,21 @@ func TestWriteAfterClose(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
-			db.Write(context.Background(), func(tx *sql.Tx) error {
+			if err := db.Write(context.Background(), func(tx *sql.Tx) error {
 				_, err := tx.Exec(`INSERT INTO t (n) VALUES ($1)`, i)
 				return err
-			})
+			}); err != nil {
+				t.Error(err)
+			}
 		})
 	}
 	wg.Wait()
 	if n := len(rows(t, db)); n != 20 {
 		t.Fatalf("%d rows", n)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	err := db.Write(context.Background(), func(*sql.Tx) error { return fmt.Errorf("ran") })
 	if !errors.Is(err, postgres.ErrClosed) {
 		t.Errorf("after Close: %v", err)
@@ -200,6 +213,9 @@ func TestAppendedRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		logged[n] = append(logged[n], part)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
 	}
 	for i, err := range results {
 		switch {

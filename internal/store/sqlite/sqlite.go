@@ -104,12 +104,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 	if err := writer.PingContext(ctx); err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("sqlite: opening %s: %w", path, err), writer.Close())
 	}
 	if err := checkDurability(ctx, writer); err != nil {
-		writer.Close()
-		return nil, err
+		return nil, errors.Join(err, writer.Close())
 	}
 	readers := sql.OpenDB(connector{drv: drv, dsn: dsn(path, false, true)})
 	n := max(4, runtime.GOMAXPROCS(0))
@@ -135,7 +133,7 @@ func registeredDriver() (*sqlite.Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer db.Close() //nolint:errcheck // a handle that never connects: it only names the driver
 	drv, ok := db.Driver().(*sqlite.Driver)
 	if !ok {
 		return nil, errors.New("sqlite: the registered driver is not modernc's")
@@ -167,7 +165,7 @@ func MigrationsDigest() (string, error) {
 	}
 	h := sha256.New()
 	for _, m := range ms {
-		fmt.Fprintf(h, "%d %s %d\n%s\n", m.Version, m.Name, len(m.SQL), m.SQL)
+		fmt.Fprintf(h, "%d %s %d\n%s\n", m.Version, m.Name, len(m.SQL), m.SQL) //nolint:errcheck // a hash.Hash's Write never returns an error
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -179,9 +177,9 @@ func MigrationsDigest() (string, error) {
 //
 // It runs on a connection of its own: the readers' query_only forbids
 // VACUUM INTO, and on the writer's it would hold up every write.
-func (db *DB) Snapshot(ctx context.Context, path string) error {
+func (db *DB) Snapshot(ctx context.Context, path string) (err error) {
 	c := sql.OpenDB(connector{drv: db.drv, dsn: dsn(db.path, false, false)})
-	defer c.Close()
+	defer func() { err = errors.Join(err, c.Close()) }()
 	if _, err := c.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
 		return fmt.Errorf("sqlite: snapshot: %w", err)
 	}

@@ -38,8 +38,7 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	inner, ok := conn.(innerConn)
 	if !ok {
-		conn.Close()
-		return nil, errors.New("sqlite: the driver's connection lacks a context method")
+		return nil, errors.Join(errors.New("sqlite: the driver's connection lacks a context method"), conn.Close())
 	}
 	return &cachingConn{inner: inner, stmts: map[string]*cachedStmt{}}, nil
 }

@@ -36,15 +36,10 @@ func TestStatementCache(t *testing.T) {
 			if err := rows.Scan(&outer); err != nil {
 				return err
 			}
-			inner, err := tx.Query(all)
+			n, err := countRows(tx, all)
 			if err != nil {
 				return err
 			}
-			n := 0
-			for inner.Next() {
-				n++
-			}
-			inner.Close()
 			pairs = append(pairs, fmt.Sprintf("%s:%d", outer, n))
 		}
 		if err := rows.Err(); err != nil {
@@ -88,7 +83,10 @@ func TestStatementCache(t *testing.T) {
 			defer rows.Close()
 			cols, err := rows.Columns()
 			n = len(cols)
-			return err
+			if err != nil {
+				return err
+			}
+			return rows.Err()
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -112,6 +110,20 @@ func TestStatementCache(t *testing.T) {
 	}
 }
 
+// countRows runs query and counts its rows, closing them before it returns.
+func countRows(tx *sql.Tx, query string) (int, error) {
+	rows, err := tx.Query(query)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
+}
+
 // BenchmarkCachedStatement is a write of the store's shape (a savepoint,
 // a query, two inserts) through the commit loop, to compare with and
 // without the statement cache.
@@ -120,7 +132,11 @@ func BenchmarkCachedStatement(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	ctx := context.Background()
 	if err := db.Write(ctx, exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, at INTEGER NOT NULL) STRICT`)); err != nil {
 		b.Fatal(err)

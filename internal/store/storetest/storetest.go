@@ -8,6 +8,7 @@ package storetest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,8 +176,16 @@ func Open(t testing.TB, name string) *DB {
 	}
 	db.Keyring = kr
 	db.Store = store.New(db.Engine, kr, db.Clock.Now)
-	t.Cleanup(func() { db.Engine.Close() })
+	t.Cleanup(func() { closeEngine(t, db.Engine) })
 	return db
+}
+
+// closeEngine closes a test's engine when the test ends; closing twice is
+// harmless, for tests that close it themselves.
+func closeEngine(t testing.TB, e store.Engine) {
+	if err := e.Close(); err != nil {
+		t.Errorf("closing the %s database: %v", e.Name(), err)
+	}
 }
 
 // openSQLite opens a copy of the database file tmpl as db's engine.
@@ -198,7 +207,7 @@ func (db *DB) openSQLite(t testing.TB, tmpl string) {
 // kept in the system's temporary folder under their digest, so that test
 // binaries, and later runs, share it; it is written beside and renamed
 // into place, so that a reader never sees half of one.
-var sqliteTemplate = sync.OnceValues(func() (string, error) {
+var sqliteTemplate = sync.OnceValues(func() (_ string, err error) {
 	digest, err := sqlite.MigrationsDigest()
 	if err != nil {
 		return "", err
@@ -215,13 +224,13 @@ var sqliteTemplate = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(work)
+	defer func() { err = errors.Join(err, os.RemoveAll(work)) }()
 	ctx := context.Background()
 	e, err := sqlite.Open(ctx, filepath.Join(work, "interlude.db"))
 	if err != nil {
 		return "", err
 	}
-	defer e.Close()
+	defer func() { err = errors.Join(err, e.Close()) }()
 	if _, err := e.Migrate(ctx); err != nil {
 		return "", err
 	}
@@ -237,7 +246,7 @@ func copyFile(from, to string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(to, b, 0o600)
+	return os.WriteFile(to, b, 0o600) //nolint:gosec // G703: to is a test's own temporary folder, never a request's input
 }
 
 // PostgresSchema creates an empty schema for this test in the database at

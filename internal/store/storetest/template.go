@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -47,7 +49,9 @@ func RemoveTemplates() {
 	templateDirs.mu.Lock()
 	defer templateDirs.mu.Unlock()
 	for _, d := range templateDirs.dirs {
-		os.RemoveAll(d)
+		if err := os.RemoveAll(d); err != nil {
+			fmt.Fprintf(os.Stderr, "storetest: removing a template: %v\n", err)
+		}
 	}
 	templateDirs.dirs = nil
 }
@@ -78,7 +82,7 @@ func (tp *Template[T]) make() {
 		tp.err = err
 		return
 	}
-	defer e.Close()
+	defer func() { tp.err = errors.Join(tp.err, e.Close()) }()
 	db.Engine = e
 	if db.Keyring, _, tp.err = seal.LoadOrCreate(db.KeyringFile); tp.err != nil {
 		return
@@ -114,6 +118,6 @@ func (tp *Template[T]) Open(t testing.TB) (*DB, T) {
 	db.Keyring = kr
 	db.Clock = NewClock(time.Now().UTC().Truncate(time.Second))
 	db.Store = store.New(db.Engine, kr, db.Clock.Now)
-	t.Cleanup(func() { db.Engine.Close() })
+	t.Cleanup(func() { closeEngine(t, db.Engine) })
 	return db, tp.value
 }
