@@ -293,7 +293,8 @@ func TestCrisisEvaluation(t *testing.T) {
 	for _, s := range corpus {
 		got := DetectCrisis(s.text)
 		all.add(s, got)
-		for _, g := range []string{"split " + s.split, "lang " + s.lang, s.category, s.lang + " " + s.category} {
+		level := "level " + s.level.String()
+		for _, g := range []string{"split " + s.split, "lang " + s.lang, s.category, s.lang + " " + s.category, level, s.lang + " " + level} {
 			group(g).add(s, got)
 		}
 		if s.level == CrisisNone && got.Level != CrisisNone {
@@ -322,6 +323,7 @@ func TestCrisisEvaluation(t *testing.T) {
 	}
 	order("split ")
 	order("lang ")
+	order("level ")
 	for _, c := range CrisisCategories() {
 		if g := groups[string(c)]; g != nil {
 			table.WriteString(g.row(string(c)) + "\n")
