@@ -48,6 +48,9 @@ var crisisLexiconFile string
 //go:embed crisis_rules.txt
 var crisisRulesFile string
 
+//go:embed crisis_concepts.txt
+var crisisConceptsFile string
+
 // CrisisLevel is how urgent the crisis language in a text is:
 // CrisisNone < CrisisConcern < CrisisAcute.
 type CrisisLevel int
@@ -146,7 +149,8 @@ func CrisisLanguage(text string) bool { return DetectCrisis(text).Level > Crisis
 var crisisDetectorOnce = sync.OnceValue(func() *crisisDetector {
 	d, err := parseCrisisDetector(
 		crisisFile{"crisis_lexicon.txt", crisisLexiconFile},
-		crisisFile{"crisis_rules.txt", crisisRulesFile})
+		crisisFile{"crisis_rules.txt", crisisRulesFile},
+		crisisFile{"crisis_concepts.txt", crisisConceptsFile})
 	if err != nil {
 		panic("care: " + err.Error()) // the files are embedded; TestCrisisRules keeps them valid
 	}
@@ -183,6 +187,7 @@ type crisisRule struct {
 	negated  bool // the pattern holds its own negation: no negation check
 	context  bool // counts only beside another finding in the same text
 	anyone   bool // no check of whom it is about
+	firm     bool // only the rule's own exceptions apply, not those marked all
 	unless   []*crisisPattern
 }
 
@@ -405,6 +410,8 @@ func (d *crisisDetector) parseRule(where, text string) error {
 			r.context = true
 		case f == "anyone":
 			r.anyone = true
+		case f == "firm":
+			r.firm = true
 		case strings.HasPrefix(f, "unless="):
 			for name := range strings.SplitSeq(strings.TrimPrefix(f, "unless="), ",") {
 				p := d.excepts[name]
@@ -1096,7 +1103,11 @@ func (d *crisisDetector) acceptMatch(r *crisisRule, s *crisisSentence, a, b, h i
 	if !r.anyone && !d.aboutSelf(s.toks, b, h) {
 		return false
 	}
-	for _, ps := range [][]*crisisPattern{r.unless, d.always} {
+	always := d.always
+	if r.firm {
+		always = nil
+	}
+	for _, ps := range [][]*crisisPattern{r.unless, always} {
 		for _, p := range ps {
 			for _, e := range s.find(p) {
 				if e[0] <= b+p.window && a <= e[1]+p.window {

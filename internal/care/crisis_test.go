@@ -100,7 +100,7 @@ func TestCrisisLevel(t *testing.T) {
 // has rules, and every class is used.
 func TestCrisisRules(t *testing.T) {
 	t.Parallel()
-	d, err := parseCrisisDetector(crisisFile{"crisis_lexicon.txt", crisisLexiconFile}, crisisFile{"crisis_rules.txt", crisisRulesFile})
+	d, err := parseCrisisDetector(crisisFile{"crisis_lexicon.txt", crisisLexiconFile}, crisisFile{"crisis_rules.txt", crisisRulesFile}, crisisFile{"crisis_concepts.txt", crisisConceptsFile})
 	if err != nil {
 		t.Fatal(err)
 	}
