@@ -1150,8 +1150,8 @@ func (d *crisisDetector) aboutSelf(toks []string, b, h int) bool {
 		switch {
 		case w == "," || w == "^":
 			return true
-		case d.sets["first"][w]:
-			return true
+		case d.sets["first"][w] && !d.object(toks, i):
+			return true // "a student in my class" names no subject
 		case d.sets["other"][w] && !spanishHaber(toks, i) && !d.object(toks, i):
 			return false
 		}
@@ -1163,6 +1163,9 @@ func (d *crisisDetector) aboutSelf(toks []string, b, h int) bool {
 // two words ("a note for my kids"), so is no subject.
 func (d *crisisDetector) object(toks []string, i int) bool {
 	for j := i - 1; j >= 0 && j >= i-2; j-- {
+		if toks[j] == "a" && j == i-1 && toks[i] != "alguien" {
+			continue // English "a student", not Spanish "a mi hermano"
+		}
 		if d.sets["preposition"][toks[j]] {
 			return true
 		}
