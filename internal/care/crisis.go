@@ -28,7 +28,10 @@ import (
 //  3. The rules of crisis_rules.txt are word patterns over those canonical
 //     words, with word classes, optional words and bounded gaps (a self
 //     reference and a lethal verb within a few words). Each rule names the
-//     C-SSRS-informed category it finds (CrisisCategory).
+//     C-SSRS-informed category it finds (CrisisCategory). The rules of
+//     crisis_concepts.txt, in the same syntax, are concept windows: two
+//     broad concepts in one sentence, either order ("tonight" and "end
+//     it", a bridge and "thinking about").
 //  4. A match counts unless it is negated ("I would never kill myself"),
 //     about someone else ("my brother said he wants to die"), in a
 //     harmless context the rule names ("cut myself shaving", "suicide
