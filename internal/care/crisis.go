@@ -757,8 +757,9 @@ func splitAlternatives(src string) ([]string, error) {
 
 // crisisFinding is one rule's accepted match.
 type crisisFinding struct {
-	rule  *crisisRule
-	level CrisisLevel
+	rule     *crisisRule
+	level    CrisisLevel
+	historic bool // told as history (@distant): lowered, and quiet beside recovery in the entry
 }
 
 func (d *crisisDetector) detect(text string) CrisisSignal {
@@ -770,25 +771,40 @@ func (d *crisisDetector) detect(text string) CrisisSignal {
 // tests and maintenance.
 func (d *crisisDetector) detectWhy(text string) (CrisisSignal, []string) {
 	var found []crisisFinding
+	recovered := false // a sentence of the entry says the writer is better now
 	d.eachSentence(text, func(toks []string, cands []int) {
 		found = d.matchSentence(toks, cands, found)
+		if !recovered && d.holdsRecovery(toks) {
+			recovered = true
+		}
 	})
 	var sig CrisisSignal
 	var why []string
 	// A context finding counts beside a direct one, or beside a context
-	// finding of another category ("I'm going to do it tonight" and "I
-	// have the pills").
+	// finding of another rule ("I'm going to do it tonight" and "I have
+	// the pills"; "I wrote letters for everyone" and "a list of my
+	// passwords"): signals spread over an entry add up.
 	direct := slices.ContainsFunc(found, func(f crisisFinding) bool { return !f.rule.context })
 	if !direct {
 		for _, f := range found {
-			direct = direct || f.rule.category != found[0].rule.category
+			direct = direct || f.rule.where != found[0].rule.where
 		}
 	}
 	for _, f := range found {
 		if f.rule.context && !direct {
 			continue
 		}
-		sig.Level = max(sig.Level, f.level)
+		level := f.level
+		if f.historic && recovered {
+			// History in an entry that says the writer is well now ("years
+			// ago I tried …. I'm doing really well now") is not a crisis
+			// now, an attempt included.
+			level = CrisisNone
+		}
+		if level == CrisisNone {
+			continue
+		}
+		sig.Level = max(sig.Level, level)
 		if !slices.Contains(sig.Categories, f.rule.category) {
 			sig.Categories = append(sig.Categories, f.rule.category)
 		}
@@ -1026,8 +1042,8 @@ func (d *crisisDetector) matchSentence(toks []string, cands []int, found []crisi
 			s.str = string(s.runes)
 			s.spans = map[*crisisPattern][][2]int{}
 		}
-		if level, ok := d.accept(r, s); ok {
-			found = append(found, crisisFinding{r, level})
+		if level, historic, ok := d.accept(r, s); ok {
+			found = append(found, crisisFinding{r, level, historic})
 		}
 	}
 	return found
@@ -1077,7 +1093,7 @@ func (s *crisisSentence) find(p *crisisPattern) [][2]int {
 
 // accept reports whether rule r has a match in s that is not negated,
 // about someone else or excepted, and the finding's level.
-func (d *crisisDetector) accept(r *crisisRule, s *crisisSentence) (CrisisLevel, bool) {
+func (d *crisisDetector) accept(r *crisisRule, s *crisisSentence) (level CrisisLevel, historic, ok bool) {
 	for off := 0; off < len(s.str); {
 		m := r.re.FindStringSubmatchIndex(s.str[off:])
 		if m == nil {
@@ -1086,17 +1102,43 @@ func (d *crisisDetector) accept(r *crisisRule, s *crisisSentence) (CrisisLevel, 
 		a, b, h := s.word(off+m[0]), s.word(off+m[1]), s.word(off+m[2])
 		if d.acceptMatch(r, s, a, b, h) {
 			level := r.category.Level()
-			if r.category != CrisisAttempt && d.historic(s, h) {
+			historic := d.historic(s, h)
+			if r.category != CrisisAttempt && historic {
 				level-- // an attempt, at any time, stays acute
 				if d.recovered(s) {
 					level-- // "I used to …, but I'm in a better place now"
 				}
 			}
-			return level, level > CrisisNone
+			return level, historic, level > CrisisNone
 		}
 		off = (a + 1) * crisisRuneLen
 	}
-	return CrisisNone, false
+	return CrisisNone, false, false
+}
+
+// holdsRecovery reports whether a sentence's canonical words say the
+// writer is better now (@recovered), for history told in another
+// sentence of the entry.
+func (d *crisisDetector) holdsRecovery(toks []string) bool {
+	s := &crisisSentence{toks: toks, runes: make([]rune, len(toks))}
+	for i, w := range toks {
+		r, ok := d.vocab[w]
+		if !ok {
+			r = crisisOther
+		}
+		s.runes[i] = r
+	}
+	if !s.holdsAll(d.better.needs) {
+		return false
+	}
+	s.str = string(s.runes)
+	s.spans = map[*crisisPattern][][2]int{}
+	for _, e := range s.find(d.better) {
+		if !d.negated(toks, e[0]) { // not "I'm not doing better"
+			return true
+		}
+	}
+	return false
 }
 
 func (d *crisisDetector) acceptMatch(r *crisisRule, s *crisisSentence, a, b, h int) bool {
