@@ -490,9 +490,9 @@ func BenchmarkDetectCrisis(b *testing.B) {
 // testdata/crisis/blind (README there): statements by an author who never
 // saw the detector. Its numbers estimate how it does on statements
 // written by someone else; they are reported, by language and level, and
-// the test fails only when they fall below what was measured when the sets
-// were added (recall 0.55, specificity 0.92), so that a change that makes
-// the detector worse on unseen text is noticed. The target of issue #16
+// the test fails only when they fall below what was last measured (recall
+// 0.595 at b9ccd22, floor 0.59; specificity 0.925, floor 0.92), so that a
+// change that makes the detector worse on unseen text is noticed. The target of issue #16
 // (recall 0.95, specificity 0.90 on unseen statements) is not met yet.
 func TestCrisisBlind(t *testing.T) {
 	t.Parallel()
@@ -552,10 +552,10 @@ func TestCrisisBlind(t *testing.T) {
 		}
 	}
 	all := tallies["all"]
-	if r := ratio(all.caught, all.pos); r < 0.55 {
-		t.Errorf("blind recall %.3f, below the 0.55 measured when the sets were added", r)
+	if r := ratio(all.caught, all.pos); r < 0.59 {
+		t.Errorf("blind recall %.3f, below the 0.595 measured at b9ccd22", r)
 	}
 	if s := ratio(all.quiet, all.neg); s < 0.92 {
-		t.Errorf("blind specificity %.3f, below the 0.92 measured when the sets were added", s)
+		t.Errorf("blind specificity %.3f, below the 0.925 measured at b9ccd22", s)
 	}
 }
