@@ -702,10 +702,10 @@ func splitPattern(src string) ([]string, error) {
 	var items []string
 	depth, start := 0, -1
 	for i, r := range src {
-		switch {
-		case r == '[':
+		switch r {
+		case '[':
 			depth++
-		case r == ']':
+		case ']':
 			depth--
 			if depth < 0 {
 				return nil, fmt.Errorf("unbalanced ] in %q", src)

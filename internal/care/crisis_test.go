@@ -71,7 +71,7 @@ func TestDetectCrisis(t *testing.T) {
 			t.Errorf("DetectCrisis(%q) = %v %v, want level %v", tt.text, got.Level, got.Categories, tt.want)
 		}
 		if CrisisLanguage(tt.text) != (tt.want > CrisisNone) {
-			t.Errorf("CrisisLanguage(%q) = %v, want %v", tt.text, !(tt.want > CrisisNone), tt.want > CrisisNone)
+			t.Errorf("CrisisLanguage(%q) = %v, want %v", tt.text, tt.want <= CrisisNone, tt.want > CrisisNone)
 		}
 	}
 }
@@ -86,7 +86,7 @@ func TestCrisisLevel(t *testing.T) {
 			t.Errorf("ParseCrisisLevel(%q) = %v, %v", want, p, ok)
 		}
 	}
-	if !(CrisisNone < CrisisConcern && CrisisConcern < CrisisAcute) {
+	if CrisisNone >= CrisisConcern || CrisisConcern >= CrisisAcute {
 		t.Error("the levels are not ordered")
 	}
 	for _, c := range CrisisCategories() {
@@ -209,7 +209,7 @@ func loadCrisisCorpus(t *testing.T) []crisisStatement {
 			seen[key] = where
 			corpus = append(corpus, s)
 		}
-		f.Close()
+		f.Close() //nolint:errcheck // read only
 		if err := sc.Err(); err != nil {
 			t.Fatal(err)
 		}
