@@ -120,42 +120,6 @@ func (s SafetySettings) Validate() error {
 	return nil
 }
 
-// CrisisResource is one place to get help now.
-type CrisisResource struct {
-	Name   string // "988 Suicide & Crisis Lifeline"
-	Detail string // "Call or text 988"
-	Tel    string // for a tel: link, "" if none
-}
-
-// CrisisResources are where a client gets help now: 988, 911 and, when
-// the clinic has one, its own crisis line. The platform never promises
-// round-the-clock monitoring.
-func CrisisResources(clinicCrisisLine string) []CrisisResource {
-	out := []CrisisResource{
-		{Name: "988 Suicide & Crisis Lifeline", Detail: "Call or text 988, any time", Tel: "988"},
-		{Name: "Emergency", Detail: "Call 911 if you are in danger now", Tel: "911"},
-	}
-	if line := strings.TrimSpace(clinicCrisisLine); line != "" {
-		out = append(out, CrisisResource{Name: "Your clinic's crisis line", Detail: line, Tel: telOf(line)})
-	}
-	return out
-}
-
-// telOf keeps the digits and a leading + of a phone number, for a tel:
-// link; "" if it has too few digits to be one.
-func telOf(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if r >= '0' && r <= '9' || r == '+' && i == 0 {
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() < 3 {
-		return ""
-	}
-	return b.String()
-}
-
 // MaxCrisisLine is the longest clinic crisis line, in characters.
 const MaxCrisisLine = 120
 

@@ -55,11 +55,7 @@ func (s *Server) peopleSafetyMessage(w http.ResponseWriter, r *http.Request) err
 }
 
 func (m *measureSafety) json() map[string]any {
-	res := []map[string]string{}
-	for _, c := range m.Resources {
-		res = append(res, map[string]string{"name": c.Name, "detail": c.Detail, "tel": c.Tel})
-	}
-	return map[string]any{"resources": res, "clinic_message": m.Message,
+	return map[string]any{"resources": toCrisisResourcesJSON(m.Resources), "clinic_message": m.Message,
 		"care_team": "Your care team has been told and will contact you. Interlude is not monitored around the clock."}
 }
 

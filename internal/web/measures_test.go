@@ -347,7 +347,7 @@ func TestMeasureSafetyMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 		form := e.call(t, "GET", "/measures/"+m.ID, e.client, nil).Body.String()
-		for _, want := range []string{`href="tel:988"`, `href="tel:911"`, `href="tel:5550100199">Call (555) 010-0199</a>`} {
+		for _, want := range []string{`href="tel:988"`, `href="tel:911"`, `href="tel:&#43;15550100199">Call<span class="visually-hidden"> Your clinic&#39;s crisis line</span></a>`, "Call (555) 010-0199", `href="sms:741741?body=HOME"`, `href="https://988lifeline.org/chat"`} {
 			if !strings.Contains(form, want) {
 				t.Errorf("the form lacks %s", want)
 			}
@@ -385,7 +385,7 @@ func TestMeasureSafetyMessage(t *testing.T) {
 				Message string `json:"clinic_message"`
 			} `json:"crisis"`
 		}](t, rec)
-		if r := got.Crisis.Resources; len(r) != 3 || r[0].Tel != "988" || r[1].Tel != "911" || r[2].Tel != "5550100199" || got.Crisis.Message != msg {
+		if r := got.Crisis.Resources; len(r) != 5 || r[0].Tel != "988" || r[3].Tel != "911" || r[4].Tel != "+15550100199" || got.Crisis.Message != msg {
 			t.Errorf("the API's crisis: %s", rec.Body)
 		}
 	})

@@ -26,7 +26,7 @@ type pages struct {
 }
 
 func loadPages(as *assets) (*pages, error) {
-	funcs := template.FuncMap{"asset": as.path, "groups": groupsOfFour}
+	funcs := template.FuncMap{"asset": as.path, "groups": groupsOfFour, "smsHref": smsHref}
 	// Partials (templates/partials) are parsed with the layout, so that
 	// every page can use them.
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html")
@@ -140,4 +140,20 @@ func groupsOfFour(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// smsHref is the sms: link of a crisis resource. html/template treats an
+// sms: URL as unsafe and would blank it, so the link is built here from
+// what care.CrisisResources holds (digits, and a keyword of letters), and
+// checked again, before it is marked as safe.
+func smsHref(r care.CrisisResource) template.URL {
+	ok := func(s string, allowed func(rune) bool) bool {
+		return strings.IndexFunc(s, func(c rune) bool { return !allowed(c) }) < 0
+	}
+	digit := func(c rune) bool { return c >= '0' && c <= '9' || c == '+' }
+	letter := func(c rune) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+	if r.SMS == "" || !ok(r.SMS, digit) || !ok(r.SMSBody, letter) {
+		return ""
+	}
+	return template.URL(r.SMSURI()) //nolint:gosec // only digits and letters, checked above
 }

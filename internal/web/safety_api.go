@@ -102,9 +102,15 @@ func (s *Server) apiAcknowledgeFlag(w http.ResponseWriter, r *http.Request) erro
 }
 
 type crisisResourceJSON struct {
-	Name   string `json:"name"`
-	Detail string `json:"detail"`
-	Tel    string `json:"tel,omitempty"`
+	Name       string `json:"name"`
+	Detail     string `json:"detail"`
+	Tel        string `json:"tel,omitempty"`
+	SMS        string `json:"sms,omitempty"`
+	SMSBody    string `json:"sms_body,omitempty"`
+	ChatURL    string `json:"chat_url,omitempty"`
+	Hours      string `json:"hours,omitempty"`
+	AlwaysOpen bool   `json:"always_open"`
+	Language   string `json:"language,omitempty"`
 }
 
 // crisisResources are the crisis resources for the actor's clinic, for a
@@ -114,11 +120,18 @@ func (s *Server) crisisResources(r *http.Request, actor care.Actor) ([]crisisRes
 	if err != nil {
 		return nil, err
 	}
-	var out []crisisResourceJSON
-	for _, c := range care.CrisisResources(line) {
-		out = append(out, crisisResourceJSON{c.Name, c.Detail, c.Tel})
+	return toCrisisResourcesJSON(care.CrisisResources(line)), nil
+}
+
+// toCrisisResourcesJSON is the API's form of crisis resources, the same
+// in every answer that carries them.
+func toCrisisResourcesJSON(rs []care.CrisisResource) []crisisResourceJSON {
+	out := []crisisResourceJSON{}
+	for _, c := range rs {
+		out = append(out, crisisResourceJSON{Name: c.Name, Detail: c.Detail, Tel: c.Tel, SMS: c.SMS, SMSBody: c.SMSBody,
+			ChatURL: c.ChatURL, Hours: c.Hours, AlwaysOpen: c.AlwaysOpen, Language: c.Language})
 	}
-	return out, nil
+	return out
 }
 
 // crisisFor is crisisResources when crisis is set, else nil.

@@ -96,7 +96,7 @@ func TestSafetyFlagsAPI(t *testing.T) {
 		for _, r := range msg.CrisisResources {
 			names = append(names, r.Tel)
 		}
-		if strings.Join(names, ",") != "988,911,5550100199" {
+		if strings.Join(names, ",") != "988,988,,911,+15550100199" {
 			t.Errorf("crisis resources: %+v", msg.CrisisResources)
 		}
 		if plain := m.send(t, m.client, "See you Tuesday"); plain.CrisisResources != nil {
@@ -117,7 +117,7 @@ func TestSafetyFlagsAPI(t *testing.T) {
 		at := db.Clock.Now().Add(-time.Hour).Format(time.RFC3339)
 		rec = m.call(t, "POST", journal, m.client, map[string]any{"occurred_at": at, "text": "quiero morir", "shared": false})
 		expect(t, rec, http.StatusCreated, "", "a private entry")
-		if e := respJSON[entryJSON](t, rec); len(e.CrisisResources) != 3 {
+		if e := respJSON[entryJSON](t, rec); len(e.CrisisResources) != 5 {
 			t.Errorf("private entry: resources %+v", e.CrisisResources)
 		}
 		if got := respJSON[flagListJSON](t, m.call(t, "GET", "/api/v1/safety-flags", m.provider, nil)).Flags; len(got) != 1 {
@@ -182,10 +182,12 @@ func TestBoundaryPages(t *testing.T) {
 		}
 
 		// The clinic's crisis line.
-		if rec := form("/people/crisis-line", admin, url.Values{"crisis_line": {"Call (555) 010-0199"}}); rec.Code != http.StatusSeeOther {
+		// The admin's own example of issue #16: the link dials the number
+		// and nothing else, and the hours are shown beside it.
+		if rec := form("/people/crisis-line", admin, url.Values{"crisis_line": {"Call (555) 010-0199, weekdays 8–20"}}); rec.Code != http.StatusSeeOther {
 			t.Fatalf("crisis line form: %d %s", rec.Code, rec.Body)
 		}
-		if !strings.Contains(page("/people", admin), `value="Call (555) 010-0199"`) {
+		if !strings.Contains(page("/people", admin), `value="Call (555) 010-0199, weekdays 8–20"`) {
 			t.Error("the People page lacks the crisis line")
 		}
 
@@ -220,7 +222,8 @@ func TestBoundaryPages(t *testing.T) {
 		// Crisis language: the resources at once, and a flag.
 		rec = form("/messages", m.client, url.Values{"text": {"I can't go on, I want to end my life"}})
 		expect(t, rec, http.StatusOK, "", "a message with crisis language")
-		if body := rec.Body.String(); !strings.Contains(body, `class="crisis-now"`) || !strings.Contains(body, `href="tel:5550100199"`) ||
+		if body := rec.Body.String(); !strings.Contains(body, `class="crisis-now"`) || !strings.Contains(body, `href="tel:&#43;15550100199"`) ||
+			!strings.Contains(body, `<span class="hours">Open: weekdays 8–20</span>`) || strings.Contains(body, "any time") ||
 			!strings.Contains(body, "I can&#39;t go on") {
 			t.Errorf("the crisis answer: %s", body)
 		}
