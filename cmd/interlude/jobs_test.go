@@ -67,7 +67,7 @@ func TestServeJobsUseTheChannels(t *testing.T) {
 			}
 		}
 		wait(c.Client.ID + " " + string(notify.KindMeasure))
-		if _, err := db.Store.AnswerMeasure(ctx, c.Actor(c.Client), c.Client.ID, m.ID, []int{0, 0, 0, 0, 0, 0, 0, 0, 1}); err != nil {
+		if _, err := db.Store.AnswerMeasure(ctx, c.Actor(c.Client), c.Client.ID, m.ID, []int{0, 0, 0, 0, 0, 0, 0, 0, 1}, nil); err != nil {
 			t.Fatal(err)
 		}
 		wait(c.Provider.ID + " " + string(notify.KindSafety))

@@ -42,8 +42,11 @@ type Brief struct {
 	Goals    []GoalProgress
 	Tasks    []TaskProgress
 	Measures []MeasureTrend
-	Messages MessageCounts
-	CheckIns CheckInCounts
+	// ReliableChange are the clinic's thresholds the measures' change
+	// markers were judged by.
+	ReliableChange ReliableChange
+	Messages       MessageCounts
+	CheckIns       CheckInCounts
 }
 
 // BriefFlag is a safety flag as a brief shows it: with the names of the

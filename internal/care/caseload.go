@@ -32,7 +32,7 @@ const MeasureOverdueGrace = 3 * 24 * time.Hour
 // check-ins, overdue measures, and the soonest session.
 type Need struct {
 	OpenFlags       int             // safety flags nobody has acknowledged
-	Deteriorations  []Deterioration // measures whose latest total is reliably worse than the baseline
+	Deteriorations  []Deterioration // measures whose latest total is reliably worse than the baseline or the previous one
 	MoodFall        *MoodFall       // nil: mood is not falling
 	UnreadMessages  int             // the client's messages this provider has not read
 	MissedCheckIns  int             // check-ins sent and left unanswered in the window
@@ -40,24 +40,30 @@ type Need struct {
 	NextSession     *time.Time      // the soonest scheduled session, if any
 }
 
-// Deterioration is a reliable deterioration on a measure (Jacobson–Truax,
-// Instrument.ProgressOf): the client's latest total of the instrument
-// against their first (baseline) one.
+// Deterioration is a reliable deterioration on a measure
+// (Instrument.ProgressOf): the client's latest total of the instrument
+// against their first (baseline) one, or against the one before it (a
+// relapse after an improvement).
 type Deterioration struct {
-	Instrument       string // an Instrument's Code
-	Baseline, Latest int
-	RCI              float64
+	Instrument                 string // an Instrument's Code
+	Baseline, Previous, Latest int
+	FromBaseline, FromPrevious bool    // which comparison is reliably worse; at least one
+	RCI                        float64 // Jacobson–Truax, from baseline
 }
 
-// DeteriorationOf returns the deterioration of instrument in from total
-// baseline to latest, or nil when the change is not a reliable
+// DeteriorationOf returns the deterioration of instrument in to total
+// latest from baseline (the first total) or from previous (the one before
+// latest; the baseline itself when there are only two), with points the
+// reliable-change threshold, or nil when neither change is a reliable
 // deterioration.
-func DeteriorationOf(in *Instrument, baseline, latest int) *Deterioration {
-	p := in.ProgressOf([]int{baseline, latest})[1]
-	if p.Change != ReliableDeterioration {
+func DeteriorationOf(in *Instrument, points, baseline, previous, latest int) *Deterioration {
+	fromBase := changeOf(latest-baseline, points) == ReliableDeterioration
+	fromPrev := changeOf(latest-previous, points) == ReliableDeterioration
+	if !fromBase && !fromPrev {
 		return nil
 	}
-	return &Deterioration{Instrument: in.Code, Baseline: baseline, Latest: latest, RCI: p.RCI}
+	return &Deterioration{Instrument: in.Code, Baseline: baseline, Previous: previous, Latest: latest,
+		FromBaseline: fromBase, FromPrevious: fromPrev, RCI: in.RCI(baseline, latest)}
 }
 
 // Overdue is a measure schedule that fell due at DueAt and is still
@@ -118,7 +124,11 @@ func (n Need) Reasons(now time.Time) []Reason {
 		if in := InstrumentByCode(d.Instrument); in != nil {
 			name = in.Name
 		}
-		out = append(out, Reason{"deterioration", fmt.Sprintf("%s reliably worse: %d since a baseline of %d", name, d.Latest, d.Baseline)})
+		text := fmt.Sprintf("%s reliably worse: %d since a baseline of %d", name, d.Latest, d.Baseline)
+		if d.FromPrevious && !d.FromBaseline {
+			text = fmt.Sprintf("%s reliably worse: %d, up from %d the time before (baseline %d)", name, d.Latest, d.Previous, d.Baseline)
+		}
+		out = append(out, Reason{"deterioration", text})
 	}
 	if f := n.MoodFall; f != nil {
 		out = append(out, Reason{"mood_fall", fmt.Sprintf("mood fell from %.1f to %.1f over %s", f.From, f.To, plural(f.Days, "day"))})

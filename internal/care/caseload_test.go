@@ -46,19 +46,33 @@ func TestSortCaseload(t *testing.T) {
 }
 
 // TestDeteriorationOf: a rise of the total by the reliable change points
-// or more is a deterioration; a smaller rise, or any fall, is not.
+// or more, from the baseline or from the previous total, is a
+// deterioration; a smaller rise, or any fall, is not.
 func TestDeteriorationOf(t *testing.T) {
 	t.Parallel()
 	for _, in := range Instruments {
-		k := in.ReliableChangePoints()
-		if d := DeteriorationOf(in, 5, 5+k); d == nil || d.Baseline != 5 || d.Latest != 5+k || d.Instrument != in.Code || d.RCI <= reliableZ {
+		k := ReliableChange{}.Points(in)
+		if d := DeteriorationOf(in, k, 5, 5, 5+k); d == nil || d.Baseline != 5 || d.Latest != 5+k || d.Instrument != in.Code || !d.FromBaseline || d.RCI <= 0 {
 			t.Errorf("%s: 5 → %d: %+v, want a deterioration", in.Name, 5+k, d)
 		}
 		for _, latest := range []int{5 + k - 1, 5, 0} {
-			if d := DeteriorationOf(in, 5, latest); d != nil {
+			if d := DeteriorationOf(in, k, 5, 5, latest); d != nil {
 				t.Errorf("%s: 5 → %d: %+v, want none", in.Name, latest, d)
 			}
 		}
+	}
+	// The relapse of issue #16: PHQ-9 16, then 4, then 11 a week later.
+	d := DeteriorationOf(PHQ9, 6, 16, 4, 11)
+	if d == nil || !d.FromPrevious || d.FromBaseline || d.Previous != 4 {
+		t.Fatalf("16, 4 → 11: %+v, want a deterioration from the previous total", d)
+	}
+	want := "PHQ-9 reliably worse: 11, up from 4 the time before (baseline 16)"
+	if got := (Need{Deteriorations: []Deterioration{*d}}).ReasonTexts(time.Now()); len(got) != 1 || got[0] != want {
+		t.Errorf("reason %q, want %q", got, want)
+	}
+	// A clinic's own threshold: 4 → 8 is reliable at 4 points, not at 6.
+	if DeteriorationOf(PHQ9, 4, 4, 4, 8) == nil || DeteriorationOf(PHQ9, 6, 4, 4, 8) != nil {
+		t.Error("4 → 8: reliable at 4 points and not at 6")
 	}
 }
 

@@ -139,40 +139,83 @@ func TestScoreRefuses(t *testing.T) {
 	}
 }
 
-// TestReliableChange checks the Jacobson–Truax figures against values
-// worked by hand from the published SD and α (docs/measures.md).
+// TestReliableChange checks the Jacobson–Truax figures, the documented
+// alternative, against values worked by hand from the published SD and α
+// (docs/measures.md), and that change is judged by the threshold given:
+// by default NHS Talking Therapies' 6 (PHQ-9) and 4 (GAD-7) points.
 func TestReliableChange(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		in     *Instrument
-		sdiff  float64
-		points int
+		in       *Instrument
+		sdiff    float64
+		jt, nhst int
 	}{
 		// √2 · 3.52 · √0.13 = 1.7949; 1.96 · 1.7949 = 3.518
-		{PHQ9, 1.7949, 4},
+		{PHQ9, 1.7949, 4, 6},
 		// √2 · 3.41 · √0.11 = 1.5994; 1.96 · 1.5994 = 3.135
-		{GAD7, 1.5994, 4},
+		{GAD7, 1.5994, 4, 4},
 	} {
 		if got := tc.in.Sdiff(); math.Abs(got-tc.sdiff) > 1e-4 {
 			t.Errorf("%s Sdiff: got %.5f, want %.4f", tc.in.Code, got, tc.sdiff)
 		}
-		if got := tc.in.ReliableChangePoints(); got != tc.points {
-			t.Errorf("%s reliable change: got %d points, want %d", tc.in.Code, got, tc.points)
+		if got := tc.in.JacobsonTruaxPoints(); got != tc.jt {
+			t.Errorf("%s Jacobson–Truax: got %d points, want %d", tc.in.Code, got, tc.jt)
 		}
-		n := tc.points
-		p := tc.in.ProgressOf([]int{12, 12 - (n - 1), 12 - n, 12 + (n - 1), 12 + n})
-		want := []Change{NoReliableChange, NoReliableChange, ReliableImprovement, NoReliableChange, ReliableDeterioration}
-		for i := range p {
-			if p[i].Change != want[i] {
-				t.Errorf("%s step %d: got %v, want %v", tc.in.Code, i, p[i].Change, want[i])
+		if got := (ReliableChange{}).Points(tc.in); got != tc.nhst {
+			t.Errorf("%s default: got %d points, want %d", tc.in.Code, got, tc.nhst)
+		}
+		for _, n := range []int{tc.nhst, tc.jt, 3} {
+			p := tc.in.ProgressOf([]int{12, 12 - (n - 1), 12 - n, 12 + (n - 1), 12 + n}, n)
+			want := []Change{NoReliableChange, NoReliableChange, ReliableImprovement, NoReliableChange, ReliableDeterioration}
+			for i := range p {
+				if p[i].Change != want[i] {
+					t.Errorf("%s at %d points, step %d: got %v, want %v", tc.in.Code, n, i, p[i].Change, want[i])
+				}
 			}
 		}
 	}
 }
 
+// TestReliableChangeValidate: a clinic's thresholds are whole points from
+// 2 to half the instrument's range; zero means the default.
+func TestReliableChangeValidate(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []ReliableChange{{6, 4}, {4, 4}, {2, 2}, {13, 10}} {
+		if err := ok.Validate(); err != nil {
+			t.Errorf("%+v: %v", ok, err)
+		}
+	}
+	for _, bad := range []struct {
+		rc    ReliableChange
+		field string
+	}{{ReliableChange{1, 4}, "phq9"}, {ReliableChange{14, 4}, "phq9"}, {ReliableChange{0, 4}, "phq9"}, {ReliableChange{6, 11}, "gad7"}, {ReliableChange{6, -1}, "gad7"}} {
+		var ce *Error
+		if err := bad.rc.Validate(); !errors.As(err, &ce) || ce.Code != Invalid || ce.Field != bad.field {
+			t.Errorf("%+v: got %v, want invalid %s", bad.rc, err, bad.field)
+		}
+	}
+	if got := (ReliableChange{GAD7: 5}).Resolved(); got != (ReliableChange{6, 5}) {
+		t.Errorf("resolved %+v", got)
+	}
+}
+
+// TestRelapse: a PHQ-9 of 16 that fell to 4 and rose to 11 in a week is a
+// reliable deterioration from the previous total, though it is still
+// below the baseline (no reliable change from it).
+func TestRelapse(t *testing.T) {
+	t.Parallel()
+	p := PHQ9.ProgressOf([]int{16, 4, 11}, ReliableChange{}.Points(PHQ9))[2]
+	if p.Step != ReliableDeterioration || p.Change != NoReliableChange || !p.Deteriorated() {
+		t.Errorf("16, 4, 11: got %+v, want a step deterioration", p)
+	}
+	if p := PHQ9.ProgressOf([]int{16, 10, 15}, 6)[2]; p.Deteriorated() {
+		t.Errorf("16, 10, 15: a rise of 5 is within 6 points: %+v", p)
+	}
+}
+
 func TestProgress(t *testing.T) {
 	t.Parallel()
-	p := PHQ9.ProgressOf([]int{16, 9, 8, 4, 0})
+	p := PHQ9.ProgressOf([]int{16, 9, 8, 4, 0}, 6)
 	type want struct {
 		delta               int
 		response, remission bool
@@ -185,7 +228,7 @@ func TestProgress(t *testing.T) {
 	}
 	// A baseline of 0 has no response to make; a first total under 5 is
 	// in remission.
-	p = GAD7.ProgressOf([]int{0, 0})
+	p = GAD7.ProgressOf([]int{0, 0}, 4)
 	if p[1].Response || !p[0].Remission {
 		t.Errorf("baseline 0: got %+v", p)
 	}

@@ -48,9 +48,10 @@ func seedBrief(ctx context.Context, s *store.Store, admin, provider care.Actor) 
 	if err != nil {
 		return err
 	}
+	somewhat := 1 // the unscored last question: "Somewhat difficult"
 	for _, m := range due {
 		if answers, ok := samThisWeek[m.Instrument]; ok {
-			if _, err := s.AnswerMeasure(ctx, sam, sam.UserID, m.ID, answers); err != nil {
+			if _, err := s.AnswerMeasure(ctx, sam, sam.UserID, m.ID, answers, &somewhat); err != nil {
 				return fmt.Errorf("client Sam's %s: %w", m.Instrument, err)
 			}
 		}

@@ -68,7 +68,7 @@ func seedMeasures(ctx context.Context, s *store.Store, admin care.Actor) error {
 				return fmt.Errorf("%s history: %w", in.Name, err)
 			}
 			if who == "alex" && in == care.PHQ9 {
-				if _, err := s.AnswerMeasure(ctx, client, u.ID, m.ID, alexNow); err != nil {
+				if _, err := s.AnswerMeasure(ctx, client, u.ID, m.ID, alexNow, nil); err != nil {
 					return fmt.Errorf("%s now: %w", in.Name, err)
 				}
 			}

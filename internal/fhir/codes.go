@@ -59,6 +59,18 @@ var itemLOINC = map[string][]string{
 	care.GAD7.Code: {"69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"},
 }
 
+// DifficultyLOINC is the LOINC code of the unscored last question both
+// instruments end with ("how difficult have these problems made it…"):
+// the PHQ-9 panel 44249-1 and the GAD-7 panel 69737-5 share it. It is
+// not 69725-0, which is GAD-7 item 1 (itemLOINC). docs/measures.md says
+// how this was checked.
+const DifficultyLOINC = "69722-7"
+
+// difficultyAnswerLOINC are the LOINC answers of the difficulty question,
+// by value 0 to 3: not difficult at all, somewhat, very, extremely
+// difficult.
+var difficultyAnswerLOINC = []string{"LA6572-7", "LA6573-5", "LA6575-0", "LA6574-3"}
+
 // answerLOINC are the LOINC answers (list LL358-3) of the measures' items,
 // by value 0 to 3.
 var answerLOINC = []string{"LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"}

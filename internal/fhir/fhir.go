@@ -579,7 +579,8 @@ func (m *mapper) uses(in *care.Instrument) bool {
 }
 
 // Questionnaire returns an instrument as a Questionnaire, its items coded
-// with LOINC and answered with the LOINC answer list.
+// with LOINC and answered with the LOINC answer list, then the optional,
+// unscored difficulty question, with the instruments' copyright.
 func Questionnaire(in *care.Instrument) Resource {
 	codes := itemLOINC[in.Code]
 	options := make([]any, len(care.AnswerOptions))
@@ -598,6 +599,19 @@ func Questionnaire(in *care.Instrument) Resource {
 			"answerOption", options,
 		)
 	}
+	difficulty := make([]any, len(care.DifficultyOptions))
+	for i, o := range care.DifficultyOptions {
+		difficulty[i] = obj("valueCoding", obj("system", LOINC, "code", difficultyAnswerLOINC[o.Value], "display", o.Label))
+	}
+	items = append(items, obj(
+		"linkId", DifficultyLOINC,
+		"code", []any{obj("system", LOINC, "code", DifficultyLOINC)},
+		"prefix", fmt.Sprint(len(in.Items)+1),
+		"text", in.Difficulty,
+		"type", "choice",
+		"required", false,
+		"answerOption", difficulty,
+	))
 	return obj(
 		"resourceType", "Questionnaire",
 		"id", in.Code,
@@ -607,6 +621,7 @@ func Questionnaire(in *care.Instrument) Resource {
 		"status", "active",
 		"subjectType", []any{"Patient"},
 		"description", in.Stem,
+		"copyright", care.Attribution,
 		"code", []any{obj("system", LOINC, "code", in.LOINC, "display", in.Name)},
 		"item", items,
 	)
@@ -624,6 +639,13 @@ func (m *mapper) questionnaireResponse(r care.MeasureResponse) Resource {
 			"linkId", codes[i],
 			"text", in.Items[i],
 			"answer", []any{obj("valueCoding", obj("system", LOINC, "code", answerLOINC[a], "display", care.AnswerOptions[a].Label))},
+		))
+	}
+	if d := r.Difficulty; d != nil && *d >= 0 && *d < len(difficultyAnswerLOINC) && in != nil {
+		items = append(items, obj(
+			"linkId", DifficultyLOINC,
+			"text", in.Difficulty,
+			"answer", []any{obj("valueCoding", obj("system", LOINC, "code", difficultyAnswerLOINC[*d], "display", care.DifficultyOptions[*d].Label))},
 		))
 	}
 	return obj(

@@ -66,7 +66,7 @@ func TestSafetyNotificationSurvivesCrash(t *testing.T) {
 		if err := first.ScheduleMeasure(ctx, c.Actor(c.Provider), c.Client.ID, m); err != nil {
 			t.Fatal(err)
 		}
-		r, err := first.AnswerMeasure(ctx, c.Actor(c.Client), c.Client.ID, m.ID, []int{1, 1, 1, 0, 0, 0, 0, 0, 2})
+		r, err := first.AnswerMeasure(ctx, c.Actor(c.Client), c.Client.ID, m.ID, []int{1, 1, 1, 0, 0, 0, 0, 0, 2}, nil)
 		if err != nil || !r.SafetyFlag {
 			t.Fatalf("answer: %+v, %v", r, err)
 		}
@@ -154,7 +154,7 @@ func TestMeasureReminder(t *testing.T) {
 		if got := d.count(c.Client.ID, notify.KindMeasure); got != 1 {
 			t.Fatalf("reminders: %d, want 1", got)
 		}
-		if _, err := db.Store.AnswerMeasure(ctx, c.Actor(c.Client), c.Client.ID, m.ID, make([]int, 7)); err != nil {
+		if _, err := db.Store.AnswerMeasure(ctx, c.Actor(c.Client), c.Client.ID, m.ID, make([]int, 7), nil); err != nil {
 			t.Fatal(err)
 		}
 		db.Clock.Advance(7*24*time.Hour + time.Second)

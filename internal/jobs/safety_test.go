@@ -164,7 +164,7 @@ func TestSafetyEscalation(t *testing.T) {
 		if err := db.Store.ScheduleMeasure(ctx, provider, c.Client.ID, m); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, []int{0, 0, 0, 0, 0, 0, 0, 0, 1}); err != nil {
+		if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, []int{0, 0, 0, 0, 0, 0, 0, 0, 1}, nil); err != nil {
 			t.Fatal(err)
 		}
 		flags, _ = db.Store.ListOpenFlags(ctx, provider, c.Client.ID)

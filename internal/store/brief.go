@@ -265,10 +265,11 @@ func (s *Store) briefPlan(ctx context.Context, tx tx, rec *clientRecord, b *care
 // briefMeasures reads every response of the client (the baseline and the
 // trend need them all) and keeps, per instrument, those of the window.
 func (s *Store) briefMeasures(ctx context.Context, tx tx, rec *clientRecord, b *care.Brief) error {
-	all, err := s.responses(ctx, tx, rec) // newest first, with progress
+	all, rc, err := s.responses(ctx, tx, rec) // newest first, with progress
 	if err != nil {
 		return err
 	}
+	b.ReliableChange = rc
 	b.Measures = []care.MeasureTrend{}
 	for _, in := range care.Instruments {
 		m := care.MeasureTrend{Instrument: in}

@@ -44,10 +44,11 @@ func (tx tx) caseloadOverdue(ctx context.Context, actor care.Actor) (map[string]
 }
 
 // caseloadDeteriorations returns, per client of the actor's care teams,
-// the instruments whose latest total is reliably worse than the first
-// (care.DeteriorationOf), in the order of care.Instruments. Only the first
-// and the latest response of each client and instrument are read and
-// opened.
+// the instruments whose latest total is reliably worse than the first or
+// than the one before it (care.DeteriorationOf, by the clinic's
+// thresholds), in the order of care.Instruments. Only the first, the one
+// before the latest and the latest response of each client and instrument
+// are read and opened.
 func (s *Store) caseloadDeteriorations(ctx context.Context, tx tx, actor care.Actor) (map[string][]care.Deterioration, error) {
 	type sealedResponse struct {
 		id, client, instrument string
@@ -60,16 +61,18 @@ func (s *Store) caseloadDeteriorations(ctx context.Context, tx tx, actor care.Ac
 		 JOIN users c ON c.id = r.client_id AND c.disabled_at IS NULL AND c.deleted_at IS NULL
 		 WHERE r.clinic_id = $2 AND (
 		   r.answered_at = (SELECT min(x.answered_at) FROM measure_responses x WHERE x.client_id = r.client_id AND x.instrument = r.instrument)
-		   OR r.answered_at = (SELECT max(x.answered_at) FROM measure_responses x WHERE x.client_id = r.client_id AND x.instrument = r.instrument))
+		   OR r.answered_at = (SELECT max(x.answered_at) FROM measure_responses x WHERE x.client_id = r.client_id AND x.instrument = r.instrument)
+		   OR r.answered_at = (SELECT max(x.answered_at) FROM measure_responses x WHERE x.client_id = r.client_id AND x.instrument = r.instrument
+		     AND x.answered_at < (SELECT max(y.answered_at) FROM measure_responses y WHERE y.client_id = r.client_id AND y.instrument = r.instrument)))
 		 ORDER BY r.client_id, r.instrument, r.answered_at, r.id`,
 		actor.UserID, actor.ClinicID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	// first and last of each client and instrument, in (answered_at, id)
-	// order, as Measures orders a client's responses.
-	type pair struct{ first, last *sealedResponse }
+	// first, previous and last of each client and instrument, in
+	// (answered_at, id) order, as Measures orders a client's responses.
+	type pair struct{ first, previous, last *sealedResponse }
 	pairs := map[[2]string]*pair{}
 	var keys [][2]string
 	for rows.Next() {
@@ -83,7 +86,10 @@ func (s *Store) caseloadDeteriorations(ctx context.Context, tx tx, actor care.Ac
 			p = &pair{first: r}
 			pairs[k], keys = p, append(keys, k)
 		}
-		p.last = r
+		p.previous, p.last = p.last, r
+		if p.previous == nil {
+			p.previous = r
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -101,6 +107,10 @@ func (s *Store) caseloadDeteriorations(ctx context.Context, tx tx, actor care.Ac
 		}
 		return d.Total, nil
 	}
+	rc, err := tx.reliableChange(ctx, actor.ClinicID)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string][]care.Deterioration{}
 	for _, in := range care.Instruments {
 		for _, k := range keys {
@@ -112,11 +122,15 @@ func (s *Store) caseloadDeteriorations(ctx context.Context, tx tx, actor care.Ac
 			if err != nil {
 				return nil, err
 			}
+			previous, err := total(p.previous)
+			if err != nil {
+				return nil, err
+			}
 			latest, err := total(p.last)
 			if err != nil {
 				return nil, err
 			}
-			if d := care.DeteriorationOf(in, base, latest); d != nil {
+			if d := care.DeteriorationOf(in, rc.Points(in), base, previous, latest); d != nil {
 				out[k[0]] = append(out[k[0]], *d)
 			}
 		}

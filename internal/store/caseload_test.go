@@ -137,7 +137,7 @@ func TestCaseload(t *testing.T) {
 		// from 5 to 7, within measurement error, and her GAD-7 fell due a
 		// day ago, within the grace.
 		fm := schedule(fay, "phq9", 14)
-		if _, err := st.AnswerMeasure(ctx, c.Actor(fay), fay.ID, fm.ID, []int{1, 1, 1, 0, 0, 0, 0, 0, 1}); err != nil {
+		if _, err := st.AnswerMeasure(ctx, c.Actor(fay), fay.ID, fm.ID, []int{1, 1, 1, 0, 0, 0, 0, 0, 1}, nil); err != nil {
 			t.Fatal(err)
 		}
 		history := func(who care.User, totals ...int) {

@@ -21,10 +21,11 @@ import (
 
 // responseDoc is the sealed content of a response.
 type responseDoc struct {
-	Answers  []int  `json:"answers"`
-	Total    int    `json:"total"`
-	Severity string `json:"severity"`
-	Flag     bool   `json:"safety_flag,omitempty"`
+	Answers    []int  `json:"answers"`
+	Difficulty *int   `json:"difficulty,omitempty"` // the unscored last question, if answered
+	Total      int    `json:"total"`
+	Severity   string `json:"severity"`
+	Flag       bool   `json:"safety_flag,omitempty"`
 }
 
 const scheduleColumns = `m.id, m.clinic_id, m.client_id, m.instrument, m.every_days, m.created_by, m.created_at, m.due_at, m.stopped_at,
@@ -74,9 +75,10 @@ func (tx tx) schedules(ctx context.Context, rec *clientRecord, active bool) ([]c
 // newest first, each with its progress against the earlier responses of
 // its instrument.
 type MeasureList struct {
-	Schedules []care.MeasureSchedule
-	Responses []care.MeasureResponse
-	Now       time.Time // the time it was read, for "due"
+	Schedules      []care.MeasureSchedule
+	Responses      []care.MeasureResponse
+	ReliableChange care.ReliableChange // the clinic's thresholds the progress was judged by
+	Now            time.Time           // the time it was read, for "due"
 }
 
 // Measures reads client clientID's measure schedules and responses. The
@@ -97,7 +99,7 @@ func (s *Store) Measures(ctx context.Context, actor care.Actor, clientID string)
 		if list.Schedules, err = tx.schedules(ctx, rec, false); err != nil {
 			return err
 		}
-		list.Responses, err = s.responses(ctx, tx, rec)
+		list.Responses, list.ReliableChange, err = s.responses(ctx, tx, rec)
 		return err
 	})
 	if err != nil {
@@ -107,8 +109,36 @@ func (s *Store) Measures(ctx context.Context, actor care.Actor, clientID string)
 }
 
 // responses reads all of the client's responses, opens them, and returns
-// them newest first with their progress.
-func (s *Store) responses(ctx context.Context, tx tx, rec *clientRecord) ([]care.MeasureResponse, error) {
+// them newest first with their progress, judged by the clinic's
+// reliable-change thresholds, which it returns too.
+func (s *Store) responses(ctx context.Context, tx tx, rec *clientRecord) ([]care.MeasureResponse, care.ReliableChange, error) {
+	rc, err := tx.reliableChange(ctx, rec.ClinicID)
+	if err != nil {
+		return nil, rc, err
+	}
+	out, err := s.openResponses(ctx, tx, rec)
+	if err != nil {
+		return nil, rc, err
+	}
+	// Progress per instrument, oldest first; then newest first overall.
+	for _, in := range care.Instruments {
+		var idx, totals []int
+		for i, r := range out {
+			if r.Instrument == in.Code {
+				idx, totals = append(idx, i), append(totals, r.Total)
+			}
+		}
+		for k, p := range in.ProgressOf(totals, rc.Points(in)) {
+			out[idx[k]].Progress = p
+		}
+	}
+	slices.Reverse(out)
+	return out, rc, nil
+}
+
+// openResponses reads and opens all of the client's responses, oldest
+// first.
+func (s *Store) openResponses(ctx context.Context, tx tx, rec *clientRecord) ([]care.MeasureResponse, error) {
 	rows, err := tx.QueryContext(ctx,
 		`SELECT id, schedule_id, instrument, answered_at, body_sealed FROM measure_responses
 		 WHERE client_id = $1 AND clinic_id = $2 ORDER BY answered_at, id`, rec.ID, rec.ClinicID)
@@ -133,26 +163,10 @@ func (s *Store) responses(ctx context.Context, tx tx, rec *clientRecord) ([]care
 		if err := json.Unmarshal(plain, &d); err != nil {
 			return nil, fmt.Errorf("measure response %s: the opened body is not JSON: %w", r.ID, err)
 		}
-		r.Answers, r.Total, r.Severity, r.SafetyFlag = d.Answers, d.Total, care.Severity(d.Severity), d.Flag
+		r.Answers, r.Difficulty, r.Total, r.Severity, r.SafetyFlag = d.Answers, d.Difficulty, d.Total, care.Severity(d.Severity), d.Flag
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// Progress per instrument, oldest first; then newest first overall.
-	for _, in := range care.Instruments {
-		var idx, totals []int
-		for i, r := range out {
-			if r.Instrument == in.Code {
-				idx, totals = append(idx, i), append(totals, r.Total)
-			}
-		}
-		for k, p := range in.ProgressOf(totals) {
-			out[idx[k]].Progress = p
-		}
-	}
-	slices.Reverse(out)
-	return out, nil
+	return out, rows.Err()
 }
 
 // MeasuresDue lists the client's active schedules that are due now, the
@@ -245,11 +259,13 @@ func (s *Store) StopMeasure(ctx context.Context, actor care.Actor, clientID, sch
 // AnswerMeasure records the client's answers to schedule scheduleID and
 // returns the response, scored by the server. Only the client may answer
 // (their care team gets care.Forbidden); the answers must be exactly the
-// instrument's items, each 0..3 (care.Invalid); a stopped schedule, or one
+// instrument's items, each 0..3 (care.Invalid); difficulty, the answer to
+// the unscored last question, is nil when not given, else 0..3
+// (care.CheckDifficulty); a stopped schedule, or one
 // not due yet, is care.Conflict. The schedule falls due again EveryDays
 // later. An answer that raises the safety flag (PHQ-9 item 9 above 0)
 // raises it for the care team in the same transaction.
-func (s *Store) AnswerMeasure(ctx context.Context, actor care.Actor, clientID, scheduleID string, answers []int) (*care.MeasureResponse, error) {
+func (s *Store) AnswerMeasure(ctx context.Context, actor care.Actor, clientID, scheduleID string, answers []int, difficulty *int) (*care.MeasureResponse, error) {
 	ev, err := s.recordEvent(ctx, actor, "measure.answer", "measure_response", "", clientID)
 	if err != nil {
 		return nil, err
@@ -270,6 +286,9 @@ func (s *Store) AnswerMeasure(ctx context.Context, actor care.Actor, clientID, s
 		if err != nil {
 			return err
 		}
+		if err := care.CheckDifficulty(difficulty); err != nil {
+			return err
+		}
 		switch {
 		case !m.StoppedAt.IsZero():
 			return care.Errorf(care.Conflict, "this measure is no longer scheduled")
@@ -278,8 +297,12 @@ func (s *Store) AnswerMeasure(ctx context.Context, actor care.Actor, clientID, s
 		}
 		r := &care.MeasureResponse{ID: care.NewID(), ClinicID: rec.ClinicID, ClientID: rec.ID, ScheduleID: m.ID,
 			Instrument: m.Instrument, AnsweredAt: tx.now, Answers: slices.Clone(answers), Score: score}
+		if difficulty != nil {
+			d := *difficulty
+			r.Difficulty = &d
+		}
 		ev.EntityID = r.ID
-		doc, err := json.Marshal(responseDoc{Answers: r.Answers, Total: r.Total, Severity: string(r.Severity), Flag: r.SafetyFlag})
+		doc, err := json.Marshal(responseDoc{Answers: r.Answers, Difficulty: r.Difficulty, Total: r.Total, Severity: string(r.Severity), Flag: r.SafetyFlag})
 		if err != nil {
 			return err
 		}
@@ -374,11 +397,12 @@ func (s *Store) MeasureReminderDue(ctx context.Context, j Job) (bool, error) {
 	return due, err
 }
 
-// PastAnswers is one earlier response to import: when it was given, and
-// the answers.
+// PastAnswers is one earlier response to import: when it was given, the
+// answers, and the answer to the difficulty question, if any.
 type PastAnswers struct {
-	At      time.Time
-	Answers []int
+	At         time.Time
+	Answers    []int
+	Difficulty *int
 }
 
 // ImportMeasureHistory records a client's earlier responses to schedule
@@ -413,8 +437,11 @@ func (s *Store) ImportMeasureHistory(ctx context.Context, actor care.Actor, clie
 			if err != nil {
 				return err
 			}
+			if err := care.CheckDifficulty(p.Difficulty); err != nil {
+				return err
+			}
 			id := care.NewID()
-			doc, err := json.Marshal(responseDoc{Answers: p.Answers, Total: score.Total, Severity: string(score.Severity), Flag: score.SafetyFlag})
+			doc, err := json.Marshal(responseDoc{Answers: p.Answers, Difficulty: p.Difficulty, Total: score.Total, Severity: string(score.Severity), Flag: score.SafetyFlag})
 			if err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ func TestMeasures(t *testing.T) {
 
 		answer := func(answers ...int) *care.MeasureResponse {
 			t.Helper()
-			r, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, answers)
+			r, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, answers, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,7 +52,7 @@ func TestMeasures(t *testing.T) {
 			t.Errorf("audit %+v", e)
 		}
 		// Not due again for a week.
-		_, err = db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, make([]int, 9))
+		_, err = db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, make([]int, 9), nil)
 		wantCode(t, "answering early", err, care.Conflict)
 		if due, _ := db.Store.MeasuresDue(ctx, client, c.Client.ID); len(due) != 0 {
 			t.Errorf("due right after answering: %+v", due)
@@ -97,7 +97,7 @@ func TestMeasures(t *testing.T) {
 		if due, _ := db.Store.MeasuresDue(ctx, client, c.Client.ID); len(due) != 0 {
 			t.Errorf("due after stopping: %+v", due)
 		}
-		_, err = db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, make([]int, 9))
+		_, err = db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, make([]int, 9), nil)
 		wantCode(t, "answering a stopped measure", err, care.Conflict)
 	})
 }
@@ -124,10 +124,10 @@ func TestMeasureValidationAndAccess(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, answers := range [][]int{nil, make([]int, 6), make([]int, 9), {0, 0, 0, 0, 0, 0, 4}, {-1, 0, 0, 0, 0, 0, 0}} {
-			_, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, answers)
+			_, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, answers, nil)
 			wantCode(t, "answers", err, care.Invalid)
 		}
-		_, err = db.Store.AnswerMeasure(ctx, prov, c.Client.ID, m.ID, make([]int, 7))
+		_, err = db.Store.AnswerMeasure(ctx, prov, c.Client.ID, m.ID, make([]int, 7), nil)
 		wantCode(t, "the provider answers", err, care.Forbidden)
 		for _, tt := range []struct {
 			name  string
@@ -141,7 +141,7 @@ func TestMeasureValidationAndAccess(t *testing.T) {
 			if _, err := db.Store.Measures(ctx, tt.actor, c.Client.ID); !errors.Is(err, care.ErrNotFound) || !store.Audited(err) {
 				t.Errorf("%s reads: %v", tt.name, err)
 			}
-			if _, err := db.Store.AnswerMeasure(ctx, tt.actor, c.Client.ID, m.ID, make([]int, 7)); !errors.Is(err, care.ErrNotFound) {
+			if _, err := db.Store.AnswerMeasure(ctx, tt.actor, c.Client.ID, m.ID, make([]int, 7), nil); !errors.Is(err, care.ErrNotFound) {
 				t.Errorf("%s answers: %v", tt.name, err)
 			}
 			if err := db.Store.ScheduleMeasure(ctx, tt.actor, c.Client.ID, &care.MeasureSchedule{Instrument: "phq9", EveryDays: 7}); !errors.Is(err, care.ErrNotFound) {
@@ -153,7 +153,7 @@ func TestMeasureValidationAndAccess(t *testing.T) {
 		if err := db.Store.ScheduleMeasure(ctx, c.Actor(c.OtherProvider), c.OtherClient.ID, &o); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, o.ID, make([]int, 9)); !errors.Is(err, care.ErrNotFound) {
+		if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, o.ID, make([]int, 9), nil); !errors.Is(err, care.ErrNotFound) {
 			t.Errorf("answering another client's schedule: %v", err)
 		}
 		if n := countRows(t, db, "measure_responses"); n != 0 {
@@ -162,7 +162,7 @@ func TestMeasureValidationAndAccess(t *testing.T) {
 
 		// The answers are sealed: the stored body holds neither the answers
 		// nor the total in the clear.
-		if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, []int{3, 3, 3, 3, 3, 3, 2}); err != nil {
+		if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, m.ID, []int{3, 3, 3, 3, 3, 3, 2}, nil); err != nil {
 			t.Fatal(err)
 		}
 		var sealed []byte

@@ -175,7 +175,7 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 	if r.Measures, err = tx.schedules(ctx, rec, false); err != nil {
 		return nil, err
 	}
-	if r.Responses, err = s.responses(ctx, tx, rec); err != nil {
+	if r.Responses, _, err = s.responses(ctx, tx, rec); err != nil {
 		return nil, err
 	}
 	slices.Reverse(r.Responses) // oldest first

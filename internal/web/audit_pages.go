@@ -305,7 +305,7 @@ var auditActions = []string{
 	"bulk.", "bulk.start", "bulk.export", "bulk.download", "bulk.cancel", "bulk.expire",
 	"care-team.", "care-team.add", "care-team.remove",
 	"client.", "client.read", "client.list", "client.delete",
-	"clinic.retention", "clinic.crisis_line", "clinic.safety_message", "clinic.safety_settings",
+	"clinic.retention", "clinic.crisis_line", "clinic.safety_message", "clinic.safety_settings", "clinic.reliable_change",
 	"integrity.open",
 	"invitation.", "invitation.create", "invitation.read", "invitation.accept",
 	"journal.", "message.", "mfa.", "notice.read", "plan.", "request.denied",

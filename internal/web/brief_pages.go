@@ -226,7 +226,7 @@ func briefMeasure(m *care.MeasureTrend, b *care.Brief, zone string, loc *time.Lo
 		return fmt.Sprintf("%d of %d (%s), %s", r.Total, in.MaxTotal(), r.Severity.Label(), r.AnsweredAt.In(loc).Format("2 Jan 2006"))
 	}
 	v := briefMeasureView{Name: in.Name, Title: in.Title, Baseline: show(base), Latest: show(last), NoneInWindow: len(m.InWindow) == 0,
-		ReliableChange: in.ReliableChangePoints()}
+		ReliableChange: b.ReliableChange.Points(in)}
 	newest := make([]care.MeasureResponse, 0, len(m.InWindow))
 	for i := len(m.InWindow) - 1; i >= 0; i-- {
 		newest = append(newest, m.InWindow[i])

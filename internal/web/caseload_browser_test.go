@@ -40,8 +40,11 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 	}
 	client.follow("open the PHQ-9", `main a[href^="/measures/"]`)
 	form := client.path()
-	if client.count("fieldset.measure-item") != 9 {
-		t.Fatalf("the PHQ-9 has %d questions", client.count("fieldset.measure-item"))
+	if client.count("fieldset.measure-item") != 10 {
+		t.Fatalf("the PHQ-9 has %d questions, want 9 and the difficulty question", client.count("fieldset.measure-item"))
+	}
+	if a := client.text("p.attribution"); !strings.Contains(a, "Pfizer") || !strings.Contains(a, "Spitzer") || strings.Contains(strings.ToLower(a), "public domain") {
+		t.Errorf("the questionnaire's attribution: %q", a)
 	}
 	if help := client.text("aside.help-now"); !strings.Contains(help, "988") || !strings.Contains(help, "911") || !strings.Contains(help, "(555) 010-0199") {
 		t.Errorf("the questionnaire's help: %q", help)
@@ -55,6 +58,7 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 	for i, a := range []int{1, 2, 1, 1, 0, 1, 1, 0, 1} { // total 8, item 9 "Several days"
 		client.do(fmt.Sprintf("answer question %d", i+1), chromedp.Click(chromedp.CSS(fmt.Sprintf("#q%d-%d", i+1, a))))
 	}
+	client.do("answer the difficulty question", chromedp.Click(chromedp.CSS("#difficulty-2")))
 	client.submit("send the answers", "form.measure-form")
 	if p := client.path(); p == form || !strings.HasPrefix(p, "/measures/responses/") {
 		t.Fatalf("after sending: at %s", p)
@@ -65,7 +69,7 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 			t.Errorf("the crisis resources lack %q: %q", want, crisis)
 		}
 	}
-	if got := client.text("main"); !strings.Contains(got, "Your score is 8 out of 27") {
+	if got := client.text("main"); !strings.Contains(got, "Your score is 8 out of 27") || !strings.Contains(got, "Very difficult") {
 		t.Errorf("the result page: %.300q", got)
 	}
 	if !client.eval(`document.querySelector("section.crisis-now").getBoundingClientRect().top < window.innerHeight`) {

@@ -127,7 +127,7 @@ func TestCaseloadMeasureReasons(t *testing.T) {
 			t.Fatal(err)
 		}
 		fm := schedule(fran, "phq9")
-		if _, err := db.Store.AnswerMeasure(ctx, e.c.Actor(fran), fran.ID, fm.ID, []int{1, 1, 0, 0, 0, 0, 0, 0, 2}); err != nil {
+		if _, err := db.Store.AnswerMeasure(ctx, e.c.Actor(fran), fran.ID, fm.ID, []int{1, 1, 0, 0, 0, 0, 0, 0, 2}, nil); err != nil {
 			t.Fatal(err)
 		}
 

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,6 +140,7 @@ var notices = map[string]string{
 	"crisis-line":     "The crisis line is saved.",
 	"safety-message":  "The safety message is saved.",
 	"safety-settings": "The escalation settings are saved.",
+	"reliable-change": "The reliable-change thresholds are saved.",
 	"office-hours":    "Your office hours are saved.",
 }
 
@@ -691,12 +693,16 @@ type peoplePage struct {
 	SafetyMin     int
 	SafetyMax     int
 	SafetyErr     string // a refused escalation setting
-	Reasons       []deletionReason
-	Users         []store.UserSummary
-	Invited       *invited
-	Error         string
-	Field         string
-	Form          url.Values
+	// ReliableFields are the clinic's reliable-change thresholds, one per
+	// instrument; ReliableErr a refused setting.
+	ReliableFields []reliableField
+	ReliableErr    string
+	Reasons        []deletionReason
+	Users          []store.UserSummary
+	Invited        *invited
+	Error          string
+	Field          string
+	Form           url.Values
 }
 
 // GET /people: the clinic's users, for an admin.
@@ -729,13 +735,29 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
+	rc, err := s.store.ReliableChange(r.Context(), actor)
+	if err != nil {
+		return err
+	}
 	p := &peoplePage{
 		Layout: s.layoutNotice(r, "People"), Users: users, Invited: inv, Error: msg, Field: field, Form: form,
 		Retention: days, CrisisLine: line, SafetyMessage: safety, Reasons: deletionReasons(),
 		Safety: set, SafetyMin: care.MinEscalationMinutes, SafetyMax: care.MaxEscalationMinutes,
 	}
-	if field == "escalation_minutes" || field == "on_call_provider_id" {
+	reliableForm := field == care.PHQ9.Code || field == care.GAD7.Code
+	for _, in := range care.Instruments {
+		f := reliableField{Code: in.Code, Name: in.Name, Value: strconv.Itoa(rc.Points(in)), Min: care.MinReliableChange,
+			Max: care.MaxReliableChange(in), Default: in.ReliableChange, JT: in.JacobsonTruaxPoints(), Invalid: field == in.Code}
+		if reliableForm {
+			f.Value = form.Get(in.Code)
+		}
+		p.ReliableFields = append(p.ReliableFields, f)
+	}
+	switch {
+	case field == "escalation_minutes" || field == "on_call_provider_id":
 		p.SafetyErr, p.Error = msg, "" // the escalation form's, not the invitation's
+	case reliableForm:
+		p.ReliableErr, p.Error = msg, ""
 	}
 	s.renderPage(w, r, status, "people", p)
 	return nil

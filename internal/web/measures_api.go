@@ -1,11 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
 
 	"interlude/internal/care"
+	"interlude/internal/fhir"
 	"interlude/internal/store"
 )
 
@@ -44,7 +46,8 @@ type changeJSON struct {
 	Previous  *int    `json:"previous"`
 	Delta     *int    `json:"delta"`
 	RCI       float64 `json:"rci"`
-	Reliable  string  `json:"reliable_change"` // none, reliable_improvement, reliable_deterioration
+	Reliable  string  `json:"reliable_change"`               // from baseline: none, reliable_improvement, reliable_deterioration
+	Step      string  `json:"reliable_change_from_previous"` // the same, from the previous total
 	Response  bool    `json:"response"`
 	Remission bool    `json:"remission"`
 }
@@ -55,6 +58,7 @@ type responseJSON struct {
 	Instrument string      `json:"instrument"`
 	AnsweredAt time.Time   `json:"answered_at"`
 	Answers    []int       `json:"answers"`
+	Difficulty *int        `json:"difficulty"` // the unscored last question, 0..3; null if not answered
 	Total      int         `json:"total"`
 	Severity   string      `json:"severity"`
 	SafetyFlag bool        `json:"safety_flag"`
@@ -63,10 +67,10 @@ type responseJSON struct {
 
 func toResponseJSON(r *care.MeasureResponse, withChange bool) responseJSON {
 	out := responseJSON{ID: r.ID, ScheduleID: r.ScheduleID, Instrument: r.Instrument, AnsweredAt: r.AnsweredAt,
-		Answers: r.Answers, Total: r.Total, Severity: string(r.Severity), SafetyFlag: r.SafetyFlag}
+		Answers: r.Answers, Difficulty: r.Difficulty, Total: r.Total, Severity: string(r.Severity), SafetyFlag: r.SafetyFlag}
 	if withChange {
 		p := r.Progress
-		c := &changeJSON{Baseline: p.Baseline, RCI: p.RCI, Reliable: p.Change.String(), Response: p.Response, Remission: p.Remission}
+		c := &changeJSON{Baseline: p.Baseline, RCI: p.RCI, Reliable: p.Change.String(), Step: p.Step.String(), Response: p.Response, Remission: p.Remission}
 		if p.HasPrevious {
 			c.Previous, c.Delta = &p.Previous, &p.Delta
 		}
@@ -137,9 +141,26 @@ func (s *Server) apiStopMeasure(w http.ResponseWriter, r *http.Request) error {
 
 // answerRequest is the body of POST …/measures/{mid}/responses. A total
 // the client computed is accepted and ignored: the server scores.
+// Difficulty, the unscored last question, is optional: absent or null for
+// none, else exactly one of the integers 0 to 3.
 type answerRequest struct {
-	Answers []int           `json:"answers"`
-	Total   json.RawMessage `json:"total"`
+	Answers    []int           `json:"answers"`
+	Difficulty json.RawMessage `json:"difficulty"`
+	Total      json.RawMessage `json:"total"`
+}
+
+// difficulty reads the request's difficulty strictly: 1.0, "1", 4 and
+// anything but a bare digit 0..3 or null are care.Invalid.
+func (req *answerRequest) difficulty() (*int, error) {
+	raw := bytes.TrimSpace(req.Difficulty)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if len(raw) != 1 || raw[0] < '0' || raw[0] > '0'+care.MaxAnswer {
+		return nil, care.FieldError("difficulty", "must be a whole number from 0 to %d, or null", care.MaxAnswer)
+	}
+	d := int(raw[0] - '0')
+	return &d, nil
 }
 
 // POST /api/v1/clients/{id}/measures/{mid}/responses {"answers": [0, 1, …]}
@@ -157,13 +178,17 @@ func (s *Server) apiAnswerMeasure(w http.ResponseWriter, r *http.Request) error 
 	if req.Answers == nil {
 		return care.FieldError("answers", "is required")
 	}
-	resp, err := s.store.AnswerMeasure(r.Context(), actor, r.PathValue("id"), r.PathValue("mid"), req.Answers)
+	difficulty, err := req.difficulty()
+	if err != nil {
+		return err
+	}
+	resp, err := s.store.AnswerMeasure(r.Context(), actor, r.PathValue("id"), r.PathValue("mid"), req.Answers, difficulty)
 	if err != nil {
 		return err
 	}
 	out := map[string]any{
 		"id": resp.ID, "schedule_id": resp.ScheduleID, "instrument": resp.Instrument, "answered_at": resp.AnsweredAt,
-		"answers": resp.Answers, "total": resp.Total, "severity": resp.Severity, "safety_flag": resp.SafetyFlag,
+		"answers": resp.Answers, "difficulty": resp.Difficulty, "total": resp.Total, "severity": resp.Severity, "safety_flag": resp.SafetyFlag,
 	}
 	if resp.SafetyFlag {
 		safety, err := s.safetyView(r, actor)
@@ -176,19 +201,27 @@ func (s *Server) apiAnswerMeasure(w http.ResponseWriter, r *http.Request) error 
 }
 
 type instrumentJSON struct {
-	Code       string     `json:"code"`
-	Name       string     `json:"name"`
-	Title      string     `json:"title"`
-	Stem       string     `json:"stem"`
-	Items      []string   `json:"items"`
-	Options    []optJSON  `json:"options"`
-	Bands      []bandJSON `json:"bands"`
-	SafetyItem *int       `json:"safety_item"`
-	Reliable   struct {
-		SD          float64 `json:"sd"`
-		Reliability float64 `json:"reliability"`
-		Points      int     `json:"points"`
-		Source      string  `json:"source"`
+	Code       string    `json:"code"`
+	Name       string    `json:"name"`
+	Title      string    `json:"title"`
+	Stem       string    `json:"stem"`
+	Items      []string  `json:"items"`
+	Options    []optJSON `json:"options"`
+	Difficulty struct {
+		Text    string    `json:"text"`
+		Options []optJSON `json:"options"`
+		LOINC   string    `json:"loinc"`
+	} `json:"difficulty"` // the unscored, optional last question
+	Attribution string     `json:"attribution"`
+	Bands       []bandJSON `json:"bands"`
+	SafetyItem  *int       `json:"safety_item"`
+	Reliable    struct {
+		Points        int     `json:"points"`         // the clinic's threshold
+		DefaultPoints int     `json:"default_points"` // NHS Talking Therapies'
+		JTPoints      int     `json:"jacobson_truax_points"`
+		SD            float64 `json:"sd"`
+		Reliability   float64 `json:"reliability"`
+		Source        string  `json:"source"` // of SD and reliability
 	} `json:"reliable_change"`
 	LOINC string `json:"loinc"`
 }
@@ -204,18 +237,30 @@ type bandJSON struct {
 	Severity string `json:"severity"`
 }
 
-// GET /api/v1/instruments: the instruments, their items, answers, bands
-// and reliable-change figures. Public knowledge, but only for the signed
-// in, like everything else of the API.
+// GET /api/v1/instruments: the instruments, their items, answers, bands,
+// attribution and reliable-change figures (the clinic's threshold for
+// staff, the default for a client). Public knowledge, but only for the
+// signed in, like everything else of the API.
 func (s *Server) apiInstruments(w http.ResponseWriter, r *http.Request) error {
-	if _, err := signedIn(r); err != nil {
+	actor, err := signedIn(r)
+	if err != nil {
 		return err
+	}
+	var rc care.ReliableChange
+	if actor.Role != care.RoleClient {
+		if rc, err = s.store.ReliableChange(r.Context(), actor); err != nil {
+			return err
+		}
 	}
 	out := []instrumentJSON{}
 	for _, in := range care.Instruments {
-		j := instrumentJSON{Code: in.Code, Name: in.Name, Title: in.Title, Stem: in.Stem, Items: in.Items, LOINC: in.LOINC}
+		j := instrumentJSON{Code: in.Code, Name: in.Name, Title: in.Title, Stem: in.Stem, Items: in.Items, LOINC: in.LOINC, Attribution: care.Attribution}
 		for _, o := range care.AnswerOptions {
 			j.Options = append(j.Options, optJSON{o.Value, o.Label})
+		}
+		j.Difficulty.Text, j.Difficulty.LOINC = in.Difficulty, fhir.DifficultyLOINC
+		for _, o := range care.DifficultyOptions {
+			j.Difficulty.Options = append(j.Difficulty.Options, optJSON{o.Value, o.Label})
 		}
 		for _, b := range in.Bands {
 			j.Bands = append(j.Bands, bandJSON{b.Min, b.Max, string(b.Severity)})
@@ -224,7 +269,8 @@ func (s *Server) apiInstruments(w http.ResponseWriter, r *http.Request) error {
 			n := in.SafetyItem
 			j.SafetyItem = &n
 		}
-		j.Reliable.SD, j.Reliable.Reliability, j.Reliable.Points, j.Reliable.Source = in.SD, in.Reliability, in.ReliableChangePoints(), in.Source
+		j.Reliable.Points, j.Reliable.DefaultPoints, j.Reliable.JTPoints = rc.Points(in), in.ReliableChange, in.JacobsonTruaxPoints()
+		j.Reliable.SD, j.Reliable.Reliability, j.Reliable.Source = in.SD, in.Reliability, in.Source
 		out = append(out, j)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"instruments": out})

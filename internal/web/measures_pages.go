@@ -90,16 +90,19 @@ type measureOption struct {
 	Checked bool
 }
 
-// measureFormPage is /measures/{mid}: the questionnaire.
+// measureFormPage is /measures/{mid}: the questionnaire, its unscored
+// last question (Difficulty, optional) and the instruments' attribution.
 type measureFormPage struct {
 	Layout
-	ScheduleID string
-	Name       string
-	Stem       string
-	Items      []measureItem
-	Problem    string
-	Field      string                // the first unanswered item's name, for the summary's link
-	Help       []care.CrisisResource // 988, 911 and the clinic's crisis line, beside the questions
+	ScheduleID  string
+	Name        string
+	Stem        string
+	Items       []measureItem
+	Difficulty  measureItem // name "difficulty", not required, not scored
+	Attribution string
+	Problem     string
+	Field       string                // the first unanswered item's name, for the summary's link
+	Help        []care.CrisisResource // 988, 911 and the clinic's crisis line, beside the questions
 }
 
 // clientMeasuresPage is /measures: what is due and the client's scores.
@@ -164,7 +167,8 @@ func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, actor
 	if err != nil {
 		return err
 	}
-	p := &measureFormPage{Layout: s.careLayout(r, in.Name), ScheduleID: m.ID, Name: in.Name, Stem: in.Stem, Problem: problem, Help: care.CrisisResources(line)}
+	p := &measureFormPage{Layout: s.careLayout(r, in.Name), ScheduleID: m.ID, Name: in.Name, Stem: in.Stem, Problem: problem,
+		Help: care.CrisisResources(line), Attribution: care.Attribution}
 	for i, text := range in.Items {
 		it := measureItem{N: i + 1, Name: "q" + strconv.Itoa(i+1), Text: text}
 		val := ""
@@ -183,11 +187,26 @@ func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, actor
 		}
 		p.Items = append(p.Items, it)
 	}
+	p.Difficulty = measureItem{N: len(in.Items) + 1, Name: "difficulty", Text: in.Difficulty}
+	val := ""
+	if form != nil {
+		val = form("difficulty")
+	}
+	for _, o := range care.DifficultyOptions {
+		v := strconv.Itoa(o.Value)
+		p.Difficulty.Options = append(p.Difficulty.Options, measureOption{ID: "difficulty-" + v, Value: o.Value, Label: o.Label, Checked: val == v})
+	}
+	if _, err := care.ParseFormDifficulty(func(string) string { return val }); err != nil {
+		p.Difficulty.Invalid = true
+		if p.Field == "" {
+			p.Field = "difficulty"
+		}
+	}
 	s.renderPage(w, r, status, "measure_form", p)
 	return nil
 }
 
-// POST /measures/{mid} (q1 … qN, each "0".."3")
+// POST /measures/{mid} (q1 … qN, each "0".."3"; difficulty, "0".."3" or absent)
 func (s *Server) measureSubmit(w http.ResponseWriter, r *http.Request) error {
 	actor, err := clientOnly(r)
 	if err != nil {
@@ -202,9 +221,13 @@ func (s *Server) measureSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := care.InstrumentByCode(m.Instrument)
 	answers, err := in.ParseFormAnswers(r.PostForm.Get)
+	var difficulty *int
+	if err == nil {
+		difficulty, err = care.ParseFormDifficulty(r.PostForm.Get)
+	}
 	if err == nil {
 		var resp *care.MeasureResponse
-		resp, err = s.store.AnswerMeasure(r.Context(), actor, actor.UserID, m.ID, answers)
+		resp, err = s.store.AnswerMeasure(r.Context(), actor, actor.UserID, m.ID, answers, difficulty)
 		if err == nil {
 			return redirect(w, r, "/measures/responses/"+resp.ID)
 		}
@@ -230,11 +253,12 @@ func (s *Server) measureSubmit(w http.ResponseWriter, r *http.Request) error {
 // at once, when the answer raised the safety flag, where to get help.
 type measureResultPage struct {
 	Layout
-	Name     string
-	Total    int
-	Max      int
-	Severity string
-	Safety   *measureSafety
+	Name       string
+	Total      int
+	Max        int
+	Severity   string
+	Difficulty string // the answer to the last question, "" if none
+	Safety     *measureSafety
 }
 
 // GET /measures/responses/{rid}
@@ -252,7 +276,8 @@ func (s *Server) measureResult(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		in := care.InstrumentByCode(resp.Instrument)
-		p := &measureResultPage{Layout: s.careLayout(r, in.Name+" answered"), Name: in.Name, Total: resp.Total, Max: in.MaxTotal(), Severity: resp.Severity.Label()}
+		p := &measureResultPage{Layout: s.careLayout(r, in.Name+" answered"), Name: in.Name, Total: resp.Total, Max: in.MaxTotal(), Severity: resp.Severity.Label(),
+			Difficulty: care.DifficultyLabel(resp.Difficulty)}
 		if resp.SafetyFlag {
 			if p.Safety, err = s.safetyView(r, actor); err != nil {
 				return err
@@ -273,6 +298,7 @@ type scoreRow struct {
 	Total, Max    int
 	Severity      string
 	SeverityCode  string
+	Difficulty    string // the unscored last question's answer, "" if none
 	Delta         string // "−3" from the previous, "" for the first
 	Markers       []scoreMarker
 }
@@ -287,7 +313,8 @@ func scoreRows(responses []care.MeasureResponse, zone string) []scoreRow {
 		in := care.InstrumentByCode(resp.Instrument)
 		p := resp.Progress
 		row := scoreRow{When: localTime(resp.AnsweredAt, zone), WhenISO: resp.AnsweredAt.Format(time.RFC3339), Name: in.Name,
-			Total: resp.Total, Max: in.MaxTotal(), Severity: resp.Severity.Label(), SeverityCode: string(resp.Severity)}
+			Total: resp.Total, Max: in.MaxTotal(), Severity: resp.Severity.Label(), SeverityCode: string(resp.Severity),
+			Difficulty: care.DifficultyLabel(resp.Difficulty)}
 		if p.HasPrevious {
 			switch {
 			case p.Delta > 0:
@@ -306,6 +333,9 @@ func scoreRows(responses []care.MeasureResponse, zone string) []scoreRow {
 			row.Markers = append(row.Markers, scoreMarker{"improved", "Reliable improvement since baseline"})
 		case care.ReliableDeterioration:
 			row.Markers = append(row.Markers, scoreMarker{"worse", "Reliable deterioration since baseline"})
+		}
+		if p.Step == care.ReliableDeterioration && p.Change != care.ReliableDeterioration {
+			row.Markers = append(row.Markers, scoreMarker{"worse", "Reliable deterioration since the one before"})
 		}
 		if p.Response {
 			row.Markers = append(row.Markers, scoreMarker{"response", "Response (50% below baseline)"})
@@ -358,7 +388,7 @@ type recordMeasures struct {
 	Schedules   []scheduleRow
 	Scores      []scoreRow
 	Instruments []option
-	Reliable    []string // "PHQ-9: a change of 4 points or more", for the legend
+	Reliable    []string // "PHQ-9: 6 points or more", for the legend
 }
 
 func (s *Server) recordMeasures(r *http.Request, actor care.Actor, clientID string) (*recordMeasures, error) {
@@ -369,7 +399,7 @@ func (s *Server) recordMeasures(r *http.Request, actor care.Actor, clientID stri
 	out := &recordMeasures{Schedules: scheduleRows(list.Schedules, list.Now, actor.TimeZone), Scores: scoreRows(list.Responses, actor.TimeZone)}
 	for _, in := range care.Instruments {
 		out.Instruments = append(out.Instruments, option{Value: in.Code, Label: in.Title})
-		out.Reliable = append(out.Reliable, fmt.Sprintf("%s: %d points or more", in.Name, in.ReliableChangePoints()))
+		out.Reliable = append(out.Reliable, fmt.Sprintf("%s: %d points or more", in.Name, list.ReliableChange.Points(in)))
 	}
 	return out, nil
 }

@@ -105,6 +105,12 @@ func TestMeasuresAPI(t *testing.T) {
 			{`{}`, "answers"},
 			{`{"answers": [0,0,0,0,0,0,0,0,0], "answers": [1,1,1,1,1,1,1,1,1]}`, ""},
 			{`{"answers": [0,0,0,0,0,0,0,0,0], "score": 3}`, ""},
+			// The unscored last question: optional, and strict when given.
+			{`{"answers": [0,0,0,0,0,0,0,0,0], "difficulty": 4}`, "difficulty"},
+			{`{"answers": [0,0,0,0,0,0,0,0,0], "difficulty": -1}`, "difficulty"},
+			{`{"answers": [0,0,0,0,0,0,0,0,0], "difficulty": 1.0}`, "difficulty"},
+			{`{"answers": [0,0,0,0,0,0,0,0,0], "difficulty": "1"}`, "difficulty"},
+			{`{"answers": [0,0,0,0,0,0,0,0,0], "difficulty": [1]}`, "difficulty"},
 		} {
 			rec := e.send(t, envRequest{method: "POST", path: answers, token: e.client, body: tc.body})
 			expect(t, rec, http.StatusBadRequest, "invalid", tc.body)
@@ -119,8 +125,13 @@ func TestMeasuresAPI(t *testing.T) {
 		expect(t, e.call(t, "POST", answers, e.provider, map[string]any{"answers": make([]int, 9)}), http.StatusForbidden, "forbidden", "the provider answers")
 
 		// A total sent by the client is ignored.
-		rec = e.call(t, "POST", answers, e.client, map[string]any{"answers": []int{2, 2, 2, 2, 2, 2, 2, 2, 0}, "total": 0})
+		rec = e.call(t, "POST", answers, e.client, map[string]any{"answers": []int{2, 2, 2, 2, 2, 2, 2, 2, 0}, "total": 0, "difficulty": 3})
 		expect(t, rec, http.StatusCreated, "", "answering")
+		if d := respJSON[struct {
+			Difficulty *int `json:"difficulty"`
+		}](t, rec).Difficulty; d == nil || *d != 3 {
+			t.Errorf("difficulty answered %v, want 3", d)
+		}
 		got := respJSON[struct {
 			ID       string `json:"id"`
 			Total    int    `json:"total"`
@@ -206,9 +217,15 @@ func TestMeasurePages(t *testing.T) {
 		rec = e.call(t, "GET", "/measures/"+mid, e.client, nil)
 		expect(t, rec, http.StatusOK, "", "the form")
 		form := rec.Body.String()
-		if strings.Count(form, "<fieldset") != 9 || strings.Count(form, "<legend>") != 9 || strings.Count(form, `type="radio"`) != 36 ||
-			!strings.Contains(form, `<label for="q9-3">Nearly every day</label>`) {
+		// Nine items and the unscored, optional difficulty question; the
+		// attribution, and never "public domain" (issue #16).
+		if strings.Count(form, "<fieldset") != 10 || strings.Count(form, "<legend>") != 10 || strings.Count(form, `type="radio"`) != 40 ||
+			strings.Count(form, " required") != 36 || !strings.Contains(form, `<label for="q9-3">Nearly every day</label>`) ||
+			!strings.Contains(form, `<label for="difficulty-3">Extremely difficult</label>`) || !strings.Contains(form, "how difficult have these problems made it") {
 			t.Errorf("the form: %s", form)
+		}
+		if !strings.Contains(form, "Pfizer Inc.") || !strings.Contains(form, "Kurt Kroenke") || strings.Contains(strings.ToLower(form), "public domain") {
+			t.Errorf("the form's attribution is missing or wrong")
 		}
 		expect(t, e.call(t, "GET", "/measures/"+mid, e.provider, nil), http.StatusNotFound, "", "the provider opens the client's form")
 
@@ -225,21 +242,29 @@ func TestMeasurePages(t *testing.T) {
 		}
 		v.Set("q8", "0")
 		v.Set("q9", "2")
+		v.Set("difficulty", "7")
+		rec = e.postForm(t, "/measures/"+mid, e.client, v)
+		expect(t, rec, http.StatusBadRequest, "", "a difficulty of 7")
+		if b := rec.Body.String(); !strings.Contains(b, `id="difficulty" aria-describedby="difficulty-hint difficulty-error" aria-invalid="true"`) {
+			t.Errorf("the refused difficulty: %s", b)
+		}
+		v.Set("difficulty", "2")
 		rec = e.postForm(t, "/measures/"+mid, e.client, v)
 		expect(t, rec, http.StatusSeeOther, "", "answering")
 		result := e.call(t, "GET", rec.Header().Get("Location"), e.client, nil).Body.String()
-		if !strings.Contains(result, "Help is here, right now") || !strings.Contains(result, `href="tel:988"`) || !strings.Contains(result, "<strong>9</strong> out of 27") {
+		if !strings.Contains(result, "Help is here, right now") || !strings.Contains(result, `href="tel:988"`) || !strings.Contains(result, "<strong>9</strong> out of 27") ||
+			!strings.Contains(result, "<strong>Very difficult</strong>") {
 			t.Errorf("the result page: %s", result)
 		}
 
 		page := e.call(t, "GET", "/clients/"+id, e.provider, nil).Body.String()
-		for _, want := range []string{`id="measures"`, "PHQ-9", "Mild", "Item 9 above 0: safety flag", "Baseline", "Every 2 weeks"} {
+		for _, want := range []string{`id="measures"`, "PHQ-9", "Mild", "Item 9 above 0: safety flag", "Baseline", "Every 2 weeks", "Very difficult"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the client page lacks %q", want)
 			}
 		}
 		mine := e.call(t, "GET", "/measures", e.client, nil).Body.String()
-		if !strings.Contains(mine, "Nothing is due") || !strings.Contains(mine, "Mild") {
+		if !strings.Contains(mine, "Nothing is due") || !strings.Contains(mine, "Mild") || !strings.Contains(mine, "Very difficult") {
 			t.Errorf("the client's measures page: %s", mine)
 		}
 		expect(t, e.call(t, "GET", "/measures", e.provider, nil), http.StatusNotFound, "", "a provider's /measures")
@@ -303,7 +328,7 @@ func sampleResponses() []care.MeasureResponse {
 		{ID: "r1", Instrument: "phq9", Score: care.Score{Total: 16, Severity: care.ModeratelySevere}},
 		{ID: "r2", Instrument: "phq9", Score: care.Score{Total: 4, Severity: care.Minimal, SafetyFlag: true}},
 	}
-	for i, p := range care.PHQ9.ProgressOf([]int{16, 4}) {
+	for i, p := range care.PHQ9.ProgressOf([]int{16, 4}, care.PHQ9.ReliableChange) {
 		out[i].Progress = p
 	}
 	return []care.MeasureResponse{out[1], out[0]}

@@ -353,6 +353,9 @@ func (d docTimes) measures(list []care.MeasureResponse) []docMeasure {
 			}
 			dm.Answers = append(dm.Answers, docField{q, v})
 		}
+		if d := care.DifficultyLabel(r.Difficulty); d != "" && in != nil {
+			dm.Answers = append(dm.Answers, docField{in.Difficulty + " (not scored)", d})
+		}
 		out = append(out, dm)
 	}
 	slices.SortStableFunc(out, func(a, b docMeasure) int { return strings.Compare(b.At, a.At) })

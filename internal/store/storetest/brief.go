@@ -118,9 +118,9 @@ func SeedBrief(t testing.TB, db *DB, c *Clinic) *BriefSeed {
 	setClock(at(11, 20, 10, 0))
 	seed.OldDiscussEntry = entry(&care.JournalEntry{OccurredAt: at(11, 20, 8, 0), Mood: ptr(3), Text: "A bad week at work.", Discuss: true}, true)
 	send(client, "Can we move Friday's session?")
-	_, err = st.AnswerMeasure(ctx, client, c.Client.ID, phq.ID, []int{2, 1, 2, 1, 2, 1, 1, 1, 0})
+	_, err = st.AnswerMeasure(ctx, client, c.Client.ID, phq.ID, []int{2, 1, 2, 1, 2, 1, 1, 1, 0}, nil)
 	must(err)
-	_, err = st.AnswerMeasure(ctx, client, c.Client.ID, gad.ID, []int{2, 2, 1, 1, 1, 1, 1})
+	_, err = st.AnswerMeasure(ctx, client, c.Client.ID, gad.ID, []int{2, 2, 1, 1, 1, 1, 1}, nil)
 	must(err)
 
 	// The session of BriefHeldAt is held; daily check-ins start.
@@ -209,9 +209,9 @@ func SeedBrief(t testing.TB, db *DB, c *Clinic) *BriefSeed {
 
 	// This morning's measures: better, but item 9 above 0.
 	setClock(at(12, 4, 10, 0))
-	_, err = st.AnswerMeasure(ctx, client, c.Client.ID, phq.ID, []int{1, 1, 1, 1, 1, 1, 1, 0, 1})
+	_, err = st.AnswerMeasure(ctx, client, c.Client.ID, phq.ID, []int{1, 1, 1, 1, 1, 1, 1, 0, 1}, nil)
 	must(err)
-	_, err = st.AnswerMeasure(ctx, client, c.Client.ID, gad.ID, []int{1, 1, 1, 1, 1, 1, 0})
+	_, err = st.AnswerMeasure(ctx, client, c.Client.ID, gad.ID, []int{1, 1, 1, 1, 1, 1, 0}, nil)
 	must(err)
 	flags, err := st.ListOpenFlags(ctx, provider, c.Client.ID)
 	must(err)

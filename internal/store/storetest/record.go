@@ -56,15 +56,18 @@ func SeedRecord(t testing.TB, db *DB, c *Clinic) Record {
 	if err := db.Store.CreateEntry(ctx, client, c.Client.ID, out.Private, &no); err != nil {
 		t.Fatal(err)
 	}
+	// The PHQ-9 with its unscored last question answered ("Somewhat
+	// difficult"), the GAD-7 without.
 	for _, m := range []struct {
 		instrument string
 		answers    []int
-	}{{"phq9", []int{1, 1, 1, 1, 1, 1, 1, 1, 1}}, {"gad7", []int{2, 2, 1, 1, 0, 0, 1}}} {
+		difficulty *int
+	}{{"phq9", []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, ptr(1)}, {"gad7", []int{2, 2, 1, 1, 0, 0, 1}, nil}} {
 		s := &care.MeasureSchedule{Instrument: m.instrument, EveryDays: 14}
 		if err := db.Store.ScheduleMeasure(ctx, prov, c.Client.ID, s); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, s.ID, m.answers); err != nil {
+		if _, err := db.Store.AnswerMeasure(ctx, client, c.Client.ID, s.ID, m.answers, m.difficulty); err != nil {
 			t.Fatal(err)
 		}
 	}
