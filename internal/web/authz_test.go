@@ -216,6 +216,8 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"PUT /api/v1/clinic/crisis-line":                           onlyRole(asAdmin, 200),
 	"GET /api/v1/clinic/safety-settings":                       staffGets(200),
 	"PUT /api/v1/clinic/safety-settings":                       onlyRole(asAdmin, 200),
+	"GET /api/v1/clinic/reliable-change":                       staffGets(200),
+	"PUT /api/v1/clinic/reliable-change":                       onlyRole(asAdmin, 200),
 	"GET /api/v1/me/office-hours":                              onlyRole(asProvider, 200),
 	"PUT /api/v1/me/office-hours":                              onlyRole(asProvider, 200),
 	"GET /api/v1/clients/{id}/messaging":                       clientOrTeam(200),
@@ -431,6 +433,7 @@ var authzExempt = map[string]string{
 	"POST /people/crisis-line":                          "as PUT /api/v1/clinic/crisis-line: TestBoundaryPages",
 	"POST /people/safety-message":                       "an admin's form; a provider or client gets 403 and nothing changes: TestMeasureSafetyMessage",
 	"POST /people/safety-settings":                      "as PUT /api/v1/clinic/safety-settings: TestSafetyFlagPages",
+	"POST /people/reliable-change":                      "as PUT /api/v1/clinic/reliable-change: TestReliableChangeForm",
 	"GET /safety-flags":                                 "as GET /api/v1/safety-flags (404 for all but providers): TestSafetyFlagPages",
 	"POST /safety-flags/{fid}/acknowledge":              "as POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge: TestSafetyFlagPages",
 
@@ -627,6 +630,8 @@ func authzRequests() map[string]authzRequest {
 		"PUT /api/v1/clinic/crisis-line":                            {build: fixedRequest("/api/v1/clinic/crisis-line", map[string]string{"crisis_line": "Call (555) 010-0199"})},
 		"GET /api/v1/clinic/safety-settings":                        {build: fixedRequest("/api/v1/clinic/safety-settings", nil)},
 		"PUT /api/v1/clinic/safety-settings":                        {build: fixedRequest("/api/v1/clinic/safety-settings", map[string]any{"escalation_minutes": 30})},
+		"GET /api/v1/clinic/reliable-change":                        {build: fixedRequest("/api/v1/clinic/reliable-change", nil)},
+		"PUT /api/v1/clinic/reliable-change":                        {build: fixedRequest("/api/v1/clinic/reliable-change", map[string]any{"phq9": 6, "gad7": 4})},
 		"GET /api/v1/me/office-hours":                               {build: fixedRequest("/api/v1/me/office-hours", nil)},
 		"PUT /api/v1/me/office-hours": {build: fixedRequest("/api/v1/me/office-hours", map[string]any{
 			"response_time": "within 1 business day", "hours": map[string]any{"monday": []map[string]string{{"start": "09:00", "end": "17:00"}}}})},
