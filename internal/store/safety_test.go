@@ -159,3 +159,61 @@ func TestCrisisLanguageEdit(t *testing.T) {
 		}
 	})
 }
+
+// TestFlagLevels (issue #16): crisis language raises a priority flag,
+// passive ideation a concern-level one, and a PHQ-9 flag keeps the item 9
+// answer that raised it; the caseload puts the client with the priority
+// flag first.
+func TestFlagLevels(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Levels")
+		provider := c.Actor(c.Provider)
+
+		concern, _ := send(t, db, c.Actor(c.Client), c.Client.ID, "honestly I wish I could go to sleep and never wake up")
+		db.Clock.Advance(time.Second)
+		crisis, _ := send(t, db, c.Actor(c.OtherClient), c.OtherClient.ID, "i have the pills ready and i'm going to take them all tonight")
+		if !concern.Crisis || !crisis.Crisis {
+			t.Fatalf("not both marked: concern %v, crisis %v", concern.Crisis, crisis.Crisis)
+		}
+		levels := map[string]care.CrisisLevel{}
+		for _, p := range []care.Actor{provider, c.Actor(c.OtherProvider)} {
+			flags, err := db.Store.ListOpenFlags(ctx, p, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range flags {
+				levels[f.SourceID] = f.Level
+				if f.Item9 != 0 {
+					t.Errorf("a language flag has an item 9 answer: %+v", f)
+				}
+			}
+		}
+		if levels[concern.ID] != care.CrisisConcern || levels[crisis.ID] != care.CrisisAcute {
+			t.Errorf("levels: concern message %v, crisis message %v", levels[concern.ID], levels[crisis.ID])
+		}
+
+		m := care.MeasureSchedule{Instrument: "phq9", EveryDays: 14}
+		if err := db.Store.ScheduleMeasure(ctx, provider, c.Client.ID, &m); err != nil {
+			t.Fatal(err)
+		}
+		r, err := db.Store.AnswerMeasure(ctx, c.Actor(c.Client), c.Client.ID, m.ID, []int{1, 1, 1, 1, 1, 1, 1, 1, 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags, err := db.Store.ListOpenFlags(ctx, provider, c.Client.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var item9 *care.SafetyFlag
+		for i := range flags {
+			if flags[i].SourceID == r.ID {
+				item9 = &flags[i]
+			}
+		}
+		if item9 == nil || item9.Level != care.CrisisAcute || item9.Item9 != 2 || item9.Item9Answer() != "more than half the days" {
+			t.Errorf("the PHQ-9 flag: %+v", item9)
+		}
+	})
+}

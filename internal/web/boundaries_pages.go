@@ -233,13 +233,22 @@ func (s *Server) peopleCrisisLine(w http.ResponseWriter, r *http.Request) error 
 
 // flagView is an open safety flag as the client page shows it.
 type flagView struct {
-	ID, Kind, When, WhenISO, Source, SourceURL, Action string
+	ID, Level, Kind, When, WhenISO, Source, SourceURL, Action string
+}
+
+// flagKindText is what raised a flag, for people; a PHQ-9 flag says the
+// item 9 answer.
+func flagKindText(f *care.SafetyFlag) string {
+	if a := f.Item9Answer(); a != "" {
+		return f.Kind.Label() + ", answered “" + a + "”"
+	}
+	return f.Kind.Label()
 }
 
 func flagViews(flags []care.SafetyFlag, clientID, zone string) []flagView {
 	var out []flagView
 	for _, f := range flags {
-		v := flagView{ID: f.ID, Kind: f.Kind.Label(), When: localTime(f.RaisedAt, zone), WhenISO: f.RaisedAt.Format(time.RFC3339),
+		v := flagView{ID: f.ID, Level: f.LevelLabel(), Kind: flagKindText(&f), When: localTime(f.RaisedAt, zone), WhenISO: f.RaisedAt.Format(time.RFC3339),
 			Action: "/clients/" + clientID + "/safety-flags/" + f.ID + "/acknowledge"}
 		switch f.SourceType {
 		case "message":
