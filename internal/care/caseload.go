@@ -27,11 +27,12 @@ const (
 const MeasureOverdueGrace = 3 * 24 * time.Hour
 
 // Need is what puts a client where they are in a provider's caseload
-// (SortCaseload): open safety flags, then worsening (a reliable
+// (SortCaseload): open safety flags, crisis before concern, then worsening (a reliable
 // deterioration on a measure, a fall in mood), unread messages, missed
 // check-ins, overdue measures, and the soonest session.
 type Need struct {
 	OpenFlags       int             // safety flags nobody has acknowledged
+	OpenCrisisFlags int             // of those, the priority (crisis-level) ones; the others are concerns
 	Deteriorations  []Deterioration // measures whose latest total is reliably worse than the baseline or the previous one
 	MoodFall        *MoodFall       // nil: mood is not falling
 	UnreadMessages  int             // the client's messages this provider has not read
@@ -116,7 +117,10 @@ func FallingMood(points []MoodPoint) *MoodFall {
 // is the time of the caseload, for how long a measure is overdue.
 func (n Need) Reasons(now time.Time) []Reason {
 	var out []Reason
-	if n.OpenFlags > 0 {
+	switch {
+	case n.OpenFlags > 0 && n.OpenCrisisFlags == 0:
+		out = append(out, Reason{"safety_flag", plural(n.OpenFlags, "open safety flag") + " (concern)"})
+	case n.OpenFlags > 0:
 		out = append(out, Reason{"safety_flag", plural(n.OpenFlags, "open safety flag")})
 	}
 	for _, d := range n.Deteriorations {
@@ -187,6 +191,7 @@ func SortCaseload(list []ClientSummary) {
 	}
 	slices.SortStableFunc(list, func(a, b ClientSummary) int {
 		return cmp.Or(
+			cmp.Compare(b.Need.OpenCrisisFlags, a.Need.OpenCrisisFlags),
 			cmp.Compare(b.Need.OpenFlags, a.Need.OpenFlags),
 			cmp.Compare(len(b.Need.Deteriorations), len(a.Need.Deteriorations)),
 			cmp.Compare(drop(b.Need), drop(a.Need)),

@@ -80,7 +80,7 @@ func TestDeteriorationOf(t *testing.T) {
 func TestNeedReasons(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
-	n := Need{OpenFlags: 1, Deteriorations: []Deterioration{{Instrument: "gad7", Baseline: 3, Latest: 9}},
+	n := Need{OpenFlags: 1, OpenCrisisFlags: 1, Deteriorations: []Deterioration{{Instrument: "gad7", Baseline: 3, Latest: 9}},
 		MoodFall: &MoodFall{From: 7, To: 4, Days: 6}, UnreadMessages: 2, MissedCheckIns: 1,
 		OverdueMeasures: []Overdue{{Instrument: "phq9", DueAt: now.Add(-4*24*time.Hour - time.Hour)}}}
 	want := []string{"1 open safety flag", "GAD-7 reliably worse: 9 since a baseline of 3", "mood fell from 7.0 to 4.0 over 6 days",
@@ -97,5 +97,32 @@ func TestNeedReasons(t *testing.T) {
 	}
 	if got := (Need{}).ReasonTexts(now); got == nil || len(got) != 0 {
 		t.Errorf("no need: %#v, want an empty list", got)
+	}
+}
+
+// TestCaseloadFlagLevels (issue #16): a client with one open crisis flag
+// comes before a client with more open flags that are all concerns, and
+// the reason says which.
+func TestCaseloadFlagLevels(t *testing.T) {
+	t.Parallel()
+	list := []ClientSummary{
+		{ID: "c", DisplayName: "concerns", Need: Need{OpenFlags: 2}},
+		{ID: "a", DisplayName: "crisis", Need: Need{OpenFlags: 1, OpenCrisisFlags: 1}},
+		{ID: "n", DisplayName: "none"},
+	}
+	SortCaseload(list)
+	var got []string
+	for _, c := range list {
+		got = append(got, c.ID)
+	}
+	if want := []string{"a", "c", "n"}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	if got := list[1].Need.ReasonTexts(now); len(got) != 1 || got[0] != "2 open safety flags (concern)" {
+		t.Errorf("concern reasons %q", got)
+	}
+	if got := list[0].Need.ReasonTexts(now); len(got) != 1 || got[0] != "1 open safety flag" {
+		t.Errorf("crisis reasons %q", got)
 	}
 }

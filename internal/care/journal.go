@@ -109,8 +109,12 @@ type JournalEntry struct {
 
 // CrisisLanguage reports whether e's words (its text and own emotion
 // words) hold crisis language.
-func (e *JournalEntry) CrisisLanguage() bool {
-	return CrisisLanguage(e.Text + "\n" + strings.Join(e.Emotions, "\n"))
+func (e *JournalEntry) CrisisLanguage() bool { return e.CrisisSignal().Level > CrisisNone }
+
+// CrisisSignal is what DetectCrisis finds in e's words (its text and own
+// emotion words).
+func (e *JournalEntry) CrisisSignal() CrisisSignal {
+	return DetectCrisis(e.Text + "\n" + strings.Join(e.Emotions, "\n"))
 }
 
 // Deleted reports whether e is a tombstone.

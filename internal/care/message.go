@@ -42,6 +42,9 @@ type Message struct {
 	// (CrisisLanguage): the sender is shown crisis resources at once. It
 	// is not stored; the safety flag it raised is.
 	Crisis bool
+	// Flagged reports, on reading, whether the message raised a safety
+	// flag (crisis language), for the care team's view of the thread.
+	Flagged bool
 	// AutoReply is the automatic reply written with a client's message
 	// sent outside the care team's office hours, if any.
 	AutoReply *Message

@@ -47,6 +47,8 @@ type SafetyFlag struct {
 	ClinicID       string
 	ClientID       string
 	Kind           FlagKind
+	Level          CrisisLevel // CrisisAcute (a priority flag) or CrisisConcern
+	Item9          int         // a PHQ-9 flag: the item 9 answer that raised it, 1 to 3; else 0
 	SourceType     string
 	SourceID       string
 	RaisedAt       time.Time
@@ -61,6 +63,23 @@ type SafetyFlag struct {
 	// (not on the care team: the flag, not the record).
 	ClientName string
 	OnCall     bool
+}
+
+// LevelLabel is the flag's level for people: "Crisis" or "Concern".
+func (f *SafetyFlag) LevelLabel() string {
+	if f.Level == CrisisConcern {
+		return "Concern"
+	}
+	return "Crisis"
+}
+
+// Item9Answer is the PHQ-9 item 9 answer of a PHQ-9 flag, in the words
+// of the questionnaire ("" for another flag).
+func (f *SafetyFlag) Item9Answer() string {
+	if f.Item9 < 1 || f.Item9 > 3 {
+		return ""
+	}
+	return [...]string{"", "several days", "more than half the days", "nearly every day"}[f.Item9]
 }
 
 // Open reports whether nobody has acknowledged f yet.

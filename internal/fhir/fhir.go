@@ -827,9 +827,17 @@ func (m *mapper) flag(f care.SafetyFlag) Resource {
 		status = "inactive"
 		period["end"] = instant(f.AcknowledgedAt)
 	}
+	// The flag's level (issue #16) as HL7's flag-priority extension: a
+	// crisis is high priority, a concern medium.
+	priority := obj("system", "http://hl7.org/fhir/flag-priority-code", "code", "PH", "display", "High priority")
+	if f.Level == care.CrisisConcern {
+		priority = obj("system", "http://hl7.org/fhir/flag-priority-code", "code", "PM", "display", "Medium priority")
+	}
 	return obj(
 		"resourceType", "Flag",
 		"id", f.ID,
+		"extension", []any{obj("url", "http://hl7.org/fhir/StructureDefinition/flag-priority",
+			"valueCodeableConcept", obj("coding", []any{priority}))},
 		"status", status,
 		"category", []any{obj("coding", []any{obj("system", "http://terminology.hl7.org/CodeSystem/flag-category", "code", "safety", "display", "Safety")})},
 		"code", concept(string(f.Kind)),

@@ -287,7 +287,9 @@ func (s *Store) AnswerCheckIn(ctx context.Context, actor care.Actor, clientID, c
 			return care.Errorf(care.Conflict, "this check-in is answered already")
 		}
 		e = entry
-		return nil
+		// A check-in's answer is a shared entry: its words of crisis raise
+		// a flag as any shared entry's do.
+		return tx.crisisCheckEntry(ctx, actor, entry)
 	})
 	return e, err
 }

@@ -376,8 +376,12 @@ func (s *Store) answerableSchedule(ctx context.Context, tx tx, rec *clientRecord
 // raising it enqueues its notifications and escalation (safety.go), so
 // that once committed none can be lost.
 func (s *Store) measureSafetyEvent(ctx context.Context, tx tx, actor care.Actor, rec *clientRecord, r *care.MeasureResponse) error {
+	item9 := 0
+	if in := care.InstrumentByCode(r.Instrument); in != nil && in.SafetyItem > 0 && in.SafetyItem <= len(r.Answers) {
+		item9 = r.Answers[in.SafetyItem-1]
+	}
 	_, err := tx.RaiseSafetyFlag(ctx, actor, &care.SafetyFlag{ClinicID: rec.ClinicID, ClientID: rec.ID,
-		Kind: care.FlagPHQ9Item9, SourceType: "measure_response", SourceID: r.ID})
+		Kind: care.FlagPHQ9Item9, Level: care.CrisisAcute, Item9: item9, SourceType: "measure_response", SourceID: r.ID})
 	return err
 }
 

@@ -25,10 +25,13 @@ func messageField(clinicID, clientID, messageID string) field {
 }
 
 // messageColumns are what scanMessage reads, of messages m. read_at is the
-// first read by a recipient (anyone but the sender).
+// first read by a recipient (anyone but the sender); the last column is
+// whether the message raised a safety flag (crisis language), read through
+// the flags' unique (kind, source_type, source_id) index.
 const messageColumns = `m.id, m.clinic_id, m.client_id, m.sender_id, m.sender_role, m.sent_at, m.body_sealed,
 	(SELECT min(r.read_at) FROM message_reads r WHERE r.message_id = m.id AND r.user_id <> m.sender_id),
-	m.version, m.edited_at, m.attachments`
+	m.version, m.edited_at, m.attachments,
+	EXISTS (SELECT 1 FROM safety_flags sf WHERE sf.kind = 'crisis_language' AND sf.source_type = 'message' AND sf.source_id = m.id)`
 
 func (s *Store) scanMessage(ctx context.Context, tx tx, row interface{ Scan(...any) error }, m *care.Message) error {
 	var sent int64
@@ -36,7 +39,7 @@ func (s *Store) scanMessage(ctx context.Context, tx tx, row interface{ Scan(...a
 	var sealed []byte
 	var attachments int
 	if err := row.Scan(&m.ID, &m.ClinicID, &m.ClientID, &m.SenderID, &m.SenderRole, &sent, &sealed, &read,
-		&m.Version, &edited, &attachments); err != nil {
+		&m.Version, &edited, &attachments, &m.Flagged); err != nil {
 		return err
 	}
 	m.SentAt = fromMicros(sent)

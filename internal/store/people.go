@@ -118,6 +118,8 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			`SELECT c.id, c.time_zone, c.created_at, c.name_sealed,
 			        (SELECT count(*) FROM safety_flags f WHERE f.client_id = c.id AND f.clinic_id = c.clinic_id
 			           AND f.acknowledged_at IS NULL),
+			        (SELECT count(*) FROM safety_flags f WHERE f.client_id = c.id AND f.clinic_id = c.clinic_id
+			           AND f.acknowledged_at IS NULL AND f.level = 'crisis'),
 			        (SELECT count(*) FROM messages m WHERE m.client_id = c.id AND m.sender_role = 'client'
 			           AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.user_id = $1)),
 			        (SELECT count(*) FROM check_ins k WHERE k.client_id = c.id AND k.sent_at IS NOT NULL
@@ -137,7 +139,7 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			var created int64
 			var sealed []byte
 			var next sql.NullInt64
-			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
+			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.OpenCrisisFlags, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
 				return err
 			}
 			cs.CreatedAt = fromMicros(created)

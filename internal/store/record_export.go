@@ -222,10 +222,12 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 		var raised int64
 		var acked, escalated sql.NullInt64
 		var note []byte
+		var level string
 		if err := rows.Scan(&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
-			&f.AcknowledgedBy, &acked, &note, &escalated); err != nil {
+			&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9); err != nil {
 			return nil, err
 		}
+		f.Level = flagLevelOf(level)
 		f.RaisedAt, f.AcknowledgedAt, f.EscalatedAt = fromMicros(raised), optMicros(acked), optMicros(escalated)
 		flags, sealedNotes = append(flags, f), append(sealedNotes, note)
 	}

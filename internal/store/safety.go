@@ -25,17 +25,19 @@ func flagNoteField(clinicID, clientID, flagID string) field {
 
 // flagColumns are a flag's columns, for safety_flags aliased f.
 const flagColumns = `f.id, f.clinic_id, f.client_id, f.kind, f.source_type, f.source_id, f.raised_at,
-	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at`
+	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at, f.level, COALESCE(f.item9, 0)`
 
 // scanFlag scans flagColumns, then trail, into f, and opens the note.
 func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any) error }, f *care.SafetyFlag, trail ...any) error {
 	var raised int64
 	var acked, escalated sql.NullInt64
 	var note []byte
+	var level string
 	if err := row.Scan(append([]any{&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
-		&f.AcknowledgedBy, &acked, &note, &escalated}, trail...)...); err != nil {
+		&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9}, trail...)...); err != nil {
 		return err
 	}
+	f.Level = flagLevelOf(level)
 	f.RaisedAt = fromMicros(raised)
 	if acked.Valid {
 		f.AcknowledgedAt = fromMicros(acked.Int64)
@@ -76,11 +78,21 @@ func (tx tx) RaiseSafetyFlag(ctx context.Context, actor care.Actor, f *care.Safe
 	if !f.Kind.Valid() || f.SourceType == "" || f.SourceID == "" || f.ClientID == "" || f.ClinicID == "" {
 		return false, fmt.Errorf("safety flag: kind %q, source %q/%q, client %q: incomplete", f.Kind, f.SourceType, f.SourceID, f.ClientID)
 	}
+	if f.Level != care.CrisisConcern {
+		f.Level = care.CrisisAcute // a flag is a priority flag unless it says otherwise
+	}
+	var item9 any
+	if f.Item9 != 0 {
+		if f.Kind != care.FlagPHQ9Item9 || f.Item9 < 1 || f.Item9 > 3 {
+			return false, fmt.Errorf("safety flag: item 9 answer %d on a %s flag", f.Item9, f.Kind)
+		}
+		item9 = f.Item9
+	}
 	id := care.NewID()
 	res, err := tx.ExecContext(ctx,
-		`INSERT INTO safety_flags (id, clinic_id, client_id, kind, source_type, source_id, raised_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, source_type, source_id) DO NOTHING`,
-		id, f.ClinicID, f.ClientID, string(f.Kind), f.SourceType, f.SourceID, micros(tx.now))
+		`INSERT INTO safety_flags (id, clinic_id, client_id, kind, source_type, source_id, raised_at, level, item9)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (kind, source_type, source_id) DO NOTHING`,
+		id, f.ClinicID, f.ClientID, string(f.Kind), f.SourceType, f.SourceID, micros(tx.now), f.Level.String(), item9)
 	if err != nil {
 		return false, err
 	}
@@ -96,6 +108,15 @@ func (tx tx) RaiseSafetyFlag(ctx context.Context, actor care.Actor, f *care.Safe
 		return false, err
 	}
 	return true, tx.enqueueFlagJobs(ctx, f)
+}
+
+// flagLevelOf reads a flag's level column: 'concern', or else a priority
+// flag.
+func flagLevelOf(s string) care.CrisisLevel {
+	if s == care.CrisisConcern.String() {
+		return care.CrisisConcern
+	}
+	return care.CrisisAcute
 }
 
 // Jobs of the safety-flag workflow (issue #7), enqueued with the flag and
@@ -317,12 +338,16 @@ func (s *Store) AcknowledgeFlag(ctx context.Context, actor care.Actor, clientID,
 // whatever it says. The care team's own messages raise nothing.
 func (tx tx) crisisCheckMessage(ctx context.Context, actor care.Actor, m *care.Message) error {
 	m.Crisis = false
-	if actor.Role != care.RoleClient || !care.CrisisLanguage(m.Text) {
+	if actor.Role != care.RoleClient {
+		return nil
+	}
+	signal := care.DetectCrisis(m.Text)
+	if signal.Level == care.CrisisNone {
 		return nil
 	}
 	m.Crisis = true
 	_, err := tx.RaiseSafetyFlag(ctx, actor, &care.SafetyFlag{ClinicID: m.ClinicID, ClientID: m.ClientID,
-		Kind: care.FlagCrisisLanguage, SourceType: "message", SourceID: m.ID})
+		Kind: care.FlagCrisisLanguage, Level: signal.Level, SourceType: "message", SourceID: m.ID})
 	return err
 }
 
@@ -332,11 +357,15 @@ func (tx tx) crisisCheckMessage(ctx context.Context, actor care.Actor, m *care.M
 // trace beyond the entry itself: the care team never learns that it
 // exists (docs/threat-model.md, "Safety flags").
 func (tx tx) crisisCheckEntry(ctx context.Context, actor care.Actor, e *care.JournalEntry) error {
-	e.Crisis = !e.Deleted() && e.CrisisLanguage()
+	level := care.CrisisNone
+	if !e.Deleted() {
+		level = e.CrisisSignal().Level
+	}
+	e.Crisis = level > care.CrisisNone
 	if !e.Crisis || !e.Shared {
 		return nil
 	}
 	_, err := tx.RaiseSafetyFlag(ctx, actor, &care.SafetyFlag{ClinicID: e.ClinicID, ClientID: e.ClientID,
-		Kind: care.FlagCrisisLanguage, SourceType: "journal_entry", SourceID: e.ID})
+		Kind: care.FlagCrisisLanguage, Level: level, SourceType: "journal_entry", SourceID: e.ID})
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"interlude/internal/care"
+	"interlude/internal/store"
 	"interlude/internal/store/storetest"
 )
 
@@ -156,6 +157,123 @@ func TestCrisisLanguageEdit(t *testing.T) {
 		}
 		if flags, _ := db.Store.ListOpenFlags(ctx, c.Actor(c.Provider), c.Client.ID); len(flags) != 1 || flags[0].SourceID != m.ID {
 			t.Errorf("flags after edits: %+v", flags)
+		}
+	})
+}
+
+// TestFlagLevels (issue #16): crisis language raises a priority flag,
+// passive ideation a concern-level one, and a PHQ-9 flag keeps the item 9
+// answer that raised it; the caseload puts the client with the priority
+// flag first.
+func TestFlagLevels(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Levels")
+		provider := c.Actor(c.Provider)
+
+		concern, _ := send(t, db, c.Actor(c.Client), c.Client.ID, "honestly I wish I could go to sleep and never wake up")
+		db.Clock.Advance(time.Second)
+		crisis, _ := send(t, db, c.Actor(c.OtherClient), c.OtherClient.ID, "i have the pills ready and i'm going to take them all tonight")
+		if !concern.Crisis || !crisis.Crisis {
+			t.Fatalf("not both marked: concern %v, crisis %v", concern.Crisis, crisis.Crisis)
+		}
+		levels := map[string]care.CrisisLevel{}
+		for _, p := range []care.Actor{provider, c.Actor(c.OtherProvider)} {
+			flags, err := db.Store.ListOpenFlags(ctx, p, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range flags {
+				levels[f.SourceID] = f.Level
+				if f.Item9 != 0 {
+					t.Errorf("a language flag has an item 9 answer: %+v", f)
+				}
+			}
+		}
+		if levels[concern.ID] != care.CrisisConcern || levels[crisis.ID] != care.CrisisAcute {
+			t.Errorf("levels: concern message %v, crisis message %v", levels[concern.ID], levels[crisis.ID])
+		}
+
+		m := care.MeasureSchedule{Instrument: "phq9", EveryDays: 14}
+		if err := db.Store.ScheduleMeasure(ctx, provider, c.Client.ID, &m); err != nil {
+			t.Fatal(err)
+		}
+		r, err := db.Store.AnswerMeasure(ctx, c.Actor(c.Client), c.Client.ID, m.ID, []int{1, 1, 1, 1, 1, 1, 1, 1, 2}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags, err := db.Store.ListOpenFlags(ctx, provider, c.Client.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var item9 *care.SafetyFlag
+		for i := range flags {
+			if flags[i].SourceID == r.ID {
+				item9 = &flags[i]
+			}
+		}
+		if item9 == nil || item9.Level != care.CrisisAcute || item9.Item9 != 2 || item9.Item9Answer() != "more than half the days" {
+			t.Errorf("the PHQ-9 flag: %+v", item9)
+		}
+	})
+}
+
+// TestCrisisCheckInAndThread (issue #16): a check-in's answer is a shared
+// entry, so its words of crisis raise one flag, as any shared entry's do;
+// the thread marks the message that raised a flag (Flagged), read with
+// the thread, and no other.
+func TestCrisisCheckInAndThread(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		st := db.Store
+		c := storetest.SeedClinic(t, st, "Crisis check-in")
+		client, provider := c.Actor(c.Client), c.Actor(c.Provider)
+		db.Clock.Advance(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC).Sub(db.Clock.Now()))
+		if err := st.SetCheckInSchedule(ctx, provider, c.Client.ID, &care.CheckInSchedule{Weekdays: []time.Weekday{time.Friday}, Minute: 18 * 60}); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Advance(6 * time.Hour)
+		js := claimCheckIns(t, st, "w1")
+		if len(js) != 1 {
+			t.Fatalf("claimed %+v", js)
+		}
+		if _, err := st.FireCheckIn(ctx, js[0]); err != nil {
+			t.Fatal(err)
+		}
+		open, found, err := st.OpenCheckIn(ctx, client)
+		if err != nil || !found {
+			t.Fatalf("open check-in: %v %v", found, err)
+		}
+		e, err := st.AnswerCheckIn(ctx, client, c.Client.ID, open.ID, 1, "I want to kill myself")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Crisis {
+			t.Error("the check-in's answer is not marked crisis")
+		}
+		flags, err := st.ListOpenFlags(ctx, provider, c.Client.ID)
+		if err != nil || len(flags) != 1 || flags[0].SourceType != "journal_entry" || flags[0].SourceID != e.ID {
+			t.Fatalf("flags after a crisis check-in answer: %+v %v", flags, err)
+		}
+
+		db.Clock.Advance(time.Second)
+		calm, _ := send(t, db, client, c.Client.ID, "thanks for asking")
+		db.Clock.Advance(time.Second)
+		crisis, _ := send(t, db, client, c.Client.ID, "I want to die")
+		for _, who := range []care.Actor{provider, client} {
+			page, err := st.Messages(ctx, who, c.Client.ID, store.MessageQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, m := range page.Messages {
+				got[m.ID] = m.Flagged
+			}
+			if !got[crisis.ID] || got[calm.ID] || len(got) != 3 {
+				t.Errorf("%s: flagged %v, want only %s of 3", who.Role, got, crisis.ID)
+			}
 		}
 	})
 }

@@ -378,6 +378,7 @@ var authzExempt = map[string]string{
 	"GET /journal/{eid}/edit":            "as GET /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
 	"POST /journal/{eid}":                "as PATCH /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
 	"POST /journal/{eid}/delete":         "as DELETE /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
+	"POST /journal/{eid}/share":          "as PATCH /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestCrisisPostRedirectGet",
 	"GET /journal/{eid}/versions":        "as GET /api/v1/clients/{id}/journal/{eid}/versions: TestJournalPages",
 	"GET /journal/settings":              "as GET /api/v1/me/journal-settings: TestJournalPages",
 	"POST /journal/settings":             "as PUT /api/v1/me/journal-settings: TestJournalPages",

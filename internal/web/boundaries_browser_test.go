@@ -13,8 +13,10 @@ import (
 // provider sets office hours on a day that is not today; the client sees
 // them beside the compose box, writes out of hours and gets the automatic
 // reply with 988, 911 and the clinic's crisis line; writes words of
-// crisis and sees the resources at once; the provider finds the flag on
-// the client list and page and acknowledges it; the provider pauses
+// crisis and sees the resources first on the page the form redirects to,
+// which says the care team was told and which a reload shows again
+// without sending; the provider finds the flag on the client list and
+// page and acknowledges it, and the message marked in the thread; the provider pauses
 // messaging and the client sees the reason instead of the compose box.
 func TestBrowserBoundaries(t *testing.T) {
 	t.Parallel()
@@ -67,7 +69,16 @@ func TestBrowserBoundaries(t *testing.T) {
 	if client.attr(`.crisis-now a[href="tel:988"]`, "href") != "tel:988" {
 		t.Error("988 is not a link to call")
 	}
+	if got := client.text(`.crisis-now[role="alert"]`); !strings.Contains(got, "Your care team has been told and will contact you.") {
+		t.Errorf("the crisis resources do not say who was told: %q", got)
+	}
 	check(client, "messages with crisis resources")
+	// Issue #16: the page is a GET; reloading it shows it again and sends nothing.
+	client.do("reload", chromedp.Reload())
+	client.within(10*time.Second, "crisis resources after a reload", `document.querySelector('.crisis-now[role="alert"]') !== null`)
+	if n := client.count(`li.message.mine`); n != 2 {
+		t.Errorf("after a reload the thread shows %d of the client's messages, want 2", n)
+	}
 
 	provider.open(site.url + "/clients")
 	if got := provider.text(`a.tag.flag`); got != "1 open safety flag" {
@@ -86,6 +97,11 @@ func TestBrowserBoundaries(t *testing.T) {
 	}
 
 	provider.open(site.url + "/clients/" + site.clientID + "/messages")
+	// Issue #16: the message that raised the flag is marked, and only it.
+	// The thread is swapped in as it changes: check it in one step.
+	provider.within(10*time.Second, "the provider's thread marks the crisis message, and only it",
+		`(() => { const f = document.querySelectorAll("li.message .tag.flagged");
+		  return f.length === 1 && f[0].closest("li.message").querySelector(".text").textContent.includes("end my life"); })()`)
 	provider.do("choose paused", chromedp.SetValue(`#mode`, "paused"))
 	provider.fill("#reason", "I am away until Monday; for anything urgent call the clinic.")
 	provider.submit("pause messaging", `form[action$="/messaging"]`)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -23,27 +22,59 @@ import (
 
 type crisisKey struct{}
 
-// showCrisis answers a form whose words held crisis language: instead of
-// redirecting to path, it renders what path shows (then, a GET handler),
-// with the crisis resources at the top of the page, at once. Nothing in
-// the URL tells of it.
-func (s *Server) showCrisis(w http.ResponseWriter, r *http.Request, actor care.Actor, path string, then func(http.ResponseWriter, *http.Request) error) error {
-	line, err := s.store.CrisisLine(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	u, err := url.Parse(path)
-	if err != nil {
-		return err
-	}
-	r2 := r.Clone(context.WithValue(r.Context(), crisisKey{}, care.CrisisResources(line)))
-	r2.Method, r2.URL, r2.Form, r2.PostForm = http.MethodGet, u, nil, nil
-	return then(w, r2)
+// crisisBanner is what the layout shows first on a page reached after a
+// write whose words held crisis language: where to get help now, and who
+// was told.
+type crisisBanner struct {
+	Resources []care.CrisisResource
+	// Told: the care team was told (a message, a shared entry: a safety
+	// flag was raised).
+	Told bool
+	// ShareEntry is the id of a private entry nobody was told of, for the
+	// form that shares it; "" when Told.
+	ShareEntry string
 }
 
-// crisisOf returns the crisis resources showCrisis put in r's context.
-func crisisOf(r *http.Request) []care.CrisisResource {
-	c, _ := r.Context().Value(crisisKey{}).([]care.CrisisResource)
+// withCrisis returns r carrying banner b, with the clinic's crisis
+// resources, for the layout of the page r renders (crisisOf).
+func (s *Server) withCrisis(r *http.Request, actor care.Actor, b crisisBanner) (*http.Request, error) {
+	line, err := s.store.CrisisLine(r.Context(), actor)
+	if err != nil {
+		return r, err
+	}
+	b.Resources = care.CrisisResources(line)
+	return r.WithContext(context.WithValue(r.Context(), crisisKey{}, &b)), nil
+}
+
+// withSavedEntry answers the redirect after a client saved a journal entry
+// (?saved=ID, on every save, so that the address tells nothing of what the
+// entry says): when the entry is the viewer's own and its words hold
+// crisis language, read again from the store, r carries the crisis banner.
+// Anyone else's id, a deleted entry or an unknown one adds nothing.
+func (s *Server) withSavedEntry(r *http.Request, actor care.Actor) (*http.Request, error) {
+	id := r.URL.Query().Get("saved")
+	if actor.Role != care.RoleClient || !care.ValidID(id) {
+		return r, nil
+	}
+	e, err := s.store.Entry(r.Context(), actor, actor.UserID, id)
+	if care.ErrorCode(err) == care.NotFound {
+		return r, nil
+	} else if err != nil {
+		return r, err
+	}
+	if e.Deleted() || !e.CrisisLanguage() {
+		return r, nil
+	}
+	b := crisisBanner{Told: e.Shared}
+	if !e.Shared {
+		b.ShareEntry = e.ID
+	}
+	return s.withCrisis(r, actor, b)
+}
+
+// crisisOf returns the crisis banner withCrisis put in r's context, or nil.
+func crisisOf(r *http.Request) *crisisBanner {
+	c, _ := r.Context().Value(crisisKey{}).(*crisisBanner)
 	return c
 }
 
@@ -233,13 +264,22 @@ func (s *Server) peopleCrisisLine(w http.ResponseWriter, r *http.Request) error 
 
 // flagView is an open safety flag as the client page shows it.
 type flagView struct {
-	ID, Kind, When, WhenISO, Source, SourceURL, Action string
+	ID, Level, Kind, When, WhenISO, Source, SourceURL, Action string
+}
+
+// flagKindText is what raised a flag, for people; a PHQ-9 flag says the
+// item 9 answer.
+func flagKindText(f *care.SafetyFlag) string {
+	if a := f.Item9Answer(); a != "" {
+		return f.Kind.Label() + ", answered “" + a + "”"
+	}
+	return f.Kind.Label()
 }
 
 func flagViews(flags []care.SafetyFlag, clientID, zone string) []flagView {
 	var out []flagView
 	for _, f := range flags {
-		v := flagView{ID: f.ID, Kind: f.Kind.Label(), When: localTime(f.RaisedAt, zone), WhenISO: f.RaisedAt.Format(time.RFC3339),
+		v := flagView{ID: f.ID, Level: f.LevelLabel(), Kind: flagKindText(&f), When: localTime(f.RaisedAt, zone), WhenISO: f.RaisedAt.Format(time.RFC3339),
 			Action: "/clients/" + clientID + "/safety-flags/" + f.ID + "/acknowledge"}
 		switch f.SourceType {
 		case "message":

@@ -39,11 +39,11 @@ type briefPage struct {
 }
 
 type briefFlagView struct {
-	ID, Kind, When, WhenISO, Source, Status string
-	Open                                    bool
-	Handled                                 string // "Acknowledged by … on …"
-	Note                                    string
-	Escalated                               string // "Escalated to the on-call provider on …", or ""
+	ID, Level, Kind, When, WhenISO, Source, Status string
+	Open                                           bool
+	Handled                                        string // "Acknowledged by … on …"
+	Note                                           string
+	Escalated                                      string // "Escalated to the on-call provider on …", or ""
 }
 
 type briefGoalView struct {
@@ -144,7 +144,7 @@ func (s *Server) clientBrief(w http.ResponseWriter, r *http.Request) error {
 func briefFlagViews(flags []care.BriefFlag, zone string) []briefFlagView {
 	out := []briefFlagView{}
 	for _, f := range flags {
-		v := briefFlagView{ID: f.ID, Kind: f.Kind.Label(), When: localTime(f.RaisedAt, zone), WhenISO: f.RaisedAt.Format(time.RFC3339),
+		v := briefFlagView{ID: f.ID, Level: f.LevelLabel(), Kind: flagKindText(&f.SafetyFlag), When: localTime(f.RaisedAt, zone), WhenISO: f.RaisedAt.Format(time.RFC3339),
 			Open: f.Open(), Note: f.Note}
 		switch f.SourceType {
 		case "message":

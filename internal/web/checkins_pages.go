@@ -45,13 +45,14 @@ func (s *Server) checkInAnswerForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return care.FieldError("mood", "is needed: pick a number from 0 to 10")
 	}
-	if _, err := s.store.AnswerCheckIn(r.Context(), actor, actor.UserID, r.PathValue("cid"), mood, r.PostForm.Get("text")); err != nil {
+	e, err := s.store.AnswerCheckIn(r.Context(), actor, actor.UserID, r.PathValue("cid"), mood, r.PostForm.Get("text"))
+	if err != nil {
 		if care.ErrorCode(err) == care.Conflict {
 			return redirect(w, r, "/?done=checkin-closed")
 		}
 		return err
 	}
-	return redirect(w, r, "/?done=checkin")
+	return redirect(w, r, "/?done=checkin&saved="+e.ID)
 }
 
 // recordCheckIns is the check-ins section of the client page.

@@ -175,6 +175,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		case care.RoleProvider:
 			return redirect(w, r, "/clients")
 		}
+		if r, err = s.withSavedEntry(r, actor); err != nil {
+			return err
+		}
 		creds, err := s.store.Credentials(r.Context(), actor)
 		if err != nil {
 			return err

@@ -23,7 +23,10 @@ import (
 // a full entry linked to a goal of their plan and shared with their care
 // team; both show on the home page and in the mood chart, which reads
 // without JavaScript. The provider then finds the shared entry on the
-// client's page, and not the private one. No page may break the CSP.
+// client's page, and not the private one. A private entry with words of
+// crisis shows the resources, says nobody was told, survives a reload
+// without a second entry and is shared in one tap. No page may break the
+// CSP.
 func TestBrowserJournal(t *testing.T) {
 	t.Parallel()
 	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
@@ -167,6 +170,31 @@ func TestBrowserJournal(t *testing.T) {
 	pp.open(baseURL + "/clients/" + client.ID + "/journal")
 	if strings.Contains(pp.text("main"), "wobble") {
 		t.Error("the provider's timeline page shows the private entry")
+	}
+
+	// 5. Issue #16: a private quick entry with words of crisis. The form
+	// redirects to the home page, which shows the resources first and
+	// says nobody was told; a reload shows it again and saves nothing;
+	// one tap shares the entry, and the care team is told.
+	cp.open(baseURL + "/")
+	cp.do("tap 1", chromedp.Click(chromedp.CSS(`label[for="quick-mood-1"]`)))
+	cp.fill("#quick-text", "I want to kill myself")
+	cp.submit("save the crisis entry", `form[action="/journal/quick"]`)
+	cp.wantPath("/")
+	if got := cp.text(`.crisis-now[role="alert"]`); !strings.Contains(got, "988") || !strings.Contains(got, "Nobody has been told") {
+		t.Errorf("the banner after a private crisis entry says %q", got)
+	}
+	cp.do("reload", chromedp.Reload())
+	if got := cp.text(`.crisis-now[role="alert"]`); !strings.Contains(got, "Nobody has been told") {
+		t.Errorf("after a reload the banner says %q", got)
+	}
+	cp.submit("share the entry", `.crisis-now form[action$="/share"]`)
+	cp.wantPath("/journal")
+	if got := cp.text(`.crisis-now[role="alert"]`); !strings.Contains(got, "Your care team has been told and will contact you.") {
+		t.Errorf("after sharing the banner says %q", got)
+	}
+	if n := cp.count(`article.entry`); n != 3 {
+		t.Errorf("the journal has %d entries, want 3 (the crisis entry once)", n)
 	}
 
 	b.checkMessages(t)

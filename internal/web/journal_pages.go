@@ -222,10 +222,7 @@ func (s *Server) journalQuick(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.renderEntryForm(w, r, actor, form, err)
 	}
-	if e.Crisis {
-		return s.showCrisis(w, r, actor, "/?done=entry-saved", s.home)
-	}
-	return redirect(w, r, "/?done=entry-saved")
+	return redirect(w, r, "/?done=entry-saved&saved="+e.ID)
 }
 
 // ---- The full form ----
@@ -561,10 +558,7 @@ func (s *Server) journalCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.renderEntryForm(w, r, actor, form, err)
 	}
-	if e.Crisis {
-		return s.showCrisis(w, r, actor, "/journal?done=entry-saved", s.journalList)
-	}
-	return redirect(w, r, "/journal?done=entry-saved")
+	return redirect(w, r, "/journal?done=entry-saved&saved="+e.ID+"#entry-"+e.ID)
 }
 
 // GET /journal/{eid}/edit
@@ -616,10 +610,28 @@ func (s *Server) journalUpdate(w http.ResponseWriter, r *http.Request) error {
 		form.EntryID = id
 		return s.renderEntryForm(w, r, actor, form, err)
 	}
-	if saved.Crisis {
-		return s.showCrisis(w, r, actor, "/journal?done=entry-saved", s.journalList)
+	return redirect(w, r, "/journal?done=entry-saved&saved="+saved.ID+"#entry-"+saved.ID)
+}
+
+// POST /journal/{eid}/share: the one tap that shares a private entry with
+// the care team, offered with the crisis resources after a private entry
+// with words of crisis; sharing it raises its safety flag (UpdateEntry).
+func (s *Server) journalShare(w http.ResponseWriter, r *http.Request) error {
+	actor, err := clientOnly(r)
+	if err != nil {
+		return err
 	}
-	return redirect(w, r, "/journal?done=entry-saved#entry-"+id)
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	saved, err := s.store.UpdateEntry(r.Context(), actor, actor.UserID, r.PathValue("eid"), func(e *care.JournalEntry) error {
+		e.Shared = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/journal?done=entry-shared&saved="+saved.ID+"#entry-"+saved.ID)
 }
 
 // POST /journal/{eid}/delete
@@ -654,6 +666,9 @@ func (s *Server) journalList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r, err = s.withSavedEntry(r, actor); err != nil {
+		return err
+	}
 	q, err := entryQuery(r)
 	if err != nil {
 		return err
@@ -686,6 +701,7 @@ func (s *Server) journalList(w http.ResponseWriter, r *http.Request) error {
 // journalNotices are the confirmations of the journal's redirects.
 var journalNotices = map[string]string{
 	"entry-saved":      "Your entry is saved.",
+	"entry-shared":     "Your entry is shared with your care team.",
 	"entry-deleted":    "The entry is deleted. Its words are gone; the list shows when it was deleted.",
 	"journal-settings": "Your sharing setting is saved. Entries you wrote before keep their own setting.",
 	"checkin":          "Thank you. Your answer is in your journal, shared with your care team.",

@@ -33,6 +33,7 @@ type messageRow struct {
 	CanEdit  bool
 	Files    []fileRow
 	Auto     bool // an automatic reply
+	Flagged  bool // it raised a safety flag; shown to the care team
 }
 
 // fileRow is an attachment as a page lists it.
@@ -98,12 +99,21 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 			p.ClientName = "This client"
 		}
 	}
+	sent := r.URL.Query().Get("sent")
 	for i := range page.Messages {
 		m := &page.Messages[i]
+		if r.Method == http.MethodGet && m.ID == sent && m.Flagged && actor.Role == care.RoleClient && m.SenderID == actor.UserID {
+			r2, err := s.withCrisis(r, actor, crisisBanner{Told: true})
+			if err != nil {
+				return err
+			}
+			p.Crisis = crisisOf(r2)
+		}
 		row := messageRow{ID: m.ID, Mine: m.SenderID == actor.UserID && m.SenderRole != care.RoleSystem, When: localTime(m.SentAt, actor.TimeZone),
 			WhenISO: m.SentAt.Format("2006-01-02T15:04:05Z07:00"), Text: m.Text, ReadPath: base + "/" + m.ID + "/read",
 			Path: base + "/" + m.ID, Edited: m.Edited(), CanEdit: care.CanEditMessage(actor, m), Files: fileRows(m)}
 		row.From, row.Auto = fromLabel(actor, m), m.SenderRole == care.RoleSystem
+		row.Flagged = m.Flagged && actor.Role != care.RoleClient
 		if !m.ReadAt.IsZero() {
 			// A receipt is the sender's business, and the care team's
 			// (who on the team has seen the client's message); a client
@@ -190,12 +200,10 @@ func (s *Server) threadSend(w http.ResponseWriter, r *http.Request, actor care.A
 	if err != nil {
 		return s.renderThread(w, r, actor, clientID, base, text, err)
 	}
-	if m.Crisis {
-		return s.showCrisis(w, r, actor, base, func(w http.ResponseWriter, r *http.Request) error {
-			return s.renderThread(w, r, actor, clientID, base, "", nil)
-		})
-	}
-	return redirect(w, r, base)
+	// The id on every send, so that the address tells nothing of what
+	// the message says; the thread shows the crisis banner when the store
+	// says this message of the client's raised a flag.
+	return redirect(w, r, base+"?sent="+m.ID)
 }
 
 // GET /clients/{id}/messages: the care team's view of a client's thread.

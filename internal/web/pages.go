@@ -70,9 +70,10 @@ type Layout struct {
 	StaffNotices []noticeItem  // unread notices, on a staff member's home page
 	SafetyAlerts *safetyAlerts // open safety flags and safety notices, on a staff member's home page
 
-	// Crisis is where to get help now, shown at the top of the page
-	// answering a write whose words held crisis language (showCrisis).
-	Crisis []care.CrisisResource
+	// Crisis is where to get help now and who was told, shown first on
+	// the page a write whose words held crisis language redirects to
+	// (withCrisis).
+	Crisis *crisisBanner
 }
 
 func (s *Server) layout(r *http.Request, title string) Layout {

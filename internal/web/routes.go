@@ -83,6 +83,7 @@ func (s *Server) routeTable() []route {
 		{"GET /journal/{eid}/edit", s.handle(s.journalEdit)},
 		{"POST /journal/{eid}", s.handle(s.journalUpdate)},
 		{"POST /journal/{eid}/delete", s.handle(s.journalDelete)},
+		{"POST /journal/{eid}/share", s.handle(s.journalShare)},
 		{"GET /journal/{eid}/versions", s.handle(s.journalVersions)},
 		{"GET /journal/settings", s.handle(s.journalSettings)},
 		{"POST /journal/settings", s.handle(s.journalSettingsSubmit)},

@@ -18,6 +18,8 @@ type flagJSON struct {
 	ID             string         `json:"id"`
 	ClientID       string         `json:"client_id"`
 	Kind           string         `json:"kind"`
+	Level          string         `json:"level"`           // "crisis" or "concern"
+	Item9          int            `json:"item9,omitempty"` // a PHQ-9 flag: the item 9 answer, 1 to 3
 	Source         flagSourceJSON `json:"source"`
 	RaisedAt       time.Time      `json:"raised_at"`
 	AcknowledgedBy string         `json:"acknowledged_by,omitempty"`
@@ -28,7 +30,7 @@ type flagJSON struct {
 }
 
 func toFlagJSON(f *care.SafetyFlag) flagJSON {
-	out := flagJSON{ID: f.ID, ClientID: f.ClientID, Kind: string(f.Kind), Source: flagSourceJSON{f.SourceType, f.SourceID},
+	out := flagJSON{ID: f.ID, ClientID: f.ClientID, Kind: string(f.Kind), Level: f.Level.String(), Item9: f.Item9, Source: flagSourceJSON{f.SourceType, f.SourceID},
 		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note, OnCall: f.OnCall}
 	if !f.AcknowledgedAt.IsZero() {
 		at := f.AcknowledgedAt

@@ -151,7 +151,7 @@ func TestSafetyFlagsAPI(t *testing.T) {
 // ---- Page samples for TestEveryPageTemplate ----
 
 func officeHoursSample(l Layout) *officeHoursPage {
-	l.Crisis = care.CrisisResources("Call (555) 010-0199")
+	l.Crisis = &crisisBanner{Resources: care.CrisisResources("Call (555) 010-0199")}
 	return &officeHoursPage{Layout: l, Zone: "America/Chicago", ResponseTime: planXSS, Error: "hours monday is wrong",
 		Days: []officeDay{{"Monday", "monday", "09:00-17:00"}, {"Tuesday", "tuesday", ""}}}
 }
@@ -159,7 +159,7 @@ func officeHoursSample(l Layout) *officeHoursPage {
 // TestBoundaryPages (issue #6): the provider's office-hours page; the
 // client's compose box shows them; a message out of hours gets the
 // automatic reply with crisis resources; a message with crisis language
-// answers at once with the resources (no redirect) and flags the client
+// redirects to the thread with the resources first and flags the client
 // on the provider's list and page, where the flag is acknowledged; the
 // provider pauses messaging with a reason the client sees instead of the
 // compose box, and the client's message is refused with a clear message.
@@ -219,13 +219,13 @@ func TestBoundaryPages(t *testing.T) {
 			t.Errorf("no automatic reply on the page: %s", body)
 		}
 
-		// Crisis language: the resources at once, and a flag.
-		rec = form("/messages", m.client, url.Values{"text": {"I can't go on, I want to end my life"}})
-		expect(t, rec, http.StatusOK, "", "a message with crisis language")
-		if body := rec.Body.String(); !strings.Contains(body, `class="crisis-now"`) || !strings.Contains(body, `href="tel:&#43;15550100199"`) ||
+		// Crisis language: the resources on the page the form redirects
+		// to, the care team told, and a flag.
+		_, body = m.followSeeOther(t, form("/messages", m.client, url.Values{"text": {"I can't go on, I want to end my life"}}), m.client, "a message with crisis language")
+		if !strings.Contains(body, `class="crisis-now"`) || !strings.Contains(body, "Your care team has been told") || !strings.Contains(body, `href="tel:&#43;15550100199"`) ||
 			!strings.Contains(body, `<span class="hours">Open: weekdays 8–20</span>`) || strings.Contains(body, "any time") ||
 			!strings.Contains(body, "I can&#39;t go on") {
-			t.Errorf("the crisis answer: %s", body)
+			t.Errorf("the page after a crisis message: %s", body)
 		}
 		if body := page("/messages", m.client); strings.Contains(body, `class="crisis-now"`) {
 			t.Error("the resources banner stays on the next page")
@@ -252,10 +252,9 @@ func TestBoundaryPages(t *testing.T) {
 		}
 
 		// A private journal entry with crisis language: resources, no flag.
-		rec = form("/journal/quick", m.client, url.Values{"mood": {"1"}, "text": {"quiero morir"}, "shared-shown": {"1"}})
-		expect(t, rec, http.StatusOK, "", "a private quick entry with crisis language")
-		if !strings.Contains(rec.Body.String(), `class="crisis-now"`) {
-			t.Errorf("no resources after the entry: %s", rec.Body)
+		_, body = m.followSeeOther(t, form("/journal/quick", m.client, url.Values{"mood": {"1"}, "text": {"quiero morir"}, "shared-shown": {"1"}}), m.client, "a private quick entry with crisis language")
+		if !strings.Contains(body, `class="crisis-now"`) || !strings.Contains(body, "Nobody has been told") {
+			t.Errorf("no resources after the entry: %s", body)
 		}
 		if got := respJSON[flagListJSON](t, m.call(t, "GET", "/api/v1/safety-flags", m.provider, nil)).Flags; len(got) != 0 {
 			t.Errorf("a private entry raised %d flags", len(got))

@@ -109,8 +109,10 @@
     } catch (err) {}
   }
 
-  // Sending: a successful post redirects to the thread, whose list
-  // replaces this one; anything else posts the form the ordinary way.
+  // Sending: a successful post redirects (303) to the thread, whose list
+  // replaces this one; when that page shows crisis resources first, the
+  // browser goes to it (a GET: reloading it sends nothing again).
+  // Anything else posts the form the ordinary way.
   var compose = document.querySelector("form.compose-form");
   if (compose) {
     compose.addEventListener("submit", function (e) {
@@ -127,8 +129,8 @@
       fetch(compose.action, { method: "POST", credentials: "same-origin", body: new FormData(compose) })
         .then(function (r) {
           if (r.ok && !r.redirected) {
-            // Sent, and the server answers with a page of its own (crisis
-            // resources): show it. Posting again would send it twice.
+            // A page of the server's own in answer: show it. Posting
+            // again could send the message twice.
             return r.text().then(showPage);
           }
           if (!r.ok) {
@@ -136,6 +138,10 @@
           }
           return r.text().then(function (html) {
             compose.reset();
+            if (html.indexOf('class="crisis-now"') >= 0) {
+              window.location.assign(r.url);
+              return;
+            }
             swapThread(html);
             say("Sent.");
           });
