@@ -296,7 +296,19 @@ func flagViews(flags []care.SafetyFlag, clientID, zone string) []flagView {
 	return out
 }
 
-// POST /clients/{id}/safety-flags/{fid}/acknowledge {note}
+// acknowledgeFlag acknowledges a flag from a form: as "not a concern"
+// when the form's box says so (issue #16), the note then saying why.
+func (s *Server) acknowledgeFlag(r *http.Request, actor care.Actor, clientID, flagID string) error {
+	note := r.PostForm.Get("note")
+	if r.PostForm.Get("not_a_concern") == "1" {
+		_, err := s.store.MarkFlagNotAConcern(r.Context(), actor, clientID, flagID, note)
+		return err
+	}
+	_, err := s.store.AcknowledgeFlag(r.Context(), actor, clientID, flagID, note)
+	return err
+}
+
+// POST /clients/{id}/safety-flags/{fid}/acknowledge {note, not_a_concern}
 func (s *Server) flagAckForm(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -306,7 +318,7 @@ func (s *Server) flagAckForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if _, err := s.store.AcknowledgeFlag(r.Context(), actor, id, r.PathValue("fid"), r.PostForm.Get("note")); err != nil {
+	if err := s.acknowledgeFlag(r, actor, id, r.PathValue("fid")); err != nil {
 		if care.ErrorCode(err) != care.Invalid {
 			return err
 		}

@@ -696,6 +696,10 @@ type peoplePage struct {
 	SafetyMin     int
 	SafetyMax     int
 	SafetyErr     string // a refused escalation setting
+	// NotAConcern counts the flags providers closed as false alarms, by
+	// kind and level (issue #16), and NotAConcernTotal adds them up.
+	NotAConcern      []notAConcernRow
+	NotAConcernTotal int
 	// ReliableFields are the clinic's reliable-change thresholds, one per
 	// instrument; ReliableErr a refused setting.
 	ReliableFields []reliableField
@@ -742,10 +746,18 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
+	counts, err := s.store.NotAConcernCounts(r.Context(), actor)
+	if err != nil {
+		return err
+	}
 	p := &peoplePage{
 		Layout: s.layoutNotice(r, "People"), Users: users, Invited: inv, Error: msg, Field: field, Form: form,
 		Retention: days, CrisisLine: line, SafetyMessage: safety, Reasons: deletionReasons(),
 		Safety: set, SafetyMin: care.MinEscalationMinutes, SafetyMax: care.MaxEscalationMinutes,
+	}
+	for _, c := range counts {
+		p.NotAConcern = append(p.NotAConcern, notAConcernRow{Kind: c.Kind.Label(), Level: strings.ToLower((&care.SafetyFlag{Level: c.Level}).LevelLabel()), Count: c.Count})
+		p.NotAConcernTotal += c.Count
 	}
 	reliableForm := field == care.PHQ9.Code || field == care.GAD7.Code
 	for _, in := range care.Instruments {
@@ -923,4 +935,11 @@ func (s *Server) accountDeletePasskey(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	return redirect(w, r, "/account?done=passkey-del")
+}
+
+// notAConcernRow is one line of the admin's count of flags closed as "not
+// a concern".
+type notAConcernRow struct {
+	Kind, Level string
+	Count       int
 }

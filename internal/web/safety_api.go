@@ -26,12 +26,13 @@ type flagJSON struct {
 	AcknowledgedAt *time.Time     `json:"acknowledged_at,omitempty"`
 	Note           string         `json:"note,omitempty"`
 	EscalatedAt    *time.Time     `json:"escalated_at,omitempty"`
-	OnCall         bool           `json:"on_call,omitempty"` // seen as the on-call provider it escalated to, not as the care team
+	NotAConcern    bool           `json:"not_a_concern,omitempty"` // acknowledged as a false alarm
+	OnCall         bool           `json:"on_call,omitempty"`       // seen as the on-call provider it escalated to, not as the care team
 }
 
 func toFlagJSON(f *care.SafetyFlag) flagJSON {
 	out := flagJSON{ID: f.ID, ClientID: f.ClientID, Kind: string(f.Kind), Level: f.Level.String(), Item9: f.Item9, Source: flagSourceJSON{f.SourceType, f.SourceID},
-		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note, OnCall: f.OnCall}
+		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note, NotAConcern: f.NotAConcern, OnCall: f.OnCall}
 	if !f.AcknowledgedAt.IsZero() {
 		at := f.AcknowledgedAt
 		out.AcknowledgedAt = &at
@@ -91,12 +92,17 @@ func (s *Server) apiAcknowledgeFlag(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var req struct {
-		Note string `json:"note"`
+		Note        string `json:"note"`
+		NotAConcern bool   `json:"not_a_concern"` // a false alarm: note says why (issue #16)
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	f, err := s.store.AcknowledgeFlag(r.Context(), actor, r.PathValue("id"), r.PathValue("fid"), req.Note)
+	ack := s.store.AcknowledgeFlag
+	if req.NotAConcern {
+		ack = s.store.MarkFlagNotAConcern
+	}
+	f, err := ack(r.Context(), actor, r.PathValue("id"), r.PathValue("fid"), req.Note)
 	if err != nil {
 		return err
 	}
