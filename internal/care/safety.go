@@ -47,8 +47,9 @@ type SafetyFlag struct {
 	ClinicID       string
 	ClientID       string
 	Kind           FlagKind
-	Level          CrisisLevel // CrisisAcute (a priority flag) or CrisisConcern
-	Item9          int         // a PHQ-9 flag: the item 9 answer that raised it, 1 to 3; else 0
+	Level          CrisisLevel    // CrisisAcute (a priority flag) or CrisisConcern
+	Item9          int            // a PHQ-9 flag: the item 9 answer that raised it, 1 to 3; else 0
+	Screener       ScreenerResult // the follow-up screener's triage (screener.go); "" if not answered
 	SourceType     string
 	SourceID       string
 	RaisedAt       time.Time

@@ -1,0 +1,44 @@
+package care
+
+import "testing"
+
+// TestTriageASQ checks the ASQ's published triage over every answer
+// vector and every acuity answer, and the strict validation.
+func TestTriageASQ(t *testing.T) {
+	yes, no := true, false
+	for v := range 16 {
+		answers := []bool{v&1 != 0, v&2 != 0, v&4 != 0, v&8 != 0}
+		for _, acuity := range []*bool{nil, &no, &yes} {
+			got, err := TriageASQ(answers, acuity)
+			var want ScreenerResult
+			switch {
+			case v == 0 && acuity == nil:
+				want = ScreenNegative
+			case v == 0 || acuity == nil:
+				want = "" // acuity asked without a yes, or missing after one
+			case *acuity:
+				want = ScreenAcutePositive
+			default:
+				want = ScreenNonAcutePositive
+			}
+			if want == "" {
+				if ErrorCode(err) != Invalid {
+					t.Errorf("%v, acuity %v: %q, %v; want invalid", answers, acuity, got, err)
+				}
+				continue
+			}
+			if err != nil || got != want {
+				t.Errorf("%v, acuity %v: %q, %v; want %q", answers, acuity, got, err, want)
+			}
+		}
+	}
+	for _, answers := range [][]bool{nil, {}, {false, false, false}, {false, false, false, false, false}} {
+		if _, err := TriageASQ(answers, nil); ErrorCode(err) != Invalid {
+			t.Errorf("%d answers: %v, want invalid", len(answers), err)
+		}
+	}
+	if ScreenAcutePositive.Rank() <= ScreenNonAcutePositive.Rank() || ScreenNonAcutePositive.Rank() <= ScreenerResult("").Rank() ||
+		ScreenerResult("").Rank() <= ScreenNegative.Rank() {
+		t.Error("rank: acute > non-acute > none > negative")
+	}
+}
