@@ -33,6 +33,7 @@ const MeasureOverdueGrace = 3 * 24 * time.Hour
 type Need struct {
 	OpenFlags       int             // safety flags nobody has acknowledged
 	OpenCrisisFlags int             // of those, the priority (crisis-level) ones; the others are concerns
+	Screener        ScreenerResult  // the most urgent positive follow-up screen on an open flag; "" if none
 	Deteriorations  []Deterioration // measures whose latest total is reliably worse than the baseline or the previous one
 	MoodFall        *MoodFall       // nil: mood is not falling
 	UnreadMessages  int             // the client's messages this provider has not read
@@ -120,6 +121,8 @@ func (n Need) Reasons(now time.Time) []Reason {
 	switch {
 	case n.OpenFlags > 0 && n.OpenCrisisFlags == 0:
 		out = append(out, Reason{"safety_flag", plural(n.OpenFlags, "open safety flag") + " (concern)"})
+	case n.OpenFlags > 0 && n.Screener.Positive():
+		out = append(out, Reason{"safety_flag", plural(n.OpenFlags, "open safety flag") + " (" + strings.ToLower(n.Screener.Label()) + ")"})
 	case n.OpenFlags > 0:
 		out = append(out, Reason{"safety_flag", plural(n.OpenFlags, "open safety flag")})
 	}
@@ -170,8 +173,9 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// SortCaseload orders a caseload by need: open safety flags (more
-// first); then worsening — reliable deteriorations on measures (more
+// SortCaseload orders a caseload by need: an open flag's acute positive
+// follow-up screen, then a non-acute positive one; open safety flags,
+// crisis-level ones before concerns (more first); then worsening — reliable deteriorations on measures (more
 // first), then falling mood (the larger fall first); then unread messages,
 // missed check-ins and overdue measures (more first, each); then the
 // soonest session (none last); then by name and id, so that ties keep a
@@ -191,6 +195,7 @@ func SortCaseload(list []ClientSummary) {
 	}
 	slices.SortStableFunc(list, func(a, b ClientSummary) int {
 		return cmp.Or(
+			cmp.Compare(b.Need.Screener.Rank(), a.Need.Screener.Rank()),
 			cmp.Compare(b.Need.OpenCrisisFlags, a.Need.OpenCrisisFlags),
 			cmp.Compare(b.Need.OpenFlags, a.Need.OpenFlags),
 			cmp.Compare(len(b.Need.Deteriorations), len(a.Need.Deteriorations)),

@@ -126,3 +126,27 @@ func TestCaseloadFlagLevels(t *testing.T) {
 		t.Errorf("crisis reasons %q", got)
 	}
 }
+
+// TestCaseloadScreenerOrder (issue #16): an open flag's acute positive
+// follow-up screen comes first, then a non-acute positive, then flags by
+// level, and the reason says the screen.
+func TestCaseloadScreenerOrder(t *testing.T) {
+	t.Parallel()
+	list := []ClientSummary{
+		{ID: "c", DisplayName: "crises", Need: Need{OpenFlags: 3, OpenCrisisFlags: 3}},
+		{ID: "n", DisplayName: "non-acute", Need: Need{OpenFlags: 1, OpenCrisisFlags: 1, Screener: ScreenNonAcutePositive}},
+		{ID: "a", DisplayName: "acute", Need: Need{OpenFlags: 1, OpenCrisisFlags: 1, Screener: ScreenAcutePositive}},
+	}
+	SortCaseload(list)
+	var got []string
+	for _, c := range list {
+		got = append(got, c.ID)
+	}
+	if want := []string{"a", "n", "c"}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	if got := list[0].Need.ReasonTexts(now); len(got) != 1 || got[0] != "1 open safety flag (acute positive screen)" {
+		t.Errorf("acute reasons %q", got)
+	}
+}

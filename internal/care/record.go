@@ -39,7 +39,8 @@ type Record struct {
 
 	Messages []Message // the thread, oldest first, with attachments' metadata (never their content)
 
-	Flags []SafetyFlag // safety flags, by time raised
+	Flags     []SafetyFlag       // safety flags, by time raised
+	Screeners []ScreenerResponse // follow-up screener answers (issue #16), oldest first
 
 	// AccessLog is the client's access report (AD-05): audit events about
 	// the record by staff of the clinic, oldest first (Seq is the event's

@@ -41,18 +41,27 @@ func (r ScreenerResult) Label() string {
 	return ""
 }
 
-// Rank orders results for the caseload: acute positive first, then
-// non-acute positive, then no screen, then negative.
+// Rank orders results for the caseload: an acute positive (2) before a
+// non-acute positive (1) before anything else (0).
 func (r ScreenerResult) Rank() int {
 	switch r {
 	case ScreenAcutePositive:
-		return 3
-	case ScreenNonAcutePositive:
 		return 2
-	case ScreenNegative:
-		return 0
+	case ScreenNonAcutePositive:
+		return 1
 	}
-	return 1
+	return 0
+}
+
+// ScreenerOfRank is the positive result of rank (Rank), "" for 0.
+func ScreenerOfRank(rank int) ScreenerResult {
+	switch rank {
+	case 2:
+		return ScreenAcutePositive
+	case 1:
+		return ScreenNonAcutePositive
+	}
+	return ""
 }
 
 // ScreenerItem is one question of the ASQ.

@@ -37,8 +37,13 @@ func TestTriageASQ(t *testing.T) {
 			t.Errorf("%d answers: %v, want invalid", len(answers), err)
 		}
 	}
-	if ScreenAcutePositive.Rank() <= ScreenNonAcutePositive.Rank() || ScreenNonAcutePositive.Rank() <= ScreenerResult("").Rank() ||
-		ScreenerResult("").Rank() <= ScreenNegative.Rank() {
-		t.Error("rank: acute > non-acute > none > negative")
+	if ScreenAcutePositive.Rank() <= ScreenNonAcutePositive.Rank() || ScreenNonAcutePositive.Rank() <= ScreenNegative.Rank() ||
+		ScreenerResult("").Rank() != ScreenNegative.Rank() {
+		t.Error("rank: acute > non-acute > negative = none")
+	}
+	for _, r := range []ScreenerResult{ScreenAcutePositive, ScreenNonAcutePositive} {
+		if ScreenerOfRank(r.Rank()) != r {
+			t.Errorf("ScreenerOfRank(%d) = %q, want %q", r.Rank(), ScreenerOfRank(r.Rank()), r)
+		}
 	}
 }

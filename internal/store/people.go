@@ -120,6 +120,8 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			           AND f.acknowledged_at IS NULL),
 			        (SELECT count(*) FROM safety_flags f WHERE f.client_id = c.id AND f.clinic_id = c.clinic_id
 			           AND f.acknowledged_at IS NULL AND f.level = 'crisis'),
+			        (SELECT COALESCE(max(CASE f.screener_result WHEN 'acute_positive' THEN 2 WHEN 'non_acute_positive' THEN 1 ELSE 0 END), 0)
+			           FROM safety_flags f WHERE f.client_id = c.id AND f.clinic_id = c.clinic_id AND f.acknowledged_at IS NULL),
 			        (SELECT count(*) FROM messages m WHERE m.client_id = c.id AND m.sender_role = 'client'
 			           AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.user_id = $1)),
 			        (SELECT count(*) FROM check_ins k WHERE k.client_id = c.id AND k.sent_at IS NOT NULL
@@ -139,10 +141,12 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			var created int64
 			var sealed []byte
 			var next sql.NullInt64
-			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.OpenCrisisFlags, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
+			var screen int
+			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.OpenCrisisFlags, &screen, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
 				return err
 			}
 			cs.CreatedAt = fromMicros(created)
+			cs.Need.Screener = care.ScreenerOfRank(screen)
 			if next.Valid {
 				at := fromMicros(next.Int64)
 				cs.Need.NextSession = &at

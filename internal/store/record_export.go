@@ -225,7 +225,7 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 		var level string
 		var notConcern int
 		if err := rows.Scan(&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
-			&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9, &notConcern); err != nil {
+			&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9, &notConcern, &f.Screener); err != nil {
 			return nil, err
 		}
 		f.NotAConcern = notConcern == 1
@@ -244,6 +244,9 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 			}
 		}
 		r.Flags = append(r.Flags, f)
+	}
+	if r.Screeners, err = s.screenerResponses(ctx, tx, rec); err != nil {
+		return nil, err
 	}
 
 	// The access log, for the client only (AD-05).
@@ -337,6 +340,7 @@ func (f scanner) Scan(dest ...any) error { return f(dest...) }
 var recordTables = []string{
 	"goals", "tasks", "appointments", "journal_entries", "check_ins",
 	"measure_schedules", "measure_responses", "messages", "safety_flags",
+	"screener_responses",
 }
 
 // RecordOf returns the id of the client whose record holds the row with

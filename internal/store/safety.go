@@ -25,7 +25,7 @@ func flagNoteField(clinicID, clientID, flagID string) field {
 
 // flagColumns are a flag's columns, for safety_flags aliased f.
 const flagColumns = `f.id, f.clinic_id, f.client_id, f.kind, f.source_type, f.source_id, f.raised_at,
-	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at, f.level, COALESCE(f.item9, 0), f.not_a_concern`
+	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at, f.level, COALESCE(f.item9, 0), f.not_a_concern, COALESCE(f.screener_result, '')`
 
 // scanFlag scans flagColumns, then trail, into f, and opens the note.
 func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any) error }, f *care.SafetyFlag, trail ...any) error {
@@ -35,7 +35,7 @@ func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any)
 	var level string
 	var notConcern int
 	if err := row.Scan(append([]any{&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
-		&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9, &notConcern}, trail...)...); err != nil {
+		&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9, &notConcern, &f.Screener}, trail...)...); err != nil {
 		return err
 	}
 	f.NotAConcern = notConcern == 1
