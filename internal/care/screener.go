@@ -128,3 +128,35 @@ type ScreenerResponse struct {
 	Acuity     *bool  // nil when not asked
 	Result     ScreenerResult
 }
+
+// ParseFormASQ reads the ASQ form: fields q1 … q4 and acuity, each "yes"
+// or "no". An unanswered question is Invalid; acuity is nil when the
+// field is absent or empty (the form asks it only after a yes).
+func ParseFormASQ(get func(string) string) ([]bool, *bool, error) {
+	yesNo := func(name string) (bool, bool) {
+		switch get(name) {
+		case "yes":
+			return true, true
+		case "no":
+			return false, true
+		}
+		return false, false
+	}
+	answers := make([]bool, len(ASQItems))
+	for i := range ASQItems {
+		name := "q" + string(rune('1'+i))
+		a, ok := yesNo(name)
+		if !ok {
+			return nil, nil, FieldError(name, "choose yes or no")
+		}
+		answers[i] = a
+	}
+	if get("acuity") == "" {
+		return answers, nil, nil
+	}
+	a, ok := yesNo("acuity")
+	if !ok {
+		return nil, nil, FieldError("acuity", "choose yes or no")
+	}
+	return answers, &a, nil
+}

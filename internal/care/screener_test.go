@@ -47,3 +47,25 @@ func TestTriageASQ(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFormASQ checks the form's strict yes/no fields.
+func TestParseFormASQ(t *testing.T) {
+	form := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	answers, acuity, err := ParseFormASQ(form(map[string]string{"q1": "no", "q2": "yes", "q3": "no", "q4": "no", "acuity": "no"}))
+	if err != nil || len(answers) != 4 || !answers[1] || answers[0] || acuity == nil || *acuity {
+		t.Errorf("got %v, %v, %v", answers, acuity, err)
+	}
+	if _, acuity, err := ParseFormASQ(form(map[string]string{"q1": "no", "q2": "no", "q3": "no", "q4": "no"})); err != nil || acuity != nil {
+		t.Errorf("no acuity: %v, %v", acuity, err)
+	}
+	for _, bad := range []map[string]string{
+		{"q1": "no", "q2": "no", "q3": "no"},
+		{"q1": "no", "q2": "no", "q3": "no", "q4": "1"},
+		{"q1": "No", "q2": "no", "q3": "no", "q4": "no"},
+		{"q1": "no", "q2": "no", "q3": "no", "q4": "no", "acuity": "true"},
+	} {
+		if _, _, err := ParseFormASQ(form(bad)); ErrorCode(err) != Invalid {
+			t.Errorf("%v: %v, want invalid", bad, err)
+		}
+	}
+}

@@ -201,3 +201,37 @@ func (s *Store) screenerResponses(ctx context.Context, tx tx, rec *clientRecord)
 	}
 	return out, nil
 }
+
+// ScreenerFor returns client clientID's answer to the follow-up screener
+// after their flag flagID, for the client (the page after their answer)
+// and their care team; care.ErrNotFound when there is none or the actor
+// may not see the record.
+func (s *Store) ScreenerFor(ctx context.Context, actor care.Actor, clientID, flagID string) (*care.ScreenerResponse, error) {
+	ev, err := s.recordEvent(ctx, actor, "screener.read", "safety_flag", flagID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	var out *care.ScreenerResponse
+	err = s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
+		out = nil
+		rec, err := s.record(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		all, err := s.screenerResponses(ctx, tx, rec)
+		if err != nil {
+			return err
+		}
+		for i := range all {
+			if all[i].FlagID == flagID {
+				out = &all[i]
+				return nil
+			}
+		}
+		return care.ErrNotFound
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

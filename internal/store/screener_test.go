@@ -101,6 +101,12 @@ func TestAnswerScreener(t *testing.T) {
 		if _, err := db.Store.AnswerScreener(ctx, client, c.Client.ID, f.ID, []bool{false, false, false, false}, nil); care.ErrorCode(err) != care.Conflict {
 			t.Errorf("a second answer: %v, want conflict", err)
 		}
+		if got, err := db.Store.ScreenerFor(ctx, client, c.Client.ID, f.ID); err != nil || got.Result != care.ScreenNonAcutePositive {
+			t.Errorf("the client reads their answer: %+v, %v", got, err)
+		}
+		if _, err := db.Store.ScreenerFor(ctx, c.Actor(c.OtherClient), c.Client.ID, f.ID); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("another client reads the answer: %v, want not_found", err)
+		}
 		if id, _ := db.Store.ScreenerOffer(ctx, client, "message", concern.ID); id != "" {
 			t.Errorf("offered again after an answer: %q", id)
 		}

@@ -212,6 +212,7 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/safety-flags":                                 onlyRole(asProvider, 200),
 	"GET /api/v1/clients/{id}/safety-flags":                    careTeamAlone(200),
 	"POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge": careTeamAlone(200),
+	"POST /api/v1/clients/{id}/safety-flags/{fid}/screener":    clientAlone(201),
 	"GET /api/v1/clinic/crisis-line":                           signedInGets(200),
 	"PUT /api/v1/clinic/crisis-line":                           onlyRole(asAdmin, 200),
 	"GET /api/v1/clinic/safety-settings":                       staffGets(200),
@@ -436,6 +437,9 @@ var authzExempt = map[string]string{
 	"POST /people/safety-settings":                      "as PUT /api/v1/clinic/safety-settings: TestSafetyFlagPages",
 	"POST /people/reliable-change":                      "as PUT /api/v1/clinic/reliable-change: TestReliableChangeForm",
 	"GET /safety-flags":                                 "as GET /api/v1/safety-flags (404 for all but providers): TestSafetyFlagPages",
+	"GET /safety-check/{fid}":                           "the signed-in client's own open flag (404 for anyone else's): TestSafetyCheckPages",
+	"POST /safety-check/{fid}":                          "as POST /api/v1/clients/{id}/safety-flags/{fid}/screener for the signed-in client: TestSafetyCheckPages",
+	"GET /safety-check/{fid}/done":                      "the signed-in client's own answer (404 for anyone else's): TestSafetyCheckPages",
 	"POST /safety-flags/{fid}/acknowledge":              "as POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge: TestSafetyFlagPages",
 
 	// FHIR Bulk Data export (#8): the clinic's admin who started it, and nobody else.
@@ -627,6 +631,7 @@ func authzRequests() map[string]authzRequest {
 		"GET /api/v1/safety-flags":                                  {build: fixedRequest("/api/v1/safety-flags", nil)},
 		"GET /api/v1/clients/{id}/safety-flags":                     flagsReadRequest,
 		"POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge":  flagAckRequest,
+		"POST /api/v1/clients/{id}/safety-flags/{fid}/screener":     screenerAnswerRequest,
 		"GET /api/v1/clinic/crisis-line":                            {build: fixedRequest("/api/v1/clinic/crisis-line", nil)},
 		"PUT /api/v1/clinic/crisis-line":                            {build: fixedRequest("/api/v1/clinic/crisis-line", map[string]string{"crisis_line": "Call (555) 010-0199"})},
 		"GET /api/v1/clinic/safety-settings":                        {build: fixedRequest("/api/v1/clinic/safety-settings", nil)},

@@ -33,6 +33,9 @@ type crisisBanner struct {
 	// ShareEntry is the id of a private entry nobody was told of, for the
 	// form that shares it; "" when Told.
 	ShareEntry string
+	// Screener is the id of the flag whose follow-up screener the client
+	// may answer (issue #16), "" for none: a link, never in the way.
+	Screener string
 }
 
 // withCrisis returns r carrying banner b, with the clinic's crisis
@@ -68,6 +71,8 @@ func (s *Server) withSavedEntry(r *http.Request, actor care.Actor) (*http.Reques
 	b := crisisBanner{Told: e.Shared}
 	if !e.Shared {
 		b.ShareEntry = e.ID
+	} else if b.Screener, err = s.store.ScreenerOffer(r.Context(), actor, "journal_entry", e.ID); err != nil {
+		return r, err
 	}
 	return s.withCrisis(r, actor, b)
 }
@@ -265,6 +270,19 @@ func (s *Server) peopleCrisisLine(w http.ResponseWriter, r *http.Request) error 
 // flagView is an open safety flag as the client page shows it.
 type flagView struct {
 	ID, Level, Kind, When, WhenISO, Source, SourceURL, Action string
+	Screener                                                  string // the follow-up screen's result (issue #16), "" if none
+	ScreenerClass                                             string // "acute", "positive" or "negative", for the tag
+}
+
+// screenerClass is the tag class of a screen's result.
+func screenerClass(r care.ScreenerResult) string {
+	switch r {
+	case care.ScreenAcutePositive:
+		return "acute"
+	case care.ScreenNonAcutePositive:
+		return "positive"
+	}
+	return "negative"
 }
 
 // flagKindText is what raised a flag, for people; a PHQ-9 flag says the
@@ -280,7 +298,7 @@ func flagViews(flags []care.SafetyFlag, clientID, zone string) []flagView {
 	var out []flagView
 	for _, f := range flags {
 		v := flagView{ID: f.ID, Level: f.LevelLabel(), Kind: flagKindText(&f), When: localTime(f.RaisedAt, zone), WhenISO: f.RaisedAt.Format(time.RFC3339),
-			Action: "/clients/" + clientID + "/safety-flags/" + f.ID + "/acknowledge"}
+			Action: "/clients/" + clientID + "/safety-flags/" + f.ID + "/acknowledge", Screener: f.Screener.Label(), ScreenerClass: screenerClass(f.Screener)}
 		switch f.SourceType {
 		case "message":
 			v.Source, v.SourceURL = "a message", "/clients/"+clientID+"/messages#m-"+f.SourceID

@@ -44,6 +44,7 @@ type briefFlagView struct {
 	Handled                                        string // "Acknowledged by … on …"
 	Note                                           string
 	Escalated                                      string // "Escalated to the on-call provider on …", or ""
+	Screener, ScreenerClass                        string // the follow-up screen's result (issue #16), "" if none
 }
 
 type briefGoalView struct {
@@ -145,7 +146,7 @@ func briefFlagViews(flags []care.BriefFlag, zone string) []briefFlagView {
 	out := []briefFlagView{}
 	for _, f := range flags {
 		v := briefFlagView{ID: f.ID, Level: f.LevelLabel(), Kind: flagKindText(&f.SafetyFlag), When: localTime(f.RaisedAt, zone), WhenISO: f.RaisedAt.Format(time.RFC3339),
-			Open: f.Open(), Note: f.Note}
+			Open: f.Open(), Note: f.Note, Screener: f.Screener.Label(), ScreenerClass: screenerClass(f.Screener)}
 		switch f.SourceType {
 		case "message":
 			v.Source = "a message"

@@ -215,6 +215,9 @@ func TestCrisisMeasurePostRedirectGet(t *testing.T) {
 			if n := e.count(t, "measure_responses"); n != 1 {
 				t.Errorf("%d responses, want 1", n)
 			}
+			if !strings.Contains(body, screenerOffer) || !strings.HasPrefix(offeredCheck(body), "/safety-check/") {
+				t.Error("the result page offers no follow-up screener (issue #16)")
+			}
 			rec := e.call(t, "GET", to, e.client, nil)
 			expect(t, rec, http.StatusOK, "", "reloading the result")
 			body = rec.Body.String()

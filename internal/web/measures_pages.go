@@ -22,6 +22,7 @@ import (
 type measureSafety struct {
 	Resources []care.CrisisResource
 	Message   string // the clinic's safety message, "" if none
+	Screener  string // the flag whose follow-up screener the client may answer (issue #16), "" for none
 }
 
 // safetyView gathers the crisis resources and the safety message of the
@@ -280,6 +281,9 @@ func (s *Server) measureResult(w http.ResponseWriter, r *http.Request) error {
 			Difficulty: care.DifficultyLabel(resp.Difficulty)}
 		if resp.SafetyFlag {
 			if p.Safety, err = s.safetyView(r, actor); err != nil {
+				return err
+			}
+			if p.Safety.Screener, err = s.store.ScreenerOffer(r.Context(), actor, "measure_response", resp.ID); err != nil {
 				return err
 			}
 		}

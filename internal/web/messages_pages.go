@@ -103,7 +103,11 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 	for i := range page.Messages {
 		m := &page.Messages[i]
 		if r.Method == http.MethodGet && m.ID == sent && m.Flagged && actor.Role == care.RoleClient && m.SenderID == actor.UserID {
-			r2, err := s.withCrisis(r, actor, crisisBanner{Told: true})
+			offer, err := s.store.ScreenerOffer(r.Context(), actor, "message", m.ID)
+			if err != nil {
+				return err
+			}
+			r2, err := s.withCrisis(r, actor, crisisBanner{Told: true, Screener: offer})
 			if err != nil {
 				return err
 			}

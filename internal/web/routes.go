@@ -98,6 +98,10 @@ func (s *Server) routeTable() []route {
 		{"POST /clients/{id}/safety-flags/{fid}/acknowledge", s.handle(s.flagAckForm)},
 		{"GET /safety-flags", s.handle(s.safetyFlagsView)},
 		{"POST /safety-flags/{fid}/acknowledge", s.handle(s.safetyFlagAck)},
+		// The follow-up screener (issue #16): the client, after their flag.
+		{"GET /safety-check/{fid}", s.handle(s.safetyCheckForm)},
+		{"POST /safety-check/{fid}", s.handle(s.safetyCheckSubmit)},
+		{"GET /safety-check/{fid}/done", s.handle(s.safetyCheckDone)},
 		{"POST /people/safety-settings", s.handle(s.peopleSafetySettings)},
 		{"POST /people/reliable-change", s.handle(s.peopleReliableChange)},
 		{"GET /office-hours", s.handle(s.officeHoursView)},
@@ -216,6 +220,7 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/safety-flags", s.handle(s.apiOpenFlags)},
 		{"GET /api/v1/clients/{id}/safety-flags", s.handle(s.apiClientFlags)},
 		{"POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge", s.handle(s.apiAcknowledgeFlag)},
+		{"POST /api/v1/clients/{id}/safety-flags/{fid}/screener", s.handle(s.apiAnswerScreener)},
 		{"GET /api/v1/clinic/crisis-line", s.handle(s.apiCrisisLine)},
 		{"PUT /api/v1/clinic/crisis-line", s.handle(s.apiSetCrisisLine)},
 		{"GET /api/v1/clinic/safety-settings", s.handle(s.apiSafetySettings)},

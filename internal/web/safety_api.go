@@ -28,11 +28,16 @@ type flagJSON struct {
 	EscalatedAt    *time.Time     `json:"escalated_at,omitempty"`
 	NotAConcern    bool           `json:"not_a_concern,omitempty"` // acknowledged as a false alarm
 	OnCall         bool           `json:"on_call,omitempty"`       // seen as the on-call provider it escalated to, not as the care team
+	ScreenerResult *string        `json:"screener_result"`         // the follow-up screen (issue #16): negative, non_acute_positive, acute_positive, or null
 }
 
 func toFlagJSON(f *care.SafetyFlag) flagJSON {
 	out := flagJSON{ID: f.ID, ClientID: f.ClientID, Kind: string(f.Kind), Level: f.Level.String(), Item9: f.Item9, Source: flagSourceJSON{f.SourceType, f.SourceID},
 		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note, NotAConcern: f.NotAConcern, OnCall: f.OnCall}
+	if f.Screener != "" {
+		r := string(f.Screener)
+		out.ScreenerResult = &r
+	}
 	if !f.AcknowledgedAt.IsZero() {
 		at := f.AcknowledgedAt
 		out.AcknowledgedAt = &at

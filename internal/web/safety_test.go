@@ -63,6 +63,10 @@ var (
 		id, fid := w.flagIn(t, c, tg)
 		return "/api/v1/clients/" + id + "/safety-flags/" + fid + "/acknowledge", map[string]string{"note": "Called; safe."}
 	}}
+	screenerAnswerRequest = authzRequest{targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+		id, fid := w.flagIn(t, c, tg)
+		return "/api/v1/clients/" + id + "/safety-flags/" + fid + "/screener", map[string]any{"answers": []bool{false, true, false, false}, "acuity": false}
+	}}
 )
 
 // ---- The API ----

@@ -288,11 +288,15 @@ func TestEveryPageTemplate(t *testing.T) {
 		"client_measures": &clientMeasuresPage{Layout: signedIn, Due: []measureDueView{{ID: "m1", Name: "PHQ-9", Title: "Depression (PHQ-9)", Since: "today"}},
 			Scores: scoreRows(sampleResponses(), "UTC")},
 		"measure_form":   &measureFormPage{Layout: signedIn, ScheduleID: "m1", Name: "PHQ-9", Stem: "Over", Items: []measureItem{{N: 1, Name: "q1", Text: "T", Invalid: true, Options: []measureOption{{ID: "q1-0", Label: "Not at all"}}}}, Problem: "p", Field: "q1", Help: care.CrisisResources("Call (555) 010-0199")},
-		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: care.CrisisResources("Call (555) 010-0199"), Message: "We will call you today."}},
+		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: care.CrisisResources("Call (555) 010-0199"), Message: "We will call you today.", Screener: "f1"}},
 		"office_hours":   officeHoursSample(signedIn),                                                                                          // boundaries_test.go
 		"record_copy":    &recordCopyPage{Layout: signedIn, ClientID: "c1", ClientName: "Sam", Format: "fhir", Error: "e", Field: "totp_code"}, // rightofaccess_test.go
 		"safety_flags":   safetyFlagsSample(signedIn),                                                                                          // escalation_test.go
 		"brief":          briefPageSample(signedIn),                                                                                            // brief_test.go
+		// The follow-up screener: screener_test.go.
+		"safety_check": &safetyCheckPage{Layout: signedIn, FlagID: "f1", Questions: []screenerQuestion{{N: 1, Name: "q1", Text: "T", Value: "yes"}, {N: 2, Name: "q2", Text: "T", Invalid: true}},
+			Acuity: &screenerQuestion{N: 5, Name: "acuity", Text: "Now?"}, Problem: "p", Field: "q2", Help: care.CrisisResources("Call (555) 010-0199"), Attribution: care.ASQAttribution},
+		"safety_check_done": &safetyCheckDonePage{Layout: signedIn, Acute: true, Positive: true, Safety: &measureSafety{Resources: care.CrisisResources(""), Message: "We call."}},
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
