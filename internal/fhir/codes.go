@@ -50,6 +50,18 @@ var Concepts = []Concept{
 	{string(care.FlagCrisisLanguage), care.FlagCrisisLanguage.Label(), "Crisis language in a message or a shared journal entry."},
 	{string(care.FlagPHQ9Item9), care.FlagPHQ9Item9.Label(), "A PHQ-9 response with item 9 above 0."},
 	{"severity", "Severity", "The severity band of a measure's total score."},
+	// The follow-up screener (issue #16): NIMH's ASQ, its questions and
+	// its triage. No LOINC code for the ASQ could be verified here.
+	{care.InstrumentASQ, "Ask Suicide-Screening Questions (ASQ)", "NIMH's ASQ, answered by the client after a safety flag: four yes/no questions, and the acuity question after a yes."},
+	{care.ASQItems[0].LinkID, "ASQ question 1", care.ASQItems[0].Text},
+	{care.ASQItems[1].LinkID, "ASQ question 2", care.ASQItems[1].Text},
+	{care.ASQItems[2].LinkID, "ASQ question 3", care.ASQItems[2].Text},
+	{care.ASQItems[3].LinkID, "ASQ question 4", care.ASQItems[3].Text},
+	{care.ASQAcuity.LinkID, "ASQ acuity question", care.ASQAcuity.Text},
+	{"asq_result", "ASQ triage", "The ASQ's published triage of a client's answers."},
+	{"asq_" + string(care.ScreenNegative), care.ScreenNegative.Label(), "No to all four ASQ questions."},
+	{"asq_" + string(care.ScreenNonAcutePositive), care.ScreenNonAcutePositive.Label(), "A yes to one of the four ASQ questions and no to the acuity question."},
+	{"asq_" + string(care.ScreenAcutePositive), care.ScreenAcutePositive.Label(), "Yes to the ASQ acuity question."},
 }
 
 // Item LOINC codes of the measures, in the order of care.Instrument.Items

@@ -141,6 +141,13 @@ func stampedResources(rec *care.Record) []stamped {
 	for _, r := range rec.Responses {
 		add(m.questionnaireResponse(r), r.AnsweredAt)
 	}
+	if len(rec.Screeners) > 0 {
+		ctx(ASQQuestionnaire(), time.Time{})
+	}
+	for _, r := range rec.Screeners {
+		add(m.screenerResponse(r), r.AnsweredAt)
+		add(m.screenerResult(r), r.AnsweredAt)
+	}
 	for _, e := range rec.Entries {
 		for _, r := range m.entry(e) {
 			add(r, e.CreatedAt, e.UpdatedAt)
@@ -624,6 +631,91 @@ func Questionnaire(in *care.Instrument) Resource {
 		"copyright", care.Attribution,
 		"code", []any{obj("system", LOINC, "code", in.LOINC, "display", in.Name)},
 		"item", items,
+	)
+}
+
+// ASQQuestionnaire is NIMH's ASQ (issue #16) as a Questionnaire: four
+// boolean items and the acuity question, enabled by a yes to any of them,
+// coded with Interlude's code system (no LOINC code could be verified).
+func ASQQuestionnaire() Resource {
+	var items, enable []any
+	for i, q := range care.ASQItems {
+		items = append(items, obj(
+			"linkId", q.LinkID,
+			"code", []any{obj("system", CodeSystemURL, "code", q.LinkID)},
+			"prefix", fmt.Sprint(i+1),
+			"text", q.Text,
+			"type", "boolean",
+			"required", true,
+		))
+		enable = append(enable, obj("question", q.LinkID, "operator", "=", "answerBoolean", true))
+	}
+	items = append(items, obj(
+		"linkId", care.ASQAcuity.LinkID,
+		"code", []any{obj("system", CodeSystemURL, "code", care.ASQAcuity.LinkID)},
+		"prefix", fmt.Sprint(len(care.ASQItems)+1),
+		"text", care.ASQAcuity.Text,
+		"type", "boolean",
+		"required", true,
+		"enableWhen", enable,
+		"enableBehavior", "any",
+	))
+	return obj(
+		"resourceType", "Questionnaire",
+		"id", care.InstrumentASQ,
+		"url", QuestionnaireBase+care.InstrumentASQ,
+		"name", "ASQ",
+		"title", "Ask Suicide-Screening Questions (ASQ)",
+		"status", "active",
+		"subjectType", []any{"Patient"},
+		"copyright", care.ASQAttribution,
+		"code", []any{obj("system", CodeSystemURL, "code", care.InstrumentASQ, "display", "Ask Suicide-Screening Questions (ASQ)")},
+		"item", items,
+	)
+}
+
+// screenerResponse is a client's ASQ answers; the acuity question only
+// when it was asked.
+func (m *mapper) screenerResponse(r care.ScreenerResponse) Resource {
+	var items []any
+	for i, a := range r.Answers {
+		if i >= len(care.ASQItems) {
+			break
+		}
+		items = append(items, obj("linkId", care.ASQItems[i].LinkID, "text", care.ASQItems[i].Text, "answer", []any{obj("valueBoolean", a)}))
+	}
+	if r.Acuity != nil {
+		items = append(items, obj("linkId", care.ASQAcuity.LinkID, "text", care.ASQAcuity.Text, "answer", []any{obj("valueBoolean", *r.Acuity)}))
+	}
+	return obj(
+		"resourceType", "QuestionnaireResponse",
+		"id", r.ID,
+		"questionnaire", QuestionnaireBase+care.InstrumentASQ,
+		"status", "completed",
+		"subject", m.patient,
+		"authored", instant(r.AnsweredAt),
+		"author", m.patient,
+		"source", m.patient,
+		"item", items,
+	)
+}
+
+// screenerResult is the ASQ's triage of a response, an Observation
+// derived from it and focused on the safety flag it followed.
+func (m *mapper) screenerResult(r care.ScreenerResponse) Resource {
+	return obj(
+		"resourceType", "Observation",
+		"id", r.ID+"-result",
+		"status", "final",
+		"category", []any{category("survey")},
+		"code", concept("asq_result"),
+		"focus", []any{ref("Flag/"+r.FlagID, "")},
+		"subject", m.patient,
+		"effectiveDateTime", instant(r.AnsweredAt),
+		"issued", instant(r.AnsweredAt),
+		"performer", []any{m.patient},
+		"valueCodeableConcept", concept("asq_"+string(r.Result)),
+		"derivedFrom", []any{ref("QuestionnaireResponse/"+r.ID, "")},
 	)
 }
 

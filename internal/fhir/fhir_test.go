@@ -109,7 +109,11 @@ func sampleRecord() *care.Record {
 			{ID: id("flag1"), ClinicID: client.ClinicID, ClientID: client.ID, Kind: care.FlagPHQ9Item9, SourceType: "measure_response",
 				SourceID: id("resp1"), RaisedAt: t0.Add(time.Hour), AcknowledgedBy: prov.ID, AcknowledgedAt: t0.Add(2 * time.Hour), Note: "Called"},
 			{ID: id("flag2"), ClinicID: client.ClinicID, ClientID: client.ID, Kind: care.FlagCrisisLanguage, SourceType: "message",
-				SourceID: id("msg1"), RaisedAt: t0.Add(5 * time.Hour)},
+				SourceID: id("msg1"), RaisedAt: t0.Add(5 * time.Hour), Screener: care.ScreenNonAcutePositive},
+		},
+		Screeners: []care.ScreenerResponse{
+			{ID: id("screen1"), ClinicID: client.ClinicID, ClientID: client.ID, FlagID: id("flag2"), Instrument: care.InstrumentASQ,
+				AnsweredAt: t0.Add(5*time.Hour + time.Minute), Answers: []bool{false, true, false, false}, Acuity: ptr(false), Result: care.ScreenNonAcutePositive},
 		},
 		AccessLog: []care.AuditEvent{
 			{Seq: 41, At: t0.Add(time.Hour), ActorID: prov.ID, Role: care.RoleProvider, Action: "journal.list", EntityType: "journal_entry",
@@ -235,6 +239,20 @@ func TestCodes(t *testing.T) {
 		if !strings.Contains(string(b), `"`+c+`"`) {
 			t.Errorf("the PHQ-9 Questionnaire lacks %s", c)
 		}
+	}
+	// The ASQ (issue #16): Interlude's codes, the acuity question enabled
+	// by a yes, the triage derived from the answers and focused on the flag.
+	b, _ = json.Marshal(byRef["Questionnaire/asq"])
+	if !strings.Contains(string(b), `"code":"asq"`) || !strings.Contains(string(b), `"enableBehavior":"any"`) || !strings.Contains(string(b), "NIMH") {
+		t.Errorf("the ASQ Questionnaire: %s", b)
+	}
+	b, _ = json.Marshal(byRef["QuestionnaireResponse/"+id("screen1")])
+	if !strings.Contains(string(b), `"linkId":"asq-5"`) || !strings.Contains(string(b), `"valueBoolean":true`) {
+		t.Errorf("the ASQ answers: %s", b)
+	}
+	b, _ = json.Marshal(byRef["Observation/"+id("screen1")+"-result"])
+	if !strings.Contains(string(b), `"code":"asq_non_acute_positive"`) || !strings.Contains(string(b), `"Flag/`+id("flag2")+`"`) {
+		t.Errorf("the ASQ triage: %s", b)
 	}
 	b, _ = json.Marshal(byRef["Questionnaire/gad7"])
 	if !strings.Contains(string(b), `"69737-5"`) || !strings.Contains(string(b), `"69725-0"`) {

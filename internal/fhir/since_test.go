@@ -28,7 +28,7 @@ func TestResourcesSince(t *testing.T) {
 		"CarePlan/" + id("client") + "-plan", "Observation/" + id("entry2"), "Observation/" + id("entry2") + "-mood",
 		// Context.
 		"Patient/" + id("client"), "Organization/" + id("clinic"), "Practitioner/" + id("prov"), "Practitioner/" + id("admin"),
-		"CareTeam/" + id("client") + "-careteam", "Questionnaire/phq9", "Questionnaire/gad7",
+		"CareTeam/" + id("client") + "-careteam", "Questionnaire/phq9", "Questionnaire/gad7", "Questionnaire/asq",
 	} {
 		if !got[want] {
 			t.Errorf("%s, changed after since or context, is not in the resources", want)
@@ -38,13 +38,14 @@ func TestResourcesSince(t *testing.T) {
 		"Goal/" + id("goal"), "Task/" + id("task1"), "Task/" + id("task1") + "-20261103", "Task/" + id("sched1"),
 		"Task/" + id("checkin1"), "Encounter/" + id("appt1"), "QuestionnaireResponse/" + id("resp1"), "Observation/" + id("resp1") + "-total",
 		"Observation/" + id("entry1"), "Communication/" + id("msg1"), "Flag/" + id("flag2"), "AuditEvent/" + id("client") + "-audit-45",
+		"QuestionnaireResponse/" + id("screen1"), "Observation/" + id("screen1") + "-result",
 	} {
 		if got[notWant] {
 			t.Errorf("%s, unchanged since, is in the resources", notWant)
 		}
 	}
-	if len(got) != 14 {
-		t.Errorf("%d resources, want 14: %v", len(got), got)
+	if len(got) != 15 {
+		t.Errorf("%d resources, want 15: %v", len(got), got)
 	}
 	if rs := fhir.ResourcesSince(rec, t0.Add(40*24*time.Hour)); len(rs) != 0 {
 		t.Errorf("a record with no change since gives %d resources, want none", len(rs))

@@ -90,6 +90,9 @@ func (s *Server) fhirRead(w http.ResponseWriter, r *http.Request) error {
 		if in := care.InstrumentByCode(id); in != nil {
 			return writeFHIR(w, http.StatusOK, fhir.Questionnaire(in))
 		}
+		if id == care.InstrumentASQ {
+			return writeFHIR(w, http.StatusOK, fhir.ASQQuestionnaire())
+		}
 		return care.ErrNotFound
 	case typ == "Organization" && actor.Role.Staff():
 		// The staff member's own clinic; names of clinics and staff are

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"interlude/internal/fhir/fhirtest"
 	"interlude/internal/store/storetest"
 )
 
@@ -108,6 +109,7 @@ func TestSafetyCheckPages(t *testing.T) {
 // triage and the crisis resources; the flag carries the result.
 func TestScreenerAPI(t *testing.T) {
 	t.Parallel()
+	v := fhirtest.New(t)
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		m := newMessagesEnv(t, db)
 		msg := m.send(t, m.client, "I want to kill myself")
@@ -145,5 +147,15 @@ func TestScreenerAPI(t *testing.T) {
 			t.Errorf("the flag after the screen: %+v", flags)
 		}
 		expect(t, m.call(t, "POST", path, m.client, map[string]any{"answers": []bool{false, false, false, false}}), http.StatusConflict, "conflict", "a second answer")
+
+		// FHIR: the Questionnaire, the answers and the triage in
+		// $everything, schema-valid (fhirGet validates).
+		fhirGet(t, m.webEnv, v, m.client, "/fhir/R4/Questionnaire/asq", http.StatusOK)
+		b := fhirGet(t, m.webEnv, v, m.provider, "/fhir/R4/Patient/"+m.c.Client.ID+"/$everything", http.StatusOK).Body.String()
+		for _, want := range []string{`"questionnaire":"https://interlude.example/fhir/Questionnaire/asq"`, `"code":"asq_non_acute_positive"`, `"id":"asq"`} {
+			if !strings.Contains(b, want) {
+				t.Errorf("$everything lacks %s", want)
+			}
+		}
 	})
 }
