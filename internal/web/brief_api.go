@@ -47,7 +47,8 @@ type briefFlagJSON struct {
 	AcknowledgedAt *time.Time     `json:"acknowledged_at"`
 	Note           string         `json:"note,omitempty"`
 	EscalatedAt    *time.Time     `json:"escalated_at"`
-	EscalatedTo    *personJSON    `json:"escalated_to"` // the on-call provider; null if none (then the admins were told)
+	EscalatedTo    *personJSON    `json:"escalated_to"`              // the on-call provider; null if none (then the admins were told)
+	ScreenerResult string         `json:"screener_result,omitempty"` // the follow-up screen (issue #16), absent if none
 }
 
 type briefSeriesJSON struct {
@@ -138,7 +139,7 @@ func toBriefJSON(b *care.Brief) briefJSON {
 	for i := range b.Flags {
 		f := &b.Flags[i]
 		j := briefFlagJSON{ID: f.ID, Kind: string(f.Kind), Label: f.Kind.Label(), Source: flagSourceJSON{f.SourceType, f.SourceID},
-			RaisedAt: f.RaisedAt, Status: f.Status(), Note: f.Note,
+			RaisedAt: f.RaisedAt, Status: f.Status(), Note: f.Note, ScreenerResult: string(f.Screener),
 			AcknowledgedAt: optionalTime(f.AcknowledgedAt), EscalatedAt: optionalTime(f.EscalatedAt)}
 		if f.AcknowledgedBy != "" {
 			j.AcknowledgedBy = &personJSON{ID: f.AcknowledgedBy, Name: f.AcknowledgedByName}

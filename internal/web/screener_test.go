@@ -98,6 +98,9 @@ func TestSafetyCheckPages(t *testing.T) {
 				t.Errorf("%s does not show the screen's result", path)
 			}
 		}
+		if b := j.call(t, "GET", "/api/v1/clients/"+j.c.Client.ID+"/brief", j.provider, nil).Body.String(); !strings.Contains(b, `"screener_result":"acute_positive"`) {
+			t.Errorf("the brief's safety events lack the screen: %s", b)
+		}
 		if b := j.call(t, "GET", "/clients", j.provider, nil).Body.String(); !strings.Contains(b, "acute positive screen") {
 			t.Errorf("the caseload does not say the screen: %s", b)
 		}
