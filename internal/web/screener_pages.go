@@ -124,7 +124,10 @@ func (s *Server) safetyCheckSubmit(w http.ResponseWriter, r *http.Request) error
 	if !ok {
 		return err
 	}
-	if field != "" && field != "acuity" && field != "answers" {
+	switch {
+	case field == "acuity":
+		msg = "Please answer the last question with yes or no."
+	case field != "" && field != "answers":
 		msg = "Please answer every question with yes or no."
 	}
 	return s.renderSafetyCheck(w, r, actor, status, fid, r.PostForm.Get, msg, field)

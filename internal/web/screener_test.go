@@ -104,6 +104,24 @@ func TestSafetyCheckPages(t *testing.T) {
 		if b := j.call(t, "GET", "/clients", j.provider, nil).Body.String(); !strings.Contains(b, "acute positive screen") {
 			t.Errorf("the caseload does not say the screen: %s", b)
 		}
+
+		// A shared crisis entry offers it too; a private one, which told
+		// nobody and raised no flag, does not.
+		entry := url.Values{"mood": {"1"}, "text": {"I want to kill myself"}, "shared-shown": {"1"}}
+		if _, b := j.followSeeOther(t, j.form(t, "/journal/quick", j.client, entry), j.client, "a private crisis entry"); strings.Contains(b, screenerOffer) {
+			t.Error("a private entry offers the screener")
+		}
+		entry.Set("shared", "on")
+		_, b := j.followSeeOther(t, j.form(t, "/journal/quick", j.client, entry), j.client, "a shared crisis entry")
+		if !strings.Contains(b, screenerOffer) || offeredCheck(b) == check {
+			t.Errorf("a shared crisis entry offers %q: %s", offeredCheck(b), b)
+		}
+		// The acuity question left unanswered after a yes, sent anyway.
+		rec = j.form(t, offeredCheck(b), j.client, url.Values{"q1": {"yes"}, "q2": {"no"}, "q3": {"no"}, "q4": {"no"}, "acuity": {"maybe"}})
+		expect(t, rec, http.StatusBadRequest, "", "a wrong acuity answer")
+		if !strings.Contains(rec.Body.String(), "Please answer the last question with yes or no.") {
+			t.Errorf("the acuity problem: %s", rec.Body)
+		}
 	})
 }
 
