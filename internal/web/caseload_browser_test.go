@@ -78,6 +78,26 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 	a11y(client, "PHQ-9 result with crisis resources")
 	docShotAs(client, "measure-result.png", phoneWidth)
 
+	// The follow-up screener (issue #16), offered below the resources:
+	// answered "no" four times, a negative screen, which leaves the flag
+	// as it was (so the caseload below keeps its order).
+	client.follow("open the follow-up questions", `section.crisis-now a[href^="/safety-check/"]`)
+	if !strings.HasPrefix(client.path(), "/safety-check/") || client.count("fieldset.measure-item") != 4 {
+		t.Fatalf("the screener at %s has %d questions, want 4", client.path(), client.count("fieldset.measure-item"))
+	}
+	a11y(client, "follow-up screener")
+	for i := 1; i <= 4; i++ {
+		client.do(fmt.Sprintf("answer question %d no", i), chromedp.Click(chromedp.CSS(fmt.Sprintf("#q%d-no", i))))
+	}
+	client.submit("send the screener", "form.measure-form")
+	if p := client.path(); !strings.HasSuffix(p, "/done") {
+		t.Fatalf("after the screener: at %s", p)
+	}
+	if got := client.text("main"); !strings.Contains(got, "988") || strings.Contains(got, "Please call 988 or 911 now") {
+		t.Errorf("the page after a negative screen: %.300q", got)
+	}
+	a11y(client, "after the follow-up screener")
+
 	// 2. The provider, at a desk: the caseload in the order of need.
 	provider := site.signInProvider(t)
 	names := run(provider, "read the caseload", chromedp.Evaluate[[]string](
