@@ -110,7 +110,33 @@ type docMessage struct {
 	Edited                      bool
 }
 
-type docFlag struct{ Kind, When, At, Status, Note string }
+type docFlag struct{ Kind, When, At, Status, Note, Screener string }
+
+// docScreener is the client's answers to the follow-up screener after a
+// flag (issue #16), in words: the result and each answer.
+func docScreener(rec *care.Record, flagID string) string {
+	yesNo := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	for _, r := range rec.Screeners {
+		if r.FlagID != flagID {
+			continue
+		}
+		var answers []string
+		for _, a := range r.Answers {
+			answers = append(answers, yesNo(a))
+		}
+		s := "Follow-up questions (ASQ): " + r.Result.Label() + "; your answers: " + strings.Join(answers, ", ")
+		if r.Acuity != nil {
+			s += "; thoughts of killing yourself right now: " + yesNo(*r.Acuity)
+		}
+		return s + "."
+	}
+	return ""
+}
 
 type docAccess struct{ When, At, Who, What string }
 
@@ -403,7 +429,7 @@ func (d docTimes) flags(rec *care.Record) []docFlag {
 			ackWhen, _ := d.when(f.AcknowledgedAt)
 			status = "Answered by " + personName(rec, f.AcknowledgedBy, "your care team") + " on " + ackWhen + "."
 		}
-		out = append(out, docFlag{Kind: f.Kind.Label(), When: when, At: at, Status: status, Note: f.Note})
+		out = append(out, docFlag{Kind: f.Kind.Label(), When: when, At: at, Status: status, Note: f.Note, Screener: docScreener(rec, f.ID)})
 	}
 	slices.SortStableFunc(out, func(a, b docFlag) int { return strings.Compare(b.At, a.At) })
 	return out

@@ -169,6 +169,12 @@ func TestScreenerAPI(t *testing.T) {
 		}
 		expect(t, m.call(t, "POST", path, m.client, map[string]any{"answers": []bool{false, false, false, false}}), http.StatusConflict, "conflict", "a second answer")
 
+		// The client's copy of their record says the answers.
+		if b := m.call(t, "GET", "/account/record.html", m.client, nil).Body.String(); !strings.Contains(b,
+			"Follow-up questions (ASQ): Non-acute positive screen; your answers: no, no, no, yes; thoughts of killing yourself right now: no.") {
+			t.Errorf("the record copy lacks the screener's answers")
+		}
+
 		// FHIR: the Questionnaire, the answers and the triage in
 		// $everything, schema-valid (fhirGet validates).
 		fhirGet(t, m.webEnv, v, m.client, "/fhir/R4/Questionnaire/asq", http.StatusOK)
