@@ -179,12 +179,15 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/clients/{id}/plan/versions":              teamOnly(200),
 	"GET /api/v1/clients/{id}/plan/versions/{version}":    teamOnly(200),
 	"POST /api/v1/clients/{id}/plan/goals/{gid}/comments": clientOrTeam(201),
-	"GET /api/v1/clients/{id}/sessions":                   clientOrTeam(200),
-	"POST /api/v1/clients/{id}/sessions":                  teamOnly(201),
-	"PATCH /api/v1/clients/{id}/sessions/{sid}":           teamOnly(200),
-	"GET /api/v1/clients/{id}/tasks":                      clientOrTeam(200),
-	"POST /api/v1/clients/{id}/tasks":                     teamOnly(201),
-	"POST /api/v1/clients/{id}/tasks/{tid}/complete":      clientAlone(201),
+	// The safety plan: the client and the care team read and write it.
+	"GET /api/v1/clients/{id}/safety-plan":           clientOrTeam(200),
+	"PUT /api/v1/clients/{id}/safety-plan":           clientOrTeam(200),
+	"GET /api/v1/clients/{id}/sessions":              clientOrTeam(200),
+	"POST /api/v1/clients/{id}/sessions":             teamOnly(201),
+	"PATCH /api/v1/clients/{id}/sessions/{sid}":      teamOnly(200),
+	"GET /api/v1/clients/{id}/tasks":                 clientOrTeam(200),
+	"POST /api/v1/clients/{id}/tasks":                teamOnly(201),
+	"POST /api/v1/clients/{id}/tasks/{tid}/complete": clientAlone(201),
 
 	// Measures: measures_test.go.
 	"GET /api/v1/instruments":                            signedInGets(200),
@@ -411,8 +414,15 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/measures":            "as POST /api/v1/clients/{id}/measures: TestMeasurePages",
 	"POST /clients/{id}/measures/{mid}/stop": "as DELETE /api/v1/clients/{id}/measures/{mid}",
 
-	"GET /plan":  "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
-	"GET /tasks": "the signed-in client's own tasks: as GET /api/v1/clients/{id}/tasks",
+	"GET /plan": "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
+	// The safety plan's pages: safetyplan_test.go.
+	"GET /safety-plan":                   "the signed-in client's own safety plan: as GET /api/v1/clients/{id}/safety-plan: TestSafetyPlanPages",
+	"GET /safety-plan/edit":              "as GET /safety-plan: TestSafetyPlanPages",
+	"POST /safety-plan":                  "as PUT /api/v1/clients/{id}/safety-plan, for the signed-in client: TestSafetyPlanPages",
+	"GET /clients/{id}/safety-plan":      "as GET /api/v1/clients/{id}/safety-plan, for staff: TestSafetyPlanPages",
+	"GET /clients/{id}/safety-plan/edit": "as GET /api/v1/clients/{id}/safety-plan, for the care team: TestSafetyPlanPages",
+	"POST /clients/{id}/safety-plan":     "as PUT /api/v1/clients/{id}/safety-plan, for staff: TestSafetyPlanPages",
+	"GET /tasks":                         "the signed-in client's own tasks: as GET /api/v1/clients/{id}/tasks",
 
 	// Messages.
 	"GET /messages":                                     "the signed-in client's own thread: as GET /api/v1/clients/{id}/messages: TestMessagePages",
@@ -610,6 +620,8 @@ func authzRequests() map[string]authzRequest {
 		"GET /api/v1/clients/{id}/plan/versions":              planVersionsRequest,
 		"GET /api/v1/clients/{id}/plan/versions/{version}":    planVersionRequest,
 		"POST /api/v1/clients/{id}/plan/goals/{gid}/comments": goalCommentRequest,
+		"GET /api/v1/clients/{id}/safety-plan":                safetyPlanReadRequest,
+		"PUT /api/v1/clients/{id}/safety-plan":                safetyPlanSaveRequest,
 		"GET /api/v1/clients/{id}/sessions":                   sessionsReadRequest,
 		"POST /api/v1/clients/{id}/sessions":                  sessionCreateRequest,
 		"PATCH /api/v1/clients/{id}/sessions/{sid}":           sessionUpdateRequest,

@@ -33,6 +33,9 @@ type crisisBanner struct {
 	// ShareEntry is the id of a private entry nobody was told of, for the
 	// form that shares it; "" when Told.
 	ShareEntry string
+	// SafetyPlan: the client has a safety plan, linked before the
+	// resources.
+	SafetyPlan bool
 }
 
 // withCrisis returns r carrying banner b, with the clinic's crisis
@@ -43,6 +46,9 @@ func (s *Server) withCrisis(r *http.Request, actor care.Actor, b crisisBanner) (
 		return r, err
 	}
 	b.Resources = care.CrisisResources(line)
+	if b.SafetyPlan, err = s.hasSafetyPlan(r, actor); err != nil {
+		return r, err
+	}
 	return r.WithContext(context.WithValue(r.Context(), crisisKey{}, &b)), nil
 }
 

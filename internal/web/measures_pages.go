@@ -22,6 +22,8 @@ import (
 type measureSafety struct {
 	Resources []care.CrisisResource
 	Message   string // the clinic's safety message, "" if none
+	// SafetyPlan: the client has a safety plan, linked first.
+	SafetyPlan bool
 }
 
 // safetyView gathers the crisis resources and the safety message of the
@@ -35,7 +37,11 @@ func (s *Server) safetyView(r *http.Request, actor care.Actor) (*measureSafety, 
 	if err != nil {
 		return nil, err
 	}
-	return &measureSafety{Resources: care.CrisisResources(line), Message: msg}, nil
+	hasPlan, err := s.hasSafetyPlan(r, actor)
+	if err != nil {
+		return nil, err
+	}
+	return &measureSafety{Resources: care.CrisisResources(line), Message: msg, SafetyPlan: hasPlan}, nil
 }
 
 // POST /people/safety-message {safety_message}: an admin sets the

@@ -292,7 +292,8 @@ func TestEveryPageTemplate(t *testing.T) {
 		"office_hours":   officeHoursSample(signedIn),                                                                                          // boundaries_test.go
 		"record_copy":    &recordCopyPage{Layout: signedIn, ClientID: "c1", ClientName: "Sam", Format: "fhir", Error: "e", Field: "totp_code"}, // rightofaccess_test.go
 		"safety_flags":   safetyFlagsSample(signedIn),                                                                                          // escalation_test.go
-		"brief":          briefPageSample(signedIn),                                                                                            // brief_test.go
+		"brief":          briefPageSample(signedIn),
+		"safety_plan":    safetyPlanSample(signedIn, true), // safetyplan_test.go                                                                                            // brief_test.go
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
