@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"interlude/internal/care"
 	"interlude/internal/store"
@@ -182,5 +183,41 @@ func TestSafetyPlanAccess(t *testing.T) {
 		}
 		_, err = db.Store.SaveSafetyPlan(ctx, c.Actor(c.Admin), c.Client.ID, sampleSafetyPlan(), store.AnyVersion)
 		wantCode(t, "the admin with a grant saves", err, care.Forbidden)
+	})
+}
+
+// TestBriefSafetyPlan: the brief says which version of the safety plan
+// is current and whether it changed in its window.
+func TestBriefSafetyPlan(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Brief Safety Plan")
+		provider := c.Actor(c.Provider)
+		b, err := db.Store.Brief(ctx, provider, c.Client.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.SafetyPlan.Version != 0 || b.SafetyPlan.Changed {
+			t.Errorf("no plan: %+v", b.SafetyPlan)
+		}
+		if _, err := db.Store.SaveSafetyPlan(ctx, c.Actor(c.Client), c.Client.ID, sampleSafetyPlan(), 0); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Advance(time.Hour)
+		if b, err = db.Store.Brief(ctx, provider, c.Client.ID); err != nil {
+			t.Fatal(err)
+		}
+		if sp := b.SafetyPlan; sp.Version != 1 || !sp.Changed || sp.Empty || sp.UpdatedBy != c.Client.ID || sp.UpdatedByName == "" {
+			t.Errorf("a plan saved in the window: %+v", sp)
+		}
+		// Once the save is older than the window, it is unchanged.
+		db.Clock.Advance(care.BriefDefaultWindow)
+		if b, err = db.Store.Brief(ctx, provider, c.Client.ID); err != nil {
+			t.Fatal(err)
+		}
+		if sp := b.SafetyPlan; sp.Version != 1 || sp.Changed {
+			t.Errorf("a plan saved before the window: %+v", sp)
+		}
 	})
 }

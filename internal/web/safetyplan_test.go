@@ -158,6 +158,16 @@ func TestSafetyPlanPages(t *testing.T) {
 		if !crisisFirst(body) || plan < 0 || plan > resources {
 			t.Errorf("the crisis banner does not link the plan first: %s", body)
 		}
+		// The brief names the version, changed since the last session
+		// (none held: the last 30 days).
+		if b := e.call(t, "GET", "/clients/"+id+"/brief", e.provider, nil).Body.String(); !strings.Contains(b, "<strong>Safety plan:</strong>\n    Version 3, saved") ||
+			!strings.Contains(b, "Changed in this period") || !strings.Contains(b, `href="/clients/`+id+`/safety-plan"`) {
+			t.Errorf("the brief's safety plan: %s", b)
+		}
+		rec = e.call(t, "GET", "/api/v1/clients/"+id+"/brief", e.provider, nil)
+		if b := rec.Body.String(); !strings.Contains(b, `"changed_since_last_session":true`) && !strings.Contains(b, `"changed_since_last_session": true`) {
+			t.Errorf("the brief API's safety plan: %s", b)
+		}
 		p, err := db.Store.SafetyPlan(ctx, e.c.Actor(e.c.Client), id)
 		if err != nil || p.Version != 3 {
 			t.Errorf("the plan at the end: %v %+v", err, p)
