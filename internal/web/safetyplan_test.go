@@ -168,6 +168,13 @@ func TestSafetyPlanPages(t *testing.T) {
 		if b := rec.Body.String(); !strings.Contains(b, `"changed_since_last_session":true`) && !strings.Contains(b, `"changed_since_last_session": true`) {
 			t.Errorf("the brief API's safety plan: %s", b)
 		}
+		// The client's copy of their record holds it, and so does $everything.
+		if b := e.call(t, "GET", "/account/record.html", e.client, nil).Body.String(); !strings.Contains(b, `<h2 id="safety-plan-h">Safety plan</h2>`) || !strings.Contains(b, "<li>Ana</li>") {
+			t.Errorf("the record copy's safety plan: %s", b)
+		}
+		if b := e.call(t, "GET", "/fhir/R4/Patient/"+id+"/$everything", e.client, nil).Body.String(); !strings.Contains(b, `"CarePlan/`+id+`-safety-plan"`) && !strings.Contains(b, `CarePlan/`+id+`-safety-plan`) {
+			t.Errorf("$everything lacks the safety plan: %.300s", b)
+		}
 		p, err := db.Store.SafetyPlan(ctx, e.c.Actor(e.c.Client), id)
 		if err != nil || p.Version != 3 {
 			t.Errorf("the plan at the end: %v %+v", err, p)
