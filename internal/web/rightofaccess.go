@@ -46,13 +46,13 @@ type recordDoc struct {
 	// version (0: none).
 	SafetyPlan docSafetyPlan
 	Tasks      []docTask
-	Sessions []docSession
-	Journal  []docEntry
-	CheckIns []docCheckIn
-	Measures []docMeasure
-	Messages []docMessage
-	Safety   []docFlag
-	Access   []docAccess
+	Sessions   []docSession
+	Journal    []docEntry
+	CheckIns   []docCheckIn
+	Measures   []docMeasure
+	Messages   []docMessage
+	Safety     []docFlag
+	Access     []docAccess
 }
 
 type docField struct{ Label, Value string }
