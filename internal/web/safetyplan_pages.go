@@ -30,6 +30,7 @@ type safetyPlanPage struct {
 	Empty      bool
 	Sections   []safetyPlanSectionView
 	Problem    *formProblem
+	History    []string // "Version 2, saved … by …", newest first; on the page that reads the plan
 }
 
 // safetyPlanSectionView is one section: its items to read, and its
@@ -199,6 +200,19 @@ func (s *Server) safetyPlanView(edit bool) func(w http.ResponseWriter, r *http.R
 			return care.Errorf(care.Forbidden, "Only the client and their care team change the safety plan.")
 		}
 		page.Edit = edit
+		if !edit && plan.Version > 1 {
+			versions, err := s.store.SafetyPlanVersions(r.Context(), actor, page.ClientID)
+			if err != nil {
+				return err
+			}
+			for _, v := range versions {
+				h := fmt.Sprintf("Version %d, saved %s", v.Version, localTime(v.ChangedAt, actor.TimeZone))
+				if v.ChangedByName != "" {
+					h += " by " + v.ChangedByName
+				}
+				page.History = append(page.History, h)
+			}
+		}
 		s.renderSafetyPlan(w, r, actor, page, plan, http.StatusOK, nil)
 		return nil
 	}

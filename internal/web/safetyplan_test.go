@@ -42,7 +42,8 @@ var (
 func safetyPlanSample(l Layout, edit bool) *safetyPlanPage {
 	plan := &care.SafetyPlan{Version: 2, WarningSigns: []string{"Not sleeping"}, Coping: []string{}, Distraction: []string{}, Help: []string{"Ana, 555-0100"},
 		Professionals: []string{"988"}, Environment: []string{}, Reasons: []string{"My dog"}}
-	p := &safetyPlanPage{Layout: l, Self: true, ClientID: "c1", Base: "/safety-plan", CanEdit: true, Edit: edit, Version: 2, Updated: "now by Sam"}
+	p := &safetyPlanPage{Layout: l, Self: true, ClientID: "c1", Base: "/safety-plan", CanEdit: true, Edit: edit, Version: 2, Updated: "now by Sam",
+		History: []string{"Version 2, saved now by Sam", "Version 1, saved then by Dr. Lee"}}
 	if edit {
 		p.Problem = &formProblem{Section: "safety-plan", Message: "Warning signs, line 1: too long.", Field: "warning_signs[0]"}
 	}
@@ -122,7 +123,8 @@ func TestSafetyPlanPages(t *testing.T) {
 		}
 		pform := url.Values{"version": {"1"}, "warning_signs": {"Not sleeping"}, "coping": {"Walk the dog"}, "professionals": {"988, call or text"}, "reasons": {"My kids"}}
 		to, body = e.followSeeOther(t, e.postForm(t, "/clients/"+id+"/safety-plan", e.provider, pform), e.provider, "the provider saves")
-		if to != "/clients/"+id+"/safety-plan?done=safety-plan" || !strings.Contains(body, "988, call or text") {
+		if to != "/clients/"+id+"/safety-plan?done=safety-plan" || !strings.Contains(body, "988, call or text") ||
+			!strings.Contains(body, "Every version (2)") || !strings.Contains(body, "<li>Version 1, saved") {
 			t.Errorf("after the provider's save, %s: %s", to, body)
 		}
 		// The client's stale form (from version 1) is a conflict, and keeps what they typed.
