@@ -253,6 +253,20 @@ func (s *Server) safetyPlanSave(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, page.Base+"?done=safety-plan")
 }
 
+// safetyPlanFor is, in the answer to a client's write whose words hold
+// crisis language, the API address of their safety plan when it has
+// something in it; "" otherwise.
+func (s *Server) safetyPlanFor(r *http.Request, actor care.Actor, crisis bool) (string, error) {
+	if !crisis {
+		return "", nil
+	}
+	has, err := s.hasSafetyPlan(r, actor)
+	if !has || err != nil {
+		return "", err
+	}
+	return "/api/v1/clients/" + actor.UserID + "/safety-plan", nil
+}
+
 // hasSafetyPlan reports whether the signed-in client has a safety plan
 // with something in it, for the crisis banner's first link.
 func (s *Server) hasSafetyPlan(r *http.Request, actor care.Actor) (bool, error) {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"interlude/internal/care"
 	"interlude/internal/store/storetest"
@@ -153,6 +154,11 @@ func TestSafetyPlanPages(t *testing.T) {
 		expect(t, e.call(t, "PUT", e.base+"/safety-plan", e.client, map[string]any{"version": 1, "reasons": []string{"x"}}), http.StatusConflict, "", "a stale PUT")
 		expect(t, e.call(t, "PUT", e.base+"/safety-plan", e.client, map[string]any{"version": 2, "reasons": []string{"My kids"}, "help": []string{"Ana"}}), http.StatusOK, "", "a PUT")
 
+		// A crisis entry through the API names the plan with the resources.
+		rec = e.call(t, "POST", e.base+"/journal", e.client, map[string]any{"occurred_at": db.Clock.Now().UTC().Format(time.RFC3339), "mood": 2, "text": "I want to kill myself", "shared": true})
+		if b := rec.Body.String(); rec.Code != http.StatusCreated || !strings.Contains(b, `"safety_plan":"/api/v1/clients/`+id+`/safety-plan"`) {
+			t.Errorf("the crisis entry's answer: %d %s", rec.Code, b)
+		}
 		// A crisis message: the banner links the plan before the resources.
 		rec = e.postForm(t, "/messages", e.client, url.Values{"text": {"I want to kill myself"}})
 		_, body = e.followSeeOther(t, rec, e.client, "a crisis message")
