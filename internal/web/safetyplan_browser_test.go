@@ -78,6 +78,7 @@ func TestBrowserSafetyPlan(t *testing.T) {
 		t.Errorf("the crisis banner's first link is not the safety plan: %q", client.text("main"))
 	}
 	client.checkA11y(axe, "crisis banner with the safety plan", phoneWidth)
+	client.docShot("crisis-with-safety-plan", phoneWidth)
 	client.follow("tap Your safety plan", `.crisis-now a[href="/safety-plan"]`)
 	client.wantPath("/safety-plan")
 	site.browser.checkMessages(t)
