@@ -38,11 +38,11 @@ type crisisBanner struct {
 // withCrisis returns r carrying banner b, with the clinic's crisis
 // resources, for the layout of the page r renders (crisisOf).
 func (s *Server) withCrisis(r *http.Request, actor care.Actor, b crisisBanner) (*http.Request, error) {
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	resources, err := s.clinicCrisisResources(r, actor)
 	if err != nil {
 		return r, err
 	}
-	b.Resources = care.CrisisResources(line)
+	b.Resources = resources
 	return r.WithContext(context.WithValue(r.Context(), crisisKey{}, &b)), nil
 }
 

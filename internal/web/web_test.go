@@ -287,8 +287,8 @@ func TestEveryPageTemplate(t *testing.T) {
 		// Measures: measures_test.go.
 		"client_measures": &clientMeasuresPage{Layout: signedIn, Due: []measureDueView{{ID: "m1", Name: "PHQ-9", Title: "Depression (PHQ-9)", Since: "today"}},
 			Scores: scoreRows(sampleResponses(), "UTC")},
-		"measure_form":   &measureFormPage{Layout: signedIn, ScheduleID: "m1", Name: "PHQ-9", Stem: "Over", Items: []measureItem{{N: 1, Name: "q1", Text: "T", Invalid: true, Options: []measureOption{{ID: "q1-0", Label: "Not at all"}}}}, Problem: "p", Field: "q1", Help: care.CrisisResources("Call (555) 010-0199")},
-		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: care.CrisisResources("Call (555) 010-0199"), Message: "We will call you today."}},
+		"measure_form":   &measureFormPage{Layout: signedIn, ScheduleID: "m1", Name: "PHQ-9", Stem: "Over", Items: []measureItem{{N: 1, Name: "q1", Text: "T", Invalid: true, Options: []measureOption{{ID: "q1-0", Label: "Not at all"}}}}, Problem: "p", Field: "q1", Help: care.CrisisResources("Call (555) 010-0199", nil)},
+		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: care.CrisisResources("Call (555) 010-0199", nil), Message: "We will call you today."}},
 		"office_hours":   officeHoursSample(signedIn),                                                                                          // boundaries_test.go
 		"record_copy":    &recordCopyPage{Layout: signedIn, ClientID: "c1", ClientName: "Sam", Format: "fhir", Error: "e", Field: "totp_code"}, // rightofaccess_test.go
 		"safety_flags":   safetyFlagsSample(signedIn),                                                                                          // escalation_test.go
