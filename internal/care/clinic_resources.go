@@ -15,14 +15,14 @@ import (
 // tel: link dials exactly the number the admin gave. It is clinic data,
 // not PHI.
 type ClinicResource struct {
-	Name       string `json:"name"`        // plain text, 1 to MaxResourceName characters
-	Phone      string `json:"phone"`       // E.164: "+15550100199"; "" for none
-	SMS        string `json:"sms"`         // E.164 or a short code of 3 to 6 digits; "" for none
-	SMSKeyword string `json:"sms_keyword"` // the word to text, letters and digits; "" for none
-	ChatURL    string `json:"chat_url"`    // an https address; "" for none
-	Hours      string `json:"hours"`       // when it is open, plain text; "" when AlwaysOpen
-	AlwaysOpen bool   `json:"always_open"` // open every hour of every day (24/7)
-	Language   string `json:"language"`    // "en" or "es"
+	Name       string // plain text, 1 to MaxResourceName characters
+	Phone      string // E.164: "+15550100199"; "" for none
+	SMS        string // E.164 or a short code of 3 to 6 digits; "" for none
+	SMSKeyword string // the word to text, letters and digits; "" for none
+	ChatURL    string // an https address; "" for none
+	Hours      string // when it is open, plain text; "" when AlwaysOpen
+	AlwaysOpen bool   // open every hour of every day (24/7)
+	Language   string // "en" or "es"
 }
 
 // Bounds of a clinic's resource list.
