@@ -99,6 +99,11 @@ func TestClinicResourcePages(t *testing.T) {
 		if list := stored(); len(list) != 1 || !list[0].AlwaysOpen || list[0].SMSKeyword != "AYUDA" || list[0].Language != "es" {
 			t.Fatalf("after the edit %+v", list)
 		}
+		body = page("/people", admin)
+		if !strings.Contains(body, `<li lang="es"><strong>Línea de la clínica</strong>`) || !strings.Contains(body, `href="sms:55501?body=AYUDA"`) ||
+			!strings.Contains(body, "24 horas, todos los días") {
+			t.Error("the People page does not show the Spanish resource in Spanish")
+		}
 		edit.Set("hours", "weekdays")
 		rec = form("/people/crisis-resources/0/edit", admin, edit)
 		expect(t, rec, http.StatusBadRequest, "", "hours and always open")
