@@ -45,10 +45,35 @@ func (s *Store) SetClinicResources(ctx context.Context, actor care.Actor, rs []c
 	if err := care.ValidateClinicResources(rs); err != nil {
 		return err
 	}
+	return s.UpdateClinicResources(ctx, actor, func([]care.ClinicResource) ([]care.ClinicResource, error) { return rs, nil })
+}
+
+// UpdateClinicResources changes the crisis resources of the admin's
+// clinic in one transaction: change gets the list as it is and returns
+// the new one, or an error that changes nothing (as does an invalid new
+// list). Two admins editing at once are taken one after the other, so
+// neither's change is lost. Anyone but an admin gets care.Forbidden.
+func (s *Store) UpdateClinicResources(ctx context.Context, actor care.Actor, change func([]care.ClinicResource) ([]care.ClinicResource, error)) error {
 	ev := Event(actor, "clinic.resources.update", "clinic", actor.ClinicID)
 	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
 		if actor.Role != care.RoleAdmin {
 			return care.Errorf(care.Forbidden, "only an admin sets the clinic's crisis resources")
+		}
+		// A no-op update takes the clinic row's lock (lockClient): the
+		// list is read and written by one admin at a time.
+		if _, err := tx.ExecContext(ctx, `UPDATE clinics SET crisis_line = crisis_line WHERE id = $1`, actor.ClinicID); err != nil {
+			return err
+		}
+		old, err := tx.clinicResources(ctx, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		rs, err := change(old)
+		if err != nil {
+			return err
+		}
+		if err := care.ValidateClinicResources(rs); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM clinic_resources WHERE clinic_id = $1`, actor.ClinicID); err != nil {
 			return err

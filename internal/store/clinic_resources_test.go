@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"reflect"
+	"sync"
 	"testing"
 
 	"interlude/internal/care"
@@ -70,6 +71,27 @@ func TestClinicResources(t *testing.T) {
 			t.Errorf("emptied: %+v", got)
 		}
 
+		// Admins adding at once: each add is kept.
+		var wg sync.WaitGroup
+		errs := make(chan error, 5)
+		for range 5 {
+			wg.Go(func() {
+				errs <- db.Store.UpdateClinicResources(ctx, admin, func(rs []care.ClinicResource) ([]care.ClinicResource, error) {
+					return append(rs, list[0]), nil
+				})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		if got, _ := db.Store.ClinicResources(ctx, admin); len(got) != 5 {
+			t.Errorf("after 5 concurrent adds: %d resources", len(got))
+		}
+
 		var ok, denied int
 		for _, ev := range events(t, db, c.Clinic.ID) {
 			if ev.Action != "clinic.resources.update" {
@@ -85,8 +107,8 @@ func TestClinicResources(t *testing.T) {
 				denied++
 			}
 		}
-		if ok != 3 || denied != 1 {
-			t.Errorf("audit: %d updates, %d denied; want 3, 1", ok, denied)
+		if ok != 8 || denied != 1 {
+			t.Errorf("audit: %d updates, %d denied; want 8, 1", ok, denied)
 		}
 	})
 }

@@ -87,16 +87,9 @@ func (s *Server) editResources(w http.ResponseWriter, r *http.Request, change fu
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	// Anyone of the clinic reads the list; the store refuses, and audits
-	// as refused, a change by anyone but an admin.
-	list, err := s.store.ClinicResources(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	if list, err = change(list); err == nil {
-		err = s.store.SetClinicResources(r.Context(), actor, list)
-	}
-	if err != nil {
+	// The store refuses, and audits as refused, a change by anyone but an
+	// admin; it reads, changes and writes the list in one transaction.
+	if err := s.store.UpdateClinicResources(r.Context(), actor, change); err != nil {
 		var ce *care.Error
 		if !errors.As(err, &ce) || ce.Code != care.Invalid {
 			return err
