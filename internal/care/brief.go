@@ -73,9 +73,12 @@ type BriefFlag struct {
 }
 
 // Status says how the flag stands: "open", "escalated" (open, and sent to
-// the on-call provider), or "acknowledged".
+// the on-call provider), "acknowledged", or "not a concern" (acknowledged
+// as a false alarm).
 func (f *BriefFlag) Status() string {
 	switch {
+	case !f.Open() && f.NotAConcern:
+		return "not a concern"
 	case !f.Open():
 		return "acknowledged"
 	case !f.EscalatedAt.IsZero():

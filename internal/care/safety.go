@@ -55,6 +55,7 @@ type SafetyFlag struct {
 	AcknowledgedBy string    // a provider's user id; "" while open
 	AcknowledgedAt time.Time // zero while open
 	Note           string    // the acknowledgement note
+	NotAConcern    bool      // acknowledged as a false alarm: Note says why
 	EscalatedAt    time.Time // when it went to the on-call provider; zero if not
 	EscalatedTo    string    // the on-call provider it went to; "" if none (then the admins)
 

@@ -226,10 +226,12 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 		var acked, escalated sql.NullInt64
 		var note []byte
 		var level string
+		var notConcern int
 		if err := rows.Scan(&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
-			&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9); err != nil {
+			&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9, &notConcern); err != nil {
 			return nil, err
 		}
+		f.NotAConcern = notConcern == 1
 		f.Level = flagLevelOf(level)
 		f.RaisedAt, f.AcknowledgedAt, f.EscalatedAt = fromMicros(raised), optMicros(acked), optMicros(escalated)
 		flags, sealedNotes = append(flags, f), append(sealedNotes, note)

@@ -25,7 +25,7 @@ func flagNoteField(clinicID, clientID, flagID string) field {
 
 // flagColumns are a flag's columns, for safety_flags aliased f.
 const flagColumns = `f.id, f.clinic_id, f.client_id, f.kind, f.source_type, f.source_id, f.raised_at,
-	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at, f.level, COALESCE(f.item9, 0)`
+	COALESCE(f.acknowledged_by, ''), f.acknowledged_at, f.ack_note_sealed, f.escalated_at, f.level, COALESCE(f.item9, 0), f.not_a_concern`
 
 // scanFlag scans flagColumns, then trail, into f, and opens the note.
 func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any) error }, f *care.SafetyFlag, trail ...any) error {
@@ -33,10 +33,12 @@ func (s *Store) scanFlag(ctx context.Context, tx tx, row interface{ Scan(...any)
 	var acked, escalated sql.NullInt64
 	var note []byte
 	var level string
+	var notConcern int
 	if err := row.Scan(append([]any{&f.ID, &f.ClinicID, &f.ClientID, &f.Kind, &f.SourceType, &f.SourceID, &raised,
-		&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9}, trail...)...); err != nil {
+		&f.AcknowledgedBy, &acked, &note, &escalated, &level, &f.Item9, &notConcern}, trail...)...); err != nil {
 		return err
 	}
+	f.NotAConcern = notConcern == 1
 	f.Level = flagLevelOf(level)
 	f.RaisedAt = fromMicros(raised)
 	if acked.Valid {
@@ -269,8 +271,23 @@ func (s *Store) flags(ctx context.Context, actor care.Actor, clientID string, op
 // anyone else care.ErrNotFound. A flag acknowledged already is
 // care.Conflict and keeps its first note.
 func (s *Store) AcknowledgeFlag(ctx context.Context, actor care.Actor, clientID, flagID, note string) (*care.SafetyFlag, error) {
+	return s.acknowledgeFlag(ctx, actor, clientID, flagID, note, false)
+}
+
+// MarkFlagNotAConcern acknowledges flag flagID of client clientID as a
+// false alarm (issue #16), note saying why, as AcknowledgeFlag does
+// otherwise. Such flags are counted for the clinic's admins
+// (NotAConcernCounts); nothing in Interlude learns from them.
+func (s *Store) MarkFlagNotAConcern(ctx context.Context, actor care.Actor, clientID, flagID, note string) (*care.SafetyFlag, error) {
+	return s.acknowledgeFlag(ctx, actor, clientID, flagID, note, true)
+}
+
+func (s *Store) acknowledgeFlag(ctx context.Context, actor care.Actor, clientID, flagID, note string, notConcern bool) (*care.SafetyFlag, error) {
 	ev := Event(actor, "safety_flag.acknowledge", "safety_flag", flagID)
 	ev.ClientID = clientID
+	if notConcern {
+		ev.Reason = "not_a_concern"
+	}
 	if err := s.markBreakGlass(ctx, actor, &ev); err != nil {
 		return nil, err
 	}
@@ -313,16 +330,20 @@ func (s *Store) AcknowledgeFlag(ctx context.Context, actor care.Actor, clientID,
 		if err != nil {
 			return err
 		}
+		flag := 0
+		if notConcern {
+			flag = 1
+		}
 		res, err := tx.ExecContext(ctx,
-			`UPDATE safety_flags SET acknowledged_by = $1, acknowledged_at = $2, ack_note_sealed = $3
-			 WHERE id = $4 AND acknowledged_at IS NULL`, actor.UserID, micros(tx.now), sealed, f.ID)
+			`UPDATE safety_flags SET acknowledged_by = $1, acknowledged_at = $2, ack_note_sealed = $3, not_a_concern = $5
+			 WHERE id = $4 AND acknowledged_at IS NULL`, actor.UserID, micros(tx.now), sealed, f.ID, flag)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return care.Errorf(care.Conflict, "this flag was acknowledged already")
 		}
-		f.AcknowledgedBy, f.AcknowledgedAt, f.Note = actor.UserID, tx.now, note
+		f.AcknowledgedBy, f.AcknowledgedAt, f.Note, f.NotAConcern = actor.UserID, tx.now, note, notConcern
 		f.OnCall = ev.Purpose == care.PurposeOnCall
 		return nil
 	})
@@ -368,4 +389,42 @@ func (tx tx) crisisCheckEntry(ctx context.Context, actor care.Actor, e *care.Jou
 	_, err := tx.RaiseSafetyFlag(ctx, actor, &care.SafetyFlag{ClinicID: e.ClinicID, ClientID: e.ClientID,
 		Kind: care.FlagCrisisLanguage, Level: level, SourceType: "journal_entry", SourceID: e.ID})
 	return err
+}
+
+// NotAConcernCount is how many of a clinic's flags of one kind and level
+// its providers closed as "not a concern".
+type NotAConcernCount struct {
+	Kind  care.FlagKind
+	Level care.CrisisLevel
+	Count int
+}
+
+// NotAConcernCounts counts the actor's clinic's flags that providers
+// closed as "not a concern", by kind and level, for an admin: numbers
+// only, no client, no note. Anyone but an admin gets care.Forbidden.
+func (s *Store) NotAConcernCounts(ctx context.Context, actor care.Actor) ([]NotAConcernCount, error) {
+	if actor.Role != care.RoleAdmin {
+		return nil, care.Errorf(care.Forbidden, "only an admin sees these counts")
+	}
+	out := []NotAConcernCount{}
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		rows, err := tx.QueryContext(ctx,
+			`SELECT kind, level, count(*) FROM safety_flags WHERE clinic_id = $1 AND not_a_concern = 1
+			 GROUP BY kind, level ORDER BY kind, level`, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c NotAConcernCount
+			var level string
+			if err := rows.Scan(&c.Kind, &level, &c.Count); err != nil {
+				return err
+			}
+			c.Level = flagLevelOf(level)
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
 }

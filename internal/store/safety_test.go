@@ -277,3 +277,58 @@ func TestCrisisCheckInAndThread(t *testing.T) {
 		}
 	})
 }
+
+// TestFlagNotAConcern (issue #16): a provider of the care team closes a
+// flag as "not a concern" with a reason; it is closed, says so, and is
+// counted for the clinic's admin, by kind and level, with no client in
+// it; only an admin sees the counts.
+func TestFlagNotAConcern(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Not a concern")
+		provider := c.Actor(c.Provider)
+		m, _ := send(t, db, c.Actor(c.Client), c.Client.ID, "i want to kill myself")
+		flags, err := db.Store.ListOpenFlags(ctx, provider, c.Client.ID)
+		if err != nil || len(flags) != 1 || flags[0].SourceID != m.ID {
+			t.Fatalf("open flags %+v, %v", flags, err)
+		}
+		if _, err := db.Store.MarkFlagNotAConcern(ctx, c.Actor(c.OtherProvider), c.Client.ID, flags[0].ID, "quoting a song"); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("another provider: %v, want not_found", err)
+		}
+		if _, err := db.Store.MarkFlagNotAConcern(ctx, provider, c.Client.ID, flags[0].ID, " "); care.ErrorCode(err) != care.Invalid {
+			t.Errorf("no reason: %v, want invalid", err)
+		}
+		f, err := db.Store.MarkFlagNotAConcern(ctx, provider, c.Client.ID, flags[0].ID, "Quoting a song lyric; we talked, no risk.")
+		if err != nil || f.Open() || !f.NotAConcern {
+			t.Fatalf("marked: %+v, %v", f, err)
+		}
+		if e := lastEvent(t, db, c.Clinic.ID); e.action != "safety_flag.acknowledge" || e.outcome != "success" || e.reason != "not_a_concern" {
+			t.Errorf("audit %+v", e)
+		}
+		all, err := db.Store.SafetyFlags(ctx, provider, c.Client.ID)
+		if err != nil || len(all) != 1 || !all[0].NotAConcern || all[0].Note != "Quoting a song lyric; we talked, no risk." {
+			t.Errorf("read back: %+v, %v", all, err)
+		}
+		counts, err := db.Store.NotAConcernCounts(ctx, c.Actor(c.Admin))
+		if err != nil || len(counts) != 1 || counts[0].Kind != care.FlagCrisisLanguage || counts[0].Level != care.CrisisAcute || counts[0].Count != 1 {
+			t.Errorf("counts %+v, %v", counts, err)
+		}
+		if _, err := db.Store.NotAConcernCounts(ctx, provider); care.ErrorCode(err) != care.Forbidden {
+			t.Errorf("a provider reading the counts: %v", err)
+		}
+		// Acknowledging as usual is not counted.
+		m2, _ := send(t, db, c.Actor(c.Client), c.Client.ID, "i want to kill myself again")
+		flags, _ = db.Store.ListOpenFlags(ctx, provider, c.Client.ID)
+		for _, fl := range flags {
+			if fl.SourceID == m2.ID {
+				if _, err := db.Store.AcknowledgeFlag(ctx, provider, c.Client.ID, fl.ID, "Called; safe."); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if counts, _ := db.Store.NotAConcernCounts(ctx, c.Actor(c.Admin)); len(counts) != 1 || counts[0].Count != 1 {
+			t.Errorf("after an ordinary acknowledgement: %+v", counts)
+		}
+	})
+}

@@ -41,11 +41,11 @@ type crisisBanner struct {
 // withCrisis returns r carrying banner b, with the clinic's crisis
 // resources, for the layout of the page r renders (crisisOf).
 func (s *Server) withCrisis(r *http.Request, actor care.Actor, b crisisBanner) (*http.Request, error) {
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	resources, err := s.clinicCrisisResources(r, actor)
 	if err != nil {
 		return r, err
 	}
-	b.Resources = care.CrisisResources(line)
+	b.Resources = resources
 	if b.SafetyPlan, err = s.hasSafetyPlan(r, actor); err != nil {
 		return r, err
 	}
@@ -302,7 +302,19 @@ func flagViews(flags []care.SafetyFlag, clientID, zone string) []flagView {
 	return out
 }
 
-// POST /clients/{id}/safety-flags/{fid}/acknowledge {note}
+// acknowledgeFlag acknowledges a flag from a form: as "not a concern"
+// when the form's box says so (issue #16), the note then saying why.
+func (s *Server) acknowledgeFlag(r *http.Request, actor care.Actor, clientID, flagID string) error {
+	note := r.PostForm.Get("note")
+	if r.PostForm.Get("not_a_concern") == "1" {
+		_, err := s.store.MarkFlagNotAConcern(r.Context(), actor, clientID, flagID, note)
+		return err
+	}
+	_, err := s.store.AcknowledgeFlag(r.Context(), actor, clientID, flagID, note)
+	return err
+}
+
+// POST /clients/{id}/safety-flags/{fid}/acknowledge {note, not_a_concern}
 func (s *Server) flagAckForm(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -312,7 +324,7 @@ func (s *Server) flagAckForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if _, err := s.store.AcknowledgeFlag(r.Context(), actor, id, r.PathValue("fid"), r.PostForm.Get("note")); err != nil {
+	if err := s.acknowledgeFlag(r, actor, id, r.PathValue("fid")); err != nil {
 		if care.ErrorCode(err) != care.Invalid {
 			return err
 		}

@@ -26,12 +26,13 @@ type flagJSON struct {
 	AcknowledgedAt *time.Time     `json:"acknowledged_at,omitempty"`
 	Note           string         `json:"note,omitempty"`
 	EscalatedAt    *time.Time     `json:"escalated_at,omitempty"`
-	OnCall         bool           `json:"on_call,omitempty"` // seen as the on-call provider it escalated to, not as the care team
+	NotAConcern    bool           `json:"not_a_concern,omitempty"` // acknowledged as a false alarm
+	OnCall         bool           `json:"on_call,omitempty"`       // seen as the on-call provider it escalated to, not as the care team
 }
 
 func toFlagJSON(f *care.SafetyFlag) flagJSON {
 	out := flagJSON{ID: f.ID, ClientID: f.ClientID, Kind: string(f.Kind), Level: f.Level.String(), Item9: f.Item9, Source: flagSourceJSON{f.SourceType, f.SourceID},
-		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note, OnCall: f.OnCall}
+		RaisedAt: f.RaisedAt, AcknowledgedBy: f.AcknowledgedBy, Note: f.Note, NotAConcern: f.NotAConcern, OnCall: f.OnCall}
 	if !f.AcknowledgedAt.IsZero() {
 		at := f.AcknowledgedAt
 		out.AcknowledgedAt = &at
@@ -91,12 +92,17 @@ func (s *Server) apiAcknowledgeFlag(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var req struct {
-		Note string `json:"note"`
+		Note        string `json:"note"`
+		NotAConcern bool   `json:"not_a_concern"` // a false alarm: note says why (issue #16)
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	f, err := s.store.AcknowledgeFlag(r.Context(), actor, r.PathValue("id"), r.PathValue("fid"), req.Note)
+	ack := s.store.AcknowledgeFlag
+	if req.NotAConcern {
+		ack = s.store.MarkFlagNotAConcern
+	}
+	f, err := ack(r.Context(), actor, r.PathValue("id"), r.PathValue("fid"), req.Note)
 	if err != nil {
 		return err
 	}
@@ -118,11 +124,24 @@ type crisisResourceJSON struct {
 // crisisResources are the crisis resources for the actor's clinic, for a
 // response that shows them.
 func (s *Server) crisisResources(r *http.Request, actor care.Actor) ([]crisisResourceJSON, error) {
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	resources, err := s.clinicCrisisResources(r, actor)
 	if err != nil {
 		return nil, err
 	}
-	return toCrisisResourcesJSON(care.CrisisResources(line)), nil
+	return toCrisisResourcesJSON(resources), nil
+}
+
+// clinicCrisisResources are what the actor's clinic shows its clients:
+// the national lines, the clinic's own resources and its legacy line,
+// read at once. Every resource is shown whatever its language, each
+// marked with it; choosing by the client's language waits for their
+// language preference (issue #17).
+func (s *Server) clinicCrisisResources(r *http.Request, actor care.Actor) ([]care.CrisisResource, error) {
+	line, list, err := s.store.CrisisResourcesOf(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	return care.CrisisResources(line, list), nil
 }
 
 // toCrisisResourcesJSON is the API's form of crisis resources, the same

@@ -141,7 +141,7 @@ func (s *Server) safetyFlagAck(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	fid := r.PathValue("fid")
-	if _, err := s.store.AcknowledgeFlag(r.Context(), actor, r.PostForm.Get("client_id"), fid, r.PostForm.Get("note")); err != nil {
+	if err := s.acknowledgeFlag(r, actor, r.PostForm.Get("client_id"), fid); err != nil {
 		if care.ErrorCode(err) != care.Invalid {
 			return err
 		}

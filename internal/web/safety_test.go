@@ -151,7 +151,7 @@ func TestSafetyFlagsAPI(t *testing.T) {
 // ---- Page samples for TestEveryPageTemplate ----
 
 func officeHoursSample(l Layout) *officeHoursPage {
-	l.Crisis = &crisisBanner{Resources: care.CrisisResources("Call (555) 010-0199")}
+	l.Crisis = &crisisBanner{Resources: care.CrisisResources("Call (555) 010-0199", nil)}
 	return &officeHoursPage{Layout: l, Zone: "America/Chicago", ResponseTime: planXSS, Error: "hours monday is wrong",
 		Days: []officeDay{{"Monday", "monday", "09:00-17:00"}, {"Tuesday", "tuesday", ""}}}
 }
@@ -258,6 +258,39 @@ func TestBoundaryPages(t *testing.T) {
 		}
 		if got := respJSON[flagListJSON](t, m.call(t, "GET", "/api/v1/safety-flags", m.provider, nil)).Flags; len(got) != 0 {
 			t.Errorf("a private entry raised %d flags", len(got))
+		}
+
+		// Issue #16: a provider closes a flag as "not a concern", with a
+		// reason; the admin sees it counted, with no client named.
+		if body := page("/people", admin); !strings.Contains(body, "No safety flag has been closed as a false alarm.") {
+			t.Errorf("the People page before any: %s", body)
+		}
+		fm := m.send(t, m.client, "lol this homework makes me want to kms")
+		var fid2 string
+		for _, f := range respJSON[flagListJSON](t, m.call(t, "GET", "/api/v1/safety-flags", m.provider, nil)).Flags {
+			if f.Source.ID == fm.ID {
+				fid2 = f.ID
+			}
+		}
+		if fid2 == "" {
+			t.Fatal("the message raised no flag")
+		}
+		nac := "/clients/" + m.c.Client.ID + "/safety-flags/" + fid2 + "/acknowledge"
+		if rec := form(nac, m.provider, url.Values{"note": {"Joking about homework; asked in session, no risk."}, "not_a_concern": {"1"}}); rec.Code != http.StatusSeeOther {
+			t.Fatalf("not a concern: %d %s", rec.Code, rec.Body)
+		}
+		var closed *flagJSON
+		for _, f := range respJSON[flagListJSON](t, m.call(t, "GET", "/api/v1/clients/"+m.c.Client.ID+"/safety-flags?all=1", m.provider, nil)).Flags {
+			if f.ID == fid2 {
+				closed = &f
+			}
+		}
+		if body := page("/people", admin); !strings.Contains(body, "Providers closed 1 safety flag as false alarms") || !strings.Contains(body, "Crisis language (") ||
+			strings.Contains(body, "homework") {
+			t.Errorf("the People page's count: %s", body)
+		}
+		if closed != nil && (!closed.NotAConcern || closed.AcknowledgedAt == nil) {
+			t.Errorf("the closed flag: %+v", closed)
 		}
 
 		// Paused.
