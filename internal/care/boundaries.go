@@ -253,7 +253,7 @@ func (m MessagingMode) Label() string {
 // hours: when to expect an answer (next, shown in the client's zone),
 // the answering provider's response time if they gave one, and where to
 // get help now. It never promises round-the-clock monitoring.
-func AutoReplyText(next time.Time, clientZone, responseTime, crisisLine string) string {
+func AutoReplyText(next time.Time, clientZone, responseTime, crisisLine string, clinic []ClinicResource) string {
 	loc, err := time.LoadLocation(clientZone)
 	if err != nil {
 		loc = time.UTC
@@ -265,7 +265,7 @@ func AutoReplyText(next time.Time, clientZone, responseTime, crisisLine string) 
 		b.WriteString(" (they answer " + responseTime + ")")
 	}
 	b.WriteString(". Messages here are not watched around the clock.\n\nIf you need help now:")
-	for _, r := range CrisisResources(crisisLine) {
+	for _, r := range CrisisResources(crisisLine, clinic) {
 		b.WriteString("\n• " + r.Name + ": " + r.Detail)
 	}
 	return b.String()

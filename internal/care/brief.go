@@ -47,6 +47,20 @@ type Brief struct {
 	ReliableChange ReliableChange
 	Messages       MessageCounts
 	CheckIns       CheckInCounts
+	// SafetyPlan is where the client's safety plan stands (issue #16).
+	SafetyPlan BriefSafetyPlan
+}
+
+// BriefSafetyPlan is the safety plan as a brief shows it: its current
+// version (0: none), when and by whom it was saved, and whether it
+// changed in the brief's window (since the last held session).
+type BriefSafetyPlan struct {
+	Version       int
+	UpdatedAt     time.Time
+	UpdatedBy     string // a user id
+	UpdatedByName string
+	Empty         bool // nothing written in it
+	Changed       bool // saved at or after Brief.Since
 }
 
 // BriefFlag is a safety flag as a brief shows it: with the names of the

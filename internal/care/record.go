@@ -24,6 +24,7 @@ type Record struct {
 	Staff []User
 
 	Plan         *Plan         // goals (with objectives and comments) of the current version
+	SafetyPlan   *SafetyPlan   // the current version; Version 0 when none was saved
 	Tasks        []Task        // current tasks, oldest first; Occurrences holds the completed ones, by day
 	Appointments []Appointment // sessions, by start
 	Entries      []JournalEntry

@@ -48,11 +48,21 @@ var nationalResources = []CrisisResource{
 	{Name: "Emergency", Detail: "Call 911 if you are in danger now", Tel: "911", Hours: "24/7", AlwaysOpen: true, Language: "en"},
 }
 
-// CrisisResources are where a client gets help now: 988 (call, text and
-// chat, and its Spanish line), the Crisis Text Line, 911 and, when the
-// clinic has one, its own crisis line with its hours.
-func CrisisResources(clinicCrisisLine string) []CrisisResource {
-	out := append([]CrisisResource(nil), nationalResources...)
+// NationalResources are the defaults every clinic shows: 988 (call, text
+// and chat, and its Spanish line), the Crisis Text Line and 911.
+func NationalResources() []CrisisResource {
+	return append([]CrisisResource(nil), nationalResources...)
+}
+
+// CrisisResources are where a client gets help now: the national lines
+// (NationalResources), then the clinic's own resources in the admin's
+// order, then, when the clinic has one, its legacy one-line crisis line
+// with its hours (ClinicLine).
+func CrisisResources(clinicCrisisLine string, clinic []ClinicResource) []CrisisResource {
+	out := NationalResources()
+	for _, c := range clinic {
+		out = append(out, c.Resource())
+	}
 	if strings.TrimSpace(clinicCrisisLine) != "" {
 		out = append(out, ClinicLine(clinicCrisisLine))
 	}

@@ -48,6 +48,18 @@ func demoPlans(today care.Day) [][]care.Goal {
 // next one scheduled), tasks (daily, on weekdays, once) with past
 // completions, and a comment on a goal. It runs before the journals, whose
 // entries name the plans' goals.
+// samSafetyPlan is the short safety plan Sam wrote (issue #16), so that
+// the screenshots, the brief and the FHIR golden file show one.
+var samSafetyPlan = care.SafetyPlan{
+	WarningSigns:  []string{"Lying awake past 2 a.m. several nights in a row", "Cancelling plans with friends"},
+	Coping:        []string{"Box breathing for five minutes", "A walk round the block with music"},
+	Distraction:   []string{"The climbing gym on Thursdays", "Call my cousin Dee"},
+	Help:          []string{"My sister Ngozi"},
+	Professionals: []string{"Dr. Rivera, through Interlude messages or the clinic", "988 Suicide & Crisis Lifeline: call or text 988"},
+	Environment:   []string{"My sister keeps the spare medication"},
+	Reasons:       []string{"My niece and nephew", "Finishing my degree"},
+}
+
 func seedCare(ctx context.Context, s *store.Store, admin care.Actor) error {
 	users, err := s.Users(ctx, admin)
 	if err != nil {
@@ -72,6 +84,11 @@ func seedCare(ctx context.Context, s *store.Store, admin care.Actor) error {
 		client := care.Actor{UserID: u.ID, ClinicID: u.ClinicID, Role: u.Role, Name: u.DisplayName, TimeZone: u.TimeZone}
 		if err := seedClientCare(ctx, s, provider, client, plans[n%len(plans)]); err != nil {
 			return fmt.Errorf("demo plan of client %d: %w", n+1, err)
+		}
+		if u.Email == "sam@demo.interlude.test" {
+			if _, err := s.SaveSafetyPlan(ctx, client, u.ID, samSafetyPlan, 0); err != nil {
+				return fmt.Errorf("demo safety plan: %w", err)
+			}
 		}
 		n++
 	}

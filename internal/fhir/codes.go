@@ -62,6 +62,14 @@ var Concepts = []Concept{
 	{"asq_" + string(care.ScreenNegative), care.ScreenNegative.Label(), "No to all four ASQ questions."},
 	{"asq_" + string(care.ScreenNonAcutePositive), care.ScreenNonAcutePositive.Label(), "A yes to one of the four ASQ questions and no to the acuity question."},
 	{"asq_" + string(care.ScreenAcutePositive), care.ScreenAcutePositive.Label(), "Yes to the ASQ acuity question."},
+	{"safety_plan", "Safety plan", "A safety plan in the structure of Stanley and Brown's Safety Planning Intervention: the category of its CarePlan."},
+	{"safety_plan_" + string(care.SectionWarningSigns), "Warning signs", "Step 1 of a safety plan: thoughts, moods, situations or behaviours that tell a crisis may be starting."},
+	{"safety_plan_" + string(care.SectionCoping), "Internal coping strategies", "Step 2 of a safety plan: what the client can do alone to take their mind off their problems."},
+	{"safety_plan_" + string(care.SectionDistraction), "People and social settings that provide distraction", "Step 3 of a safety plan."},
+	{"safety_plan_" + string(care.SectionHelp), "People to ask for help", "Step 4 of a safety plan: people the client can tell they are struggling."},
+	{"safety_plan_" + string(care.SectionProfessionals), "Professionals and agencies to contact", "Step 5 of a safety plan: providers, the clinic, emergency services and crisis lines."},
+	{"safety_plan_" + string(care.SectionEnvironment), "Making the environment safe", "Step 6 of a safety plan: keeping lethal means out of reach."},
+	{"safety_plan_" + string(care.SectionReasons), "Reasons for living", "Step 7 of a safety plan: what matters most to the client."},
 }
 
 // Item LOINC codes of the measures, in the order of care.Instrument.Items

@@ -105,6 +105,9 @@ func stampedResources(rec *care.Record) []stamped {
 		}
 		add(cp, at...)
 	}
+	if sp := m.safetyPlan(); sp != nil {
+		add(sp, m.rec.SafetyPlan.UpdatedAt)
+	}
 	if rec.Plan != nil {
 		for _, g := range rec.Plan.Goals {
 			at := []time.Time{rec.Plan.UpdatedAt}
@@ -368,6 +371,46 @@ func (m *mapper) carePlan() Resource {
 		if a := m.person(p.UpdatedBy); a != nil {
 			res["author"] = a
 		}
+	}
+	return res
+}
+
+// safetyPlan is the client's safety plan (issue #16) as a CarePlan of its
+// own, told apart by its category (the code system's safety_plan): each
+// Stanley–Brown section with something in it is an activity coded by its
+// section, its items the lines of the description, in order. A record
+// without a saved plan has none.
+func (m *mapper) safetyPlan() Resource {
+	p := m.rec.SafetyPlan
+	if p == nil || p.Version == 0 {
+		return nil
+	}
+	var activities []any
+	for _, l := range p.Lists() {
+		if len(l.Items) == 0 {
+			continue
+		}
+		activities = append(activities, obj("detail", obj(
+			"code", concept("safety_plan_"+string(l.Section)),
+			"status", "in-progress",
+			"description", "- "+strings.Join(l.Items, "\n- "),
+		)))
+	}
+	res := obj(
+		"resourceType", "CarePlan",
+		"id", m.rec.Client.ID+"-safety-plan",
+		"meta", obj("versionId", fmt.Sprint(p.Version), "lastUpdated", instant(p.UpdatedAt)),
+		"status", "active",
+		"intent", "plan",
+		"category", []any{concept("safety_plan")},
+		"title", "Safety plan",
+		"description", "What the client does, step by step, when a crisis may be starting (Stanley–Brown Safety Planning Intervention).",
+		"subject", m.patient,
+		"careTeam", []any{ref("CareTeam/"+m.rec.Client.ID+"-careteam", "")},
+		"activity", activities,
+	)
+	if a := m.person(p.UpdatedBy); a != nil {
+		res["author"] = a
 	}
 	return res
 }

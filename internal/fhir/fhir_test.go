@@ -35,6 +35,9 @@ func sampleRecord() *care.Record {
 		Client:   client,
 		CareTeam: []care.User{prov},
 		Staff:    []care.User{admin},
+		SafetyPlan: &care.SafetyPlan{ClientID: client.ID, Version: 3, UpdatedAt: t0.Add(2 * time.Hour), UpdatedBy: client.ID,
+			WarningSigns: []string{"Not sleeping", "Skipping meals"}, Coping: []string{"Walk the dog"}, Help: []string{"Ana, 555-0100"},
+			Professionals: []string{"Dr. Lee", "988, call or text"}, Reasons: []string{"My kids"}},
 		Plan: &care.Plan{ClientID: client.ID, Version: 2, UpdatedAt: t0.Add(time.Hour), UpdatedBy: prov.ID, Goals: []care.Goal{
 			{ID: goal, Title: "Sleep before midnight", ClinicalWording: "Improve sleep hygiene", TargetDate: "2026-12-31",
 				Status: care.GoalActive,
@@ -267,6 +270,52 @@ func TestCodes(t *testing.T) {
 	b, _ = json.Marshal(byRef["Observation/"+id("entry1")+"-goal-progress"]["focus"])
 	if !strings.Contains(string(b), `"Goal/`+id("goal")+`"`) {
 		t.Errorf("goal progress focus %s, want the Goal", b)
+	}
+}
+
+// TestSafetyPlanCarePlan (issue #16): the safety plan is a CarePlan of
+// its own, told apart from the treatment plan by its category; each
+// section with items is an activity coded by its section, the items the
+// description's lines; its author is the client who saved it.
+func TestSafetyPlanCarePlan(t *testing.T) {
+	t.Parallel()
+	rec := sampleRecord()
+	var plans []fhir.Resource
+	for _, r := range fhir.Resources(rec) {
+		if fhir.TypeOf(r) == "CarePlan" {
+			plans = append(plans, r)
+		}
+	}
+	if len(plans) != 2 {
+		t.Fatalf("%d CarePlans, want the treatment plan and the safety plan", len(plans))
+	}
+	sp := plans[1]
+	b, _ := json.Marshal(sp)
+	s := string(b)
+	for _, want := range []string{`"id":"` + id("client") + `-safety-plan"`, `"category":[{"coding":[{"code":"safety_plan"`, `"versionId":"3"`,
+		`"code":"safety_plan_warning_signs"`, `"description":"- Not sleeping\n- Skipping meals"`, `"code":"safety_plan_reasons"`,
+		`"author":{"display":"Sam Rivera","reference":"Patient/` + id("client") + `"}`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the safety plan's CarePlan lacks %s: %s", want, s)
+		}
+	}
+	if n := len(sp["activity"].([]any)); n != 5 {
+		t.Errorf("%d activities, want the 5 sections with items", n)
+	}
+	if b, _ := json.Marshal(plans[0]); strings.Contains(string(b), "safety_plan") {
+		t.Errorf("the treatment plan has the safety plan's category: %s", b)
+	}
+	for _, c := range []string{"safety_plan", "safety_plan_environment"} {
+		if !slices.ContainsFunc(fhir.Concepts, func(x fhir.Concept) bool { return x.Code == c }) {
+			t.Errorf("the code system lacks %s", c)
+		}
+	}
+	// A record without a saved safety plan has none.
+	rec.SafetyPlan = &care.SafetyPlan{}
+	for _, r := range fhir.Resources(rec) {
+		if fhir.IDOf(r) == id("client")+"-safety-plan" {
+			t.Error("an unsaved safety plan is emitted")
+		}
 	}
 }
 

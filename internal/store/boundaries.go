@@ -331,9 +331,13 @@ func (s *Store) autoReply(ctx context.Context, tx tx, actor care.Actor, m *care.
 	if err != nil {
 		return err
 	}
+	resources, err := tx.clinicResources(ctx, m.ClinicID)
+	if err != nil {
+		return err
+	}
 	// A microsecond after the message, so that the thread orders it after.
 	reply := &care.Message{ID: care.NewID(), ClinicID: m.ClinicID, ClientID: m.ClientID, SenderID: who.ProviderID,
-		SenderRole: care.RoleSystem, SentAt: tx.now.Add(time.Microsecond), Text: care.AutoReplyText(next, zone, who.ResponseTime, line)}
+		SenderRole: care.RoleSystem, SentAt: tx.now.Add(time.Microsecond), Text: care.AutoReplyText(next, zone, who.ResponseTime, line, resources)}
 	sealed, err := s.sealValue(ctx, tx, messageField(reply.ClinicID, reply.ClientID, reply.ID), []byte(reply.Text))
 	if err != nil {
 		return err

@@ -71,6 +71,12 @@ func (s *Store) Brief(ctx context.Context, actor care.Actor, clientID string) (*
 		if err := tx.briefCounts(ctx, rec, out); err != nil {
 			return err
 		}
+		plan, err := s.loadSafetyPlan(ctx, tx, rec)
+		if err != nil {
+			return err
+		}
+		out.SafetyPlan = care.BriefSafetyPlan{Version: plan.Version, UpdatedAt: plan.UpdatedAt, UpdatedBy: plan.UpdatedBy, UpdatedByName: plan.UpdatedByName,
+			Empty: plan.Empty(), Changed: plan.Version > 0 && !plan.UpdatedAt.Before(out.Since)}
 		b = out
 		return nil
 	})

@@ -92,6 +92,9 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 	if r.Plan, err = s.loadPlan(ctx, tx, rec); err != nil {
 		return nil, err
 	}
+	if r.SafetyPlan, err = s.loadSafetyPlan(ctx, tx, rec); err != nil {
+		return nil, err
+	}
 	if r.Tasks, err = s.loadTasks(ctx, tx, rec); err != nil {
 		return nil, err
 	}
@@ -277,6 +280,9 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 		if id != "" && id != rec.ID && r.Person(id) == nil {
 			named[id] = true
 		}
+	}
+	if r.SafetyPlan != nil {
+		note(r.SafetyPlan.UpdatedBy)
 	}
 	if r.Plan != nil {
 		note(r.Plan.UpdatedBy)

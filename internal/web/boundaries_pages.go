@@ -36,16 +36,22 @@ type crisisBanner struct {
 	// Screener is the id of the flag whose follow-up screener the client
 	// may answer (issue #16), "" for none: a link, never in the way.
 	Screener string
+	// SafetyPlan: the client has a safety plan, linked before the
+	// resources.
+	SafetyPlan bool
 }
 
 // withCrisis returns r carrying banner b, with the clinic's crisis
 // resources, for the layout of the page r renders (crisisOf).
 func (s *Server) withCrisis(r *http.Request, actor care.Actor, b crisisBanner) (*http.Request, error) {
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	resources, err := s.clinicCrisisResources(r, actor)
 	if err != nil {
 		return r, err
 	}
-	b.Resources = care.CrisisResources(line)
+	b.Resources = resources
+	if b.SafetyPlan, err = s.hasSafetyPlan(r, actor); err != nil {
+		return r, err
+	}
 	return r.WithContext(context.WithValue(r.Context(), crisisKey{}, &b)), nil
 }
 

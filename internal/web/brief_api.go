@@ -13,21 +13,32 @@ import (
 // (brief_pages.go) renders the same store read.
 
 type briefJSON struct {
-	Client       briefClientJSON    `json:"client"`
-	GeneratedAt  time.Time          `json:"generated_at"`
-	Since        time.Time          `json:"since"`
-	Window       string             `json:"window"` // "since_last_session", or "last_30_days" when none was held
-	LastSession  *appointmentJSON   `json:"last_session"`
-	NextSession  *appointmentJSON   `json:"next_session"`
-	Discuss      []entryJSON        `json:"discuss"`
-	SafetyEvents []briefFlagJSON    `json:"safety_events"`
-	Entries      []entryJSON        `json:"entries"`
-	Trends       []briefSeriesJSON  `json:"trends"`
-	Goals        []briefGoalJSON    `json:"goals"`
-	Tasks        []briefTaskJSON    `json:"tasks"`
-	Measures     []briefMeasureJSON `json:"measures"`
-	Messages     briefMessagesJSON  `json:"messages"`
-	CheckIns     briefCheckInsJSON  `json:"check_ins"`
+	Client       briefClientJSON     `json:"client"`
+	GeneratedAt  time.Time           `json:"generated_at"`
+	Since        time.Time           `json:"since"`
+	Window       string              `json:"window"` // "since_last_session", or "last_30_days" when none was held
+	LastSession  *appointmentJSON    `json:"last_session"`
+	NextSession  *appointmentJSON    `json:"next_session"`
+	Discuss      []entryJSON         `json:"discuss"`
+	SafetyEvents []briefFlagJSON     `json:"safety_events"`
+	Entries      []entryJSON         `json:"entries"`
+	Trends       []briefSeriesJSON   `json:"trends"`
+	Goals        []briefGoalJSON     `json:"goals"`
+	Tasks        []briefTaskJSON     `json:"tasks"`
+	Measures     []briefMeasureJSON  `json:"measures"`
+	Messages     briefMessagesJSON   `json:"messages"`
+	CheckIns     briefCheckInsJSON   `json:"check_ins"`
+	SafetyPlan   briefSafetyPlanJSON `json:"safety_plan"`
+}
+
+// briefSafetyPlanJSON is where the safety plan stands: version 0 is none.
+type briefSafetyPlanJSON struct {
+	Version   int         `json:"version"`
+	UpdatedAt *time.Time  `json:"updated_at"`
+	UpdatedBy *personJSON `json:"updated_by"`
+	Empty     bool        `json:"empty"`
+	// ChangedSinceLastSession: saved in the brief's window.
+	ChangedSinceLastSession bool `json:"changed_since_last_session"`
 }
 
 type briefClientJSON struct {
@@ -198,6 +209,12 @@ func toBriefJSON(b *care.Brief) briefJSON {
 	if share, ok := c.Adherence(); ok {
 		share = math.Round(share*1000) / 1000
 		out.CheckIns.Adherence = &share
+	}
+	sp := b.SafetyPlan
+	out.SafetyPlan = briefSafetyPlanJSON{Version: sp.Version, Empty: sp.Empty, ChangedSinceLastSession: sp.Changed}
+	if sp.Version > 0 {
+		at := sp.UpdatedAt
+		out.SafetyPlan.UpdatedAt, out.SafetyPlan.UpdatedBy = &at, &personJSON{ID: sp.UpdatedBy, Name: sp.UpdatedByName}
 	}
 	return out
 }

@@ -36,6 +36,8 @@ type briefPage struct {
 	CheckIns             care.CheckInCounts
 	Adherence            string // "67% (4 of 6)" or ""
 	Entries              []entryRow
+	SafetyPlan           string // "Version 3, saved … by …, changed since the last session", or "" when none
+	SafetyPlanChanged    bool
 }
 
 type briefFlagView struct {
@@ -108,6 +110,16 @@ func (s *Server) clientBrief(w http.ResponseWriter, r *http.Request) error {
 		p.Entries = append(p.Entries, s.entryRow(actor, &b.Entries[i], goals))
 	}
 	p.Flags = briefFlagViews(b.Flags, zone)
+	if sp := b.SafetyPlan; sp.Version > 0 {
+		p.SafetyPlan = fmt.Sprintf("Version %d, saved %s", sp.Version, localTime(sp.UpdatedAt, zone))
+		if sp.UpdatedByName != "" {
+			p.SafetyPlan += " by " + sp.UpdatedByName
+		}
+		if sp.Empty {
+			p.SafetyPlan += " (nothing written in it)"
+		}
+		p.SafetyPlanChanged = sp.Changed
+	}
 
 	for _, sr := range care.Trends(b.Entries) {
 		if sr.Count == 0 {

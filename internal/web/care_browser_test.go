@@ -46,6 +46,7 @@ type careSite struct {
 	browser  *browser
 	client   demo.Login // Sam, a client with a plan, tasks and six weeks of entries
 	provider demo.Login // Dana, Sam's provider
+	admin    demo.Login // the clinic's admin
 	clientID string
 	zone     *time.Location // the client's
 }
@@ -66,6 +67,8 @@ func startCareSite(t *testing.T) *careSite {
 			c.client = l
 		case l.Role == care.RoleProvider && c.provider.Email == "":
 			c.provider = l
+		case l.Role == care.RoleAdmin && c.admin.Email == "":
+			c.admin = l
 		}
 	}
 	if c.client.Email == "" || c.provider.Email == "" {
@@ -122,6 +125,22 @@ func (c *careSite) signInProvider(t *testing.T) *person {
 	}
 	p.enterCode(auth.TOTPCode(secret, auth.TOTPStep(time.Now())))
 	p.wantPath("/clients")
+	return p
+}
+
+// signInAdmin opens a desk-sized tab for the clinic's admin, signed in
+// with a password and an authenticator code.
+func (c *careSite) signInAdmin(t *testing.T) *person {
+	t.Helper()
+	p := c.browser.person(t, "admin", false)
+	p.open(c.url + "/signin")
+	p.signIn(c.admin.Email, c.admin.Password, "/signin/mfa")
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(c.admin.TOTPSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.enterCode(auth.TOTPCode(secret, auth.TOTPStep(time.Now())))
+	p.wantPath("/people")
 	return p
 }
 

@@ -134,14 +134,15 @@ var notices = map[string]string{
 	"deleted":     "The client's record is deleted: its key is destroyed, and nothing sealed under it can be read again.",
 	"retention":   "The retention period is saved.",
 
-	"notifications":   "Your notification settings are saved.",
-	"push-on":         "Notifications are on for this browser.",
-	"push-off":        "Notifications are off for that browser.",
-	"crisis-line":     "The crisis line is saved.",
-	"safety-message":  "The safety message is saved.",
-	"safety-settings": "The escalation settings are saved.",
-	"reliable-change": "The reliable-change thresholds are saved.",
-	"office-hours":    "Your office hours are saved.",
+	"notifications":    "Your notification settings are saved.",
+	"push-on":          "Notifications are on for this browser.",
+	"push-off":         "Notifications are off for that browser.",
+	"crisis-line":      "The crisis line is saved.",
+	"crisis-resources": "The crisis resources are saved.",
+	"safety-message":   "The safety message is saved.",
+	"safety-settings":  "The escalation settings are saved.",
+	"reliable-change":  "The reliable-change thresholds are saved.",
+	"office-hours":     "Your office hours are saved.",
 }
 
 func (s *Server) layoutNotice(r *http.Request, title string) Layout {
@@ -689,8 +690,15 @@ type invited struct {
 
 type peoplePage struct {
 	Layout
-	Retention     int // days
-	CrisisLine    string
+	Retention  int // days
+	CrisisLine string
+	// National are the crisis lines every clinic shows; Resources the
+	// forms of the clinic's own list, and AddResource the form that adds
+	// one (issue #16).
+	National      []care.CrisisResource
+	Resources     []resourceForm
+	AddResource   resourceForm
+	MaxResources  int
 	SafetyMessage string // told to a client with the crisis resources after a flagged answer
 	Safety        care.SafetySettings
 	SafetyMin     int
@@ -730,7 +738,7 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	line, list, err := s.store.CrisisResourcesOf(r.Context(), actor)
 	if err != nil {
 		return err
 	}
@@ -755,6 +763,8 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 		Retention: days, CrisisLine: line, SafetyMessage: safety, Reasons: deletionReasons(),
 		Safety: set, SafetyMin: care.MinEscalationMinutes, SafetyMax: care.MaxEscalationMinutes,
 	}
+	p.National, p.MaxResources = care.NationalResources(), care.MaxClinicResources
+	p.Resources, p.AddResource = resourceForms(list, field, msg, form)
 	for _, c := range counts {
 		p.NotAConcern = append(p.NotAConcern, notAConcernRow{Kind: c.Kind.Label(), Level: strings.ToLower((&care.SafetyFlag{Level: c.Level}).LevelLabel()), Count: c.Count})
 		p.NotAConcernTotal += c.Count
@@ -773,6 +783,8 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 		p.SafetyErr, p.Error = msg, "" // the escalation form's, not the invitation's
 	case reliableForm:
 		p.ReliableErr, p.Error = msg, ""
+	case strings.HasPrefix(field, "resources"):
+		p.Error = "" // a resource form's, shown beside its field
 	}
 	s.renderPage(w, r, status, "people", p)
 	return nil

@@ -57,6 +57,9 @@ type entryJSON struct {
 	// CrisisResources, in the answer to a write whose words hold crisis
 	// language: where to get help now, to show at once.
 	CrisisResources []crisisResourceJSON `json:"crisis_resources,omitempty"`
+	// SafetyPlan, with the crisis resources, is the API address of the
+	// client's safety plan when they have one: to show before them.
+	SafetyPlan string `json:"safety_plan,omitempty"`
 }
 
 func toEntryJSON(e *care.JournalEntry) entryJSON {
@@ -276,6 +279,9 @@ func (s *Server) apiJournalCreate(w http.ResponseWriter, r *http.Request) error 
 	if out.CrisisResources, err = s.crisisFor(r, actor, e.Crisis); err != nil {
 		return err
 	}
+	if out.SafetyPlan, err = s.safetyPlanFor(r, actor, e.Crisis); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusCreated, out)
 }
 
@@ -312,6 +318,9 @@ func (s *Server) apiJournalUpdate(w http.ResponseWriter, r *http.Request) error 
 	}
 	out := toEntryJSON(e)
 	if out.CrisisResources, err = s.crisisFor(r, actor, e.Crisis); err != nil {
+		return err
+	}
+	if out.SafetyPlan, err = s.safetyPlanFor(r, actor, e.Crisis); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, out)

@@ -23,12 +23,14 @@ type measureSafety struct {
 	Resources []care.CrisisResource
 	Message   string // the clinic's safety message, "" if none
 	Screener  string // the flag whose follow-up screener the client may answer (issue #16), "" for none
+	// SafetyPlan: the client has a safety plan, linked first.
+	SafetyPlan bool
 }
 
 // safetyView gathers the crisis resources and the safety message of the
 // actor's clinic.
 func (s *Server) safetyView(r *http.Request, actor care.Actor) (*measureSafety, error) {
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	resources, err := s.clinicCrisisResources(r, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +38,11 @@ func (s *Server) safetyView(r *http.Request, actor care.Actor) (*measureSafety, 
 	if err != nil {
 		return nil, err
 	}
-	return &measureSafety{Resources: care.CrisisResources(line), Message: msg}, nil
+	hasPlan, err := s.hasSafetyPlan(r, actor)
+	if err != nil {
+		return nil, err
+	}
+	return &measureSafety{Resources: resources, Message: msg, SafetyPlan: hasPlan}, nil
 }
 
 // POST /people/safety-message {safety_message}: an admin sets the
@@ -164,12 +170,12 @@ func (s *Server) measureForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, actor care.Actor, status int, m *care.MeasureSchedule, form func(string) string, problem string) error {
 	in := care.InstrumentByCode(m.Instrument)
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	help, err := s.clinicCrisisResources(r, actor)
 	if err != nil {
 		return err
 	}
 	p := &measureFormPage{Layout: s.careLayout(r, in.Name), ScheduleID: m.ID, Name: in.Name, Stem: in.Stem, Problem: problem,
-		Help: care.CrisisResources(line), Attribution: care.Attribution}
+		Help: help, Attribution: care.Attribution}
 	for i, text := range in.Items {
 		it := measureItem{N: i + 1, Name: "q" + strconv.Itoa(i+1), Text: text}
 		val := ""

@@ -37,6 +37,9 @@ type messageJSON struct {
 	// CrisisResources, in the answer to a client's message that holds
 	// crisis language: where to get help now, to show at once.
 	CrisisResources []crisisResourceJSON `json:"crisis_resources,omitempty"`
+	// SafetyPlan, with the crisis resources, is the API address of the
+	// client's safety plan when they have one: to show before them.
+	SafetyPlan string `json:"safety_plan,omitempty"`
 }
 
 // attachmentJSON is a file of a message; url downloads it.
@@ -148,6 +151,9 @@ func (s *Server) apiSendMessage(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := toMessageJSON(m)
 	if out.CrisisResources, err = s.crisisFor(r, actor, m.Crisis); err != nil {
+		return err
+	}
+	if out.SafetyPlan, err = s.safetyPlanFor(r, actor, m.Crisis); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, out)

@@ -216,6 +216,7 @@ var careNotices = map[string]string{
 	"measure-stopped":   "The questionnaire is stopped. Its scores stay.",
 	"checkins":          "The check-in schedule is saved.",
 	"flag-acknowledged": "The safety flag is acknowledged, with your note.",
+	"safety-plan":       "The safety plan is saved.",
 }
 
 func (s *Server) careLayout(r *http.Request, title string) Layout {

@@ -42,17 +42,26 @@ type recordDoc struct {
 	About    []docField
 	CareTeam []docPerson
 	Plan     docPlan
-	Tasks    []docTask
-	Sessions []docSession
-	Journal  []docEntry
-	CheckIns []docCheckIn
-	Measures []docMeasure
-	Messages []docMessage
-	Safety   []docFlag
-	Access   []docAccess
+	// SafetyPlan is the safety plan's sections with items, and its
+	// version (0: none).
+	SafetyPlan docSafetyPlan
+	Tasks      []docTask
+	Sessions   []docSession
+	Journal    []docEntry
+	CheckIns   []docCheckIn
+	Measures   []docMeasure
+	Messages   []docMessage
+	Safety     []docFlag
+	Access     []docAccess
 }
 
 type docField struct{ Label, Value string }
+
+type docSafetyPlan struct {
+	Version            int
+	UpdatedBy, Updated string
+	Sections           []care.SafetyPlanList
+}
 
 type docPerson struct{ Name, Role string }
 
@@ -494,6 +503,15 @@ func recordDocument(rec *care.Record, by *care.Actor) *recordDoc {
 	}
 	goals := docGoalTitles(rec.Plan)
 	doc.Plan = d.plan(rec.Plan)
+	if sp := rec.SafetyPlan; sp != nil && sp.Version > 0 {
+		doc.SafetyPlan = docSafetyPlan{Version: sp.Version, UpdatedBy: sp.UpdatedByName}
+		doc.SafetyPlan.Updated, _ = d.when(sp.UpdatedAt)
+		for _, l := range sp.Lists() {
+			if len(l.Items) > 0 {
+				doc.SafetyPlan.Sections = append(doc.SafetyPlan.Sections, l)
+			}
+		}
+	}
 	doc.Tasks = d.tasks(rec.Tasks, goals)
 	doc.Sessions = d.sessions(rec.Appointments)
 	doc.Journal = d.journal(rec.Entries, goals, by != nil)

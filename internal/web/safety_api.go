@@ -129,11 +129,24 @@ type crisisResourceJSON struct {
 // crisisResources are the crisis resources for the actor's clinic, for a
 // response that shows them.
 func (s *Server) crisisResources(r *http.Request, actor care.Actor) ([]crisisResourceJSON, error) {
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	resources, err := s.clinicCrisisResources(r, actor)
 	if err != nil {
 		return nil, err
 	}
-	return toCrisisResourcesJSON(care.CrisisResources(line)), nil
+	return toCrisisResourcesJSON(resources), nil
+}
+
+// clinicCrisisResources are what the actor's clinic shows its clients:
+// the national lines, the clinic's own resources and its legacy line,
+// read at once. Every resource is shown whatever its language, each
+// marked with it; choosing by the client's language waits for their
+// language preference (issue #17).
+func (s *Server) clinicCrisisResources(r *http.Request, actor care.Actor) ([]care.CrisisResource, error) {
+	line, list, err := s.store.CrisisResourcesOf(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	return care.CrisisResources(line, list), nil
 }
 
 // toCrisisResourcesJSON is the API's form of crisis resources, the same

@@ -155,7 +155,7 @@ func TestSafetyFlagsAPI(t *testing.T) {
 // ---- Page samples for TestEveryPageTemplate ----
 
 func officeHoursSample(l Layout) *officeHoursPage {
-	l.Crisis = &crisisBanner{Resources: care.CrisisResources("Call (555) 010-0199")}
+	l.Crisis = &crisisBanner{Resources: care.CrisisResources("Call (555) 010-0199", nil)}
 	return &officeHoursPage{Layout: l, Zone: "America/Chicago", ResponseTime: planXSS, Error: "hours monday is wrong",
 		Days: []officeDay{{"Monday", "monday", "09:00-17:00"}, {"Tuesday", "tuesday", ""}}}
 }

@@ -69,12 +69,12 @@ func (s *Server) safetyCheckForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderSafetyCheck(w http.ResponseWriter, r *http.Request, actor care.Actor, status int, fid string, form func(string) string, problem, field string) error {
-	line, err := s.store.CrisisLine(r.Context(), actor)
+	help, err := s.clinicCrisisResources(r, actor)
 	if err != nil {
 		return err
 	}
 	p := &safetyCheckPage{Layout: s.careLayout(r, "A few questions"), FlagID: fid, Problem: problem, Field: field,
-		Help: care.CrisisResources(line), Attribution: care.ASQAttribution}
+		Help: help, Attribution: care.ASQAttribution}
 	get := func(string) string { return "" }
 	if form != nil {
 		get = form

@@ -260,7 +260,11 @@ func TestEveryPageTemplate(t *testing.T) {
 		"account": &accountPage{Layout: signedIn, Email: "a@b.c", Enroll: true, QR: "data:image/png;base64,AA==", Secret: "S",
 			Sessions: []sessionRow{{ID: "s1", Device: "Firefox", Current: true}}, NewCodes: []string{"aaaaa-bbbb-cccc"},
 			Passkeys: []passkeyRow{{ID: "p1", Name: "Phone", Added: "today"}}, HasMFA: true, Error: "e"},
-		"people":  &peoplePage{Layout: signedIn, Users: []store.UserSummary{{User: care.User{ID: "u2", DisplayName: "X", Role: care.RoleProvider}}}, Invited: inv, Error: "e", Field: "email"},
+		"people": &peoplePage{Layout: signedIn, Users: []store.UserSummary{{User: care.User{ID: "u2", DisplayName: "X", Role: care.RoleProvider}}}, Invited: inv, Error: "e", Field: "email",
+			National: care.NationalResources(), MaxResources: care.MaxClinicResources,
+			Resources: []resourceForm{{Key: "res-0", Action: "/a", Delete: "/d", R: care.ClinicResource{Name: "N", Phone: "+15550100199", Hours: "h", Language: "es"}},
+				{Key: "res-1", Action: "/a", Delete: "/d", R: care.ClinicResource{Name: "N", AlwaysOpen: true, Language: "en"}, Error: "e", Field: "phone"}},
+			AddResource: resourceForm{Key: "res-new", Action: "/a", Error: "e", Field: "resources"}},
 		"clients": &clientsPage{Layout: Layout{Title: "C", User: &care.Actor{Role: care.RoleProvider}}, Clients: []caseloadRow{{ID: "c1", DisplayName: "Sam", Reasons: []care.Reason{{Code: "safety_flag", Text: "1 open safety flag"}, {Code: "deterioration", Text: "PHQ-9 reliably worse: 15 since a baseline of 8"}, {Code: "unread_messages", Text: "2 unread messages"}}, NextSession: "Mon 7 Dec, 15:00", NextSessionAt: "2026-12-07T15:00:00Z"}, {ID: "c2", DisplayName: "Ty"}}, Invited: inv},
 		"break_glass": &breakGlassPage{Layout: breakGlassTestLayout(signedIn), Clients: []clientChoice{{ID: "c1", Joined: "1 Jan 2026"}},
 			Error: "e", Field: "reason", Min: 10, Max: 500},
@@ -287,16 +291,17 @@ func TestEveryPageTemplate(t *testing.T) {
 		// Measures: measures_test.go.
 		"client_measures": &clientMeasuresPage{Layout: signedIn, Due: []measureDueView{{ID: "m1", Name: "PHQ-9", Title: "Depression (PHQ-9)", Since: "today"}},
 			Scores: scoreRows(sampleResponses(), "UTC")},
-		"measure_form":   &measureFormPage{Layout: signedIn, ScheduleID: "m1", Name: "PHQ-9", Stem: "Over", Items: []measureItem{{N: 1, Name: "q1", Text: "T", Invalid: true, Options: []measureOption{{ID: "q1-0", Label: "Not at all"}}}}, Problem: "p", Field: "q1", Help: care.CrisisResources("Call (555) 010-0199")},
-		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: care.CrisisResources("Call (555) 010-0199"), Message: "We will call you today.", Screener: "f1"}},
+		"measure_form":   &measureFormPage{Layout: signedIn, ScheduleID: "m1", Name: "PHQ-9", Stem: "Over", Items: []measureItem{{N: 1, Name: "q1", Text: "T", Invalid: true, Options: []measureOption{{ID: "q1-0", Label: "Not at all"}}}}, Problem: "p", Field: "q1", Help: care.CrisisResources("Call (555) 010-0199", nil)},
+		"measure_result": &measureResultPage{Layout: signedIn, Name: "PHQ-9", Total: 9, Max: 27, Severity: "Mild", Safety: &measureSafety{Resources: care.CrisisResources("Call (555) 010-0199", nil), Message: "We will call you today.", Screener: "f1"}},
 		"office_hours":   officeHoursSample(signedIn),                                                                                          // boundaries_test.go
 		"record_copy":    &recordCopyPage{Layout: signedIn, ClientID: "c1", ClientName: "Sam", Format: "fhir", Error: "e", Field: "totp_code"}, // rightofaccess_test.go
 		"safety_flags":   safetyFlagsSample(signedIn),                                                                                          // escalation_test.go
 		"brief":          briefPageSample(signedIn),                                                                                            // brief_test.go
 		// The follow-up screener: screener_test.go.
 		"safety_check": &safetyCheckPage{Layout: signedIn, FlagID: "f1", Questions: []screenerQuestion{{N: 1, Name: "q1", Text: "T", Value: "yes"}, {N: 2, Name: "q2", Text: "T", Invalid: true}},
-			Acuity: &screenerQuestion{N: 5, Name: "acuity", Text: "Now?"}, Problem: "p", Field: "q2", Help: care.CrisisResources("Call (555) 010-0199"), Attribution: care.ASQAttribution},
-		"safety_check_done": &safetyCheckDonePage{Layout: signedIn, Acute: true, Positive: true, Safety: &measureSafety{Resources: care.CrisisResources(""), Message: "We call."}},
+			Acuity: &screenerQuestion{N: 5, Name: "acuity", Text: "Now?"}, Problem: "p", Field: "q2", Help: care.CrisisResources("Call (555) 010-0199", nil), Attribution: care.ASQAttribution},
+		"safety_check_done": &safetyCheckDonePage{Layout: signedIn, Acute: true, Positive: true, Safety: &measureSafety{Resources: care.CrisisResources("", nil), Message: "We call."}},
+		"safety_plan":       safetyPlanSample(signedIn, true), // safetyplan_test.go
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
