@@ -161,6 +161,13 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 			}
 		case <-tick.C:
 			if _, _, err := s.store.Authenticate(r.Context(), auth.HashToken(token), s.sessions, false); err != nil {
+				// The session ended before its revocation reached this
+				// instance (it crosses instances through the database):
+				// the stream still says why it ends.
+				if care.ErrorCode(err) == care.Unauthenticated {
+					writeRevoked(w, care.Revocation{Reason: care.RevokeSession})
+					_ = rc.Flush()
+				}
 				return nil
 			}
 			extend()

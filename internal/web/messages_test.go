@@ -401,3 +401,24 @@ func TestEventsSlowSubscriber(t *testing.T) {
 		s.none(t, "after the replay")
 	})
 }
+
+// TestEventsSessionGoneBeforeItsRevocation: a session that ends before
+// its revocation reaches this server (on PostgreSQL it crosses instances
+// through the database, and can lag behind under load) is noticed by the
+// stream's periodic check, and the stream still says why it ends: it
+// failed TestEvents once under load, ending without a word.
+func TestEventsSessionGoneBeforeItsRevocation(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		m := newMessagesEnv(t, db)
+		m.srv.liveCheck = 50 * time.Millisecond
+		ts := httptest.NewServer(m.srv.Handler())
+		t.Cleanup(ts.Close)
+		prov := openStream(t, ts.URL, m.provider, "")
+		// Ended behind the server's back: no revocation is published here.
+		if _, err := db.Engine.SQLDB().Exec(`DELETE FROM sessions WHERE user_id = $1`, m.c.Provider.ID); err != nil {
+			t.Fatal(err)
+		}
+		prov.revoked(t, "a session ended elsewhere", "session")
+	})
+}
