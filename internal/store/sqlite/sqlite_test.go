@@ -424,10 +424,25 @@ func TestInterruptedWrite(t *testing.T) {
 				if err := insert("interrupted")(tx); err != nil {
 					return err
 				}
-				ctx, cancel := context.WithCancel(bg)
-				defer cancel()
-				time.AfterFunc(20*time.Millisecond, cancel)
-				_, err := tx.ExecContext(ctx, endless)
+				// The cancel must come while the statement runs: one that
+				// comes first (a busy machine can hold this goroutine back
+				// past it) makes database/sql refuse the statement unrun,
+				// and nothing is interrupted. So an attempt that reaches
+				// the statement late is not made, and tried again.
+				var err error
+				for range 50 {
+					ctx, cancel := context.WithCancel(bg)
+					t0 := time.Now()
+					timer := time.AfterFunc(50*time.Millisecond, cancel)
+					if time.Since(t0) > 25*time.Millisecond {
+						timer.Stop()
+						cancel()
+						continue
+					}
+					_, err = tx.ExecContext(ctx, endless)
+					cancel()
+					break
+				}
 				if err == nil {
 					t.Error("the endless statement ended without error")
 				}
