@@ -117,6 +117,7 @@ func TestServeProfilerLoopbackOnly(t *testing.T) {
 }
 
 func TestIntList(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in     string
 		lowest int

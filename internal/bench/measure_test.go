@@ -6,6 +6,7 @@ import (
 )
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	ms := func(ns ...int) []time.Duration {
 		var out []time.Duration
 		for _, n := range ns {

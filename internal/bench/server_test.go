@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseStatCPU(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		stat string
@@ -30,6 +31,7 @@ func TestParseStatCPU(t *testing.T) {
 // TestProcCPU: this process has a CPU time, where there is /proc, and a
 // process that is not there has none.
 func TestProcCPU(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc here")
 	}

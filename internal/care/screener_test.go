@@ -5,6 +5,7 @@ import "testing"
 // TestTriageASQ checks the ASQ's published triage over every answer
 // vector and every acuity answer, and the strict validation.
 func TestTriageASQ(t *testing.T) {
+	t.Parallel()
 	yes, no := true, false
 	for v := range 16 {
 		answers := []bool{v&1 != 0, v&2 != 0, v&4 != 0, v&8 != 0}
@@ -50,6 +51,7 @@ func TestTriageASQ(t *testing.T) {
 
 // TestParseFormASQ checks the form's strict yes/no fields.
 func TestParseFormASQ(t *testing.T) {
+	t.Parallel()
 	form := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	answers, acuity, err := ParseFormASQ(form(map[string]string{"q1": "no", "q2": "yes", "q3": "no", "q4": "no", "acuity": "no"}))
 	if err != nil || len(answers) != 4 || !answers[1] || answers[0] || acuity == nil || *acuity {
