@@ -144,6 +144,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 		case ev, ok := <-sub.C:
 			if !ok {
 				if sub.revoked != nil {
+					extend() // the last tick may be late on a busy machine
 					writeRevoked(w, *sub.revoked)
 					_ = rc.Flush()
 				}
@@ -165,6 +166,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 				// instance (it crosses instances through the database):
 				// the stream still says why it ends.
 				if care.ErrorCode(err) == care.Unauthenticated {
+					extend() // this tick may come late on a busy machine
 					writeRevoked(w, care.Revocation{Reason: care.RevokeSession})
 					_ = rc.Flush()
 				}
