@@ -45,8 +45,8 @@ func (l *liveLog) message(t *testing.T, what string) care.MessageEvent {
 	select {
 	case ev := <-l.messages:
 		return ev
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: no message event within 5s", what)
+	case <-time.After(eventPatience):
+		t.Fatalf("%s: no message event within %v", what, eventPatience)
 	}
 	return care.MessageEvent{}
 }
@@ -56,8 +56,8 @@ func (l *liveLog) revoke(t *testing.T, what string) care.Revocation {
 	select {
 	case r := <-l.revokes:
 		return r
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: no revocation within 5s", what)
+	case <-time.After(eventPatience):
+		t.Fatalf("%s: no revocation within %v", what, eventPatience)
 	}
 	return care.Revocation{}
 }
@@ -217,3 +217,9 @@ func TestLiveCatchesUp(t *testing.T) {
 		t.Error("the cut was not reported to Lost")
 	}
 }
+
+// eventPatience bounds every wait for an event in these tests. It is a
+// bound, not a sleep: an event that comes returns at once. It is generous
+// because the suite runs its jobs side by side under the race detector,
+// where a notification crossing PostgreSQL can take seconds.
+const eventPatience = 20 * time.Second

@@ -109,8 +109,8 @@ func (s *stream) revoked(t *testing.T, what, reason string) sseEvent {
 		if ok {
 			t.Fatalf("%s: an event after revoked: %+v", what, ev)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: the stream is still open 5s after revoked", what)
+	case <-time.After(eventPatience):
+		t.Fatalf("%s: the stream is still open %v after revoked", what, eventPatience)
 	}
 	return ev
 }
@@ -202,3 +202,9 @@ func TestEventsRevoked(t *testing.T) {
 		streamRefused(t, b, m.client, "after disabling")
 	})
 }
+
+// eventPatience bounds every wait for an event in these tests. It is a
+// bound, not a sleep: an event that comes returns at once. It is generous
+// because the suite runs its jobs side by side under the race detector,
+// where a notification crossing PostgreSQL can take seconds.
+const eventPatience = 20 * time.Second

@@ -279,8 +279,8 @@ func (s *stream) next(t *testing.T, what string) sseEvent {
 			t.Fatalf("%s: the stream ended", what)
 		}
 		return ev
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: no event within 5s", what)
+	case <-time.After(eventPatience):
+		t.Fatalf("%s: no event within %v", what, eventPatience)
 	}
 	return sseEvent{}
 }
@@ -378,7 +378,7 @@ func TestEventsSlowSubscriber(t *testing.T) {
 		}
 		// On PostgreSQL events arrive through NOTIFY, after the sends
 		// return: wait until the third has dropped the subscriber.
-		for deadline := time.Now().Add(5 * time.Second); m.srv.live.count() > 0 && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(eventPatience); m.srv.live.count() > 0 && time.Now().Before(deadline); {
 			time.Sleep(10 * time.Millisecond)
 		}
 		if _, ok := <-sub.C; !ok {
