@@ -157,6 +157,9 @@ var crisisDetectorOnce = sync.OnceValue(func() *crisisDetector {
 	if err != nil {
 		panic("care: " + err.Error()) // the files are embedded; TestCrisisRules keeps them valid
 	}
+	if d.model, err = parseCrisisModel(crisisModelFile); err != nil {
+		panic("care: " + err.Error()) // embedded too; TestCrisisModel keeps it valid
+	}
 	return d
 })
 
@@ -174,6 +177,7 @@ type crisisDetector struct {
 	distant  *crisisPattern   // history: a finding in its clause is lowered one level
 	recent   *crisisPattern   // unless this is in the clause too
 	better   *crisisPattern   // and history with this in the sentence is two levels lower
+	model    *crisisModel     // the scored layer (crisis_model.go), or nil
 }
 
 // crisisWord is what a normalized word of a text reads as: its canonical
@@ -810,6 +814,26 @@ func (d *crisisDetector) detectWhy(text string) (CrisisSignal, []string) {
 		}
 		why = append(why, f.rule.where)
 	}
+	if d.model != nil {
+		// The scored layer: what the rules missed, or a higher level; not
+		// in an entry that says the writer is better now, which the rules
+		// read for history better than a bag of words can. Findings all
+		// told as history are ambiguous ("I tried at 16", "I used to
+		// cut"): they count only when the model agrees.
+		s := d.model.score(d.features(text))
+		level := d.model.level(s)
+		historic := len(why) > 0 && !slices.ContainsFunc(found, func(f crisisFinding) bool { return !f.historic })
+		switch {
+		case historic && level == CrisisNone:
+			sig, why = CrisisSignal{}, nil
+		case !recovered && level > sig.Level:
+			sig.Level = level
+			if !slices.Contains(sig.Categories, s.category) {
+				sig.Categories = append(sig.Categories, s.category)
+			}
+			why = append(why, fmt.Sprintf("crisis_model.txt: risk %.2f, crisis %.2f", s.risk, s.acute))
+		}
+	}
 	slices.Sort(sig.Categories)
 	return sig, why
 }
@@ -1017,8 +1041,20 @@ func isSpanishVerbStem(s string) bool {
 
 // matchSentence appends the findings of one sentence's words.
 func (d *crisisDetector) matchSentence(toks []string, cands []int, found []crisisFinding) []crisisFinding {
+	d.eachCandidate(toks, cands, func(r *crisisRule, level CrisisLevel, historic, ok bool) {
+		if ok {
+			found = append(found, crisisFinding{r, level, historic})
+		}
+	})
+	return found
+}
+
+// eachCandidate calls f with each rule anchored in a sentence whose
+// pattern matches it, and whether the match was accepted (not negated,
+// about someone else or excepted).
+func (d *crisisDetector) eachCandidate(toks []string, cands []int, f func(r *crisisRule, level CrisisLevel, historic, ok bool)) {
 	if len(cands) == 0 {
-		return found
+		return
 	}
 	slices.Sort(cands) // in file order, once each
 	cands = slices.Compact(cands)
@@ -1042,11 +1078,10 @@ func (d *crisisDetector) matchSentence(toks []string, cands []int, found []crisi
 			s.str = string(s.runes)
 			s.spans = map[*crisisPattern][][2]int{}
 		}
-		if level, historic, ok := d.accept(r, s); ok {
-			found = append(found, crisisFinding{r, level, historic})
+		if level, historic, ok, matched := d.accept(r, s); matched {
+			f(r, level, historic, ok)
 		}
 	}
-	return found
 }
 
 // crisisSentence is a sentence's canonical words and string.
@@ -1093,12 +1128,13 @@ func (s *crisisSentence) find(p *crisisPattern) [][2]int {
 
 // accept reports whether rule r has a match in s that is not negated,
 // about someone else or excepted, and the finding's level.
-func (d *crisisDetector) accept(r *crisisRule, s *crisisSentence) (level CrisisLevel, historic, ok bool) {
+func (d *crisisDetector) accept(r *crisisRule, s *crisisSentence) (level CrisisLevel, historic, ok, matched bool) {
 	for off := 0; off < len(s.str); {
 		m := r.re.FindStringSubmatchIndex(s.str[off:])
 		if m == nil {
 			break
 		}
+		matched = true
 		a, b, h := s.word(off+m[0]), s.word(off+m[1]), s.word(off+m[2])
 		if d.acceptMatch(r, s, a, b, h) {
 			level := r.category.Level()
@@ -1109,17 +1145,27 @@ func (d *crisisDetector) accept(r *crisisRule, s *crisisSentence) (level CrisisL
 					level-- // "I used to …, but I'm in a better place now"
 				}
 			}
-			return level, historic, level > CrisisNone
+			return level, historic, level > CrisisNone, true
 		}
 		off = (a + 1) * crisisRuneLen
 	}
-	return CrisisNone, false, false
+	return CrisisNone, false, false, matched
 }
 
 // holdsRecovery reports whether a sentence's canonical words say the
 // writer is better now (@recovered), for history told in another
 // sentence of the entry.
 func (d *crisisDetector) holdsRecovery(toks []string) bool {
+	for _, e := range d.findIn(toks, d.better) {
+		if !d.negated(toks, e[0]) { // not "I'm not doing better"
+			return true
+		}
+	}
+	return false
+}
+
+// findIn returns the spans of p in a sentence's canonical words.
+func (d *crisisDetector) findIn(toks []string, p *crisisPattern) [][2]int {
 	s := &crisisSentence{toks: toks, runes: make([]rune, len(toks))}
 	for i, w := range toks {
 		r, ok := d.vocab[w]
@@ -1128,17 +1174,12 @@ func (d *crisisDetector) holdsRecovery(toks []string) bool {
 		}
 		s.runes[i] = r
 	}
-	if !s.holdsAll(d.better.needs) {
-		return false
+	if !s.holdsAll(p.needs) {
+		return nil
 	}
 	s.str = string(s.runes)
 	s.spans = map[*crisisPattern][][2]int{}
-	for _, e := range s.find(d.better) {
-		if !d.negated(toks, e[0]) { // not "I'm not doing better"
-			return true
-		}
-	}
-	return false
+	return s.find(p)
 }
 
 func (d *crisisDetector) acceptMatch(r *crisisRule, s *crisisSentence, a, b, h int) bool {
@@ -1350,4 +1391,14 @@ func foldAccent(r rune) (string, bool) {
 		return "t", true
 	}
 	return "", false
+}
+
+// recoveredText reports whether a sentence of text says the writer is
+// better now.
+func (d *crisisDetector) recoveredText(text string) bool {
+	recovered := false
+	d.eachSentence(text, func(toks []string, _ []int) {
+		recovered = recovered || d.holdsRecovery(toks)
+	})
+	return recovered
 }

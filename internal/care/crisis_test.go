@@ -154,13 +154,18 @@ type crisisStatement struct {
 }
 
 // crisisHarmless are the kinds of harmless statement of the corpus.
-var crisisHarmless = []string{"negation", "figurative", "accident", "third_party", "news_media", "everyday"}
+var crisisHarmless = []string{"negation", "figurative", "accident", "third_party", "news_media", "everyday", "recovered"}
 
 var crisisSplit = flag.String("crisis.split", "*", "the corpus file of testdata/crisis TestCrisisEvaluation reads, without .tsv (dev, heldout); all by default")
 
 func loadCrisisCorpus(t *testing.T) []crisisStatement {
 	t.Helper()
-	files, err := filepath.Glob("testdata/crisis/" + *crisisSplit + ".tsv")
+	return loadCrisisCorpusFrom(t, "testdata/crisis/"+*crisisSplit+".tsv")
+}
+
+func loadCrisisCorpusFrom(t *testing.T, glob string) []crisisStatement {
+	t.Helper()
+	files, err := filepath.Glob(glob)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
 	}
@@ -279,9 +284,21 @@ func (c *crisisTally) row(name string) string {
 // It fails below recall 0.95 or specificity 0.90 overall, per language and
 // per category of 10 statements or more, or above 5% of crisis statements
 // found only as concern. Run with -v for the table and every miss.
+// TestCrisisEvaluation reports the detector's recall and specificity on
+// the corpus, cross-validated: each statement is read with a scored layer
+// trained on the other parts of the corpus (crossValidated).
 func TestCrisisEvaluation(t *testing.T) {
 	t.Parallel()
-	corpus := loadCrisisCorpus(t)
+	training := loadCrisisTraining(t)
+	predicted := crossValidated(training)
+	var corpus []crisisStatement
+	var said []CrisisSignal
+	for i, s := range training {
+		if ok, _ := filepath.Match(*crisisSplit, s.split); ok {
+			corpus = append(corpus, s)
+			said = append(said, predicted[i])
+		}
+	}
 	all := &crisisTally{}
 	groups := map[string]*crisisTally{}
 	group := func(name string) *crisisTally {
@@ -290,8 +307,8 @@ func TestCrisisEvaluation(t *testing.T) {
 		}
 		return groups[name]
 	}
-	for _, s := range corpus {
-		got := DetectCrisis(s.text)
+	for i, s := range corpus {
+		got := said[i]
 		all.add(s, got)
 		level := "level " + s.level.String()
 		for _, g := range []string{"split " + s.split, "lang " + s.lang, s.category, s.lang + " " + s.category, level, s.lang + " " + level} {
