@@ -815,9 +815,10 @@ func (d *crisisDetector) detectWhy(text string) (CrisisSignal, []string) {
 		why = append(why, f.rule.where)
 	}
 	if d.model != nil {
-		// The scored layer: what the rules missed, or a higher level; not
-		// in an entry that says the writer is better now, which the rules
-		// read for history better than a bag of words can. Findings all
+		// The scored layer: what the rules missed (not a higher level for
+		// what they found: their level is the more precise); not in an
+		// entry that says the writer is better now, which the rules read
+		// for history better than a bag of words can. Findings all
 		// told as history are ambiguous ("I tried at 16", "I used to
 		// cut"): they count only when the model agrees.
 		s := d.model.score(d.features(text))
@@ -826,7 +827,7 @@ func (d *crisisDetector) detectWhy(text string) (CrisisSignal, []string) {
 		switch {
 		case historic && level == CrisisNone:
 			sig, why = CrisisSignal{}, nil
-		case !recovered && level > sig.Level:
+		case !recovered && sig.Level == CrisisNone && level > CrisisNone:
 			sig.Level = level
 			if !slices.Contains(sig.Categories, s.category) {
 				sig.Categories = append(sig.Categories, s.category)
