@@ -774,14 +774,8 @@ func (d *crisisDetector) detect(text string) CrisisSignal {
 // detectWhy is detect, with the rules behind the signal (file:line), for
 // tests and maintenance.
 func (d *crisisDetector) detectWhy(text string) (CrisisSignal, []string) {
-	var found []crisisFinding
-	recovered := false // a sentence of the entry says the writer is better now
-	d.eachSentence(text, func(toks []string, cands []int) {
-		found = d.matchSentence(toks, cands, found)
-		if !recovered && d.holdsRecovery(toks) {
-			recovered = true
-		}
-	})
+	rd := d.read(text, d.model != nil)
+	found, recovered := rd.found, rd.recovered
 	var sig CrisisSignal
 	var why []string
 	// A context finding counts beside a direct one, or beside a context
@@ -821,7 +815,7 @@ func (d *crisisDetector) detectWhy(text string) (CrisisSignal, []string) {
 		// for history better than a bag of words can. Findings all
 		// told as history are ambiguous ("I tried at 16", "I used to
 		// cut"): they count only when the model agrees.
-		s := d.model.score(d.features(text))
+		s := d.model.score(rd.feats)
 		level := d.model.level(s)
 		historic := len(why) > 0 && !slices.ContainsFunc(found, func(f crisisFinding) bool { return !f.historic })
 		switch {
@@ -1041,24 +1035,44 @@ func isSpanishVerbStem(s string) bool {
 }
 
 // matchSentence appends the findings of one sentence's words.
-func (d *crisisDetector) matchSentence(toks []string, cands []int, found []crisisFinding) []crisisFinding {
-	d.eachCandidate(toks, cands, func(r *crisisRule, level CrisisLevel, historic, ok bool) {
-		if ok {
-			found = append(found, crisisFinding{r, level, historic})
-		}
-	})
-	return found
+// crisisReading is what one pass over a text finds: the rules'
+// findings, whether it says the writer is better now, and, when asked,
+// the scored layer's features.
+type crisisReading struct {
+	found     []crisisFinding
+	recovered bool // a sentence of the entry says the writer is better now
+	feats     []string
 }
 
-// eachCandidate calls f with each rule anchored in a sentence whose
-// pattern matches it, and whether the match was accepted (not negated,
-// about someone else or excepted).
-func (d *crisisDetector) eachCandidate(toks []string, cands []int, f func(r *crisisRule, level CrisisLevel, historic, ok bool)) {
-	if len(cands) == 0 {
-		return
+// read reads text sentence by sentence, with the model's features when
+// features is set.
+func (d *crisisDetector) read(text string, features bool) crisisReading {
+	var rd crisisReading
+	d.eachSentence(text, func(toks []string, cands []int) {
+		s := d.newSentence(toks)
+		d.eachCandidate(s, cands, func(r *crisisRule, level CrisisLevel, historic, ok bool) {
+			switch {
+			case ok:
+				rd.found = append(rd.found, crisisFinding{r, level, historic})
+			case features:
+				rd.feats = append(rd.feats, "x:"+string(r.category))
+			}
+		})
+		better := d.holdsRecovery(s)
+		rd.recovered = rd.recovered || better
+		if features {
+			rd.feats = d.appendFeatures(rd.feats, s, len(cands) > 0, better)
+		}
+	})
+	if features {
+		slices.Sort(rd.feats)
+		rd.feats = slices.Compact(rd.feats)
 	}
-	slices.Sort(cands) // in file order, once each
-	cands = slices.Compact(cands)
+	return rd
+}
+
+// newSentence is a sentence of canonical words, ready to match.
+func (d *crisisDetector) newSentence(toks []string) *crisisSentence {
 	s := &crisisSentence{toks: toks, runes: make([]rune, len(toks))}
 	for i, w := range toks {
 		r, ok := d.vocab[w]
@@ -1070,14 +1084,22 @@ func (d *crisisDetector) eachCandidate(toks []string, cands []int, f func(r *cri
 		}
 		s.runes[i] = r
 	}
+	return s
+}
+
+// eachCandidate calls f with each rule anchored in a sentence whose
+// pattern matches it, and whether the match was accepted (not negated,
+// about someone else or excepted).
+func (d *crisisDetector) eachCandidate(s *crisisSentence, cands []int, f func(r *crisisRule, level CrisisLevel, historic, ok bool)) {
+	if len(cands) == 0 {
+		return
+	}
+	slices.Sort(cands) // in file order, once each
+	cands = slices.Compact(cands)
 	for _, i := range cands {
 		r := d.rules[i]
 		if !s.holdsAll(r.needs) {
 			continue
-		}
-		if s.str == "" {
-			s.str = string(s.runes)
-			s.spans = map[*crisisPattern][][2]int{}
 		}
 		if level, historic, ok, matched := d.accept(r, s); matched {
 			f(r, level, historic, ok)
@@ -1103,6 +1125,14 @@ func (s *crisisSentence) holdsAll(needs [][]rune) bool {
 	return true
 }
 
+// ready makes the sentence's string, once a pattern is tried.
+func (s *crisisSentence) ready() {
+	if s.spans == nil {
+		s.str = string(s.runes)
+		s.spans = map[*crisisPattern][][2]int{}
+	}
+}
+
 // word is the index of the word at byte offset off.
 func (s *crisisSentence) word(off int) int { return off / crisisRuneLen }
 
@@ -1111,17 +1141,19 @@ func (s *crisisSentence) find(p *crisisPattern) [][2]int {
 	if spans, ok := s.spans[p]; ok {
 		return spans
 	}
+	if !s.holdsAll(p.needs) {
+		return nil
+	}
+	s.ready()
 	var spans [][2]int
-	if s.holdsAll(p.needs) {
-		for off := 0; off < len(s.str); {
-			m := p.re.FindStringIndex(s.str[off:])
-			if m == nil {
-				break
-			}
-			a := s.word(off + m[0])
-			spans = append(spans, [2]int{a, s.word(off + m[1])})
-			off = (a + 1) * crisisRuneLen
+	for off := 0; off < len(s.str); {
+		m := p.re.FindStringIndex(s.str[off:])
+		if m == nil {
+			break
 		}
+		a := s.word(off + m[0])
+		spans = append(spans, [2]int{a, s.word(off + m[1])})
+		off = (a + 1) * crisisRuneLen
 	}
 	s.spans[p] = spans
 	return spans
@@ -1130,6 +1162,7 @@ func (s *crisisSentence) find(p *crisisPattern) [][2]int {
 // accept reports whether rule r has a match in s that is not negated,
 // about someone else or excepted, and the finding's level.
 func (d *crisisDetector) accept(r *crisisRule, s *crisisSentence) (level CrisisLevel, historic, ok, matched bool) {
+	s.ready()
 	for off := 0; off < len(s.str); {
 		m := r.re.FindStringSubmatchIndex(s.str[off:])
 		if m == nil {
@@ -1153,34 +1186,15 @@ func (d *crisisDetector) accept(r *crisisRule, s *crisisSentence) (level CrisisL
 	return CrisisNone, false, false, matched
 }
 
-// holdsRecovery reports whether a sentence's canonical words say the
-// writer is better now (@recovered), for history told in another
-// sentence of the entry.
-func (d *crisisDetector) holdsRecovery(toks []string) bool {
-	for _, e := range d.findIn(toks, d.better) {
-		if !d.negated(toks, e[0]) { // not "I'm not doing better"
+// holdsRecovery reports whether a sentence says the writer is better now
+// (@recovered), for history told in another sentence of the entry.
+func (d *crisisDetector) holdsRecovery(s *crisisSentence) bool {
+	for _, e := range s.find(d.better) {
+		if !d.negated(s.toks, e[0]) { // not "I'm not doing better"
 			return true
 		}
 	}
 	return false
-}
-
-// findIn returns the spans of p in a sentence's canonical words.
-func (d *crisisDetector) findIn(toks []string, p *crisisPattern) [][2]int {
-	s := &crisisSentence{toks: toks, runes: make([]rune, len(toks))}
-	for i, w := range toks {
-		r, ok := d.vocab[w]
-		if !ok {
-			r = crisisOther
-		}
-		s.runes[i] = r
-	}
-	if !s.holdsAll(p.needs) {
-		return nil
-	}
-	s.str = string(s.runes)
-	s.spans = map[*crisisPattern][][2]int{}
-	return s.find(p)
 }
 
 func (d *crisisDetector) acceptMatch(r *crisisRule, s *crisisSentence, a, b, h int) bool {
@@ -1392,14 +1406,4 @@ func foldAccent(r rune) (string, bool) {
 		return "t", true
 	}
 	return "", false
-}
-
-// recoveredText reports whether a sentence of text says the writer is
-// better now.
-func (d *crisisDetector) recoveredText(text string) bool {
-	recovered := false
-	d.eachSentence(text, func(toks []string, _ []int) {
-		recovered = recovered || d.holdsRecovery(toks)
-	})
-	return recovered
 }

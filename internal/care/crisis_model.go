@@ -113,76 +113,73 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 //	r:CAT     a rule of the category found a statement (r:LEVEL: of the level)
 //	h:CAT     a rule found one told as history
 //	x:CAT     a rule's words are there, but negated, about someone else or in a harmless context
-func (d *crisisDetector) features(text string) []string {
-	var feats []string
-	d.eachSentence(text, func(toks []string, cands []int) {
-		if len(cands) > 0 {
-			feats = append(feats, crisisAnchored)
-		}
-		d.eachCandidate(toks, cands, func(r *crisisRule, level CrisisLevel, historic, ok bool) {
-			if !ok {
-				feats = append(feats, "x:"+string(r.category))
+func (d *crisisDetector) features(text string) []string { return d.read(text, true).feats }
+
+// appendFeatures appends the word features of a sentence (features):
+// anchored if a rule is anchored on one of its words, better if it says
+// the writer is better now.
+func (d *crisisDetector) appendFeatures(feats []string, s *crisisSentence, anchored, better bool) []string {
+	toks := s.toks
+	if anchored {
+		feats = append(feats, crisisAnchored)
+	}
+	if better {
+		feats = append(feats, "c:better")
+	}
+	neg, other := 0, 0 // the words left in a negation's or another person's scope
+	past := len(s.find(d.distant)) > 0
+	clause := make([]string, 0, len(toks))
+	flush := func() {
+		for i, w := range clause {
+			if i+1 < len(clause) {
+				feats = append(feats, "b:"+w+" "+clause[i+1])
 			}
-		})
-		neg, other := 0, 0 // the words left in a negation's or another person's scope
-		past := len(d.findIn(toks, d.distant)) > 0
-		if d.holdsRecovery(toks) {
-			feats = append(feats, "c:better")
-		}
-		clause := make([]string, 0, len(toks))
-		flush := func() {
-			for i, w := range clause {
-				if i+1 < len(clause) {
-					feats = append(feats, "b:"+w+" "+clause[i+1])
-				}
-				if i+2 < len(clause) {
-					feats = append(feats, "s:"+w+" "+clause[i+2])
-				}
-			}
-			clause = clause[:0]
-		}
-		for _, w := range toks[1 : len(toks)-1] {
-			if w == "," {
-				flush()
-				continue
-			}
-			clause = append(clause, w)
-			if !d.sets["stop"][w] {
-				feats = append(feats, "w:"+w)
-				if past {
-					feats = append(feats, "h:"+w)
-				}
-			}
-			if utf8.RuneCountInString(w) >= 6 {
-				i := 0
-				for n := 0; n < 5; n++ {
-					_, size := utf8.DecodeRuneInString(w[i:])
-					i += size
-				}
-				feats = append(feats, "p:"+w[:i])
-			}
-			if neg > 0 {
-				feats = append(feats, "n:"+w)
-				neg--
-			}
-			if other > 0 {
-				feats = append(feats, "o:"+w)
-				other--
-			}
-			if d.sets["negator"][w] {
-				neg = 3
-			}
-			if d.sets["other"][w] {
-				other = 4
+			if i+2 < len(clause) {
+				feats = append(feats, "s:"+w+" "+clause[i+2])
 			}
 		}
-		flush()
-	})
-	slices.Sort(feats)
-	return slices.Compact(feats)
+		clause = clause[:0]
+	}
+	for _, w := range toks[1 : len(toks)-1] {
+		if w == "," {
+			flush()
+			continue
+		}
+		clause = append(clause, w)
+		if !d.sets["stop"][w] {
+			feats = append(feats, "w:"+w)
+			if past {
+				feats = append(feats, "h:"+w)
+			}
+		}
+		if utf8.RuneCountInString(w) >= 6 {
+			i := 0
+			for n := 0; n < 5; n++ {
+				_, size := utf8.DecodeRuneInString(w[i:])
+				i += size
+			}
+			feats = append(feats, "p:"+w[:i])
+		}
+		if neg > 0 {
+			feats = append(feats, "n:"+w)
+			neg--
+		}
+		if other > 0 {
+			feats = append(feats, "o:"+w)
+			other--
+		}
+		if d.sets["negator"][w] {
+			neg = 3
+		}
+		if d.sets["other"][w] {
+			other = 4
+		}
+	}
+	flush()
+	return feats
 }
 
-// parseCrisisModel reads a model written by crisisModel.WriteTo.
+// parseCrisisModel reads a model written by crisisModel.String.
 func parseCrisisModel(text string) (*crisisModel, error) {
 	m := &crisisModel{weights: map[string][]float64{}}
 	heads := 0

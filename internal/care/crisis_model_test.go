@@ -264,7 +264,7 @@ func TestCrisisThreshold(t *testing.T) {
 			var pos, caught, neg, quiet, mpos, mcaught, mquiet int
 			for i, s := range corpus {
 				byRules := rules.detect(s.text).Level > CrisisNone
-				byModel := risk[i] >= th && !d.recoveredText(s.text)
+				byModel := risk[i] >= th && !d.read(s.text, false).recovered
 				if s.level == CrisisNone {
 					neg++
 					if !byRules && !byModel {
