@@ -135,7 +135,8 @@ func (s *Server) apiSetCheckIns(w http.ResponseWriter, r *http.Request) error {
 
 // POST /api/v1/clients/{id}/checkins/{cid}/answer {"mood": 0..10, "text"?}:
 // the client's answer, which becomes a journal entry shared with the care
-// team; 201 with the entry.
+// team; 201 with the entry, with the crisis resources (and the safety
+// plan's address) when its words hold crisis language.
 func (s *Server) apiAnswerCheckIn(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -155,8 +156,15 @@ func (s *Server) apiAnswerCheckIn(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	out := toEntryJSON(e)
+	if out.CrisisResources, err = s.crisisFor(r, actor, e.Crisis); err != nil {
+		return err
+	}
+	if out.SafetyPlan, err = s.safetyPlanFor(r, actor, e.Crisis); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusCreated, struct {
 		CheckInID string    `json:"checkin_id"`
 		Entry     entryJSON `json:"entry"`
-	}{r.PathValue("cid"), toEntryJSON(e)})
+	}{r.PathValue("cid"), out})
 }

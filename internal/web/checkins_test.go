@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -209,4 +210,30 @@ func TestCheckInPages(t *testing.T) {
 // sampleCheckIn is an open check-in for TestEveryPageTemplate.
 func sampleCheckIn() *checkInPrompt {
 	return &checkInPrompt{ID: "k1", Asked: "Mon 18:00", AskedAt: "2026-11-20T18:00:00Z", Moods: []int{0, 5, 10}}
+}
+
+// TestCheckInAnswerCrisis: an answer to a check-in whose words hold crisis
+// language gets the crisis resources and the safety plan's address in the
+// API's answer, as a journal entry does (#16).
+func TestCheckInAnswerCrisis(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		m := newMessagesEnv(t, db)
+		path := "/api/v1/clients/" + m.c.Client.ID + "/checkins"
+		rec := m.call(t, "PUT", path, m.provider, map[string]any{"weekdays": []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, "time": "18:00"})
+		expect(t, rec, http.StatusOK, "", "setting the schedule")
+		if evs := fireCheckIns(t, db, *respJSON[checkInsJSON](t, rec).NextDueAt); len(evs) != 1 {
+			t.Fatalf("firing: %+v", evs)
+		}
+		got := respJSON[checkInsJSON](t, m.call(t, "GET", path, m.client, nil))
+		rec = m.call(t, "POST", path+"/"+got.CheckIns[0].ID+"/answer", m.client, map[string]any{"mood": 1, "text": "I want to kill myself tonight"})
+		expect(t, rec, http.StatusCreated, "", "answering")
+		a := respJSON[struct {
+			CheckInID string    `json:"checkin_id"`
+			Entry     entryJSON `json:"entry"`
+		}](t, rec)
+		if !slices.ContainsFunc(a.Entry.CrisisResources, func(c crisisResourceJSON) bool { return strings.Contains(c.Name+c.Detail, "988") }) {
+			t.Errorf("crisis resources in the answer: %+v", a.Entry.CrisisResources)
+		}
+	})
 }
