@@ -178,6 +178,7 @@ type crisisDetector struct {
 	recent   *crisisPattern   // unless this is in the clause too
 	better   *crisisPattern   // and history with this in the sentence is two levels lower
 	model    *crisisModel     // the scored layer (crisis_model.go), or nil
+	concepts []*crisisPattern // every class, a concept of the scored layer
 }
 
 // crisisWord is what a normalized word of a text reads as: its canonical
@@ -328,6 +329,14 @@ func parseCrisisDetector(files ...crisisFile) (*crisisDetector, error) {
 		if *p, err = d.compile(name, "", "@"+name, false); err != nil {
 			return nil, fmt.Errorf("crisis class @%s: %v", name, err)
 		}
+	}
+	// Every class is a concept of the scored layer (crisis_model.go).
+	for _, name := range slices.Sorted(maps.Keys(d.classes)) {
+		p, err := d.compile(name, "", "@"+name, false)
+		if err != nil {
+			return nil, fmt.Errorf("crisis class @%s: %v", name, err)
+		}
+		d.concepts = append(d.concepts, p)
 	}
 	if len(d.vocab) > int(crisisLastWord-crisisFirstWord) {
 		return nil, fmt.Errorf("crisis rules: %d words, more than %d", len(d.vocab), crisisLastWord-crisisFirstWord)

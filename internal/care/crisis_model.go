@@ -110,8 +110,8 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 //	o:WORD    a word within four words after a word about someone else (he, she, my friend …)
 //	h:WORD    a word of a sentence told as history ("years ago", "used to")
 //	c:better  a sentence says the writer is better now
-//	r:CAT     a rule of the category found a statement (r:LEVEL: of the level)
-//	h:CAT     a rule found one told as history
+//	k:CLASS   a class of the lexicon or the rules (a concept: @means, @soon …) matches a sentence
+//	kkA B     two classes match one sentence
 //	x:CAT     a rule's words are there, but negated, about someone else or in a harmless context
 func (d *crisisDetector) features(text string) []string { return d.read(text, true).feats }
 
@@ -125,6 +125,18 @@ func (d *crisisDetector) appendFeatures(feats []string, s *crisisSentence, ancho
 	}
 	if better {
 		feats = append(feats, "c:better")
+	}
+	var ks []string
+	for _, p := range d.concepts {
+		if len(s.find(p)) > 0 {
+			ks = append(ks, p.name)
+		}
+	}
+	for i, a := range ks {
+		feats = append(feats, "k:"+a)
+		for _, b := range ks[i+1:] {
+			feats = append(feats, "kk"+a+" "+b)
+		}
 	}
 	neg, other := 0, 0 // the words left in a negation's or another person's scope
 	past := len(s.find(d.distant)) > 0
