@@ -173,15 +173,25 @@ func TestCrisisPostRedirectGet(t *testing.T) {
 		if b := j.call(t, "GET", to, otherClient, nil).Body.String(); strings.Contains(b, `class="crisis-now"`) || strings.Contains(b, mid) {
 			t.Error("another client sees the banner or the message's id")
 		}
-		_, body = j.followSeeOther(t, m.send2(t, "/messages", j.client, url.Values{"text": {"and thanks for Tuesday"}}.Encode()), j.client, "a calm message")
+		to, body = j.followSeeOther(t, m.send2(t, "/messages", j.client, url.Values{"text": {"and thanks for Tuesday"}}.Encode()), j.client, "a calm message")
 		if strings.Contains(body, `class="crisis-now"`) {
 			t.Error("a calm message shows the banner")
+		}
+		// An edit that adds crisis words raises a flag: the page after it
+		// shows the banner as a send does.
+		calmID := strings.TrimPrefix(to, "/messages?sent=")
+		_, body = j.followSeeOther(t, m.send2(t, "/messages/"+calmID, j.client, url.Values{"text": {"thanks for Tuesday. honestly I want to kill myself"}}.Encode()), j.client, "an edit into crisis words")
+		if !crisisFirst(body) || !strings.Contains(body, toldCare) {
+			t.Errorf("the thread after an edit into crisis words: %s", body)
+		}
+		if n := flags(); n != 5 {
+			t.Errorf("%d flags after the edit, want 5", n)
 		}
 		thread := j.call(t, "GET", "/clients/"+j.c.Client.ID+"/messages", j.provider, nil).Body.String()
 		item := thread[strings.Index(thread, `id="m-`+mid+`"`):]
 		item = item[:strings.Index(item, "</li>")]
-		if strings.Count(thread, "Raised a safety flag") != 1 || !strings.Contains(item, `<span class="tag flagged">Raised a safety flag</span>`) {
-			t.Errorf("the provider's thread does not mark the one flagged message: %s", thread)
+		if strings.Count(thread, "Raised a safety flag") != 2 || !strings.Contains(item, `<span class="tag flagged">Raised a safety flag</span>`) {
+			t.Errorf("the provider's thread does not mark the two flagged messages (sent, edited): %s", thread)
 		}
 		if strings.Contains(j.call(t, "GET", "/messages", j.client, nil).Body.String(), "Raised a safety flag") {
 			t.Error("the client's thread shows the care team's mark")

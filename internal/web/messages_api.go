@@ -186,7 +186,14 @@ func (s *Server) apiEditMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, toMessageJSON(m))
+	out := toMessageJSON(m)
+	if out.CrisisResources, err = s.crisisFor(r, actor, m.Crisis); err != nil {
+		return err
+	}
+	if out.SafetyPlan, err = s.safetyPlanFor(r, actor, m.Crisis); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 type messageVersionJSON struct {

@@ -358,11 +358,17 @@ func (s *Server) messageEditForm(w http.ResponseWriter, r *http.Request) error {
 		return care.Errorf(care.Invalid, "the form could not be read (it may be too long)")
 	}
 	text := r.PostForm.Get("text")
-	if _, err := s.editMessage(r, actor, clientID, r.PathValue("mid"), text); err != nil {
+	m, err := s.editMessage(r, actor, clientID, r.PathValue("mid"), text)
+	if err != nil {
 		if care.ErrorCode(err) == care.Invalid {
 			return s.renderMessage(w, r, actor, text, err)
 		}
 		return err
+	}
+	if m.Crisis {
+		// An edit that added crisis words: the thread shows the banner,
+		// as after a send.
+		return redirect(w, r, base+"?sent="+m.ID+"#m-"+m.ID)
 	}
 	return redirect(w, r, base+"#m-"+r.PathValue("mid"))
 }
