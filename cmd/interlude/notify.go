@@ -150,4 +150,6 @@ func registerNotify(r *jobs.Runner, st *store.Store, d *notify.Dispatcher) {
 	for kind := range notify.JobKinds {
 		r.Register(kind, d.JobHandler(st))
 	}
+	// Password reset links asked for by email (#17).
+	r.Register(store.JobPasswordResetEmail, d.ResetJobHandler(st))
 }

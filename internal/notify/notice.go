@@ -19,6 +19,9 @@ const (
 	// KindSafetyEscalated: a safety flag nobody acknowledged in time, for
 	// the clinic's on-call provider or admins (issue #7).
 	KindSafetyEscalated Kind = "safety-escalated"
+	// KindPasswordReset: a link to set a new password, asked for on the
+	// sign-in page (issue #17); sent by email only (ResetJobHandler).
+	KindPasswordReset Kind = "password-reset"
 )
 
 // Valid reports whether k is a known kind.
@@ -61,6 +64,10 @@ var texts = map[Kind]text{
 		clientPath: "/",
 		staffPath:  "/safety-flags",
 	},
+	KindPasswordReset: {
+		subject: "Set a new Interlude password",
+		body:    "Someone, probably you, asked for a link to set a new password for your Interlude account. The link works once, for 30 minutes:",
+	},
 	KindSafetyEscalated: {
 		subject:    "A safety flag needs someone in Interlude",
 		body:       "A client's safety flag was not acknowledged in time and was passed to you. Please sign in to Interlude.",
@@ -94,6 +101,10 @@ func Render(k Kind, staff bool, baseURL string) (Notice, error) {
 
 // MailText is the notice as the plain-text body of an email.
 func (n Notice) MailText() string {
+	if n.Kind == KindPasswordReset {
+		return n.Body + "\r\n\r\n" + n.Link + "\r\n\r\n" +
+			"If you did not ask for it, ignore this email: your password stays as it is. A new password does not change your second sign-in step.\r\n"
+	}
 	return n.Body + "\r\n\r\nOpen it here (you may need to sign in):\r\n" + n.Link + "\r\n\r\n" +
 		"For your privacy this email says nothing more. You can change which notifications you get, and when, in your account settings.\r\n"
 }

@@ -27,12 +27,13 @@ type AccessPage struct {
 }
 
 // accessLogRows are the audit rows (e) about client $1 that their access
-// report lists: staff's, the client's own copies of their record, and the
-// operator's exports. The report (AccessLog) and the copy of the record
+// report lists: staff's, the client's own copies of their record, the
+// operator's exports, and the resets of their password (issue #17). The report (AccessLog) and the copy of the record
 // (ClientRecord) list the same.
 const accessLogRows = `((e.actor_id <> $1 AND e.role IN ('provider', 'admin'))
 	OR (e.actor_id = $1 AND e.action = '` + care.ActionRecordCopy + `')
-	OR (e.actor_id = '' AND e.action = 'bulk.export' AND e.purpose = '` + care.PurposeBulkExport + `'))`
+	OR (e.actor_id = '' AND e.action = 'bulk.export' AND e.purpose = '` + care.PurposeBulkExport + `')
+	OR e.action IN ('password_reset.request', 'password_reset.use'))`
 
 // accessLogLimit is the page size when the caller names none, and
 // accessLogMax the largest page.

@@ -124,14 +124,15 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email string, lifetime
 }
 
 // IssueResetToken gives the reset resetID, asked for by email, its token
-// (by its hash), once: it reports false when the reset is used, ended,
-// expired or already has one, and then nothing is to be sent.
+// (by its hash), replacing one an earlier attempt to send it made (the
+// email may not have gone): it reports false when the reset is used,
+// ended or expired, and then nothing is to be sent.
 func (s *Store) IssueResetToken(ctx context.Context, resetID string, tokenHash []byte) (bool, error) {
 	var ok bool
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE password_resets SET token_hash = $1
-			 WHERE id = $2 AND kind = 'email' AND token_hash IS NULL AND used_at IS NULL AND ended_at IS NULL AND expires_at > $3`,
+			 WHERE id = $2 AND kind = 'email' AND used_at IS NULL AND ended_at IS NULL AND expires_at > $3`,
 			tokenHash, resetID, micros(tx.now))
 		if err != nil {
 			return err

@@ -133,15 +133,21 @@ func TestPasswordResetByEmail(t *testing.T) {
 		if !care.ValidID(resetID) {
 			t.Fatalf("the job's reset id %q", resetID)
 		}
-		ok, err := s.IssueResetToken(ctx, resetID, hash("mailed"))
-		if err != nil || !ok {
-			t.Fatalf("issuing: %v %v", ok, err)
+		// A failed send is tried again with a new token: the first no
+		// longer works.
+		for _, tok := range []string{"failed", "mailed"} {
+			if ok, err := s.IssueResetToken(ctx, resetID, hash(tok)); err != nil || !ok {
+				t.Fatalf("issuing %s: %v %v", tok, ok, err)
+			}
 		}
-		if ok, _ := s.IssueResetToken(ctx, resetID, hash("again")); ok {
-			t.Error("a second token for the same reset")
+		if _, err := s.ResetPassword(ctx, hash("failed"), "$argon2id$mail"); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("the replaced token: %v", err)
 		}
 		if _, err := s.ResetPassword(ctx, hash("mailed"), "$argon2id$mail"); err != nil {
 			t.Fatalf("using the mailed link: %v", err)
+		}
+		if ok, _ := s.IssueResetToken(ctx, resetID, hash("late")); ok {
+			t.Error("a token for a used reset")
 		}
 		if n := countWhere(t, db, "audit_events", "action = 'password_reset.request'"); n != 2 {
 			t.Errorf("%d request audit rows, want 2 (one each)", n)

@@ -502,6 +502,8 @@ var accessPhrases = map[string]struct{ did, try string }{
 	"export":                 {"exported a copy of your record", "export a copy of your record"},
 	care.ActionRecordReadAll: {"read your whole record", "read your whole record"},
 	care.ActionRecordCopy:    {"made a copy of your record for you", "make a copy of your record"},
+	"password_reset.create":  {"made you a link to set a new password", "make you a link to set a new password"},
+	"mfa.reset":              {"reset your second sign-in step (authenticator app, passkeys, recovery codes)", "reset your second sign-in step"},
 }
 
 // accessPhrase is what happened, as the end of a sentence that starts
@@ -559,7 +561,12 @@ func (s *Server) accessLogView(w http.ResponseWriter, r *http.Request) error {
 			When: dayTime(e.At, now, loc), DateTime: e.At.UTC().Format(time.RFC3339),
 			Emergency: e.Purpose == care.PurposeBreakGlass, Refused: e.Outcome != care.OutcomeSuccess,
 		}
-		if e.Role == care.RoleClient {
+		switch {
+		case e.Action == "password_reset.use":
+			row.Who, row.Role, row.What = "You", "", "set a new password with a reset link; every place you were signed in was signed out"
+		case e.Action == "password_reset.request":
+			row.Who, row.Role, row.What = "Someone", "", "asked for an email with a link to set a new password"
+		case e.Role == care.RoleClient:
 			// The client's own copy of their record (rightofaccess.go).
 			row.Who, row.Role, row.What = "You", "", "downloaded a copy of your record"
 		}

@@ -115,6 +115,23 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/users":                       onlyRole(asAdmin, 200),
 	"POST /api/v1/users/{id}/disable":         adminOfClinic,
 	"POST /api/v1/users/{id}/enable":          adminOfClinic,
+	// A reset link (#17): a provider for a client of their care team, an
+	// admin for anyone of the clinic, themself included.
+	"POST /api/v1/users/{id}/password-reset": func(c caller, tg target) int {
+		switch {
+		case c == asAnonymous:
+			return 401
+		case c == asProvider && tg == tTeam, c == asAdmin && (tg == tSelf || tg == tTeam || tg == tClinic):
+			return 201
+		}
+		return 404
+	},
+	"POST /api/v1/users/{id}/mfa-reset": adminOfClinic,
+	// Without email configured (the test server's), asking for a link by
+	// email is not offered.
+	"POST /api/v1/password-resets":         anyoneGets(404),
+	"GET /api/v1/password-resets/{token}":  tokenHolder(200),
+	"POST /api/v1/password-resets/{token}": tokenHolder(204),
 
 	// Passkeys.
 	"POST /api/v1/me/passkeys/register/begin": signedInGets(200),
@@ -343,6 +360,16 @@ var authzExempt = map[string]string{
 	// the API route named, whose SQL carries the authorization that the
 	// matrix checks through the API; a page matrix is still to be written.
 	"GET /signin":                        "public sign-in form",
+	"GET /signin/forgot":                 "public: how to get a reset link",
+	"POST /signin/forgot":                "as POST /api/v1/password-resets",
+	"GET /reset/{token}":                 "as GET /api/v1/password-resets/{token}",
+	"GET /reset":                         "as GET /api/v1/password-resets/{token}, the token in a cookie",
+	"POST /reset":                        "as POST /api/v1/password-resets/{token}, the token in a cookie",
+	"GET /password-reset-link/{id}":      "shows a link its maker just made, from the maker's cookie; as POST /api/v1/users/{id}/password-reset",
+	"POST /clients/{id}/password-reset":  "as POST /api/v1/users/{id}/password-reset",
+	"POST /people/{id}/password-reset":   "as POST /api/v1/users/{id}/password-reset",
+	"GET /people/{id}":                   "as GET /api/v1/users",
+	"POST /people/{id}/mfa-reset":        "as POST /api/v1/users/{id}/mfa-reset",
 	"POST /signin":                       "public: as POST /api/v1/sessions",
 	"GET /signin/mfa":                    "the second step of a web sign-in (a session waiting for its factor)",
 	"POST /signin/mfa":                   "the second step of a web sign-in (a session waiting for its factor)",
@@ -541,6 +568,21 @@ func authzRequests() map[string]authzRequest {
 		"POST /api/v1/users/{id}/disable": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			u, _, _ := w.fresh(t, c, tg)
 			return "/api/v1/users/" + u.ID + "/disable", nil
+		}},
+		"POST /api/v1/users/{id}/password-reset": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, _, _ := w.fresh(t, c, tg)
+			return "/api/v1/users/" + u.ID + "/password-reset", nil
+		}},
+		"POST /api/v1/users/{id}/mfa-reset": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, _, _ := w.fresh(t, c, tg)
+			return "/api/v1/users/" + u.ID + "/mfa-reset", nil
+		}},
+		"POST /api/v1/password-resets": {build: fixedRequest("/api/v1/password-resets", map[string]string{"email": "someone@matrix.test"})},
+		"GET /api/v1/password-resets/{token}": {targets: tokenTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/password-resets/" + w.resetToken(t, tg), nil
+		}},
+		"POST /api/v1/password-resets/{token}": {targets: tokenTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/password-resets/" + w.resetToken(t, tg), map[string]string{"password": goodPassword}
 		}},
 		"POST /api/v1/users/{id}/enable": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			u, _, _ := w.fresh(t, c, tg)
@@ -1126,6 +1168,31 @@ func (w *authzWorld) invitation(t *testing.T, tg target) string {
 			t.Fatal(err)
 		}
 		if _, err := w.e.db.Store.AcceptInvitation(ctx, hash, store.Acceptance{PasswordHash: h}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return token
+}
+
+// resetToken is the token of a password reset link of a new client of
+// clinic a, in the state tg says.
+func (w *authzWorld) resetToken(t *testing.T, tg target) string {
+	t.Helper()
+	ctx := context.Background()
+	token, hash := auth.NewInvitationToken()
+	if tg == tMissing {
+		return token
+	}
+	lifetime := time.Hour
+	if tg == tExpired {
+		lifetime = 0
+	}
+	u := w.newClient(t, w.a, w.a.Provider)
+	if _, err := w.e.db.Store.CreatePasswordReset(ctx, w.a.Actor(w.a.Provider), u.ID, hash, lifetime); err != nil {
+		t.Fatal(err)
+	}
+	if tg == tUsed {
+		if _, err := w.e.db.Store.ResetPassword(ctx, hash, "$argon2id$used"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -124,15 +124,17 @@ func localTime(t time.Time, zone string) string {
 
 // notices are the fixed confirmations a redirect may ask a page to show.
 var notices = map[string]string{
-	"signed-out":  "You are signed out.",
-	"totp":        "Your authenticator app is set up.",
-	"session":     "That session is signed out.",
-	"others":      "Your other sessions are signed out.",
-	"disabled":    "The account is disabled and its sessions have ended.",
-	"enabled":     "The account is enabled again.",
-	"passkey-del": "The passkey is removed.",
-	"deleted":     "The client's record is deleted: its key is destroyed, and nothing sealed under it can be read again.",
-	"retention":   "The retention period is saved.",
+	"signed-out":     "You are signed out.",
+	"password-reset": "Your new password is set. Sign in with it.",
+	"mfa-reset":      "Their second step is reset and they are signed out everywhere.",
+	"totp":           "Your authenticator app is set up.",
+	"session":        "That session is signed out.",
+	"others":         "Your other sessions are signed out.",
+	"disabled":       "The account is disabled and its sessions have ended.",
+	"enabled":        "The account is enabled again.",
+	"passkey-del":    "The passkey is removed.",
+	"deleted":        "The client's record is deleted: its key is destroyed, and nothing sealed under it can be read again.",
+	"retention":      "The retention period is saved.",
 
 	"notifications":    "Your notification settings are saved.",
 	"push-on":          "Notifications are on for this browser.",
