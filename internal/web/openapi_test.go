@@ -344,4 +344,30 @@ func TestOpenAPIServed(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
 		t.Errorf("openapi = %q, want 3.1.x", doc.OpenAPI)
 	}
+
+	// The document's error shape is the one the server answers.
+	docJSON, err := jsonschema.UnmarshalJSON(strings.NewReader(openAPIDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://interlude.invalid/api/v1/openapi.json"
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	if err := c.AddResource(url, docJSON); err != nil {
+		t.Fatal(err)
+	}
+	errorSchema, err := c.Compile(url + "#/components/schemas/Error")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/api/v1/me", "/api/v1/no-such-route"} {
+		rec := ts.do(t, http.MethodGet, target, nil)
+		body, err := jsonschema.UnmarshalJSON(rec.Body)
+		if err != nil {
+			t.Fatalf("GET %s: %v", target, err)
+		}
+		if err := errorSchema.Validate(body); err != nil {
+			t.Errorf("GET %s answers %d, whose body does not fit components/schemas/Error: %v", target, rec.Code, err)
+		}
+	}
 }
