@@ -360,6 +360,12 @@ func TestOpenAPIServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every error code the server answers with is in the schema's enum.
+	for code := range statusFor {
+		if err := errorSchema.Validate(map[string]any{"error": map[string]any{"code": string(code), "message": "m"}}); err != nil {
+			t.Errorf("components/schemas/Error lacks the code %q of care (errors.go, statusFor): add it to error.code's enum", code)
+		}
+	}
 	for _, target := range []string{"/api/v1/me", "/api/v1/no-such-route"} {
 		rec := ts.do(t, http.MethodGet, target, nil)
 		body, err := jsonschema.UnmarshalJSON(rec.Body)
