@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"interlude/internal/store/storetest"
 
@@ -376,4 +377,159 @@ func TestOpenAPIServed(t *testing.T) {
 			t.Errorf("GET %s answers %d, whose body does not fit components/schemas/Error: %v", target, rec.Code, err)
 		}
 	}
+}
+
+// TestOpenAPIAnswersFit sends the main requests of the API, each checked
+// against its operation's request body schema in the document, and checks
+// each answer against the schema the document gives for its status: the
+// bodies of the document are the ones the server reads and writes.
+func TestOpenAPIAnswersFit(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newWebEnv(t, db)
+		c := storetest.SeedClinic(t, db.Store, "OpenAPI Answers")
+		e.setPassword(t, c.Client)
+		client := e.signIn(t, c.Client)
+		provider := e.signInWithTOTP(t, c.Provider)
+		v := newOpenAPIBodies(t)
+
+		id := c.Client.ID
+		startsAt := time.Now().UTC().Add(7 * 24 * time.Hour).Truncate(time.Hour).Format(time.RFC3339)
+		var measureID string
+		entry := map[string]any{ // API.md's example entry
+			"occurred_at":          "2026-11-20T18:30:00Z",
+			"mood":                 6,
+			"emotions":             []string{"anxious", "hopeful"},
+			"symptoms":             map[string]any{"sleep_hours": 6.5, "sleep_quality": 4, "energy": 5, "anxiety": 7},
+			"text":                 "A long walk after work.",
+			"discuss_next_session": true,
+			"shared":               true,
+		}
+		calls := []struct {
+			method, template string
+			token            string
+			body             any
+			status           int
+		}{
+			{"POST", "/api/v1/sessions", "", map[string]string{"email": c.Client.Email, "password": goodPassword}, http.StatusCreated},
+			{"GET", "/api/v1/me", client, nil, http.StatusOK},
+			{"GET", "/api/v1/sessions", client, nil, http.StatusOK},
+			{"GET", "/api/v1/clients", provider, nil, http.StatusOK},
+			{"GET", "/api/v1/clients/{id}", provider, nil, http.StatusOK},
+			{"POST", "/api/v1/clients/{id}/sessions", provider, map[string]any{"starts_at": startsAt, "minutes": 50}, http.StatusCreated},
+			{"GET", "/api/v1/clients/{id}/sessions", provider, nil, http.StatusOK},
+			{"GET", "/api/v1/clients/{id}", client, nil, http.StatusOK},
+			{"GET", "/api/v1/clients/{id}/plan", client, nil, http.StatusOK},
+			{"POST", "/api/v1/clients/{id}/journal", client, entry, http.StatusCreated},
+			{"GET", "/api/v1/clients/{id}/journal", client, nil, http.StatusOK},
+			{"GET", "/api/v1/clients/{id}/journal", provider, nil, http.StatusOK},
+			{"POST", "/api/v1/clients/{id}/messages", client, map[string]string{"text": "See you on Tuesday."}, http.StatusCreated},
+			{"GET", "/api/v1/clients/{id}/messages", provider, nil, http.StatusOK},
+			{"PUT", "/api/v1/clients/{id}/checkins", provider, map[string]any{"weekdays": []string{"mon", "thu"}, "time": "18:00"}, http.StatusOK},
+			{"GET", "/api/v1/clients/{id}/checkins", client, nil, http.StatusOK},
+			{"POST", "/api/v1/clients/{id}/measures", provider, map[string]any{"instrument": "phq9", "every_days": 14}, http.StatusCreated},
+			{"POST", "/api/v1/clients/{id}/measures/{mid}/responses", client, map[string]any{"answers": []int{1, 1, 2, 1, 0, 1, 1, 0, 0}}, http.StatusCreated},
+			{"GET", "/api/v1/clients/{id}/measures", provider, nil, http.StatusOK},
+			{"GET", "/api/v1/clients/{id}/safety-flags", provider, nil, http.StatusOK},
+			{"GET", "/api/v1/safety-flags", provider, nil, http.StatusOK},
+			{"GET", "/api/v1/clients/{id}", "", nil, http.StatusUnauthorized},
+		}
+		for _, call := range calls {
+			path := strings.NewReplacer("{id}", id, "{mid}", measureID).Replace(call.template)
+			if call.body != nil {
+				v.checkRequest(t, call.method, call.template, call.body)
+			}
+			rec := e.call(t, call.method, path, call.token, call.body)
+			if rec.Code != call.status {
+				t.Fatalf("%s %s = %d, want %d: %s", call.method, path, rec.Code, call.status, rec.Body)
+			}
+			got := v.checkAnswer(t, call.method, call.template, rec.Code, rec.Body.Bytes())
+			if call.template == "/api/v1/clients/{id}/measures" && call.method == "POST" {
+				measureID, _ = got["id"].(string)
+			}
+		}
+	})
+}
+
+// openAPIBodies compiles the document's body schemas on demand.
+type openAPIBodies struct {
+	c   *jsonschema.Compiler
+	doc any
+}
+
+const openAPITestURL = "https://interlude.invalid/api/v1/openapi.json"
+
+func newOpenAPIBodies(t *testing.T) *openAPIBodies {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(openAPIDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	if err := c.AddResource(openAPITestURL, doc); err != nil {
+		t.Fatal(err)
+	}
+	return &openAPIBodies{c: c, doc: doc}
+}
+
+// schema compiles the JSON schema at ptr, a JSON pointer into the document
+// (following a Response Object's $ref), or fails the test.
+func (v *openAPIBodies) schema(t *testing.T, ptr string) *jsonschema.Schema {
+	t.Helper()
+	if r, ok := resolvePointer(v.doc, strings.TrimSuffix(ptr, "/content/application~1json/schema")).(map[string]any); ok {
+		if ref, ok := r["$ref"].(string); ok {
+			ptr = strings.TrimPrefix(ref, "#") + "/content/application~1json/schema"
+		}
+	}
+	if resolvePointer(v.doc, ptr) == nil {
+		t.Fatalf("internal/web/openapi.json has no schema at %s", ptr)
+	}
+	s, err := v.c.Compile(openAPITestURL + "#" + ptr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func operationPointer(method, template string) string {
+	return "/paths/" + strings.ReplaceAll(template, "/", "~1") + "/" + strings.ToLower(method)
+}
+
+func (v *openAPIBodies) checkRequest(t *testing.T, method, template string, body any) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := v.schema(t, operationPointer(method, template)+"/requestBody/content/application~1json/schema")
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("the request body of %s %s does not fit internal/web/openapi.json: %v", method, template, err)
+	}
+}
+
+// checkAnswer validates body against the schema of its status (or the
+// default answer's) and answers it decoded, when it is an object.
+func (v *openAPIBodies) checkAnswer(t *testing.T, method, template string, status int, body []byte) map[string]any {
+	t.Helper()
+	op := operationPointer(method, template)
+	code := fmt.Sprint(status)
+	if resolvePointer(v.doc, op+"/responses/"+code) == nil {
+		code = "default"
+	}
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, template, err)
+	}
+	s := v.schema(t, op+"/responses/"+code+"/content/application~1json/schema")
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("the %d answer of %s %s does not fit internal/web/openapi.json: %v\n%s", status, method, template, err, body)
+	}
+	m, _ := inst.(map[string]any)
+	return m
 }
