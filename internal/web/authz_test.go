@@ -83,6 +83,9 @@ var (
 // record the caller may not see answers 404 exactly as a missing one; a
 // route for signed-in users answers anyone else 401 unauthenticated.
 var authzPolicy = map[string]func(c caller, tg target) int{
+	// The API's OpenAPI description (issue #17): public, holds no record.
+	"GET /api/v1/openapi.json": anyoneGets(200),
+
 	// Identity and access.
 	"POST /api/v1/sessions":           anyoneGets(201), // signing in, whether signed in already or not
 	"GET /api/v1/sessions":            signedInGets(200),
@@ -549,6 +552,7 @@ func authzRequests() map[string]authzRequest {
 			role := strings.TrimPrefix(string(tg), "invite-")
 			return "/api/v1/invitations", map[string]string{"role": role, "email": w.newEmail(), "display_name": "Invitee"}
 		}},
+		"GET /api/v1/openapi.json": {build: fixedRequest("/api/v1/openapi.json", nil)},
 		"GET /api/v1/invitations/{token}": {targets: tokenTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			return "/api/v1/invitations/" + w.invitation(t, tg), nil
 		}},
