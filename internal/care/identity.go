@@ -113,6 +113,12 @@ type Session struct {
 	Current    bool // set when listing: the session of the request
 }
 
+// StepUpWindow is how recently a session must have proved its password
+// (and second factor) for a sensitive change: a new second factor or
+// passkey, new recovery codes, a new password or email, break-glass
+// (issue #17, AU-11).
+const StepUpWindow = 5 * time.Minute
+
 // Session stages.
 const (
 	StageMFA  = "mfa"

@@ -230,3 +230,21 @@ func (s *Store) EndAllSessions(ctx context.Context, actor care.Actor, keepCurren
 	})
 	return int(n), err
 }
+
+// ConfirmSession records that the actor's session sessionID proved its
+// password (and second factor) again now, for a sensitive change
+// (care.StepUpWindow). It is audited as session.step-up.
+func (s *Store) ConfirmSession(ctx context.Context, actor care.Actor, sessionID string) error {
+	ev := Event(actor, "session.step-up", "session", sessionID)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET auth_at = $1 WHERE id = $2 AND user_id = $3`,
+			micros(tx.now), sessionID, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return care.Errorf(care.Unauthenticated, "your session has ended; sign in again")
+		}
+		return nil
+	})
+}

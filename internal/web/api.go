@@ -424,6 +424,9 @@ func (s *Server) apiTOTPBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.fresh(r); err != nil {
+		return err
+	}
 	creds, err := s.store.Credentials(r.Context(), actor)
 	if err != nil {
 		return err
@@ -487,6 +490,9 @@ func (s *Server) confirmTOTP(r *http.Request, actor care.Actor, code string) err
 func (s *Server) apiRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
+		return err
+	}
+	if err := s.fresh(r); err != nil {
 		return err
 	}
 	codes, err := s.newRecoveryCodes(r, actor)

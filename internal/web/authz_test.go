@@ -91,8 +91,10 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/sessions":            signedInGets(200),
 	"DELETE /api/v1/sessions":         signedInGets(200),
 	"DELETE /api/v1/sessions/current": signedInGets(204),
-	"DELETE /api/v1/sessions/{id}":    ownOnly(204),
-	"GET /api/v1/me":                  signedInGets(200),
+	// A wrong password answers 400 on the field, whoever is signed in.
+	"POST /api/v1/sessions/current/confirm": signedInGets(400),
+	"DELETE /api/v1/sessions/{id}":          ownOnly(204),
+	"GET /api/v1/me":                        signedInGets(200),
 	"POST /api/v1/me/totp": func(c caller, _ target) int {
 		switch c {
 		case asAnonymous:
@@ -364,6 +366,8 @@ var authzExempt = map[string]string{
 	// matrix checks through the API; a page matrix is still to be written.
 	"GET /signin":                        "public sign-in form",
 	"GET /signin/forgot":                 "public: how to get a reset link",
+	"GET /account/confirm":               "the signed-in caller's own form; as POST /api/v1/sessions/current/confirm",
+	"POST /account/confirm":              "as POST /api/v1/sessions/current/confirm",
 	"POST /signin/forgot":                "as POST /api/v1/password-resets",
 	"GET /reset/{token}":                 "as GET /api/v1/password-resets/{token}",
 	"GET /reset":                         "as GET /api/v1/password-resets/{token}, the token in a cookie",
@@ -529,7 +533,8 @@ func authzRequests() map[string]authzRequest {
 		"DELETE /api/v1/sessions/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			return "/api/v1/sessions/" + w.sessionOf(t, c, tg), nil
 		}},
-		"GET /api/v1/me": {build: fixedRequest("/api/v1/me", nil)},
+		"GET /api/v1/me":                        {build: fixedRequest("/api/v1/me", nil)},
+		"POST /api/v1/sessions/current/confirm": {build: fixedRequest("/api/v1/sessions/current/confirm", map[string]string{"password": "not the password at all"})},
 		"POST /api/v1/me/totp": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			if c == asClient {
 				// The client starts without an app, whatever cells before did.

@@ -30,6 +30,7 @@ var statusFor = map[care.Code]int{
 	care.Unauthenticated: http.StatusUnauthorized,
 	care.MFARequired:     http.StatusUnauthorized,
 	care.Forbidden:       http.StatusForbidden,
+	care.StepUpRequired:  http.StatusForbidden,
 	care.NotFound:        http.StatusNotFound,
 	care.Conflict:        http.StatusConflict,
 	care.RateLimited:     http.StatusTooManyRequests,

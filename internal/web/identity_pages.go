@@ -607,6 +607,9 @@ func (s *Server) accountTOTPBegin(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if ok, err := s.freshOrConfirm(w, r, "/account"); !ok {
+		return err
+	}
 	creds, err := s.store.Credentials(r.Context(), actor)
 	if err != nil {
 		return err
@@ -665,6 +668,9 @@ func (s *Server) accountTOTPConfirm(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) accountRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
+		return err
+	}
+	if ok, err := s.freshOrConfirm(w, r, "/account"); !ok {
 		return err
 	}
 	codes, err := s.newRecoveryCodes(r, actor)
@@ -943,6 +949,9 @@ func (s *Server) passkeyRows(r *http.Request, actor care.Actor) ([]passkeyRow, e
 func (s *Server) accountDeletePasskey(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
+		return err
+	}
+	if ok, err := s.freshOrConfirm(w, r, "/account"); !ok {
 		return err
 	}
 	if err := s.store.DeletePasskey(r.Context(), actor, r.PathValue("id")); err != nil {

@@ -147,6 +147,9 @@ func (s *Server) apiPasskeyRegisterBegin(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	if err := s.fresh(r); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	wa, err := s.webAuthn()
 	if err != nil {
@@ -264,6 +267,9 @@ func (s *Server) apiPasskeys(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiDeletePasskey(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
+		return err
+	}
+	if err := s.fresh(r); err != nil {
 		return err
 	}
 	id := r.PathValue("id")
