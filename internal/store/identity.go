@@ -360,6 +360,12 @@ func AccountKey(email string) string { return throttleKey("account", email) }
 // AddressKey names the throttling counter of a source address.
 func AddressKey(addr string) string { return throttleKey("addr", addr) }
 
+// SecondFactorKey names the throttling counter of a user's second-factor
+// attempts (authenticator and recovery codes, passkeys). Only someone who
+// got the password right can move it, so guessing passwords never holds
+// back the owner's second factor (AU-05, issue #17).
+func SecondFactorKey(userID string) string { return throttleKey("mfa", userID) }
+
 // LoginFailures returns the largest consecutive-failure count among keys
 // and the time of that key's last failure.
 func (s *Store) LoginFailures(ctx context.Context, keys ...string) (failures int, last time.Time, err error) {
@@ -387,6 +393,14 @@ func (s *Store) LoginFailures(ctx context.Context, keys ...string) (failures int
 // errThrottled rolls back a TakeLoginAttempt that a backoff refuses.
 var errThrottled = errors.New("throttled")
 
+// LoginAttempt is a sign-in attempt that TakeLoginAttempt counted: what
+// ReleaseLoginAttempt needs to give the count back.
+type LoginAttempt struct {
+	keys []string
+	prev []int64 // each key's last failure before the attempt, in micros
+	at   int64   // the last failure the attempt wrote, in micros
+}
+
 // TakeLoginAttempt counts one more failure for each key before the attempt
 // is checked, unless a backoff runs: wait is asked, for each key in turn,
 // how long its counter (failures since forget ago, and the time of the
@@ -396,10 +410,12 @@ var errThrottled = errors.New("throttled")
 // one after another (AU-05). A checked attempt that succeeds gives its
 // count back with ReleaseLoginAttempt.
 func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time.Duration,
-	wait func(i, failures int, last time.Time) time.Duration) (time.Duration, error) {
+	wait func(i, failures int, last time.Time) time.Duration) (LoginAttempt, time.Duration, error) {
 	var longest time.Duration
+	var attempt LoginAttempt
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
 		longest = 0 // the engine may run a write twice
+		attempt = LoginAttempt{keys: keys, prev: make([]int64, len(keys)), at: micros(tx.now)}
 		cutoff := micros(tx.now.Add(-forget))
 		for i, k := range keys {
 			// The row must exist for its lock to serialize attempts:
@@ -420,6 +436,7 @@ func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time
 			if err != nil && err != sql.ErrNoRows {
 				return err
 			}
+			attempt.prev[i] = at
 			if at < cutoff {
 				n = 0
 			}
@@ -435,25 +452,34 @@ func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time
 				`INSERT INTO login_failures (key, failures, last_failure_at) VALUES ($1, 1, $2)
 				 ON CONFLICT (key) DO UPDATE SET last_failure_at = $2, failures =
 				   CASE WHEN login_failures.last_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END`,
-				k, micros(tx.now), cutoff); err != nil {
+				k, attempt.at, cutoff); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if errors.Is(err, errThrottled) {
-		return longest, nil
+		return LoginAttempt{}, longest, nil
 	}
-	return 0, err
+	if err != nil {
+		return LoginAttempt{}, 0, err
+	}
+	return attempt, 0, nil
 }
 
-// ReleaseLoginAttempt gives back the count TakeLoginAttempt took for an
-// attempt that turned out right.
-func (s *Store) ReleaseLoginAttempt(ctx context.Context, keys ...string) error {
+// ReleaseLoginAttempt gives back what TakeLoginAttempt counted for an
+// attempt that turned out right: the failure, and the time of the last
+// failure as it was before, unless a later failure has written its own
+// meanwhile. A right attempt must not look like a fresh failure: that
+// would restart the backoff of the failures before it, each time the
+// owner signs in (AU-05, issue #17).
+func (s *Store) ReleaseLoginAttempt(ctx context.Context, a LoginAttempt) error {
 	return s.write(ctx, func(ctx context.Context, tx tx) error {
-		for _, k := range keys {
+		for i, k := range a.keys {
 			if _, err := tx.ExecContext(ctx,
-				`UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0`, k); err != nil {
+				`UPDATE login_failures SET failures = failures - 1,
+				   last_failure_at = CASE WHEN last_failure_at = $2 THEN $3 ELSE last_failure_at END
+				 WHERE key = $1 AND failures > 0`, k, a.at, a.prev[i]); err != nil {
 				return err
 			}
 		}
