@@ -27,6 +27,7 @@ type Config struct {
 	Invitations care.InvitationLifetime // zero: care.DefaultInvitationLifetime()
 	Passwords   auth.Params             // zero: auth.DefaultParams
 	Notify      NotifyConfig            // which notification channels the server can send on
+	DeniedLimit int                     // refused requests a user may make a minute before 429; zero: 60 (denials.go)
 }
 
 // NotifyConfig says which notification channels are set up, for the
@@ -59,6 +60,7 @@ type Server struct {
 	stopLive  func()        // ends the store's delivery to live
 
 	fileChecks chan struct{} // uploaded files being checked (message_files.go)
+	denials    *denials      // refused requests per user (denials.go)
 }
 
 // New builds a Server: it parses the templates, fingerprints the assets and
@@ -97,6 +99,7 @@ func New(cfg Config) (*Server, error) {
 		live:        newBroker(64),
 		liveCheck:   15 * time.Second,
 		fileChecks:  make(chan struct{}, maxFileChecks),
+		denials:     newDenials(cfg.DeniedLimit),
 	}
 	if s.sessions == (care.SessionPolicy{}) {
 		s.sessions = care.DefaultSessionPolicy()
