@@ -35,14 +35,13 @@ func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *car
 			inv.ClinicID = actor.ClinicID
 			inv.InvitedBy = actor.UserID
 		}
-		var taken int
-		if err := tx.QueryRowContext(ctx,
-			`SELECT count(*) FROM users WHERE clinic_id = $1 AND email_index = $2`, inv.ClinicID, s.emailIndex(inv.Email)).Scan(&taken); err != nil {
-			return err
-		}
-		if taken > 0 {
-			return care.FieldError("email", "already belongs to someone in this clinic")
-		}
+		// Whether the email already has an account is not looked at: the
+		// answer and the work are the same either way, so an inviter
+		// cannot learn who is someone's client or a member of the clinic
+		// (AU-07, issue #17). Such an invitation is stored like any other;
+		// the existing account sees nothing of it (no message is sent, its
+		// sign-in and data are untouched), and accepting it answers as a
+		// used or expired link (AcceptInvitation).
 		inv.ID = care.NewID()
 		ev.EntityID, ev.ClinicID = inv.ID, inv.ClinicID
 		inv.CreatedAt = tx.now
@@ -120,8 +119,9 @@ type Acceptance struct {
 
 // AcceptInvitation uses the invitation once and creates its account. A
 // client invited by a provider joins that provider's care team. An
-// expired, used or unknown token is care.ErrNotFound; of two concurrent
-// acceptances exactly one succeeds.
+// expired, used or unknown token is care.ErrNotFound, and so is an
+// invitation whose email has an account already (AU-07); of two
+// concurrent acceptances exactly one succeeds.
 func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Acceptance) (*care.User, error) {
 	var u care.User
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
@@ -149,6 +149,12 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Accept
 			return err
 		}
 		if err := s.createUser(ctx, tx, &u); err != nil {
+			if e, ok := errors.AsType[*care.Error](err); ok && e.Field == "email" {
+				// The email has an account already: answered as a used or
+				// expired invitation, so that accepting says nothing about
+				// who has an account (AU-07). Nothing is changed.
+				return care.ErrNotFound
+			}
 			return err
 		}
 		secret, err := s.sealValue(ctx, tx, userField(&u, "totp_secret"), a.TOTPSecret)
