@@ -334,7 +334,7 @@ func careTeamAdmin(c caller, tg target) int {
 // routes outside /api/ may be here.
 var authzExempt = map[string]string{
 	"GET /healthz":       "operations: answers anyone, holds no data",
-	"GET /metrics":       "operations: counts by route pattern, nothing per user and no PHI",
+	"GET /metrics":       "operations: counts by route pattern, nothing per user and no PHI; the operator's bearer token, not a session (metrics.go)",
 	"GET /static/{file}": "public assets",
 	"GET /{$}":           "the home page, public when signed out",
 	"/":                  "pages that do not exist: 404 for anyone",

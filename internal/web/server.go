@@ -19,7 +19,7 @@ import (
 type Config struct {
 	Store    *store.Store
 	Logger   *slog.Logger
-	Registry *prometheus.Registry // the server registers its metrics here and serves it at /metrics
+	Registry *prometheus.Registry // the server registers its metrics here and serves it at /metrics, to MetricsToken
 	BaseURL  string               // how users reach the server, e.g. https://care.example.org; links in invitations use it
 	Now      func() time.Time     // the clock; time.Now outside tests
 
@@ -28,6 +28,9 @@ type Config struct {
 	Passwords   auth.Params             // zero: auth.DefaultParams
 	Notify      NotifyConfig            // which notification channels the server can send on
 	DeniedLimit int                     // refused requests a user may make a minute before 429; zero: 60 (denials.go)
+	// MetricsToken is the bearer token /metrics asks for; "" closes
+	// /metrics (it answers 404).
+	MetricsToken string
 }
 
 // NotifyConfig says which notification channels are set up, for the
@@ -61,6 +64,8 @@ type Server struct {
 
 	fileChecks chan struct{} // uploaded files being checked (message_files.go)
 	denials    *denials      // refused requests per user (denials.go)
+
+	metricsToken string // "" closes /metrics (metrics.go)
 }
 
 // New builds a Server: it parses the templates, fingerprints the assets and
@@ -100,6 +105,8 @@ func New(cfg Config) (*Server, error) {
 		liveCheck:   15 * time.Second,
 		fileChecks:  make(chan struct{}, maxFileChecks),
 		denials:     newDenials(cfg.DeniedLimit),
+
+		metricsToken: cfg.MetricsToken,
 	}
 	if s.sessions == (care.SessionPolicy{}) {
 		s.sessions = care.DefaultSessionPolicy()
