@@ -50,10 +50,6 @@ func TestInvitationDoesNotRevealMembership(t *testing.T) {
 		}
 
 		// Accepting: the existing account's invitation is as a dead link.
-		accept := func(token string) *http.Response {
-			return e.call(t, "POST", "/api/v1/invitations/"+token+"/accept", "",
-				map[string]string{"password": "a brand new passphrase 7731"}).Result()
-		}
 		gone := e.call(t, "POST", "/api/v1/invitations/"+care.NewID()+care.NewID()+"/accept", "",
 			map[string]string{"password": "a brand new passphrase 7731"})
 		dead := e.call(t, "POST", "/api/v1/invitations/"+existing.Token+"/accept", "",
@@ -61,9 +57,8 @@ func TestInvitationDoesNotRevealMembership(t *testing.T) {
 		if dead.Code != gone.Code || dead.Body.String() != gone.Body.String() {
 			t.Errorf("accepting an existing account's invitation: %d %s; a dead link: %d %s", dead.Code, dead.Body, gone.Code, gone.Body)
 		}
-		if r := accept(fresh.Token); r.StatusCode != http.StatusCreated {
-			t.Errorf("accepting a new email's invitation: %d", r.StatusCode)
-		}
+		expect(t, e.call(t, "POST", "/api/v1/invitations/"+fresh.Token+"/accept", "",
+			map[string]string{"password": "a brand new passphrase 7731"}), http.StatusCreated, "", "accepting a new email's invitation")
 		// The existing account still signs in with its own password.
 		e.signIn(t, c.OtherClient)
 	})

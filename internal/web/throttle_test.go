@@ -79,8 +79,13 @@ func TestThrottleNoLockoutWithBothFactors(t *testing.T) {
 		rec := api(owner, map[string]string{"email": u.Email, "password": goodPassword, "totp_code": e.nextCode(t, u.Email)})
 		expect(t, rec, http.StatusCreated, "", "the owner with password and code on the API")
 
-		// ...and the web form, after a fresh round of guesses.
+		// ...and the web form, after a fresh round of guesses: its 429
+		// page asks for a code with the password.
 		guess(10)
+		rec = web(owner, url.Values{"email": {u.Email}, "password": {goodPassword}})
+		if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), `name="code"`) {
+			t.Errorf("the web form during a backoff: %d, with a code field: %v", rec.Code, strings.Contains(rec.Body.String(), `name="code"`))
+		}
 		rec = web(owner, url.Values{"email": {u.Email}, "password": {goodPassword}, "code": {e.nextCode(t, u.Email)}})
 		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/" {
 			t.Fatalf("the owner with password and code on the web form: %d %s %q", rec.Code, rec.Header().Get("Location"),
