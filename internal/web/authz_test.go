@@ -356,7 +356,7 @@ func careTeamAdmin(c caller, tg target) int {
 // routes outside /api/ may be here.
 var authzExempt = map[string]string{
 	"GET /healthz":       "operations: answers anyone, holds no data",
-	"GET /metrics":       "operations: counts by route pattern, nothing per user and no PHI",
+	"GET /metrics":       "operations: counts by route pattern, nothing per user and no PHI; the operator's bearer token, not a session (metrics.go)",
 	"GET /static/{file}": "public assets",
 	"GET /{$}":           "the home page, public when signed out",
 	"/":                  "pages that do not exist: 404 for anyone",
@@ -836,6 +836,10 @@ func newAuthzWorld(t *testing.T, db *storetest.DB) *authzWorld {
 		sessionOwner: map[string]string{},
 		passkeyOwner: map[string]string{},
 	}
+	// The matrix makes hundreds of refused requests per user within one
+	// minute of the test clock; the limit on them (denials.go) has its own
+	// test, TestDeniedRequestsAreLimited.
+	w.e.srv.denials = newDenials(1 << 30)
 	w.users = map[caller]care.User{asClient: w.a.Client, asProvider: w.a.Provider, asAdmin: w.a.Admin}
 	w.foreign = []string{w.b.Clinic.ID}
 	for _, u := range []care.User{w.b.Admin, w.b.Provider, w.b.OtherProvider, w.b.Client, w.b.OtherClient} {

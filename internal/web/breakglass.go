@@ -39,8 +39,12 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, actor care.Actor
 		return care.Errorf(care.MFARequired, "enter a fresh code from your authenticator app")
 	}
 	defer func() { err = s.auditStepUp(ctx, actor, action, err) }()
-	keys := []string{store.AccountKey(creds.User.Email)}
-	if err := s.take(w, ctx, keys); err != nil {
+	// The second factor's counter, not the password's: guesses at the
+	// password must not keep a signed-in provider from break-glass (AU-05,
+	// issue #17).
+	keys := secondFactorKeys(creds.User.ID)
+	attempt, err := s.take(w, ctx, keys)
+	if err != nil {
 		return err
 	}
 	if step, ok := auth.VerifyTOTP(creds.TOTPSecret, code, s.now(), creds.TOTPLastStep); ok {
@@ -49,7 +53,7 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, actor care.Actor
 			return err
 		}
 		if used {
-			return s.release(ctx, keys)
+			return s.store.ReleaseLoginAttempt(ctx, attempt)
 		}
 	}
 	if err := s.failed(w, ctx, keys); care.ErrorCode(err) == care.RateLimited {

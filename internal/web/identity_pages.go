@@ -218,6 +218,9 @@ type signinPage struct {
 	Layout
 	Email string
 	Error string
+	// Throttled shows the authenticator-code field: during a backoff the
+	// password and a code are checked together (AU-05, see checkPassword).
+	Throttled bool
 }
 
 // GET /signin
@@ -236,13 +239,21 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	email := r.PostForm.Get("email")
-	creds, keys, err := s.checkPassword(w, r, email, r.PostForm.Get("password"))
+	// A code may come with the password: the form shows its field during
+	// a backoff, and then the two are checked together, as on the API.
+	second := secondFactor{code: r.PostForm.Get("code"), recovery: r.PostForm.Get("recovery_code")}
+	creds, keys, mfa, err := s.checkPassword(w, r, email, r.PostForm.Get("password"), second)
+	if err == nil && creds.MFARequired() && !mfa && second.given() {
+		err = s.checkSecondFactor(w, r, creds, second)
+		mfa = err == nil
+	}
 	if err != nil {
 		msg, _, status, ok := formError(err)
 		if !ok {
 			return err
 		}
-		s.renderPage(w, r, status, "signin", &signinPage{Layout: s.layout(r, "Sign in"), Email: email, Error: msg})
+		s.renderPage(w, r, status, "signin", &signinPage{Layout: s.layout(r, "Sign in"), Email: email, Error: msg,
+			Throttled: care.ErrorCode(err) == care.RateLimited || second.given()})
 		return nil
 	}
 	if old := authOf(r); old != nil {
@@ -252,7 +263,7 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if creds.MFARequired() {
+	if creds.MFARequired() && !mfa {
 		token, _, err := s.startSession(r, creds, "web", care.StageMFA, false)
 		if err != nil {
 			return err
@@ -260,10 +271,10 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) error {
 		setSessionCookie(w, token)
 		return redirect(w, r, "/signin/mfa")
 	}
-	if err := s.store.ResetLoginFailures(r.Context(), keys[0]); err != nil {
+	if err := s.store.ResetLoginFailures(r.Context(), signedInKeys(keys, creds.User.ID)...); err != nil {
 		return err
 	}
-	token, _, err := s.startSession(r, creds, "web", care.StageFull, false)
+	token, _, err := s.startSession(r, creds, "web", care.StageFull, mfa)
 	if err != nil {
 		return err
 	}
@@ -343,8 +354,7 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	keys := []string{store.AccountKey(creds.User.Email), store.AddressKey(clientAddr(r))}
-	err = s.checkSecondFactor(w, r, creds, keys, r.PostForm.Get("code"), r.PostForm.Get("recovery_code"))
+	err = s.checkSecondFactor(w, r, creds, secondFactor{code: r.PostForm.Get("code"), recovery: r.PostForm.Get("recovery_code")})
 	if err != nil {
 		msg, _, status, ok := formError(err)
 		if !ok {
@@ -359,7 +369,7 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) error {
 		s.renderPage(w, r, status, "mfa", p)
 		return nil
 	}
-	if err := s.store.ResetLoginFailures(r.Context(), keys[0]); err != nil {
+	if err := s.store.ResetLoginFailures(r.Context(), store.AccountKey(creds.User.Email), store.SecondFactorKey(creds.User.ID)); err != nil {
 		return err
 	}
 	token, hash := auth.NewToken()

@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"interlude/internal/care"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // route is one entry of the URL surface.
@@ -21,7 +19,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		// Operations.
 		{"GET /healthz", s.handle(s.healthz)},
-		{"GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})},
+		{"GET /metrics", s.metricsHandler()},
 
 		// Web UI.
 		{"GET /static/{file}", s.handle(s.static)},
