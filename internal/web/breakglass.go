@@ -108,7 +108,7 @@ func (s *Server) startBreakGlass(w http.ResponseWriter, r *http.Request, actor c
 		if err != nil {
 			return nil, err
 		}
-		if _, _, err := s.checkPassword(w, r, creds.User.Email, password); err != nil {
+		if _, _, _, err := s.checkPassword(w, r, creds.User.Email, password, secondFactor{}); err != nil {
 			if care.ErrorCode(err) == care.Unauthenticated {
 				return nil, care.FieldError("password", "is not your password")
 			}

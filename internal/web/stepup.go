@@ -57,15 +57,20 @@ func (s *Server) confirmIdentity(w http.ResponseWriter, r *http.Request, passwor
 	if err != nil {
 		return err
 	}
-	creds, keys, err := s.checkPassword(w, r, creds.User.Email, password)
+	totp := creds.TOTPSecret != nil && creds.TOTPConfirmed
+	second := secondFactor{}
+	if totp {
+		second.code = code
+	}
+	creds, _, checked, err := s.checkPassword(w, r, creds.User.Email, password, second)
 	if err != nil {
 		if care.ErrorCode(err) == care.Unauthenticated {
 			return care.FieldError("password", "is not your password")
 		}
 		return err
 	}
-	if creds.TOTPSecret != nil && creds.TOTPConfirmed {
-		if err := s.checkSecondFactor(w, r, creds, keys, code, ""); err != nil {
+	if totp && !checked {
+		if err := s.checkSecondFactor(w, r, creds, second); err != nil {
 			if care.ErrorCode(err) == care.MFARequired {
 				return care.FieldError("code", "%s", strings.TrimPrefix(err.Error(), "mfa_required: "))
 			}
