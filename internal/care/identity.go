@@ -16,6 +16,7 @@ type Actor struct {
 	SessionID string
 	Name      string // the user's display name, for the page header
 	TimeZone  string // the user's IANA time zone: times show in it
+	Language  string // "en" or "es": the language the user reads Interlude in
 }
 
 // Invitation lets one person create an account with a given role in a

@@ -95,6 +95,12 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"POST /api/v1/sessions/current/confirm": signedInGets(400),
 	"DELETE /api/v1/sessions/{id}":          ownOnly(204),
 	"GET /api/v1/me":                        signedInGets(200),
+	// The caller's own account (#17); a wrong current password answers
+	// 400 on its field, whoever is signed in.
+	"PATCH /api/v1/me":                   signedInGets(200),
+	"POST /api/v1/me/password":           signedInGets(400),
+	"POST /api/v1/me/email":              signedInGets(400),
+	"POST /api/v1/email-changes/{token}": tokenHolder(204),
 	"POST /api/v1/me/totp": func(c caller, _ target) int {
 		switch c {
 		case asAnonymous:
@@ -367,6 +373,11 @@ var authzExempt = map[string]string{
 	"GET /signin":                        "public sign-in form",
 	"GET /signin/forgot":                 "public: how to get a reset link",
 	"GET /account/confirm":               "the signed-in caller's own form; as POST /api/v1/sessions/current/confirm",
+	"POST /account/profile":              "as PATCH /api/v1/me",
+	"POST /account/password":             "as POST /api/v1/me/password",
+	"POST /account/email":                "as POST /api/v1/me/email",
+	"GET /email-confirm/{token}":         "a page with a button, changing nothing; as POST /api/v1/email-changes/{token}",
+	"POST /email-confirm":                "as POST /api/v1/email-changes/{token}, the token in the form",
 	"POST /account/confirm":              "as POST /api/v1/sessions/current/confirm",
 	"POST /signin/forgot":                "as POST /api/v1/password-resets",
 	"GET /reset/{token}":                 "as GET /api/v1/password-resets/{token}",
@@ -533,7 +544,13 @@ func authzRequests() map[string]authzRequest {
 		"DELETE /api/v1/sessions/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			return "/api/v1/sessions/" + w.sessionOf(t, c, tg), nil
 		}},
-		"GET /api/v1/me":                        {build: fixedRequest("/api/v1/me", nil)},
+		"GET /api/v1/me":           {build: fixedRequest("/api/v1/me", nil)},
+		"PATCH /api/v1/me":         {build: fixedRequest("/api/v1/me", map[string]string{"language": "en"})},
+		"POST /api/v1/me/password": {build: fixedRequest("/api/v1/me/password", map[string]string{"current_password": "not the password at all", "new_password": "another long passphrase here"})},
+		"POST /api/v1/me/email":    {build: fixedRequest("/api/v1/me/email", map[string]string{"email": "new@matrix.test", "password": "not the password at all"})},
+		"POST /api/v1/email-changes/{token}": {targets: tokenTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/email-changes/" + w.emailChangeToken(t, tg), nil
+		}},
 		"POST /api/v1/sessions/current/confirm": {build: fixedRequest("/api/v1/sessions/current/confirm", map[string]string{"password": "not the password at all"})},
 		"POST /api/v1/me/totp": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			if c == asClient {
@@ -1181,6 +1198,44 @@ func (w *authzWorld) invitation(t *testing.T, tg target) string {
 			t.Fatal(err)
 		}
 		if _, err := w.e.db.Store.AcceptInvitation(ctx, hash, store.Acceptance{PasswordHash: h}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return token
+}
+
+// emailChangeToken is the token of a change of email of a new client of
+// clinic a, in the state tg says.
+func (w *authzWorld) emailChangeToken(t *testing.T, tg target) string {
+	t.Helper()
+	ctx := context.Background()
+	token, hash := auth.NewInvitationToken()
+	if tg == tMissing {
+		return token
+	}
+	lifetime := time.Hour
+	if tg == tExpired {
+		lifetime = 0
+	}
+	u := w.newClient(t, w.a, w.a.Provider)
+	if err := w.e.db.Store.RequestEmailChange(ctx, actorOf(u), w.newEmail(), lifetime); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	if err := w.e.db.Engine.SQLDB().QueryRow(`SELECT id FROM email_changes WHERE user_id = $1`, u.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if tg == tExpired {
+		if _, err := w.e.db.Engine.SQLDB().Exec(`UPDATE email_changes SET token_hash = $1 WHERE id = $2`, hash, id); err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	if _, ok, err := w.e.db.Store.IssueEmailChangeToken(ctx, id, hash); err != nil || !ok {
+		t.Fatalf("issuing: %v %v", ok, err)
+	}
+	if tg == tUsed {
+		if err := w.e.db.Store.ConfirmEmailChange(ctx, hash); err != nil {
 			t.Fatal(err)
 		}
 	}

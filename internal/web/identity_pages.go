@@ -126,6 +126,10 @@ func localTime(t time.Time, zone string) string {
 var notices = map[string]string{
 	"signed-out":     "You are signed out.",
 	"password-reset": "Your new password is set. Sign in with it.",
+	"profile":        "Your name, time zone and language are saved.",
+	"password":       "Your password is changed. Your other sessions are signed out.",
+	"email":          "Your email is changed.",
+	"email-sent":     "We sent a link to the new address: your email changes when you open it (within 24 hours).",
 	"mfa-reset":      "Their second step is reset and they are signed out everywhere.",
 	"totp":           "Your authenticator app is set up.",
 	"session":        "That session is signed out.",
@@ -313,7 +317,7 @@ func (s *Server) mfaPageData(r *http.Request, creds *care.Credentials) (*mfaPage
 		Recovery:    r.URL.Query().Get("recovery") == "1",
 	}
 	if p.HasPasskeys {
-		p.Scripts = []string{"passkey.js"}
+		p.Scripts = []string{"passkey.js", "account.js"}
 	}
 	if creds.TOTPSecret != nil && !creds.TOTPConfirmed {
 		p.Enroll = true
@@ -521,7 +525,8 @@ type accountPage struct {
 	Passkeys     []passkeyRow
 	HasMFA       bool
 	Error        string
-	Client       bool // a client: their record's downloads (rightofaccess.go)
+	Client       bool          // a client: their record's downloads (rightofaccess.go)
+	Forms        *accountForms // name, time zone, language, password, email (account.go)
 }
 
 type passkeyRow struct {
@@ -554,7 +559,7 @@ func (s *Server) accountData(r *http.Request, actor care.Actor) (*accountPage, e
 		HasMFA:       creds.HasMFA(),
 		Client:       actor.Role == care.RoleClient,
 	}
-	p.Scripts = []string{"passkey.js"}
+	p.Scripts = []string{"passkey.js", "account.js"}
 	for _, ss := range sessions {
 		p.Sessions = append(p.Sessions, sessionRow{
 			ID: ss.ID, Device: ss.Device, Current: ss.Current, MFA: ss.MFA,
@@ -566,6 +571,9 @@ func (s *Server) accountData(r *http.Request, actor care.Actor) (*accountPage, e
 		return nil, err
 	}
 	p.Passkeys = keys
+	if p.Forms, err = s.accountForms(r, actor, creds); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

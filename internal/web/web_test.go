@@ -303,11 +303,12 @@ func TestEveryPageTemplate(t *testing.T) {
 		"safety_check_done": &safetyCheckDonePage{Layout: signedIn, Acute: true, Positive: true, Safety: &measureSafety{Resources: care.CrisisResources("", nil), Message: "We call."}},
 		"safety_plan":       safetyPlanSample(signedIn, true), // safetyplan_test.go
 		// Accounts (#17): reset_test.go, stepup_test.go.
-		"reset":      &resetPage{Layout: Layout{Title: "Set a new password"}, MinLength: 15, MFA: true, Error: "e"},
-		"forgot":     &forgotPage{Layout: Layout{Title: "Forgot"}, Email: true, Address: "a@b.c", Error: "e"},
-		"reset_link": &resetLinkPage{Layout: signedIn, Name: "Sam", URL: "http://x/reset/t", QR: "data:image/png;base64,AA", Expires: "today", MFA: true, Localhost: true, Back: "/clients/c1"},
-		"person":     &personPage{Layout: signedIn, Person: store.UserSummary{User: care.User{ID: "u1", DisplayName: "Pat", Role: care.RoleProvider}, MFA: true}},
-		"confirm":    &confirmPage{Layout: signedIn, Next: "/account", TOTP: true, Error: "e", Field: "code"},
+		"reset":         &resetPage{Layout: Layout{Title: "Set a new password"}, MinLength: 15, MFA: true, Error: "e"},
+		"forgot":        &forgotPage{Layout: Layout{Title: "Forgot"}, Email: true, Address: "a@b.c", Error: "e"},
+		"reset_link":    &resetLinkPage{Layout: signedIn, Name: "Sam", URL: "http://x/reset/t", QR: "data:image/png;base64,AA", Expires: "today", MFA: true, Localhost: true, Back: "/clients/c1"},
+		"person":        &personPage{Layout: signedIn, Person: store.UserSummary{User: care.User{ID: "u1", DisplayName: "Pat", Role: care.RoleProvider}, MFA: true}},
+		"confirm":       &confirmPage{Layout: signedIn, Next: "/account", TOTP: true, Error: "e", Field: "code"},
+		"email_confirm": &emailConfirmPage{Layout: Layout{Title: "Confirm"}, Token: "t"},
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
