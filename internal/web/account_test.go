@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // the zone data the binary carries (cmd/interlude)
 
 	"interlude/internal/auth"
 	"interlude/internal/store"
@@ -127,4 +128,21 @@ func TestAccountEmailConfirmed(t *testing.T) {
 		}
 		expect(t, e.call(t, "POST", "/api/v1/email-changes/"+token, "", nil), http.StatusNotFound, "not_found", "the link again")
 	})
+}
+
+// TestTimeZoneList: every zone the account page offers loads, from the
+// zone data the binary carries, and the list is sorted without repeats.
+func TestTimeZoneList(t *testing.T) {
+	t.Parallel()
+	if len(allTimeZones) < 300 {
+		t.Fatalf("%d zones", len(allTimeZones))
+	}
+	for i, z := range allTimeZones {
+		if _, err := time.LoadLocation(z); err != nil {
+			t.Errorf("%s: %v", z, err)
+		}
+		if i > 0 && allTimeZones[i-1] >= z {
+			t.Errorf("%s after %s", z, allTimeZones[i-1])
+		}
+	}
 }
