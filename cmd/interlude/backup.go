@@ -37,10 +37,13 @@ const backupManifestName = "interlude-backup.json"
 
 // backupManifest describes a backup archive.
 type backupManifest struct {
-	Format  int          `json:"format"` // 1
-	Engine  string       `json:"engine"` // sqlite: the database is in the archive; postgres: it is not
-	Created time.Time    `json:"created"`
-	Files   []backupFile `json:"files"`
+	Format  int       `json:"format"` // 1
+	Engine  string    `json:"engine"` // sqlite: the database is in the archive; postgres: it is not
+	Created time.Time `json:"created"`
+	// NoMasterKey marks a backup made with --without-master-key: the
+	// master key file is kept, and restored, apart.
+	NoMasterKey bool         `json:"no_master_key,omitempty"`
+	Files       []backupFile `json:"files"`
 }
 
 type backupFile struct {
@@ -91,6 +94,7 @@ func backupSources(db *dbFlags, vapidKeyFile string) map[string]string {
 func backupCmd(ctx context.Context, e *env, args []string) (err error) {
 	fset := flag.NewFlagSet("backup", flag.ContinueOnError)
 	out := fset.String("out", "", "the backup file to write; it must not exist (mode 0600)")
+	withoutMaster := fset.Bool("without-master-key", false, "leave the master key file out, for a backup stored where the key must not be; the restore then needs the key file put back apart")
 	vapidKeyFile := fset.String("vapid-key-file", envOr(e, "INTERLUDE_VAPID_KEY_FILE", ""), "the Web Push key file, if serve is given one (env INTERLUDE_VAPID_KEY_FILE; default DATA/vapid.key)")
 	var db dbFlags
 	db.register(fset, e)
@@ -135,7 +139,7 @@ func backupCmd(ctx context.Context, e *env, args []string) (err error) {
 
 	gz := gzip.NewWriter(tmp)
 	tw := tar.NewWriter(gz)
-	man := backupManifest{Format: 1, Engine: engine, Created: time.Now().UTC()}
+	man := backupManifest{Format: 1, Engine: engine, Created: time.Now().UTC(), NoMasterKey: *withoutMaster}
 	add := func(name, path string) error {
 		f, err := os.Open(path)
 		if err != nil {
@@ -163,6 +167,9 @@ func backupCmd(ctx context.Context, e *env, args []string) (err error) {
 	// log verifies against each.
 	sources := backupSources(&db, *vapidKeyFile)
 	for _, name := range []string{backupMasterKey, backupVAPIDKey, backupSigning, backupVerifier} {
+		if name == backupMasterKey && *withoutMaster {
+			continue
+		}
 		err := add(name, sources[name])
 		if errors.Is(err, fs.ErrNotExist) && name != backupMasterKey {
 			continue // not made yet (Web Push off, serve never ran here)
@@ -223,8 +230,12 @@ func backupCmd(ctx context.Context, e *env, args []string) (err error) {
 	} else {
 		msg.WriteString("no database (back PostgreSQL up with pg_dump), ")
 	}
-	fmt.Fprintf(&msg, "%d key files and %d audit checkpoints. It holds the master key: keep it as secret as the records themselves.\n",
-		keyFiles, len(notes))
+	fmt.Fprintf(&msg, "%d key files and %d audit checkpoints. ", keyFiles, len(notes))
+	if *withoutMaster {
+		msg.WriteString("It does not hold the master key: keep a copy of that apart, a restore needs it.\n")
+	} else {
+		msg.WriteString("It holds the master key: keep it as secret as the records themselves.\n")
+	}
 	_, err = io.WriteString(e.stdout, msg.String())
 	return err
 }
@@ -317,6 +328,9 @@ func restoreCmd(_ context.Context, e *env, args []string) (err error) {
 	if man.Engine == "postgres" {
 		msg.WriteString("The database is not in it: restore it with pg_restore from the pg_dump of the same time.\n")
 	}
+	if man.NoMasterKey {
+		fmt.Fprintf(&msg, "The master key was left out of this backup: put the key file kept apart at %s (mode 0600) before starting Interlude.\n", db.keyringPath())
+	}
 	msg.WriteString("Then check it: interlude audit verify --checkpoint LATEST.note --verifier-key \"$(cat audit-verifier.key)\" with the newest checkpoint kept off the machine (docs/operations.md).\n")
 	_, err = io.WriteString(e.stdout, msg.String())
 	return err
@@ -397,8 +411,8 @@ func extractBackup(path, dir string) (*backupManifest, error) {
 			return nil, fmt.Errorf("%s does not match the manifest (damaged or changed)", want.Name)
 		}
 	}
-	if _, ok := got[backupMasterKey]; !ok {
-		return nil, errors.New("it holds no master key")
+	if _, ok := got[backupMasterKey]; ok == man.NoMasterKey {
+		return nil, errors.New("the master key is missing, or there though the manifest says it was left out")
 	}
 	switch _, ok := got[backupDB]; {
 	case man.Engine == "sqlite" && !ok:

@@ -250,3 +250,33 @@ func TestRestoreRefusesForeignArchives(t *testing.T) {
 		})
 	}
 }
+
+// TestBackupWithoutMasterKey (#17): --without-master-key leaves the
+// master key out of the archive, and restore says where to put it back.
+func TestBackupWithoutMasterKey(t *testing.T) {
+	t.Parallel()
+	storetest.Need(t, "sqlite")
+	data := t.TempDir()
+	s := startServe(t, "--data", data)
+	s.waitHealthy(t)
+	s.stop(t)
+	archive := filepath.Join(t.TempDir(), "backup.tar.gz")
+	var out strings.Builder
+	if err := run(context.Background(), []string{"interlude", "backup", "--without-master-key", "--out", archive, "--data", data}, noEnv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "does not hold the master key") {
+		t.Errorf("backup said: %s", out.String())
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	out.Reset()
+	if err := run(context.Background(), []string{"interlude", "restore", "--in", archive, "--data", restored}, noEnv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(restored, "master.key")); err == nil || !strings.Contains(out.String(), "put the key file kept apart at "+filepath.Join(restored, "master.key")) {
+		t.Errorf("restore without the master key: stat %v; said: %s", err, out.String())
+	}
+	if got, err := auditRun(t, "verify", "--data", restored); err != nil || !strings.Contains(got, "intact") {
+		t.Errorf("audit verify of the restored folder: %v %s", err, got)
+	}
+}
