@@ -97,7 +97,7 @@ func TestBackupRestore(t *testing.T) {
 						return
 					default:
 					}
-					status, body := apiPost(t, s, sam.token, journal,
+					status, body := apiPost(s, sam.token, journal,
 						fmt.Sprintf(`{"occurred_at":%q,"text":"A quiet morning walk.","mood":6,"shared":true}`, time.Now().UTC().Format(time.RFC3339)))
 					if status != http.StatusCreated {
 						t.Errorf("a journal entry during the backup: %d %s", status, body)

@@ -102,7 +102,7 @@ func TestKeysRotateWhileServing(t *testing.T) {
 				t.Errorf("the provider's caseload after the rotation: %d %v %s", status, err, body)
 			}
 			// A new owner's data key, made after the rotation.
-			status, body := apiPost(t, s, provider.token, "/api/v1/invitations",
+			status, body := apiPost(s, provider.token, "/api/v1/invitations",
 				`{"role":"client","email":"rotation@demo.interlude.test","display_name":"Robin Rotation"}`)
 			if status != http.StatusCreated {
 				t.Errorf("an invitation after the rotation: %d %s", status, body)
@@ -191,19 +191,23 @@ func apiGet(s *testServe, token, path string) (int, string, error) {
 	return resp.StatusCode, strings.TrimSpace(string(b)), err
 }
 
-func apiPost(t *testing.T, s *testServe, token, path, body string) (int, string) {
-	t.Helper()
+// apiPost posts a JSON body; it may run outside the test's goroutine, so
+// it reports a failed request as a status of 0 and the error's text.
+func apiPost(s *testServe, token, path, body string) (int, string) {
 	req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return 0, err.Error()
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, err.Error()
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err.Error()
+	}
 	return resp.StatusCode, string(b)
 }
