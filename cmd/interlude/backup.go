@@ -306,10 +306,10 @@ func restoreCmd(_ context.Context, e *env, args []string) (err error) {
 		if _, err := os.Stat(from); to == "" || errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if err := os.Link(from, to); err != nil {
+		if err := copyNew(from, to); err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
-		if err := errors.Join(os.Remove(from), syncFolder(filepath.Dir(to))); err != nil {
+		if err := os.Remove(from); err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
 	}
@@ -429,6 +429,29 @@ func extractBackup(path, dir string) (*backupManifest, error) {
 		return nil, err
 	}
 	return man, nil
+}
+
+// copyNew copies the file from to a new file to, mode 0600, durably; it
+// fails if to exists. A copy, not a rename: the key files kept apart may
+// be on another file system.
+func copyNew(from, to string) (err error) {
+	r, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer r.Close() //nolint:errcheck // only read
+	w, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	if err == nil {
+		err = w.Sync()
+	}
+	if err = errors.Join(err, w.Close()); err != nil {
+		return errors.Join(err, os.Remove(to))
+	}
+	return syncFolder(filepath.Dir(to))
 }
 
 // syncFolder makes the entries of a folder durable.

@@ -279,4 +279,33 @@ func TestBackupWithoutMasterKey(t *testing.T) {
 	if got, err := auditRun(t, "verify", "--data", restored); err != nil || !strings.Contains(got, "intact") {
 		t.Errorf("audit verify of the restored folder: %v %s", err, got)
 	}
+
+	// A whole backup restored with the master key kept elsewhere: the key
+	// goes there, and never over a file.
+	whole := filepath.Join(t.TempDir(), "whole.tar.gz")
+	if err := run(context.Background(), []string{"interlude", "backup", "--out", whole, "--data", data}, noEnv, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "keys", "master.key")
+	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	apart := filepath.Join(t.TempDir(), "apart")
+	restoreApart := []string{"interlude", "restore", "--in", whole, "--data", apart, "--master-key-file", keyFile}
+	if err := run(context.Background(), restoreApart, noEnv, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join(data, "master.key"))
+	got, err := os.ReadFile(keyFile)
+	if info, serr := os.Stat(keyFile); err != nil || serr != nil || !bytes.Equal(got, want) || info.Mode().Perm() != 0o600 {
+		t.Errorf("the master key restored to --master-key-file: %v %v, or it differs, or its mode is not 0600", err, serr)
+	}
+	if _, err := os.Stat(filepath.Join(apart, "master.key")); err == nil {
+		t.Errorf("the master key was restored into the data folder too")
+	}
+	again := filepath.Join(t.TempDir(), "again")
+	restoreApart[5] = again
+	if err := run(context.Background(), restoreApart, noEnv, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "never overwrites") {
+		t.Errorf("a restore over an existing master key file: %v, want a refusal", err)
+	}
 }
