@@ -877,3 +877,35 @@ func TestReloadRefusesLostKeys(t *testing.T) {
 		t.Errorf("the keys loaded no longer unwrap: %v", err)
 	}
 }
+
+// #17: many requests meet the new version at once; one reads the file and
+// every one of them unwraps.
+func TestReloadConcurrentMisses(t *testing.T) {
+	t.Parallel()
+	server, path := newTestKeyring(t)
+	rotator, _, err := LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotator.Rotate(path); err != nil {
+		t.Fatal(err)
+	}
+	_, wrapped := newTestDataKey(t, rotator, "client-1")
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := server.Unwrap("client-1", wrapped)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a concurrent Unwrap of a version 2 key: %v", err)
+		}
+	}
+}
