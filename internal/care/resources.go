@@ -70,12 +70,14 @@ func CrisisResources(clinicCrisisLine string, clinic []ClinicResource) []CrisisR
 }
 
 // InLanguage orders crisis resources for a reader of language lang ("en",
-// "es"): those in lang first, then the others, each group in its own
-// order (issue #16: resources in the client's language). Emergency
+// "es"): for English, or no language, as they are (the national list is
+// ordered for English readers, with 988's Spanish line second); for
+// another language, those in it first, then the others, each group in its
+// own order (issue #16: resources in the client's language). Emergency
 // services (911) serve every language and keep their place among the
 // first. Every resource stays: a reader may want another language's line.
 func InLanguage(rs []CrisisResource, lang string) []CrisisResource {
-	if lang == "" {
+	if lang == "" || lang == "en" {
 		return rs
 	}
 	first := func(c CrisisResource) bool { return c.Language == lang || c.Tel == "911" }

@@ -209,8 +209,10 @@ func TestInLanguage(t *testing.T) {
 		if lang == "" && len(got) != len(all) {
 			t.Errorf("no language: %d", len(got))
 		}
-		if got[0].Name != all[0].Name {
-			t.Errorf("%q: the first is %s, want %s", lang, got[0].Name, all[0].Name)
+		for i := range got {
+			if got[i].Name != all[i].Name {
+				t.Errorf("%q: resource %d is %s, want %s", lang, i, got[i].Name, all[i].Name)
+			}
 		}
 	}
 }

@@ -373,6 +373,7 @@ var authzExempt = map[string]string{
 	"GET /signin":                        "public sign-in form",
 	"GET /signin/forgot":                 "public: how to get a reset link",
 	"GET /account/confirm":               "the signed-in caller's own form; as POST /api/v1/sessions/current/confirm",
+	"GET /account/new-codes":             "the signed-in caller's own codes, from their cookie; as POST /api/v1/me/recovery-codes",
 	"POST /account/profile":              "as PATCH /api/v1/me",
 	"POST /account/password":             "as POST /api/v1/me/password",
 	"POST /account/email":                "as POST /api/v1/me/email",

@@ -358,6 +358,7 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
+	enrolling := creds.TOTPSecret != nil && !creds.TOTPConfirmed
 	err = s.checkSecondFactor(w, r, creds, secondFactor{code: r.PostForm.Get("code"), recovery: r.PostForm.Get("recovery_code")})
 	if err != nil {
 		msg, _, status, ok := formError(err)
@@ -381,6 +382,11 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setSessionCookie(w, token)
+	if enrolling {
+		// A new authenticator app (at first sign-in, or after an admin
+		// reset the old one): recovery codes, shown once (issue #17).
+		return s.firstRecoveryCodes(w, r, care.Actor{UserID: creds.User.ID, ClinicID: creds.User.ClinicID, Role: creds.User.Role}, "/")
+	}
 	return redirect(w, r, "/")
 }
 
@@ -679,7 +685,7 @@ func (s *Server) accountTOTPConfirm(w http.ResponseWriter, r *http.Request) erro
 		}
 		return s.renderEnroll(w, r, actor, creds.TOTPSecret, msg)
 	}
-	return redirect(w, r, "/account?done=totp")
+	return s.firstRecoveryCodes(w, r, actor, "/account?done=totp")
 }
 
 // POST /account/recovery-codes: show ten new codes, once.

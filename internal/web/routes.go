@@ -48,6 +48,7 @@ func (s *Server) routeTable() []route {
 		{"POST /account/email", s.handle(s.accountEmail)},
 		{"GET /email-confirm/{token}", s.handle(s.emailConfirmForm)},
 		{"POST /email-confirm", s.handle(s.emailConfirmSubmit)},
+		{"GET /account/new-codes", s.handle(s.newCodes)},
 		{"GET /account/confirm", s.handle(s.confirmForm)},
 		{"POST /account/confirm", s.handle(s.confirmSubmit)},
 		{"POST /account/sessions/{id}/end", s.handle(s.accountEndSession)},

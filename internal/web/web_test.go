@@ -309,6 +309,7 @@ func TestEveryPageTemplate(t *testing.T) {
 		"person":        &personPage{Layout: signedIn, Person: store.UserSummary{User: care.User{ID: "u1", DisplayName: "Pat", Role: care.RoleProvider}, MFA: true}},
 		"confirm":       &confirmPage{Layout: signedIn, Next: "/account", TOTP: true, Error: "e", Field: "code"},
 		"email_confirm": &emailConfirmPage{Layout: Layout{Title: "Confirm"}, Token: "t"},
+		"new_codes":     &newCodesPage{Layout: signedIn, Codes: []string{"a1b2-c3d4"}, Next: "/"},
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
