@@ -10,7 +10,10 @@ import (
 	"testing"
 )
 
-var updateCrisisModel = flag.Bool("update-crisis-model", false, "retrain crisis_model.txt on the corpus of testdata/crisis")
+var (
+	updateCrisisModel = flag.Bool("update-crisis-model", false, "retrain crisis_model.txt on the corpus of testdata/crisis")
+	crisisThresholds  = flag.Bool("crisis.thresholds", false, "TestCrisisThreshold: report the detector at other thresholds")
+)
 
 // crisisTraining is how the scored layer is trained (crisis_model.go): its
 // threshold was chosen on the cross-validated predictions that
@@ -236,8 +239,8 @@ func crossValidated(corpus []crisisStatement) []CrisisSignal {
 // the detector at other thresholds of the scored layer, to choose
 // crisisTraining.threshold.
 func TestCrisisThreshold(t *testing.T) {
-	if !testing.Verbose() {
-		t.Skip("a report for maintainers: go test ./internal/care -run TestCrisisThreshold -v")
+	if !*crisisThresholds {
+		t.Skip("a report for maintainers: go test ./internal/care -run TestCrisisThreshold -v -args -crisis.thresholds")
 	}
 	t.Parallel()
 	corpus := loadCrisisTraining(t)
