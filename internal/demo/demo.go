@@ -107,6 +107,12 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := s.SetSafetySettings(ctx, out.admin, care.SafetySettings{EscalationMinutes: demoEscalationMinutes, OnCallProviderID: onCall.ID}); err != nil {
 		return nil, fmt.Errorf("demo on-call provider: %w", err)
 	}
+	// The clinic's own line beside the national ones (issue #16), with its
+	// hours; 555-01xx numbers are reserved for fiction.
+	if err := s.SetClinicResources(ctx, out.admin, []care.ClinicResource{{Name: "Harbor Light after-hours line",
+		Phone: "+15550100199", Hours: "weekdays 17–22, weekends 10–18", Language: "en"}}); err != nil {
+		return nil, fmt.Errorf("demo crisis resource: %w", err)
+	}
 	return out, nil
 }
 

@@ -68,8 +68,21 @@ func seedMeasures(ctx context.Context, s *store.Store, admin care.Actor) error {
 				return fmt.Errorf("%s history: %w", in.Name, err)
 			}
 			if who == "alex" && in == care.PHQ9 {
-				if _, err := s.AnswerMeasure(ctx, client, u.ID, m.ID, alexNow, nil); err != nil {
+				resp, err := s.AnswerMeasure(ctx, client, u.ID, m.ID, alexNow, nil)
+				if err != nil {
 					return fmt.Errorf("%s now: %w", in.Name, err)
+				}
+				// Alex then answers the follow-up screener the page offers
+				// (NIMH's ASQ, issue #16): a wish to be dead in the past
+				// weeks, no thoughts of it now, a non-acute positive screen
+				// that the flag shows.
+				flagID, err := s.ScreenerOffer(ctx, client, "measure_response", resp.ID)
+				if err != nil || flagID == "" {
+					return fmt.Errorf("the screener after %s: %q, %v", in.Name, flagID, err)
+				}
+				no := false
+				if _, err := s.AnswerScreener(ctx, client, u.ID, flagID, []bool{true, false, false, false}, &no); err != nil {
+					return fmt.Errorf("the screener after %s: %w", in.Name, err)
 				}
 			}
 		}

@@ -81,7 +81,7 @@ func TestBrowserBoundaries(t *testing.T) {
 	}
 
 	provider.open(site.url + "/clients")
-	if got := provider.text(`a.tag.flag`); got != "1 open safety flag" {
+	if got := provider.text(`a.tag.flag`); !strings.HasPrefix(got, "1 open safety flag") { // and the demo's screener result, if any
 		t.Errorf("the client list's flag says %q", got)
 	}
 	provider.open(site.url + "/clients/" + site.clientID)
