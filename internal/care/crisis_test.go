@@ -599,6 +599,7 @@ func TestCrisisBlind(t *testing.T) {
 	}{
 		"blind-c":  {0.975, 0.875, "the retraining on train-6 and train-7"}, // its fourth reading (0.595/0.890 on the rules alone, 0.925/0.875 at 3d1165d, 0.920/0.875 at a3048c6, 0.955/0.865 at 33c1d20)
 		"blind-d":  {0.959, 0.871, "the retraining on train-6 and train-7"}, // its second (0.685/0.862 on the rules alone at 349b766, 0.929/0.877 at 33c1d20)
+		"blind-e":  {0.919, 0.864, "d11753b"},                               // its first (0.608/0.879 on the rules alone, at 349b766)
 		"everyday": {0, 0.979, "the retraining on train-6 and train-7"},     // its second (1.000 on the rules alone, 0.990 at 33c1d20)
 	} {
 		x := tallies[name]
