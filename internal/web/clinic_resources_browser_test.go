@@ -28,7 +28,7 @@ func TestBrowserClinicResources(t *testing.T) {
 
 	admin := site.signInAdmin(t)
 	check(admin, "people with the crisis resources")
-	add := `form[action="/people/crisis-resources"]`
+	add := `form[action="/settings/crisis-resources"]`
 	admin.fill(add+" #res-new-name", "Clinic on call")
 	admin.fill(add+" #res-new-phone", "555-0100")
 	admin.fill(add+" #res-new-hours", "weekdays 8–20")

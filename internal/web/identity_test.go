@@ -659,7 +659,7 @@ func TestNoAccountEnumeration(t *testing.T) {
 			e.setPassword(t, u)
 		}
 		e.enrollTOTP(t, c.Admin)
-		if err := db.Store.SetUserDisabled(ctx, c.Actor(c.Admin), c.OtherProvider.ID, true); err != nil {
+		if err := db.Store.DisableUser(ctx, c.Actor(c.Admin), c.OtherProvider.ID, "left-clinic"); err != nil {
 			t.Fatal(err)
 		}
 		cases := []struct {

@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"slices"
+
+	"interlude/internal/care"
+)
+
+// An admin's work on the clinic's accounts over the years (issue #17):
+// correcting a name or an email, disabling an account with a reason and
+// enabling it again, and moving a client between providers. Every method
+// is the admin's alone: anyone else, and any id outside the admin's
+// clinic, gets care.ErrNotFound, recorded as a denial (AC-03).
+
+// DisableReasons are why an admin may disable an account. The reason is a
+// code, not free text, so that it is stored, shown and audited without
+// any risk of carrying health details (AD-01).
+var DisableReasons = []string{"left-clinic", "care-ended", "on-leave", "security-concern", "created-in-error"}
+
+// DisableUser disables a user of the admin's clinic for reason, one of
+// DisableReasons, which is kept with the account and in the audit row.
+// Every session of the user ends at once and their live streams close
+// (AC-09). An admin cannot disable themself (care.Conflict).
+func (s *Store) DisableUser(ctx context.Context, actor care.Actor, userID, reason string) error {
+	if !slices.Contains(DisableReasons, reason) {
+		return care.FieldError("reason", "must be one of %v", DisableReasons)
+	}
+	ev := Event(actor, "user.disable", "user", userID)
+	ev.Reason = reason
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.ErrNotFound
+		}
+		if userID == actor.UserID {
+			return care.Errorf(care.Conflict, "you cannot disable your own account")
+		}
+		res, err := tx.ExecContext(ctx,
+			`UPDATE users SET disabled_at = $1, disabled_reason = $2 WHERE id = $3 AND clinic_id = $4 AND deleted_at IS NULL`,
+			micros(tx.now), reason, userID, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return care.ErrNotFound
+		}
+		if err := s.markClientEvent(ctx, tx, &ev, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		return s.revoke(ctx, tx, care.Revocation{UserID: userID, Reason: care.RevokeDisabled})
+	})
+}
+
+// EnableUser enables a disabled user of the admin's clinic again and
+// forgets why it was disabled (the audit trail keeps it). An admin's own
+// account is never disabled, and is not theirs to enable (care.Conflict).
+func (s *Store) EnableUser(ctx context.Context, actor care.Actor, userID string) error {
+	ev := Event(actor, "user.enable", "user", userID)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.ErrNotFound
+		}
+		if userID == actor.UserID {
+			return care.Errorf(care.Conflict, "you cannot enable your own account")
+		}
+		res, err := tx.ExecContext(ctx,
+			`UPDATE users SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1 AND clinic_id = $2 AND deleted_at IS NULL`,
+			userID, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return care.ErrNotFound
+		}
+		return s.markClientEvent(ctx, tx, &ev, userID)
+	})
+}
+
+// markClientEvent names the client in ev when userID is one, so that the
+// client's access report shows the change.
+func (s *Store) markClientEvent(ctx context.Context, tx tx, ev *care.AuditEvent, userID string) error {
+	var role string
+	if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = $1`, userID).Scan(&role); err != nil {
+		return notFound(err)
+	}
+	if care.Role(role) == care.RoleClient {
+		ev.ClientID = userID
+	}
+	return nil
+}
+
+// errEmailUnusable is the one answer to an email that another account
+// has, in this clinic or any other: which of the two, or whether another
+// clinic has the address at all, is not told (AU-07).
+var errEmailUnusable = care.FieldError("email", "cannot be used for this account; ask them for another address")
+
+// UpdateUser corrects the name and email of a user of the admin's clinic.
+// Both are validated as at an invitation; an email another account has is
+// refused with the same answer wherever that account is. The audit row
+// names the user by id only. A client's name and email stay sealed under
+// their own key (EN-01).
+func (s *Store) UpdateUser(ctx context.Context, actor care.Actor, userID, name, email string) error {
+	ev := Event(actor, "user.update", "user", userID)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.ErrNotFound
+		}
+		u := care.User{ID: userID, ClinicID: actor.ClinicID, DisplayName: name, Email: email}
+		var role string
+		if err := tx.QueryRowContext(ctx,
+			`SELECT role, time_zone FROM users WHERE id = $1 AND clinic_id = $2 AND deleted_at IS NULL`,
+			userID, actor.ClinicID).Scan(&role, &u.TimeZone); err != nil {
+			return notFound(err)
+		}
+		u.Role = care.Role(role)
+		if u.Role == care.RoleClient {
+			ev.ClientID = userID
+		}
+		if err := u.Validate(); err != nil {
+			return err
+		}
+		if u.DisplayName == "" {
+			return care.FieldError("display_name", "is required")
+		}
+		p, err := s.sealPerson(ctx, tx, userField(&u, ""), u.Role, u.Email, u.DisplayName)
+		if err != nil {
+			return err
+		}
+		var taken int
+		if err := tx.QueryRowContext(ctx,
+			`SELECT count(*) FROM users WHERE email_index = $1 AND id <> $2`, p.index, userID).Scan(&taken); err != nil {
+			return err
+		}
+		if taken > 0 {
+			return errEmailUnusable
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE users SET email = $1, display_name = $2, email_index = $3, email_sealed = $4, name_sealed = $5
+			 WHERE id = $6 AND clinic_id = $7`,
+			p.email, p.name, p.index, p.emailSealed, p.nameSealed, userID, actor.ClinicID)
+		return err
+	})
+}
+
+// CareTeam lists the providers on a client's care team, oldest first, for
+// the admin of the client's clinic: their ids and names, no clinical
+// content. The read is audited against the client.
+func (s *Store) CareTeam(ctx context.Context, actor care.Actor, clientID string) ([]care.User, error) {
+	var out []care.User
+	ev := Event(actor, "care-team.read", "client", clientID)
+	ev.ClientID = clientID
+	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.ErrNotFound
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx,
+			`SELECT count(*) FROM users WHERE id = $1 AND clinic_id = $2 AND role = 'client' AND deleted_at IS NULL`,
+			clientID, actor.ClinicID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return care.ErrNotFound
+		}
+		rows, err := tx.QueryContext(ctx,
+			`SELECT u.id, u.role, u.time_zone, `+userPersonalColumns+`
+			 FROM care_team t JOIN users u ON u.id = t.provider_id AND u.clinic_id = t.clinic_id
+			 WHERE t.client_id = $1 AND t.clinic_id = $2 ORDER BY t.created_at, u.id`, clientID, actor.ClinicID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			u := care.User{ClinicID: actor.ClinicID}
+			var role string
+			var p personal
+			if err := rows.Scan(append([]any{&u.ID, &role, &u.TimeZone}, p.dest()...)...); err != nil {
+				return err
+			}
+			u.Role = care.Role(role)
+			if err := s.openUser(ctx, tx, &u, p); err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// MoveClient replaces a client's care team with one provider, an active
+// provider of the admin's clinic, in one transaction: the provider joins
+// (care-team.add) and everyone else leaves (care-team.remove, one audit
+// row each), losing access at their next request (AC-05).
+func (s *Store) MoveClient(ctx context.Context, actor care.Actor, clientID, providerID string) error {
+	ev := Event(actor, "care-team.move", "care-team", providerID)
+	ev.ClientID = clientID
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		if actor.Role != care.RoleAdmin {
+			return care.ErrNotFound
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx,
+			`SELECT count(*) FROM users c, users p
+			 WHERE c.id = $1 AND c.clinic_id = $3 AND c.role = 'client' AND c.deleted_at IS NULL
+			   AND p.id = $2 AND p.clinic_id = $3 AND p.role = 'provider' AND p.disabled_at IS NULL`,
+			clientID, providerID, actor.ClinicID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return care.ErrNotFound
+		}
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO care_team (clinic_id, client_id, provider_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			actor.ClinicID, clientID, providerID, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			add := Event(actor, "care-team.add", "care-team", providerID)
+			add.ClientID = clientID
+			if err := tx.audit(ctx, add); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.QueryContext(ctx,
+			`SELECT provider_id FROM care_team WHERE client_id = $1 AND clinic_id = $2 AND provider_id <> $3 ORDER BY provider_id`,
+			clientID, actor.ClinicID, providerID)
+		if err != nil {
+			return err
+		}
+		var others []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			others = append(others, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range others {
+			if _, err := tx.ExecContext(ctx,
+				`DELETE FROM care_team WHERE client_id = $1 AND provider_id = $2 AND clinic_id = $3`,
+				clientID, id, actor.ClinicID); err != nil {
+				return err
+			}
+			rm := Event(actor, "care-team.remove", "care-team", id)
+			rm.ClientID = clientID
+			if err := tx.audit(ctx, rm); err != nil {
+				return err
+			}
+			if err := s.revoke(ctx, tx, care.Revocation{UserID: id, ClientID: clientID, Reason: care.RevokeCareTeam}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
