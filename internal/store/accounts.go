@@ -226,23 +226,10 @@ func (s *Store) MoveClient(ctx context.Context, actor care.Actor, clientID, prov
 				return err
 			}
 		}
-		rows, err := tx.QueryContext(ctx,
+		others, err := tx.column(ctx,
 			`SELECT provider_id FROM care_team WHERE client_id = $1 AND clinic_id = $2 AND provider_id <> $3 ORDER BY provider_id`,
 			clientID, actor.ClinicID, providerID)
 		if err != nil {
-			return err
-		}
-		var others []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			others = append(others, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range others {

@@ -32,23 +32,10 @@ func (s *Store) PendingInvitations(ctx context.Context, actor care.Actor) ([]car
 		if actor.Role != care.RoleAdmin && actor.Role != care.RoleProvider {
 			return care.ErrNotFound
 		}
-		rows, err := tx.QueryContext(ctx,
+		ids, err := tx.column(ctx,
 			`SELECT id FROM invitations WHERE `+pendingInvitation+` AND `+invitationOwner+` ORDER BY created_at, id`,
 			micros(tx.now), actor.ClinicID, actor.UserID, string(actor.Role))
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -62,6 +49,24 @@ func (s *Store) PendingInvitations(ctx context.Context, actor care.Actor) ([]car
 		return nil
 	})
 	return out, err
+}
+
+// column runs a query of one text column and returns its values.
+func (tx tx) column(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // ResendInvitation gives a pending invitation the actor may manage a new

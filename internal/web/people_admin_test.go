@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -264,9 +265,10 @@ func TestInvitationAdmin(t *testing.T) {
 
 // linkOf follows an invitation form's redirect to loc with its cookie and
 // returns the invitation's id and token from the page.
-func (e *adminEnv) linkOf(t *testing.T, rec interface{ Result() *http.Response }, loc string) (string, string) {
+func (e *adminEnv) linkOf(t *testing.T, rec *httptest.ResponseRecorder, loc string) (string, string) {
 	t.Helper()
 	res := rec.Result()
+	defer res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != loc {
 		t.Fatalf("got %d to %s, want a redirect to %s", res.StatusCode, res.Header.Get("Location"), loc)
 	}
