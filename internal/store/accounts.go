@@ -95,7 +95,9 @@ func (s *Store) markClientEvent(ctx context.Context, tx tx, ev *care.AuditEvent,
 // errEmailUnusable is the one answer to an email that another account
 // has, in this clinic or any other: which of the two, or whether another
 // clinic has the address at all, is not told (AU-07).
-var errEmailUnusable = care.FieldError("email", "cannot be used for this account; ask them for another address")
+func errEmailUnusable() error {
+	return care.FieldError("email", "cannot be used for this account; ask them for another address")
+}
 
 // UpdateUser corrects the name and email of a user of the admin's clinic.
 // Both are validated as at an invitation; an email another account has is
@@ -135,7 +137,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor care.Actor, userID, name, 
 			return err
 		}
 		if taken > 0 {
-			return errEmailUnusable
+			return errEmailUnusable()
 		}
 		_, err = tx.ExecContext(ctx,
 			`UPDATE users SET email = $1, display_name = $2, email_index = $3, email_sealed = $4, name_sealed = $5

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"interlude/internal/auth"
@@ -179,10 +180,18 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	u, err := s.personOf(r, actor, r.PathValue("id"))
+	if actor.Role != care.RoleAdmin {
+		return care.ErrNotFound
+	}
+	users, err := s.store.Users(r.Context(), actor)
 	if err != nil {
 		return err
 	}
+	i := slices.IndexFunc(users, func(u store.UserSummary) bool { return u.ID == r.PathValue("id") })
+	if i < 0 {
+		return care.ErrNotFound
+	}
+	u := &users[i]
 	p := &personPage{Layout: s.layoutNotice(r, u.DisplayName), Person: *u, Self: u.ID == actor.UserID, Reasons: disableReasons()}
 	for _, d := range p.Reasons {
 		if d.Value == u.DisabledReason {
@@ -194,10 +203,6 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 	}
 	if u.Role == care.RoleClient {
 		if p.Team, err = s.store.CareTeam(r.Context(), actor, u.ID); err != nil {
-			return err
-		}
-		users, err := s.store.Users(r.Context(), actor)
-		if err != nil {
 			return err
 		}
 		for _, v := range users {
