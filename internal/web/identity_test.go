@@ -849,7 +849,7 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Run("disable", func(t *testing.T) {
 			admin, provider := e.signIn(t, c.Admin), e.signIn(t, c.Provider)
 			path := "/api/v1/users/" + c.Provider.ID
-			expect(t, e.call(t, "POST", path+"/disable", admin, nil), http.StatusNoContent, "", "disabling the provider")
+			expect(t, e.call(t, "POST", path+"/disable", admin, map[string]string{"reason": "left-clinic"}), http.StatusNoContent, "", "disabling the provider")
 			refused(t, provider, "the disabled provider's token")
 			rec := e.call(t, "POST", "/api/v1/sessions", "", map[string]string{
 				"email": c.Provider.Email, "password": goodPassword, "totp_code": e.nextCode(t, c.Provider.Email),
