@@ -14,9 +14,9 @@ import (
 // data key rewrapped under it (EN-02). Interlude may keep serving: the
 // old versions stay in the key file and keep unwrapping until the rewrap
 // is done, and the values sealed under the data keys do not change.
-// Servers already running load the new version when they restart; until
-// then they unwrap with the versions they have, and the data keys they
-// create are rewrapped by the next rotation.
+// Servers already running read the key file again as soon as they meet a
+// data key on the new version or make a data key (seal.Keyring, #17), so
+// no request fails and new data keys are wrapped under the new version.
 func keys(ctx context.Context, e *env, args []string) (err error) {
 	if len(args) == 0 || args[0] != "rotate" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {

@@ -152,4 +152,6 @@ func registerNotify(r *jobs.Runner, st *store.Store, d *notify.Dispatcher) {
 	}
 	// Password reset links asked for by email (#17).
 	r.Register(store.JobPasswordResetEmail, d.ResetJobHandler(st))
+	// Links that confirm a new email address (#17).
+	r.Register(store.JobEmailConfirm, d.EmailConfirmJobHandler(st))
 }

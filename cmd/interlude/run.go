@@ -37,6 +37,8 @@ func commands() []command {
 		{"clinic", "create a clinic and its first admin's invitation (clinic create --help)", clinic},
 		{"keys", "rotate the master key and rewrap the data keys (keys rotate)", keys},
 		{"audit", "verify the audit log, or print its latest signed checkpoint (audit --help)", auditCmd},
+		{"backup", "write the SQLite database and every key file a restore needs into one file, while serving (backup --help)", backupCmd},
+		{"restore", "restore a backup into a new data folder (restore --help)", restoreCmd},
 		{"export", "write a clinic's records as FHIR R4 bulk NDJSON into a folder (export --help)", exportCmd},
 		{"bench", "measure messaging on a temporary database (bench messages --help)", benchCmd},
 	}

@@ -30,6 +30,10 @@ import (
 // finish before it closes their connections.
 const shutdownGrace = 30 * time.Second
 
+// minMetricsToken is the shortest --metrics-token serve accepts: a token
+// short enough to guess would leave /metrics as open as none.
+const minMetricsToken = 32
+
 func serve(ctx context.Context, e *env, args []string) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", envOr(e, "INTERLUDE_ADDR", "127.0.0.1:8080"), "address to listen on (env INTERLUDE_ADDR)")
@@ -44,6 +48,7 @@ func serve(ctx context.Context, e *env, args []string) (err error) {
 	durations.register(fs, &sessions.Absolute, "session-max", "INTERLUDE_SESSION_MAX", "every session ends this long after sign-in")
 	durations.register(fs, &invitations.Staff, "staff-invite-ttl", "INTERLUDE_STAFF_INVITE_TTL", "invitations of providers and admins expire after this long")
 	durations.register(fs, &invitations.Client, "client-invite-ttl", "INTERLUDE_CLIENT_INVITE_TTL", "invitations of clients expire after this long")
+	metricsToken := fs.String("metrics-token", "", "serve /metrics to Prometheus presenting this bearer token, at least 32 characters; empty: /metrics answers 404 (env INTERLUDE_METRICS_TOKEN, better than the flag, which other local users may see)")
 	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler at this loopback address, apart from the site (for interlude bench --profile; off by default)")
 	var db dbFlags
 	db.register(fs, e)
@@ -54,6 +59,14 @@ func serve(ctx context.Context, e *env, args []string) (err error) {
 	}
 	if err := durations.apply(fs, e); err != nil {
 		return err
+	}
+	if *metricsToken == "" {
+		// Read after parsing, not as the flag's default, so that -help
+		// never prints the token.
+		*metricsToken = envOr(e, "INTERLUDE_METRICS_TOKEN", "")
+	}
+	if *metricsToken != "" && len(*metricsToken) < minMetricsToken {
+		return fmt.Errorf("serve: --metrics-token must be at least %d characters (try: openssl rand -hex 32)", minMetricsToken)
 	}
 	if *pprofAddr != "" {
 		stopProfiler, err := serveProfiler(e, *pprofAddr)
@@ -109,7 +122,7 @@ func serve(ctx context.Context, e *env, args []string) (err error) {
 		return errors.Join(err, ln.Close())
 	}
 	srv, err := web.New(web.Config{Store: st, Logger: log, Registry: reg, BaseURL: *baseURL, Now: time.Now,
-		Sessions: sessions, Invitations: invitations, Notify: notifyCfg})
+		Sessions: sessions, Invitations: invitations, Notify: notifyCfg, MetricsToken: *metricsToken})
 	if err != nil {
 		return errors.Join(err, ln.Close())
 	}

@@ -25,6 +25,9 @@ import (
 // rather than passing late.
 const stopTimeout = 10 * time.Second
 
+// testMetricsToken is the --metrics-token of the end-to-end server.
+const testMetricsToken = "end-to-end-metrics-token-0123456789abcdef"
+
 // engineArgs gives, per engine, the flags that select a fresh database.
 var engineArgs = []struct {
 	name string
@@ -46,7 +49,7 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Parallel()
 			dbArgs := eng.args(t)
 
-			s := startServe(t, dbArgs...)
+			s := startServe(t, append(dbArgs, "--metrics-token", testMetricsToken)...)
 			if s.engine != eng.name {
 				t.Errorf("the server runs on %q, want %q", s.engine, eng.name)
 			}
@@ -69,7 +72,25 @@ func TestServeEndToEnd(t *testing.T) {
 			})
 
 			t.Run("metrics", func(t *testing.T) {
-				resp, body := s.get(t, "/metrics")
+				// Only to the operator's token (issue #17).
+				if resp, _ := s.get(t, "/metrics"); resp.StatusCode != http.StatusUnauthorized {
+					t.Errorf("GET /metrics without the token: status %d, want 401", resp.StatusCode)
+				}
+				req, err := http.NewRequest("GET", s.base+"/metrics", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+				r, err := s.client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := io.ReadAll(r.Body)
+				r.Body.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, body := r, string(b)
 				if resp.StatusCode != http.StatusOK {
 					t.Fatalf("GET /metrics: status %d, want 200", resp.StatusCode)
 				}

@@ -46,11 +46,18 @@ const (
 )
 
 // OpenSigner loads the signing key under dataDir, creating it (and its
-// public verifier key) on first use.
+// public verifier key) on first use. A folder that already holds
+// checkpoints or a verifier key but no signing key lost it (a restore
+// that left it behind, a deletion): a new key would sign checkpoints that
+// the verifier key kept off the machine rejects, so that is an error
+// naming the missing file, never a silent new key (#17).
 func OpenSigner(dataDir string) (*Signer, error) {
 	skeyPath := filepath.Join(dataDir, signingKeyFile)
 	skey, err := os.ReadFile(skeyPath)
 	if errors.Is(err, os.ErrNotExist) {
+		if err := signedBefore(dataDir); err != nil {
+			return nil, err
+		}
 		sk, vk, err := note.GenerateKey(rand.Reader, keyName)
 		if err != nil {
 			return nil, err
@@ -85,6 +92,24 @@ func OpenSigner(dataDir string) (*Signer, error) {
 		return nil, err
 	}
 	return &Signer{signer: signer, verifier: verifier, dir: dir}, nil
+}
+
+// signedBefore returns an error if dataDir shows that checkpoints were
+// signed there: a verifier key or a checkpoint file.
+func signedBefore(dataDir string) error {
+	skeyPath := filepath.Join(dataDir, signingKeyFile)
+	notes, err := filepath.Glob(filepath.Join(dataDir, checkpointDir, "*.note"))
+	if err != nil {
+		return err
+	}
+	_, verr := os.Stat(filepath.Join(dataDir, verifierKeyFile))
+	if len(notes) == 0 && errors.Is(verr, os.ErrNotExist) {
+		return nil
+	}
+	return fmt.Errorf("the audit signing key %s is missing, but this folder holds audit checkpoints or the verifier key: "+
+		"restore the key file from the backup ('interlude restore' brings it back); a new key would sign checkpoints "+
+		"the kept verifier key rejects. To start a new key on purpose, move %s and %s away first",
+		skeyPath, verifierKeyFile, checkpointDir)
 }
 
 // VerifierKey returns the public verifier key kept under dataDir.

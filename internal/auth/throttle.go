@@ -19,8 +19,9 @@ const (
 //
 // The wait always ends: a permanent lockout would let anyone lock a user out.
 // During the wait the caller refuses attempts without checking them, even a
-// correct password; refused attempts are not failures and do not extend the
-// wait. A success resets the count to zero. With this schedule, NIST's
+// correct password, unless the attempt carries a correct second factor as
+// well (web/signin.go: the owner who holds both is never kept out); refused
+// attempts are not failures and do not extend the wait. A success resets the count to zero. With this schedule, NIST's
 // ceiling of 100 consecutive failures takes over 20 hours to reach.
 func Backoff(consecutiveFailures int) time.Duration {
 	if consecutiveFailures < BackoffThreshold {

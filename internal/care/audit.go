@@ -42,3 +42,18 @@ func (o Outcome) Valid() bool {
 	}
 	return false
 }
+
+// MalformedID is what an audit row holds in place of an id that is not in
+// the form NewID makes: a path segment typed by the caller, say. The trail
+// cannot be deleted, so it keeps ids only, never text of the caller's
+// choosing (issue #17).
+const MalformedID = "malformed"
+
+// AuditID is id as an audit row may hold it: the id itself when it has the
+// form NewID makes or is empty, MalformedID otherwise.
+func AuditID(id string) string {
+	if id == "" || ValidID(id) {
+		return id
+	}
+	return MalformedID
+}

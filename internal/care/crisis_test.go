@@ -165,11 +165,6 @@ var crisisHarmless = []string{"negation", "figurative", "accident", "third_party
 
 var crisisSplit = flag.String("crisis.split", "*", "the corpus file of testdata/crisis TestCrisisEvaluation reads, without .tsv (dev, heldout); all by default")
 
-func loadCrisisCorpus(t *testing.T) []crisisStatement {
-	t.Helper()
-	return loadCrisisCorpusFrom(t, "testdata/crisis/"+*crisisSplit+".tsv")
-}
-
 func loadCrisisCorpusFrom(t *testing.T, glob string) []crisisStatement {
 	t.Helper()
 	files, err := filepath.Glob(glob)

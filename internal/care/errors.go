@@ -21,6 +21,9 @@ const (
 	Gone            Code = "gone"            // deleted for good (crypto-shredded)
 	Integrity       Code = "integrity_error" // stored data failed its integrity check
 	Internal        Code = "internal"
+	// StepUpRequired: a sensitive change needs the password (and second
+	// factor) confirmed in the last StepUpWindow (issue #17).
+	StepUpRequired Code = "step_up_required"
 )
 
 // Error is a failure that is safe to show to the caller: its Message never

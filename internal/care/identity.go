@@ -16,6 +16,7 @@ type Actor struct {
 	SessionID string
 	Name      string // the user's display name, for the page header
 	TimeZone  string // the user's IANA time zone: times show in it
+	Language  string // "en" or "es": the language the user reads Interlude in
 }
 
 // Invitation lets one person create an account with a given role in a
@@ -112,6 +113,12 @@ type Session struct {
 	Device     string
 	Current    bool // set when listing: the session of the request
 }
+
+// StepUpWindow is how recently a session must have proved its password
+// (and second factor) for a sensitive change: a new second factor or
+// passkey, new recovery codes, a new password or email, break-glass
+// (issue #17, AU-11).
+const StepUpWindow = 5 * time.Minute
 
 // Session stages.
 const (

@@ -69,6 +69,32 @@ func CrisisResources(clinicCrisisLine string, clinic []ClinicResource) []CrisisR
 	return out
 }
 
+// InLanguage orders crisis resources for a reader of language lang ("en",
+// "es"): for English, or no language, as they are (the national list is
+// ordered for English readers, with 988's Spanish line second); for
+// another language, those in it first, then the others, each group in its
+// own order (issue #16: resources in the client's language). Emergency
+// services (911) serve every language and keep their place among the
+// first. Every resource stays: a reader may want another language's line.
+func InLanguage(rs []CrisisResource, lang string) []CrisisResource {
+	if lang == "" || lang == "en" {
+		return rs
+	}
+	first := func(c CrisisResource) bool { return c.Language == lang || c.Tel == "911" }
+	out := make([]CrisisResource, 0, len(rs))
+	for _, c := range rs {
+		if first(c) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range rs {
+		if !first(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Phone numbers in a clinic's line: an international number written with
 // its + and country code, or a North American one of ten digits (an
 // optional leading 1), in the usual groupings.

@@ -182,3 +182,37 @@ func TestCrisisResourcesClinicList(t *testing.T) {
 		t.Errorf("no clinic resources: got more than the national ones")
 	}
 }
+
+// TestInLanguage (#16): a Spanish reader sees the lines in Spanish first,
+// then 911, then the rest, every one still there; English or no language
+// keeps the order.
+func TestInLanguage(t *testing.T) {
+	t.Parallel()
+	all := CrisisResources("Call (555) 010-0199", []ClinicResource{{Name: "Línea de la clínica", Phone: "+15550100100", AlwaysOpen: true, Language: "es"}})
+	es := InLanguage(all, "es")
+	if len(es) != len(all) {
+		t.Fatalf("%d resources, want %d", len(es), len(all))
+	}
+	seenOther := false
+	for _, r := range es {
+		first := r.Language == "es" || r.Tel == "911"
+		if first && seenOther {
+			t.Errorf("%s after a resource in another language: %+v", r.Name, es)
+		}
+		seenOther = seenOther || !first
+	}
+	if es[0].Language != "es" {
+		t.Errorf("first for a Spanish reader: %+v", es[0])
+	}
+	for _, lang := range []string{"en", ""} {
+		got := InLanguage(all, lang)
+		if lang == "" && len(got) != len(all) {
+			t.Errorf("no language: %d", len(got))
+		}
+		for i := range got {
+			if got[i].Name != all[i].Name {
+				t.Errorf("%q: resource %d is %s, want %s", lang, i, got[i].Name, all[i].Name)
+			}
+		}
+	}
+}

@@ -22,6 +22,9 @@ const (
 	// KindPasswordReset: a link to set a new password, asked for on the
 	// sign-in page (issue #17); sent by email only (ResetJobHandler).
 	KindPasswordReset Kind = "password-reset"
+	// KindEmailConfirm: a link that confirms a new email address (issue
+	// #17); sent by email only, to the new address (EmailConfirmJobHandler).
+	KindEmailConfirm Kind = "email-confirm"
 )
 
 // Valid reports whether k is a known kind.
@@ -68,6 +71,10 @@ var texts = map[Kind]text{
 		subject: "Set a new Interlude password",
 		body:    "Someone, probably you, asked for a link to set a new password for your Interlude account. The link works once, for 30 minutes:",
 	},
+	KindEmailConfirm: {
+		subject: "Confirm your new Interlude email",
+		body:    "Someone, probably you, asked to use this address for an Interlude account. To confirm it, open this link within 24 hours:",
+	},
 	KindSafetyEscalated: {
 		subject:    "A safety flag needs someone in Interlude",
 		body:       "A client's safety flag was not acknowledged in time and was passed to you. Please sign in to Interlude.",
@@ -101,9 +108,13 @@ func Render(k Kind, staff bool, baseURL string) (Notice, error) {
 
 // MailText is the notice as the plain-text body of an email.
 func (n Notice) MailText() string {
-	if n.Kind == KindPasswordReset {
+	switch n.Kind {
+	case KindPasswordReset:
 		return n.Body + "\r\n\r\n" + n.Link + "\r\n\r\n" +
 			"If you did not ask for it, ignore this email: your password stays as it is. A new password does not change your second sign-in step.\r\n"
+	case KindEmailConfirm:
+		return n.Body + "\r\n\r\n" + n.Link + "\r\n\r\n" +
+			"If you did not ask for it, ignore this email: nothing changes.\r\n"
 	}
 	return n.Body + "\r\n\r\nOpen it here (you may need to sign in):\r\n" + n.Link + "\r\n\r\n" +
 		"For your privacy this email says nothing more. You can change which notifications you get, and when, in your account settings.\r\n"

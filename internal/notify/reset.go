@@ -52,3 +52,35 @@ func (d *Dispatcher) ResetJobHandler(st ResetTokens) func(ctx context.Context, j
 		return nil
 	}
 }
+
+// EmailChanges is what the email confirmation needs of the store.
+type EmailChanges interface {
+	// IssueEmailChangeToken gives an open change of email a new token (its
+	// hash) and returns the new address; ok is false when the change is
+	// used, ended or expired.
+	IssueEmailChangeToken(ctx context.Context, changeID string, tokenHash []byte) (email string, ok bool, err error)
+}
+
+// EmailConfirmJobHandler returns the handler of store.JobEmailConfirm
+// (issue #17): it makes the change's token and emails its link to the new
+// address, which has no settings of its own. It names nobody (TS-02).
+func (d *Dispatcher) EmailConfirmJobHandler(st EmailChanges) func(ctx context.Context, j store.Job) error {
+	return func(ctx context.Context, j store.Job) error {
+		if d.Mail == nil {
+			return nil
+		}
+		token, hash := auth.NewInvitationToken()
+		to, ok, err := st.IssueEmailChangeToken(ctx, j.RefID, hash)
+		if err != nil || !ok {
+			return err
+		}
+		n := Notice{Kind: KindEmailConfirm, Subject: texts[KindEmailConfirm].subject, Body: texts[KindEmailConfirm].body,
+			Link: strings.TrimSuffix(d.BaseURL, "/") + "/email-confirm/" + token}
+		if err := d.Mail.Send(ctx, to, n); err != nil {
+			d.log().Warn("notify: email confirmation failed", "job", j.ID, "user_id", j.UserID, "attempt", j.Attempts, "error", err.Error())
+			return err
+		}
+		d.log().Info("notify: email confirmation sent", "job", j.ID, "user_id", j.UserID)
+		return nil
+	}
+}

@@ -101,3 +101,51 @@ func TestPasswordResetEmail(t *testing.T) {
 		}
 	})
 }
+
+// TestEmailConfirmation (issue #17, TS-02): a change of email sends its
+// link to the new address, naming nobody; the link confirms it.
+func TestEmailConfirmation(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Email Change")
+		mx := startSMTP(t, smtpOptions{})
+		mailer, err := notify.NewMailer(notify.SMTPConfig{Host: "127.0.0.1", Port: mx.Port, TLS: notify.TLSNone, From: "Interlude <care@clinic.test>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &notify.Dispatcher{Dir: db.Store, Mail: mailer, BaseURL: "https://care.example.org", Now: db.Clock.Now}
+		if err := db.Store.RequestEmailChange(ctx, c.Actor(c.Client), "casey.new@home.test", 24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		var key string
+		if err := db.Engine.SQLDB().QueryRow(`SELECT dedupe_key FROM jobs WHERE kind = $1`, store.JobEmailConfirm).Scan(&key); err != nil {
+			t.Fatal(err)
+		}
+		j, err := db.Store.JobByKey(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.EmailConfirmJobHandler(db.Store)(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		mails := mx.Mails()
+		if len(mails) != 1 || len(mails[0].To) != 1 || mails[0].To[0] != "casey.new@home.test" {
+			t.Fatalf("mails: %+v", mails)
+		}
+		_, body, _ := strings.Cut(mails[0].Data, "\r\n\r\n")
+		if strings.Contains(body, c.Client.ID) || strings.Contains(body, c.Clinic.Name) {
+			t.Errorf("the email names someone:\n%s", body)
+		}
+		m := regexp.MustCompile(`https://care\.example\.org/email-confirm/([A-Za-z0-9_-]+)`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no link:\n%s", body)
+		}
+		if err := db.Store.ConfirmEmailChange(ctx, auth.HashToken(m[1])); err != nil {
+			t.Fatal(err)
+		}
+		if creds, err := db.Store.CredentialsByEmail(ctx, "casey.new@home.test"); err != nil || creds.User.ID != c.Client.ID {
+			t.Fatalf("after confirming: %v", err)
+		}
+	})
+}

@@ -69,6 +69,10 @@ func (k *Keyring) NewDataKey(owner string) (DataKey, []byte, error) {
 	if err != nil {
 		return DataKey{}, nil, err
 	}
+	// A rotation by another process makes a new current version: wrap
+	// under it. If the file cannot be read again, the keys loaded still
+	// wrap, and the next rotation rewraps what they wrapped.
+	k.Reload() //nolint:errcheck // see above
 	return dk, k.state.Load().wrap(owner, raw), nil
 }
 
@@ -77,7 +81,19 @@ func (k *Keyring) NewDataKey(owner string) (DataKey, []byte, error) {
 // wrapped under, and ErrIntegrity if the wrapped key is malformed, was
 // modified or belongs to another owner. An empty owner is an error.
 func (k *Keyring) Unwrap(owner string, wrapped []byte) (DataKey, error) {
-	raw, _, err := k.state.Load().unwrap(owner, wrapped)
+	s := k.state.Load()
+	raw, _, err := s.unwrap(owner, wrapped)
+	if errors.Is(err, ErrUnknownVersion) {
+		// Another process may have rotated: the key file has the version.
+		// Reload reads the file only if it changed (see Keyring); a
+		// concurrent call may have reloaded it already.
+		if _, rerr := k.Reload(); rerr != nil {
+			return DataKey{}, errors.Join(err, rerr)
+		}
+		if now := k.state.Load(); now != s {
+			raw, _, err = now.unwrap(owner, wrapped)
+		}
+	}
 	if err != nil {
 		return DataKey{}, err
 	}

@@ -36,9 +36,21 @@ const maxKeyringFile = 1 << 20
 // a file; get one from LoadOrCreate. It is safe for concurrent use,
 // including while Rotate runs.
 // It never prints its keys: String, LogValue and Format redact them.
+//
+// A keyring loaded from a file follows that file: another process's
+// `interlude keys rotate` adds a version to it and rewraps the data keys
+// under it, and a running server must not fail on them (#17). So Unwrap,
+// meeting a version it lacks, and NewDataKey, before it wraps under the
+// current version, look whether the file changed (one stat: its inode,
+// size and modification time) and read it again only then. A data key on
+// a version that is nowhere (a damaged row) costs each request a stat,
+// never a read. A file that no longer holds every key already loaded is
+// not taken: the keys in memory stay.
 type Keyring struct {
-	rotating sync.Mutex               // serializes Rotate
-	state    atomic.Pointer[keyState] // replaced whole, never changed in place
+	mu    sync.Mutex               // serializes Rotate and reloading
+	state atomic.Pointer[keyState] // replaced whole, never changed in place
+	path  string                   // the file it was loaded from; "" for none
+	seen  os.FileInfo              // that file as last read, under mu
 }
 
 // keyState is one immutable snapshot of the keyring.
@@ -112,47 +124,100 @@ func LoadOrCreate(path string) (kr *Keyring, created bool, err error) {
 	case err != nil:
 		return nil, false, fmt.Errorf("create keyring file: %w", err)
 	}
-	kr = &Keyring{}
+	kr = &Keyring{path: path}
 	kr.state.Store(s)
+	// The file as created; if it cannot be seen, the first reload reads it.
+	kr.seen, _ = os.Stat(path) //nolint:errcheck // see above
 	return kr, true, nil
 }
 
 // load reads and parses the keyring file. A missing file gives an error
 // that wraps fs.ErrNotExist.
 func load(path string) (*Keyring, error) {
-	s, err := readFile(path)
+	s, info, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
-	kr := &Keyring{}
+	kr := &Keyring{path: path, seen: info}
 	kr.state.Store(s)
 	return kr, nil
 }
 
-func readFile(path string) (*keyState, error) {
+// readFile reads and parses the keyring file, and returns it with the
+// file's information as it was read.
+func readFile(path string) (*keyState, os.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open keyring file: %w", err)
+		return nil, nil, fmt.Errorf("open keyring file: %w", err)
 	}
 	defer f.Close() //nolint:errcheck // only read
 	info, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("open keyring file: %w", err)
+		return nil, nil, fmt.Errorf("open keyring file: %w", err)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("keyring file %s is not a regular file", path)
+		return nil, nil, fmt.Errorf("keyring file %s is not a regular file", path)
 	}
 	if info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("keyring file %s must not be readable by others (chmod 600)", path)
+		return nil, nil, fmt.Errorf("keyring file %s must not be readable by others (chmod 600)", path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyringFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("read keyring file: %w", err)
+		return nil, nil, fmt.Errorf("read keyring file: %w", err)
 	}
 	if len(data) > maxKeyringFile {
-		return nil, fmt.Errorf("keyring file %s is larger than %d bytes", path, maxKeyringFile)
+		return nil, nil, fmt.Errorf("keyring file %s is larger than %d bytes", path, maxKeyringFile)
 	}
-	return parse(path, data)
+	s, err := parse(path, data)
+	return s, info, err
+}
+
+// sameFile reports whether a and b describe the same file, unchanged: the
+// same inode, size and modification time. Rotate replaces the file by a
+// rename, so a rotation changes all three.
+func sameFile(a, b os.FileInfo) bool {
+	return a != nil && b != nil && os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// Reload reads the keyring file again if it changed since it was last
+// read, and takes the versions another process added (a rotation). It
+// reports whether the keyring changed. A file that lost a version or key
+// already loaded, or whose index key differs, is refused with an error and
+// the keyring stays as it was; so does one that cannot be read. Errors
+// never hold key material.
+func (k *Keyring) Reload() (changed bool, err error) {
+	if k.path == "" {
+		return false, nil
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	info, err := os.Stat(k.path)
+	if err != nil {
+		return false, fmt.Errorf("reload keyring file: %w", err)
+	}
+	if sameFile(info, k.seen) {
+		return false, nil
+	}
+	next, info, err := readFile(k.path)
+	if err != nil {
+		return false, fmt.Errorf("reload keyring file: %w", err)
+	}
+	cur := k.state.Load()
+	if !hmac.Equal(next.index, cur.index) {
+		return false, fmt.Errorf("keyring file %s now holds another index key; keeping the keys loaded", k.path)
+	}
+	for _, v := range cur.versions {
+		m, ok := next.masters[v]
+		if !ok || !hmac.Equal(m.raw, cur.masters[v].raw) {
+			return false, fmt.Errorf("keyring file %s no longer holds master key version %d as loaded; keeping the keys loaded", k.path, v)
+		}
+	}
+	k.seen = info
+	if slices.Equal(next.versions, cur.versions) {
+		return false, nil
+	}
+	k.state.Store(next)
+	return true, nil
 }
 
 // parse reads the keyring file format, one entry per line:
@@ -244,10 +309,10 @@ func (s *keyState) encode() []byte {
 // the file no longer holds exactly this keyring. On any error the keyring
 // is unchanged, so nothing is wrapped under a key that may not be on disk.
 func (k *Keyring) Rotate(path string) (int, error) {
-	k.rotating.Lock()
-	defer k.rotating.Unlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	s := k.state.Load()
-	disk, err := readFile(path)
+	disk, _, err := readFile(path)
 	if err != nil {
 		return 0, err
 	}
@@ -266,6 +331,9 @@ func (k *Keyring) Rotate(path string) (int, error) {
 		return 0, fmt.Errorf("rewrite keyring file: %w", err)
 	}
 	k.state.Store(next)
+	if path == k.path {
+		k.seen, _ = os.Stat(path) //nolint:errcheck // if it cannot be seen, the next Reload reads it again, and finds it the same
+	}
 	return v, nil
 }
 

@@ -767,3 +767,145 @@ func FuzzUnwrap(f *testing.F) {
 		}
 	})
 }
+
+// #17: a keyring another process rotated follows its file. Data keys
+// wrapped under the new version unwrap, and the keys it makes afterwards
+// are wrapped under the new version.
+func TestReloadAfterRotationElsewhere(t *testing.T) {
+	t.Parallel()
+	server, path := newTestKeyring(t)
+	_, before := newTestDataKey(t, server, "client-1")
+	rotator, _, err := LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotator.Rotate(path); err != nil {
+		t.Fatal(err)
+	}
+	rewrapped, _, err := rotator.Rewrap("client-1", before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Unwrap("client-1", rewrapped); err != nil {
+		t.Fatalf("Unwrap of a key rewrapped by another process: %v", err)
+	}
+	if got := server.Current(); got != 2 {
+		t.Errorf("after the reload the current version is %d, want 2", got)
+	}
+
+	// NewDataKey alone takes a rotation too: nothing needs to fail first.
+	if _, err := rotator.Rotate(path); err != nil {
+		t.Fatal(err)
+	}
+	_, w, err := server.NewDataKey("client-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := WrapVersion(w); err != nil || v != 3 {
+		t.Errorf("a data key made after another process's rotation is on version %d (%v), want 3", v, err)
+	}
+}
+
+// #17: a data key on a version the file does not hold either does not make
+// each Unwrap read the file: it is read again only when it changed. The
+// test overwrites the file in place with garbage of the same size and
+// modification time: a keyring that read it would fail to parse it.
+func TestReloadOnlyWhenTheFileChanged(t *testing.T) {
+	t.Parallel()
+	kr, path := newTestKeyring(t)
+	_, wrapped := newTestDataKey(t, kr, "client-1")
+	forged := slices.Clone(wrapped)
+	forged[4] = 9
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(bytes.Repeat([]byte("x"), int(info.Size()))); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		_, err := kr.Unwrap("client-1", forged)
+		if !errors.Is(err, ErrUnknownVersion) || err.Error() != "master key version 9 is not in the keyring" {
+			t.Fatalf("Unwrap of version 9: %v, want only ErrUnknownVersion (the unchanged file not read)", err)
+		}
+	}
+	if _, err := kr.Unwrap("client-1", wrapped); err != nil {
+		t.Errorf("a good key after the misses: %v", err)
+	}
+}
+
+// #17: a key file that lost a version already loaded, or was replaced by
+// another keyring, is not taken: the keys in memory stay, and the error
+// says why without key material.
+func TestReloadRefusesLostKeys(t *testing.T) {
+	t.Parallel()
+	kr, path := newTestKeyring(t)
+	_, wrapped := newTestDataKey(t, kr, "client-1")
+	other := filepath.Join(t.TempDir(), "other")
+	if _, _, err := LoadOrCreate(other); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := replaceFile(path, data); err != nil {
+		t.Fatal(err)
+	}
+	forged := slices.Clone(wrapped)
+	forged[4] = 2
+	_, err = kr.Unwrap("client-1", forged)
+	if !errors.Is(err, ErrUnknownVersion) || !strings.Contains(err.Error(), "keeping the keys loaded") {
+		t.Errorf("Unwrap after the file was replaced: %v, want ErrUnknownVersion and the refused reload", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && strings.Contains(err.Error(), f[len(f)-1]) {
+			t.Errorf("the error holds key material: %v", err)
+		}
+	}
+	if _, err := kr.Unwrap("client-1", wrapped); err != nil {
+		t.Errorf("the keys loaded no longer unwrap: %v", err)
+	}
+}
+
+// #17: many requests meet the new version at once; one reads the file and
+// every one of them unwraps.
+func TestReloadConcurrentMisses(t *testing.T) {
+	t.Parallel()
+	server, path := newTestKeyring(t)
+	rotator, _, err := LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotator.Rotate(path); err != nil {
+		t.Fatal(err)
+	}
+	_, wrapped := newTestDataKey(t, rotator, "client-1")
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := server.Unwrap("client-1", wrapped)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a concurrent Unwrap of a version 2 key: %v", err)
+		}
+	}
+}

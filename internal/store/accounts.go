@@ -92,16 +92,9 @@ func (s *Store) markClientEvent(ctx context.Context, tx tx, ev *care.AuditEvent,
 	return nil
 }
 
-// errEmailUnusable is the one answer to an email that another account
-// has, in this clinic or any other: which of the two, or whether another
-// clinic has the address at all, is not told (AU-07).
-func errEmailUnusable() error {
-	return care.FieldError("email", "cannot be used for this account; ask them for another address")
-}
-
 // UpdateUser corrects the name and email of a user of the admin's clinic.
 // Both are validated as at an invitation; an email another account has is
-// refused with the same answer wherever that account is. The audit row
+// refused with the same answer wherever that account is (setEmail). The audit row
 // names the user by id only. A client's name and email stay sealed under
 // their own key (EN-01).
 func (s *Store) UpdateUser(ctx context.Context, actor care.Actor, userID, name, email string) error {
@@ -127,23 +120,10 @@ func (s *Store) UpdateUser(ctx context.Context, actor care.Actor, userID, name, 
 		if u.DisplayName == "" {
 			return care.FieldError("display_name", "is required")
 		}
-		p, err := s.sealPerson(ctx, tx, userField(&u, ""), u.Role, u.Email, u.DisplayName)
-		if err != nil {
-			return err
-		}
-		var taken int
-		if err := tx.QueryRowContext(ctx,
-			`SELECT count(*) FROM users WHERE email_index = $1 AND id <> $2`, p.index, userID).Scan(&taken); err != nil {
-			return err
-		}
-		if taken > 0 {
-			return errEmailUnusable()
-		}
-		_, err = tx.ExecContext(ctx,
-			`UPDATE users SET email = $1, display_name = $2, email_index = $3, email_sealed = $4, name_sealed = $5
-			 WHERE id = $6 AND clinic_id = $7`,
-			p.email, p.name, p.index, p.emailSealed, p.nameSealed, userID, actor.ClinicID)
-		return err
+		// setEmail refuses an address another account uses with one
+		// answer, wherever that account is (AU-07), and seals the name
+		// with it.
+		return s.setEmail(ctx, tx, &u, u.Email)
 	})
 }
 

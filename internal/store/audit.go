@@ -64,6 +64,14 @@ func (tx tx) audit(ctx context.Context, ev care.AuditEvent) error {
 	if !ev.Outcome.Valid() || ev.Action == "" {
 		return fmt.Errorf("audit: invalid event %q/%q", ev.Action, ev.Outcome)
 	}
+	// Ids only, in NewID's form: an id taken from a request that is not
+	// one (a path segment of any length and text) is recorded as
+	// malformed, so no one can write text into the trail through a URL
+	// (issue #17). A route row names the server's own pattern.
+	if ev.EntityType != "route" {
+		ev.EntityID = care.AuditID(ev.EntityID)
+	}
+	ev.ClientID = care.AuditID(ev.ClientID)
 	values := []any{micros(tx.now), ev.ActorID, string(ev.Role), ev.Action, ev.EntityType, ev.EntityID, ev.ClientID,
 		ev.ClinicID, string(ev.Outcome), ev.Addr, ev.RequestID, ev.Purpose, ev.Reason}
 	var err error

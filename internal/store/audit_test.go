@@ -146,10 +146,10 @@ func TestAuditChainUnderConcurrency(t *testing.T) {
 				}
 			}
 		}()
-		for w := range writers {
+		for range writers {
 			wg.Go(func() {
-				for i := range each {
-					ev := store.Event(c.Actor(c.Provider), "test.write", "test", fmt.Sprintf("%d-%d", w, i))
+				for range each {
+					ev := store.Event(c.Actor(c.Provider), "test.write", "test", care.NewID()) // ids only (#17)
 					if err := db.Store.Audit(ctx, ev); err != nil {
 						t.Error(err)
 					}

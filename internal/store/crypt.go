@@ -204,10 +204,17 @@ func (s *Store) newDataKey(ctx context.Context, tx tx, clinicID, owner string) (
 	if err != nil {
 		return seal.DataKey{}, false, err
 	}
+	// The version of the wrap itself, not Current(): the keyring may take
+	// a rotation in between (a reload), and a key recorded on a version
+	// newer than its wrap would never be rewrapped.
+	v, err := seal.WrapVersion(w)
+	if err != nil {
+		return seal.DataKey{}, false, err
+	}
 	res, err := tx.ExecContext(ctx,
 		`INSERT INTO data_keys (owner_id, clinic_id, wrapped, version, created_at) VALUES ($1, $2, $3, $4, $5)
 		 ON CONFLICT (owner_id) DO NOTHING`,
-		owner, clinicID, w, s.keyring.Current(), micros(tx.now))
+		owner, clinicID, w, v, micros(tx.now))
 	if err != nil {
 		return seal.DataKey{}, false, err
 	}
@@ -323,9 +330,13 @@ func (s *Store) RewrapDataKeys(ctx context.Context) (int, error) {
 				if err != nil {
 					return fmt.Errorf("rewrapping the data key of %s: %w", k.owner, err)
 				}
+				v, err := seal.WrapVersion(w)
+				if err != nil {
+					return err
+				}
 				if _, err := tx.ExecContext(ctx,
 					`UPDATE data_keys SET wrapped = $1, version = $2 WHERE owner_id = $3 AND wrapped IS NOT NULL`,
-					w, s.keyring.Current(), k.owner); err != nil {
+					w, v, k.owner); err != nil {
 					return err
 				}
 			}

@@ -37,14 +37,14 @@ func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *car
 			inv.ClinicID = actor.ClinicID
 			inv.InvitedBy = actor.UserID
 		}
-		var taken int
-		if err := tx.QueryRowContext(ctx,
-			`SELECT count(*) FROM users WHERE clinic_id = $1 AND email_index = $2`, inv.ClinicID, s.emailIndex(inv.Email)).Scan(&taken); err != nil {
-			return err
-		}
-		if taken > 0 {
-			return care.FieldError("email", "already belongs to someone in this clinic")
-		}
+		// Whether the email already has an account is not looked at: the
+		// answer and the work are the same either way, so an inviter
+		// cannot learn who is someone's client or a member of the clinic
+		// (AU-07, issue #17). Such an invitation is stored like any other;
+		// the existing account sees nothing of it (no message is sent, its
+		// sign-in and data are untouched), and accepting it answers as a
+		// used or expired link (AcceptInvitation).
+		//
 		// A second invitation to someone with one pending renews that one.
 		if renewed, err := s.pendingInvitationFor(ctx, tx, actor, inv, tokenHash, lifetime); err != nil || renewed {
 			ev.Action, ev.EntityID, ev.ClinicID = "invitation.resend", inv.ID, inv.ClinicID
@@ -127,8 +127,9 @@ type Acceptance struct {
 
 // AcceptInvitation uses the invitation once and creates its account. A
 // client invited by a provider joins that provider's care team. An
-// expired, used or unknown token is care.ErrNotFound; of two concurrent
-// acceptances exactly one succeeds.
+// expired, used or unknown token is care.ErrNotFound, and so is an
+// invitation whose email has an account already (AU-07); of two
+// concurrent acceptances exactly one succeeds.
 func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Acceptance) (*care.User, error) {
 	var u care.User
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
@@ -156,6 +157,12 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash []byte, a Accept
 			return err
 		}
 		if err := s.createUser(ctx, tx, &u); err != nil {
+			if e, ok := errors.AsType[*care.Error](err); ok && e.Field == "email" {
+				// The email has an account already: answered as a used or
+				// expired invitation, so that accepting says nothing about
+				// who has an account (AU-07). Nothing is changed.
+				return care.ErrNotFound
+			}
 			return err
 		}
 		secret, err := s.sealValue(ctx, tx, userField(&u, "totp_secret"), a.TOTPSecret)
@@ -367,6 +374,12 @@ func AccountKey(email string) string { return throttleKey("account", email) }
 // AddressKey names the throttling counter of a source address.
 func AddressKey(addr string) string { return throttleKey("addr", addr) }
 
+// SecondFactorKey names the throttling counter of a user's second-factor
+// attempts (authenticator and recovery codes, passkeys). Only someone who
+// got the password right can move it, so guessing passwords never holds
+// back the owner's second factor (AU-05, issue #17).
+func SecondFactorKey(userID string) string { return throttleKey("mfa", userID) }
+
 // LoginFailures returns the largest consecutive-failure count among keys
 // and the time of that key's last failure.
 func (s *Store) LoginFailures(ctx context.Context, keys ...string) (failures int, last time.Time, err error) {
@@ -394,6 +407,14 @@ func (s *Store) LoginFailures(ctx context.Context, keys ...string) (failures int
 // errThrottled rolls back a TakeLoginAttempt that a backoff refuses.
 var errThrottled = errors.New("throttled")
 
+// LoginAttempt is a sign-in attempt that TakeLoginAttempt counted: what
+// ReleaseLoginAttempt needs to give the count back.
+type LoginAttempt struct {
+	keys []string
+	prev []int64 // each key's last failure before the attempt, in micros
+	at   int64   // the last failure the attempt wrote, in micros
+}
+
 // TakeLoginAttempt counts one more failure for each key before the attempt
 // is checked, unless a backoff runs: wait is asked, for each key in turn,
 // how long its counter (failures since forget ago, and the time of the
@@ -403,10 +424,12 @@ var errThrottled = errors.New("throttled")
 // one after another (AU-05). A checked attempt that succeeds gives its
 // count back with ReleaseLoginAttempt.
 func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time.Duration,
-	wait func(i, failures int, last time.Time) time.Duration) (time.Duration, error) {
+	wait func(i, failures int, last time.Time) time.Duration) (LoginAttempt, time.Duration, error) {
 	var longest time.Duration
+	var attempt LoginAttempt
 	err := s.write(ctx, func(ctx context.Context, tx tx) error {
 		longest = 0 // the engine may run a write twice
+		attempt = LoginAttempt{keys: keys, prev: make([]int64, len(keys)), at: micros(tx.now)}
 		cutoff := micros(tx.now.Add(-forget))
 		for i, k := range keys {
 			// The row must exist for its lock to serialize attempts:
@@ -427,6 +450,7 @@ func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time
 			if err != nil && err != sql.ErrNoRows {
 				return err
 			}
+			attempt.prev[i] = at
 			if at < cutoff {
 				n = 0
 			}
@@ -442,25 +466,34 @@ func (s *Store) TakeLoginAttempt(ctx context.Context, keys []string, forget time
 				`INSERT INTO login_failures (key, failures, last_failure_at) VALUES ($1, 1, $2)
 				 ON CONFLICT (key) DO UPDATE SET last_failure_at = $2, failures =
 				   CASE WHEN login_failures.last_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END`,
-				k, micros(tx.now), cutoff); err != nil {
+				k, attempt.at, cutoff); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if errors.Is(err, errThrottled) {
-		return longest, nil
+		return LoginAttempt{}, longest, nil
 	}
-	return 0, err
+	if err != nil {
+		return LoginAttempt{}, 0, err
+	}
+	return attempt, 0, nil
 }
 
-// ReleaseLoginAttempt gives back the count TakeLoginAttempt took for an
-// attempt that turned out right.
-func (s *Store) ReleaseLoginAttempt(ctx context.Context, keys ...string) error {
+// ReleaseLoginAttempt gives back what TakeLoginAttempt counted for an
+// attempt that turned out right: the failure, and the time of the last
+// failure as it was before, unless a later failure has written its own
+// meanwhile. A right attempt must not look like a fresh failure: that
+// would restart the backoff of the failures before it, each time the
+// owner signs in (AU-05, issue #17).
+func (s *Store) ReleaseLoginAttempt(ctx context.Context, a LoginAttempt) error {
 	return s.write(ctx, func(ctx context.Context, tx tx) error {
-		for _, k := range keys {
+		for i, k := range a.keys {
 			if _, err := tx.ExecContext(ctx,
-				`UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0`, k); err != nil {
+				`UPDATE login_failures SET failures = failures - 1,
+				   last_failure_at = CASE WHEN last_failure_at = $2 THEN $3 ELSE last_failure_at END
+				 WHERE key = $1 AND failures > 0`, k, a.at, a.prev[i]); err != nil {
 				return err
 			}
 		}

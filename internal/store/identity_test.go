@@ -305,7 +305,7 @@ func TestLoginFailures(t *testing.T) {
 		}
 		take := func(keys ...string) time.Duration {
 			t.Helper()
-			wait, err := s.TakeLoginAttempt(ctx, keys, time.Hour, policy)
+			_, wait, err := s.TakeLoginAttempt(ctx, keys, time.Hour, policy)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -328,12 +328,21 @@ func TestLoginFailures(t *testing.T) {
 		if n, _, _ := s.LoginFailures(ctx, addr); n != 4 {
 			t.Errorf("a refused attempt was counted: %d", n)
 		}
-		// A right attempt gives its count back.
-		if err := s.ReleaseLoginAttempt(ctx, acct, addr); err != nil {
+		// A right attempt gives its count back, and the time of the last
+		// failure too: a right attempt must not restart the backoff
+		// (AU-05, issue #17).
+		failedAt := db.Clock.Now()
+		db.Clock.Advance(10 * time.Minute)
+		seen = nil
+		right, _, err := s.TakeLoginAttempt(ctx, []string{addr}, time.Hour, func(int, int, time.Time) time.Duration { return 0 })
+		if err != nil {
 			t.Fatal(err)
 		}
-		if n, _, _ := s.LoginFailures(ctx, addr); n != 3 {
-			t.Errorf("after release: %d, want 3", n)
+		if err := s.ReleaseLoginAttempt(ctx, right); err != nil {
+			t.Fatal(err)
+		}
+		if n, last, _ := s.LoginFailures(ctx, addr); n != 4 || !last.Equal(failedAt) {
+			t.Errorf("after a right attempt: %d failures, the last at %v, want 4 at %v", n, last, failedAt)
 		}
 		if err := s.ResetLoginFailures(ctx, acct); err != nil {
 			t.Fatal(err)
@@ -341,7 +350,7 @@ func TestLoginFailures(t *testing.T) {
 		if n, _, _ := s.LoginFailures(ctx, acct); n != 0 {
 			t.Errorf("after reset: %d", n)
 		}
-		if n, _, _ := s.LoginFailures(ctx, addr); n != 3 {
+		if n, _, _ := s.LoginFailures(ctx, addr); n != 4 {
 			t.Errorf("the address counter was reset too: %d", n)
 		}
 		// An hour later the counter starts over.

@@ -92,18 +92,18 @@ func touchEvery(policy care.SessionPolicy, role care.Role) time.Duration {
 // deleted or touched, which only a write may do. In a write it does so,
 // and reports more true when the session has ended.
 func (s *Store) authenticate(ctx context.Context, tx tx, sess *care.Session, tokenHash []byte, policy care.SessionPolicy, touch, write bool) (actor care.Actor, more bool, err error) {
-	var role, zone string
+	var role, zone, lang string
 	var created, seen, auth int64
 	var mfa int
 	var disabled bool
 	var p personal
 	err = tx.QueryRowContext(ctx,
 		`SELECT s.id, s.user_id, s.clinic_id, s.kind, s.stage, s.created_at, s.last_seen_at, s.auth_at, s.mfa, s.device,
-		        u.role, u.time_zone, u.disabled_at IS NOT NULL OR u.deleted_at IS NOT NULL, `+userPersonalColumns+`
+		        u.role, u.time_zone, u.language, u.disabled_at IS NOT NULL OR u.deleted_at IS NOT NULL, `+userPersonalColumns+`
 		 FROM sessions s JOIN users u ON u.id = s.user_id
 		 WHERE s.token_hash = $1`, tokenHash).
 		Scan(append([]any{&sess.ID, &sess.UserID, &sess.ClinicID, &sess.Kind, &sess.Stage, &created, &seen, &auth, &mfa, &sess.Device,
-			&role, &zone, &disabled}, p.dest()...)...)
+			&role, &zone, &lang, &disabled}, p.dest()...)...)
 	if err != nil {
 		if notFound(err) == care.ErrNotFound {
 			return actor, false, care.Errorf(care.Unauthenticated, "sign in first")
@@ -134,7 +134,7 @@ func (s *Store) authenticate(ctx context.Context, tx tx, sess *care.Session, tok
 	if err := s.openUser(ctx, tx, &u, p); err != nil {
 		return actor, false, err
 	}
-	return care.Actor{UserID: sess.UserID, ClinicID: sess.ClinicID, Role: u.Role, SessionID: sess.ID, Name: u.DisplayName, TimeZone: zone}, false, nil
+	return care.Actor{UserID: sess.UserID, ClinicID: sess.ClinicID, Role: u.Role, SessionID: sess.ID, Name: u.DisplayName, TimeZone: zone, Language: lang}, false, nil
 }
 
 // RotateSession replaces the session of oldHash by a new one under newHash
@@ -229,4 +229,22 @@ func (s *Store) EndAllSessions(ctx context.Context, actor care.Actor, keepCurren
 		return tx.audit(ctx, Event(actor, "signout.everywhere", "session", ""))
 	})
 	return int(n), err
+}
+
+// ConfirmSession records that the actor's session sessionID proved its
+// password (and second factor) again now, for a sensitive change
+// (care.StepUpWindow). It is audited as session.step-up.
+func (s *Store) ConfirmSession(ctx context.Context, actor care.Actor, sessionID string) error {
+	ev := Event(actor, "session.step-up", "session", sessionID)
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET auth_at = $1 WHERE id = $2 AND user_id = $3`,
+			micros(tx.now), sessionID, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return care.Errorf(care.Unauthenticated, "your session has ended; sign in again")
+		}
+		return nil
+	})
 }

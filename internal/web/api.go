@@ -43,21 +43,21 @@ func (s *Server) apiSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	creds, keys, err := s.checkPassword(w, r, req.Email, req.Password)
+	second := secondFactor{code: req.TOTPCode, recovery: req.RecoveryCode}
+	creds, keys, mfa, err := s.checkPassword(w, r, req.Email, req.Password, second)
 	if err != nil {
 		return err
 	}
-	mfa := false
-	if creds.MFARequired() {
+	if creds.MFARequired() && !mfa {
 		if creds.TOTPSecret == nil && req.RecoveryCode == "" {
 			return care.Errorf(care.MFARequired, "this account signs in with a passkey: use the web sign-in")
 		}
-		if err := s.checkSecondFactor(w, r, creds, keys, req.TOTPCode, req.RecoveryCode); err != nil {
+		if err := s.checkSecondFactor(w, r, creds, second); err != nil {
 			return err
 		}
 		mfa = true
 	}
-	if err := s.store.ResetLoginFailures(r.Context(), keys[0]); err != nil {
+	if err := s.store.ResetLoginFailures(r.Context(), signedInKeys(keys, creds.User.ID)...); err != nil {
 		return err
 	}
 	token, sess, err := s.startSession(r, creds, "api", care.StageFull, mfa)
@@ -476,6 +476,9 @@ func (s *Server) apiTOTPBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.fresh(r); err != nil {
+		return err
+	}
 	creds, err := s.store.Credentials(r.Context(), actor)
 	if err != nil {
 		return err
@@ -539,6 +542,9 @@ func (s *Server) confirmTOTP(r *http.Request, actor care.Actor, code string) err
 func (s *Server) apiRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
+		return err
+	}
+	if err := s.fresh(r); err != nil {
 		return err
 	}
 	codes, err := s.newRecoveryCodes(r, actor)

@@ -308,7 +308,7 @@ var auditActions = []string{
 	"clinic.retention", "clinic.crisis_line", "clinic.safety_message", "clinic.safety_settings", "clinic.reliable_change",
 	"integrity.open",
 	"invitation.", "invitation.create", "invitation.read", "invitation.accept",
-	"journal.", "message.", "mfa.", "notice.read", "plan.", "request.denied",
+	"journal.", "message.", "mfa.", "notice.read", "plan.", "request.denied", "request.throttled",
 	"safety_flag.", "safety_flag.raise", "safety_flag.list", "safety_flag.acknowledge",
 	"safety_flag.escalate", "safety_flag.read",
 	"signin.", "signin.password", "signin.totp", "signin.passkey", "signin.recovery-code", "signin.throttled",

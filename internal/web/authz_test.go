@@ -91,8 +91,16 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/sessions":            signedInGets(200),
 	"DELETE /api/v1/sessions":         signedInGets(200),
 	"DELETE /api/v1/sessions/current": signedInGets(204),
-	"DELETE /api/v1/sessions/{id}":    ownOnly(204),
-	"GET /api/v1/me":                  signedInGets(200),
+	// A wrong password answers 400 on the field, whoever is signed in.
+	"POST /api/v1/sessions/current/confirm": signedInGets(400),
+	"DELETE /api/v1/sessions/{id}":          ownOnly(204),
+	"GET /api/v1/me":                        signedInGets(200),
+	// The caller's own account (#17); a wrong current password answers
+	// 400 on its field, whoever is signed in.
+	"PATCH /api/v1/me":                   signedInGets(200),
+	"POST /api/v1/me/password":           signedInGets(400),
+	"POST /api/v1/me/email":              signedInGets(400),
+	"POST /api/v1/email-changes/{token}": tokenHolder(204),
 	"POST /api/v1/me/totp": func(c caller, _ target) int {
 		switch c {
 		case asAnonymous:
@@ -399,7 +407,7 @@ func careTeamAdmin(c caller, tg target) int {
 // routes outside /api/ may be here.
 var authzExempt = map[string]string{
 	"GET /healthz":       "operations: answers anyone, holds no data",
-	"GET /metrics":       "operations: counts by route pattern, nothing per user and no PHI",
+	"GET /metrics":       "operations: counts by route pattern, nothing per user and no PHI; the operator's bearer token, not a session (metrics.go)",
 	"GET /static/{file}": "public assets",
 	"GET /{$}":           "the home page, public when signed out",
 	"/":                  "pages that do not exist: 404 for anyone",
@@ -409,6 +417,14 @@ var authzExempt = map[string]string{
 	// matrix checks through the API; a page matrix is still to be written.
 	"GET /signin":                                   "public sign-in form",
 	"GET /signin/forgot":                            "public: how to get a reset link",
+	"GET /account/confirm":                          "the signed-in caller's own form; as POST /api/v1/sessions/current/confirm",
+	"GET /account/new-codes":                        "the signed-in caller's own codes, from their cookie; as POST /api/v1/me/recovery-codes",
+	"POST /account/profile":                         "as PATCH /api/v1/me",
+	"POST /account/password":                        "as POST /api/v1/me/password",
+	"POST /account/email":                           "as POST /api/v1/me/email",
+	"GET /email-confirm/{token}":                    "a page with a button, changing nothing; as POST /api/v1/email-changes/{token}",
+	"POST /email-confirm":                           "as POST /api/v1/email-changes/{token}, the token in the form",
+	"POST /account/confirm":                         "as POST /api/v1/sessions/current/confirm",
 	"POST /signin/forgot":                           "as POST /api/v1/password-resets",
 	"GET /reset/{token}":                            "as GET /api/v1/password-resets/{token}",
 	"GET /reset":                                    "as GET /api/v1/password-resets/{token}, the token in a cookie",
@@ -581,7 +597,14 @@ func authzRequests() map[string]authzRequest {
 		"DELETE /api/v1/sessions/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			return "/api/v1/sessions/" + w.sessionOf(t, c, tg), nil
 		}},
-		"GET /api/v1/me": {build: fixedRequest("/api/v1/me", nil)},
+		"GET /api/v1/me":           {build: fixedRequest("/api/v1/me", nil)},
+		"PATCH /api/v1/me":         {build: fixedRequest("/api/v1/me", map[string]string{"language": "en"})},
+		"POST /api/v1/me/password": {build: fixedRequest("/api/v1/me/password", map[string]string{"current_password": "not the password at all", "new_password": "another long passphrase here"})},
+		"POST /api/v1/me/email":    {build: fixedRequest("/api/v1/me/email", map[string]string{"email": "new@matrix.test", "password": "not the password at all"})},
+		"POST /api/v1/email-changes/{token}": {targets: tokenTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/email-changes/" + w.emailChangeToken(t, tg), nil
+		}},
+		"POST /api/v1/sessions/current/confirm": {build: fixedRequest("/api/v1/sessions/current/confirm", map[string]string{"password": "not the password at all"})},
 		"POST /api/v1/me/totp": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			if c == asClient {
 				// The client starts without an app, whatever cells before did.
@@ -902,6 +925,10 @@ func newAuthzWorld(t *testing.T, db *storetest.DB) *authzWorld {
 		sessionOwner: map[string]string{},
 		passkeyOwner: map[string]string{},
 	}
+	// The matrix makes hundreds of refused requests per user within one
+	// minute of the test clock; the limit on them (denials.go) has its own
+	// test, TestDeniedRequestsAreLimited.
+	w.e.srv.denials = newDenials(1 << 30)
 	w.users = map[caller]care.User{asClient: w.a.Client, asProvider: w.a.Provider, asAdmin: w.a.Admin}
 	w.foreign = []string{w.b.Clinic.ID}
 	for _, u := range []care.User{w.b.Admin, w.b.Provider, w.b.OtherProvider, w.b.Client, w.b.OtherClient} {
@@ -1275,6 +1302,44 @@ func (w *authzWorld) pendingInvitation(t *testing.T, c caller, tg target) string
 		t.Fatal(err)
 	}
 	return inv.ID
+}
+
+// emailChangeToken is the token of a change of email of a new client of
+// clinic a, in the state tg says.
+func (w *authzWorld) emailChangeToken(t *testing.T, tg target) string {
+	t.Helper()
+	ctx := context.Background()
+	token, hash := auth.NewInvitationToken()
+	if tg == tMissing {
+		return token
+	}
+	lifetime := time.Hour
+	if tg == tExpired {
+		lifetime = 0
+	}
+	u := w.newClient(t, w.a, w.a.Provider)
+	if err := w.e.db.Store.RequestEmailChange(ctx, actorOf(u), w.newEmail(), lifetime); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	if err := w.e.db.Engine.SQLDB().QueryRow(`SELECT id FROM email_changes WHERE user_id = $1`, u.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if tg == tExpired {
+		if _, err := w.e.db.Engine.SQLDB().Exec(`UPDATE email_changes SET token_hash = $1 WHERE id = $2`, hash, id); err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	if _, ok, err := w.e.db.Store.IssueEmailChangeToken(ctx, id, hash); err != nil || !ok {
+		t.Fatalf("issuing: %v %v", ok, err)
+	}
+	if tg == tUsed {
+		if err := w.e.db.Store.ConfirmEmailChange(ctx, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return token
 }
 
 // resetToken is the token of a password reset link of a new client of

@@ -39,8 +39,12 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, actor care.Actor
 		return care.Errorf(care.MFARequired, "enter a fresh code from your authenticator app")
 	}
 	defer func() { err = s.auditStepUp(ctx, actor, action, err) }()
-	keys := []string{store.AccountKey(creds.User.Email)}
-	if err := s.take(w, ctx, keys); err != nil {
+	// The second factor's counter, not the password's: guesses at the
+	// password must not keep a signed-in provider from break-glass (AU-05,
+	// issue #17).
+	keys := secondFactorKeys(creds.User.ID)
+	attempt, err := s.take(w, ctx, keys)
+	if err != nil {
 		return err
 	}
 	if step, ok := auth.VerifyTOTP(creds.TOTPSecret, code, s.now(), creds.TOTPLastStep); ok {
@@ -49,7 +53,7 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request, actor care.Actor
 			return err
 		}
 		if used {
-			return s.release(ctx, keys)
+			return s.store.ReleaseLoginAttempt(ctx, attempt)
 		}
 	}
 	if err := s.failed(w, ctx, keys); care.ErrorCode(err) == care.RateLimited {
@@ -84,7 +88,7 @@ func (s *Server) auditStepUp(ctx context.Context, actor care.Actor, action strin
 // startBreakGlass checks a request for emergency access in the order that
 // spends nothing in vain: the role, then the form, then the second factor
 // (which uses up the code), then the grant itself.
-func (s *Server) startBreakGlass(w http.ResponseWriter, r *http.Request, actor care.Actor, clientID, reason, code string) (*store.Grant, error) {
+func (s *Server) startBreakGlass(w http.ResponseWriter, r *http.Request, actor care.Actor, clientID, reason, password, code string) (*store.Grant, error) {
 	if actor.Role != care.RoleAdmin {
 		return nil, care.ErrNotFound
 	}
@@ -93,6 +97,23 @@ func (s *Server) startBreakGlass(w http.ResponseWriter, r *http.Request, actor c
 	}
 	if _, err := care.CheckBreakGlassReason(reason); err != nil {
 		return nil, err
+	}
+	if s.fresh(r) != nil {
+		// The password too, unless this session confirmed it in the last
+		// minutes (issue #17: step-up).
+		if password == "" {
+			return nil, care.FieldError("password", "is needed: enter your password")
+		}
+		creds, err := s.store.Credentials(r.Context(), actor)
+		if err != nil {
+			return nil, err
+		}
+		if _, _, _, err := s.checkPassword(w, r, creds.User.Email, password, secondFactor{}); err != nil {
+			if care.ErrorCode(err) == care.Unauthenticated {
+				return nil, care.FieldError("password", "is not your password")
+			}
+			return nil, err
+		}
 	}
 	if err := s.stepUp(w, r, actor, code, "break-glass.step-up"); err != nil {
 		return nil, err
@@ -131,12 +152,13 @@ func (s *Server) apiBreakGlassStart(w http.ResponseWriter, r *http.Request) erro
 	var req struct {
 		ClientID string `json:"client_id"`
 		Reason   string `json:"reason"`
+		Password string `json:"password"` // needed unless the session confirmed in the last 5 minutes
 		TOTPCode string `json:"totp_code"`
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	g, err := s.startBreakGlass(w, r, actor, req.ClientID, req.Reason, req.TOTPCode)
+	g, err := s.startBreakGlass(w, r, actor, req.ClientID, req.Reason, req.Password, req.TOTPCode)
 	if err != nil {
 		return err
 	}
@@ -293,12 +315,13 @@ func clockTime(t, now time.Time, zone string) string {
 // breakGlassPage is the admin's emergency access form.
 type breakGlassPage struct {
 	Layout
-	Clients []clientChoice
-	Form    url.Values
-	Error   string
-	Field   string
-	Min     int
-	Max     int
+	Clients  []clientChoice
+	Form     url.Values
+	Error    string
+	Field    string
+	Min      int
+	Max      int
+	Password bool // the session has not confirmed its password lately: ask for it
 }
 
 type clientChoice struct {
@@ -329,7 +352,7 @@ func (s *Server) renderBreakGlass(w http.ResponseWriter, r *http.Request, status
 	}
 	page := &breakGlassPage{
 		Layout: s.layoutNotice(r, "Emergency access"), Form: form, Error: msg, Field: field,
-		Min: care.BreakGlassReasonMin, Max: care.BreakGlassReasonMax,
+		Min: care.BreakGlassReasonMin, Max: care.BreakGlassReasonMax, Password: s.fresh(r) != nil,
 	}
 	for _, c := range refs {
 		page.Clients = append(page.Clients, clientChoice{ID: c.ID, Joined: c.JoinedAt.Format("2 Jan 2006")})
@@ -348,7 +371,7 @@ func (s *Server) breakGlassSubmit(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	f := r.PostForm
-	g, err := s.startBreakGlass(w, r, actor, f.Get("client_id"), f.Get("reason"), f.Get("totp_code"))
+	g, err := s.startBreakGlass(w, r, actor, f.Get("client_id"), f.Get("reason"), f.Get("password"), f.Get("totp_code"))
 	if err != nil {
 		notFound := care.ErrorCode(err) == care.NotFound && actor.Role == care.RoleAdmin
 		if notFound {

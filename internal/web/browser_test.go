@@ -550,6 +550,14 @@ func (p *person) enterCode(code string) {
 	p.t.Helper()
 	p.fill("#code", code)
 	p.submit("enter the code", `form[action="/signin/mfa"]`)
+	if p.path() == "/account/new-codes" {
+		// A new authenticator app comes with recovery codes, shown once
+		// (issue #17): ten of them, then on.
+		if n := p.count("ol.codes li code"); n != 10 {
+			p.t.Errorf("%s: %d recovery codes after enrolling, want 10", p.name, n)
+		}
+		p.follow("continue after the recovery codes", `main a.button`)
+	}
 }
 
 // signOut presses the header's Sign out button.

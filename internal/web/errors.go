@@ -18,6 +18,10 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // handle adapts a handlerFunc to http.Handler.
 func (s *Server) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.deniedLimit(w, r); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 		if err := h(w, r); err != nil {
 			s.renderError(w, r, err)
 		}
@@ -30,6 +34,7 @@ var statusFor = map[care.Code]int{
 	care.Unauthenticated: http.StatusUnauthorized,
 	care.MFARequired:     http.StatusUnauthorized,
 	care.Forbidden:       http.StatusForbidden,
+	care.StepUpRequired:  http.StatusForbidden,
 	care.NotFound:        http.StatusNotFound,
 	care.Conflict:        http.StatusConflict,
 	care.RateLimited:     http.StatusTooManyRequests,
@@ -64,8 +69,13 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}
-	if (e.Code == care.NotFound || e.Code == care.Forbidden) && !store.Audited(err) {
-		s.auditDenied(r)
+	if e.Code == care.NotFound || e.Code == care.Forbidden {
+		if a := authOf(r); a != nil {
+			s.denials.count(a.actor.UserID, s.now())
+		}
+		if !store.Audited(err) {
+			s.auditDenied(r)
+		}
 	}
 	status, ok := statusFor[e.Code]
 	if !ok {
@@ -112,6 +122,34 @@ func (s *Server) auditDenied(r *http.Request) {
 	if err := s.store.Audit(r.Context(), ev); err != nil {
 		s.log.Error("audit write failed", "request_id", RequestID(r.Context()), "error", err.Error())
 	}
+}
+
+// deniedLimit refuses, with 429, every request of a signed-in user who
+// has had too many requests refused this minute (denials.go). Only the
+// first request it refuses writes an audit row, request.throttled; the
+// others write none, so refusals cannot grow the trail without bound
+// (issue #17).
+func (s *Server) deniedLimit(w http.ResponseWriter, r *http.Request) error {
+	a := authOf(r)
+	if a == nil {
+		return nil
+	}
+	wait, first := s.denials.blocked(a.actor.UserID, s.now())
+	if wait <= 0 {
+		return nil
+	}
+	if first {
+		route := r.Pattern
+		if route == "" {
+			route = "/"
+		}
+		ev := store.Event(a.actor, "request.throttled", "route", route)
+		ev.Outcome = care.OutcomeDenied
+		if err := s.store.Audit(r.Context(), ev); err != nil {
+			return err
+		}
+	}
+	return rateLimited(w, wait)
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }

@@ -125,6 +125,10 @@ func localTime(t time.Time, zone string) string {
 var notices = map[string]string{
 	"signed-out":     "You are signed out.",
 	"password-reset": "Your new password is set. Sign in with it.",
+	"profile":        "Your name, time zone and language are saved.",
+	"password":       "Your password is changed. Your other sessions are signed out.",
+	"email":          "Your email is changed.",
+	"email-sent":     "We sent a link to the new address: your email changes when you open it (within 24 hours).",
 	"mfa-reset":      "Their second step is reset and they are signed out everywhere.",
 	"totp":           "Your authenticator app is set up.",
 	"session":        "That session is signed out.",
@@ -223,6 +227,9 @@ type signinPage struct {
 	Layout
 	Email string
 	Error string
+	// Throttled shows the authenticator-code field: during a backoff the
+	// password and a code are checked together (AU-05, see checkPassword).
+	Throttled bool
 }
 
 // GET /signin
@@ -241,13 +248,21 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	email := r.PostForm.Get("email")
-	creds, keys, err := s.checkPassword(w, r, email, r.PostForm.Get("password"))
+	// A code may come with the password: the form shows its field during
+	// a backoff, and then the two are checked together, as on the API.
+	second := secondFactor{code: r.PostForm.Get("code"), recovery: r.PostForm.Get("recovery_code")}
+	creds, keys, mfa, err := s.checkPassword(w, r, email, r.PostForm.Get("password"), second)
+	if err == nil && creds.MFARequired() && !mfa && second.given() {
+		err = s.checkSecondFactor(w, r, creds, second)
+		mfa = err == nil
+	}
 	if err != nil {
 		msg, _, status, ok := formError(err)
 		if !ok {
 			return err
 		}
-		s.renderPage(w, r, status, "signin", &signinPage{Layout: s.layout(r, "Sign in"), Email: email, Error: msg})
+		s.renderPage(w, r, status, "signin", &signinPage{Layout: s.layout(r, "Sign in"), Email: email, Error: msg,
+			Throttled: care.ErrorCode(err) == care.RateLimited || second.given()})
 		return nil
 	}
 	if old := authOf(r); old != nil {
@@ -257,7 +272,7 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if creds.MFARequired() {
+	if creds.MFARequired() && !mfa {
 		token, _, err := s.startSession(r, creds, "web", care.StageMFA, false)
 		if err != nil {
 			return err
@@ -265,10 +280,10 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) error {
 		setSessionCookie(w, token)
 		return redirect(w, r, "/signin/mfa")
 	}
-	if err := s.store.ResetLoginFailures(r.Context(), keys[0]); err != nil {
+	if err := s.store.ResetLoginFailures(r.Context(), signedInKeys(keys, creds.User.ID)...); err != nil {
 		return err
 	}
-	token, _, err := s.startSession(r, creds, "web", care.StageFull, false)
+	token, _, err := s.startSession(r, creds, "web", care.StageFull, mfa)
 	if err != nil {
 		return err
 	}
@@ -307,7 +322,7 @@ func (s *Server) mfaPageData(r *http.Request, creds *care.Credentials) (*mfaPage
 		Recovery:    r.URL.Query().Get("recovery") == "1",
 	}
 	if p.HasPasskeys {
-		p.Scripts = []string{"passkey.js"}
+		p.Scripts = []string{"passkey.js", "account.js"}
 	}
 	if creds.TOTPSecret != nil && !creds.TOTPConfirmed {
 		p.Enroll = true
@@ -348,8 +363,8 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	keys := []string{store.AccountKey(creds.User.Email), store.AddressKey(clientAddr(r))}
-	err = s.checkSecondFactor(w, r, creds, keys, r.PostForm.Get("code"), r.PostForm.Get("recovery_code"))
+	enrolling := creds.TOTPSecret != nil && !creds.TOTPConfirmed
+	err = s.checkSecondFactor(w, r, creds, secondFactor{code: r.PostForm.Get("code"), recovery: r.PostForm.Get("recovery_code")})
 	if err != nil {
 		msg, _, status, ok := formError(err)
 		if !ok {
@@ -364,7 +379,7 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) error {
 		s.renderPage(w, r, status, "mfa", p)
 		return nil
 	}
-	if err := s.store.ResetLoginFailures(r.Context(), keys[0]); err != nil {
+	if err := s.store.ResetLoginFailures(r.Context(), store.AccountKey(creds.User.Email), store.SecondFactorKey(creds.User.ID)); err != nil {
 		return err
 	}
 	token, hash := auth.NewToken()
@@ -372,6 +387,11 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setSessionCookie(w, token)
+	if enrolling {
+		// A new authenticator app (at first sign-in, or after an admin
+		// reset the old one): recovery codes, shown once (issue #17).
+		return s.firstRecoveryCodes(w, r, care.Actor{UserID: creds.User.ID, ClinicID: creds.User.ClinicID, Role: creds.User.Role}, "/")
+	}
 	return redirect(w, r, "/")
 }
 
@@ -516,7 +536,8 @@ type accountPage struct {
 	Passkeys     []passkeyRow
 	HasMFA       bool
 	Error        string
-	Client       bool // a client: their record's downloads (rightofaccess.go)
+	Client       bool          // a client: their record's downloads (rightofaccess.go)
+	Forms        *accountForms // name, time zone, language, password, email (account.go)
 }
 
 type passkeyRow struct {
@@ -549,7 +570,7 @@ func (s *Server) accountData(r *http.Request, actor care.Actor) (*accountPage, e
 		HasMFA:       creds.HasMFA(),
 		Client:       actor.Role == care.RoleClient,
 	}
-	p.Scripts = []string{"passkey.js"}
+	p.Scripts = []string{"passkey.js", "account.js"}
 	for _, ss := range sessions {
 		p.Sessions = append(p.Sessions, sessionRow{
 			ID: ss.ID, Device: ss.Device, Current: ss.Current, MFA: ss.MFA,
@@ -561,6 +582,9 @@ func (s *Server) accountData(r *http.Request, actor care.Actor) (*accountPage, e
 		return nil, err
 	}
 	p.Passkeys = keys
+	if p.Forms, err = s.accountForms(r, actor, creds); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -610,6 +634,9 @@ func (s *Server) accountEndOthers(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) accountTOTPBegin(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
+		return err
+	}
+	if ok, err := s.freshOrConfirm(w, r, "/account"); !ok {
 		return err
 	}
 	creds, err := s.store.Credentials(r.Context(), actor)
@@ -663,13 +690,16 @@ func (s *Server) accountTOTPConfirm(w http.ResponseWriter, r *http.Request) erro
 		}
 		return s.renderEnroll(w, r, actor, creds.TOTPSecret, msg)
 	}
-	return redirect(w, r, "/account?done=totp")
+	return s.firstRecoveryCodes(w, r, actor, "/account?done=totp")
 }
 
 // POST /account/recovery-codes: show ten new codes, once.
 func (s *Server) accountRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
+		return err
+	}
+	if ok, err := s.freshOrConfirm(w, r, "/account"); !ok {
 		return err
 	}
 	codes, err := s.newRecoveryCodes(r, actor)
@@ -905,6 +935,9 @@ func (s *Server) passkeyRows(r *http.Request, actor care.Actor) ([]passkeyRow, e
 func (s *Server) accountDeletePasskey(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
+		return err
+	}
+	if ok, err := s.freshOrConfirm(w, r, "/account"); !ok {
 		return err
 	}
 	if err := s.store.DeletePasskey(r.Context(), actor, r.PathValue("id")); err != nil {

@@ -147,6 +147,9 @@ func (s *Server) apiPasskeyRegisterBegin(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	if err := s.fresh(r); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	wa, err := s.webAuthn()
 	if err != nil {
@@ -266,6 +269,9 @@ func (s *Server) apiDeletePasskey(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if err := s.fresh(r); err != nil {
+		return err
+	}
 	id := r.PathValue("id")
 	if !care.ValidID(id) {
 		return care.ErrNotFound
@@ -287,11 +293,6 @@ func mfaPending(r *http.Request) (*authInfo, error) {
 	return a, nil
 }
 
-// signInKeys are the throttling counters of a sign-in (see checkPassword).
-func signInKeys(r *http.Request, email string) []string {
-	return []string{store.AccountKey(email), store.AddressKey(clientAddr(r))}
-}
-
 // POST /api/v1/passkeys/login/begin: the second step of signing in, for a
 // session whose password was checked.
 func (s *Server) apiPasskeyLoginBegin(w http.ResponseWriter, r *http.Request) error {
@@ -308,7 +309,7 @@ func (s *Server) apiPasskeyLoginBegin(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := s.checkBackoff(w, ctx, signInKeys(r, creds.User.Email)); err != nil {
+	if err := s.checkBackoff(w, ctx, secondFactorKeys(creds.User.ID)); err != nil {
 		return err
 	}
 	keys, err := s.store.PasskeysOfUser(ctx, a.actor.UserID)
@@ -359,8 +360,11 @@ func (s *Server) apiPasskeyLoginFinish(w http.ResponseWriter, r *http.Request) (
 		return err
 	}
 	defer func() { err = s.auditSignIn(ctx, creds, "signin.passkey", err) }()
-	throttleKeys := signInKeys(r, creds.User.Email)
-	if err := s.take(w, ctx, throttleKeys); err != nil {
+	// A passkey is a second factor: its own counter, which guesses at
+	// the password do not move (AU-05, issue #17).
+	throttleKeys := secondFactorKeys(creds.User.ID)
+	attempt, err := s.take(w, ctx, throttleKeys)
+	if err != nil {
 		return err
 	}
 	data, err := s.takeCeremony(ctx, a.actor, "login", req.ChallengeID)
@@ -415,10 +419,10 @@ func (s *Server) apiPasskeyLoginFinish(w http.ResponseWriter, r *http.Request) (
 			"user_id", a.actor.UserID, "passkey_id", passkeyID)
 		return refuse()
 	}
-	if err := s.release(ctx, throttleKeys); err != nil {
+	if err := s.store.ReleaseLoginAttempt(ctx, attempt); err != nil {
 		return err
 	}
-	if err := s.store.ResetLoginFailures(ctx, throttleKeys[0]); err != nil {
+	if err := s.store.ResetLoginFailures(ctx, store.AccountKey(creds.User.Email), store.SecondFactorKey(creds.User.ID)); err != nil {
 		return err
 	}
 	token, hash := auth.NewToken()

@@ -296,7 +296,7 @@ func (s *Server) requestReset(w http.ResponseWriter, r *http.Request, email stri
 	// requests, whatever they ask for.
 	keys := []string{store.AccountKey("reset:" + strings.ToLower(email)), store.AddressKey("reset:" + clientAddr(r))}
 	limits := []int{resetsPerHour, resetsPerAddress}
-	wait, err := s.store.TakeLoginAttempt(r.Context(), keys, time.Hour, func(i, n int, last time.Time) time.Duration {
+	_, wait, err := s.store.TakeLoginAttempt(r.Context(), keys, time.Hour, func(i, n int, last time.Time) time.Duration {
 		if n < limits[i] {
 			return 0
 		}

@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"interlude/internal/care"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // route is one entry of the URL surface.
@@ -21,7 +19,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		// Operations.
 		{"GET /healthz", s.handle(s.healthz)},
-		{"GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})},
+		{"GET /metrics", s.metricsHandler()},
 
 		// Web UI.
 		{"GET /static/{file}", s.handle(s.static)},
@@ -48,6 +46,14 @@ func (s *Server) routeTable() []route {
 		{"GET /invite", s.handle(s.inviteForm)},
 		{"POST /invite", s.handle(s.inviteSubmit)},
 		{"GET /account", s.handle(s.account)},
+		{"POST /account/profile", s.handle(s.accountProfile)},
+		{"POST /account/password", s.handle(s.accountPassword)},
+		{"POST /account/email", s.handle(s.accountEmail)},
+		{"GET /email-confirm/{token}", s.handle(s.emailConfirmForm)},
+		{"POST /email-confirm", s.handle(s.emailConfirmSubmit)},
+		{"GET /account/new-codes", s.handle(s.newCodes)},
+		{"GET /account/confirm", s.handle(s.confirmForm)},
+		{"POST /account/confirm", s.handle(s.confirmSubmit)},
 		{"POST /account/sessions/{id}/end", s.handle(s.accountEndSession)},
 		{"POST /account/sessions/end-others", s.handle(s.accountEndOthers)},
 		{"POST /account/totp", s.handle(s.accountTOTPBegin)},
@@ -160,8 +166,13 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/sessions", s.handle(s.apiSessions)},
 		{"DELETE /api/v1/sessions", s.handle(s.apiEndAllSessions)},
 		{"DELETE /api/v1/sessions/current", s.handle(s.apiSignOut)},
+		{"POST /api/v1/sessions/current/confirm", s.handle(s.apiConfirm)},
 		{"DELETE /api/v1/sessions/{id}", s.handle(s.apiEndSession)},
 		{"GET /api/v1/me", s.handle(s.apiMe)},
+		{"PATCH /api/v1/me", s.handle(s.apiUpdateMe)},
+		{"POST /api/v1/me/password", s.handle(s.apiChangePassword)},
+		{"POST /api/v1/me/email", s.handle(s.apiChangeEmail)},
+		{"POST /api/v1/email-changes/{token}", s.handle(s.apiConfirmEmail)},
 		{"POST /api/v1/me/totp", s.handle(s.apiTOTPBegin)},
 		{"POST /api/v1/me/totp/confirm", s.handle(s.apiTOTPConfirm)},
 		{"POST /api/v1/me/recovery-codes", s.handle(s.apiRecoveryCodes)},

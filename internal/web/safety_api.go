@@ -138,15 +138,14 @@ func (s *Server) crisisResources(r *http.Request, actor care.Actor) ([]crisisRes
 
 // clinicCrisisResources are what the actor's clinic shows its clients:
 // the national lines, the clinic's own resources and its legacy line,
-// read at once. Every resource is shown whatever its language, each
-// marked with it; choosing by the client's language waits for their
-// language preference (issue #17).
+// read at once, those in the actor's language first (care.InLanguage).
+// Every resource is shown whatever its language, each marked with it.
 func (s *Server) clinicCrisisResources(r *http.Request, actor care.Actor) ([]care.CrisisResource, error) {
 	line, list, err := s.store.CrisisResourcesOf(r.Context(), actor)
 	if err != nil {
 		return nil, err
 	}
-	return care.CrisisResources(line, list), nil
+	return care.InLanguage(care.CrisisResources(line, list), actor.Language), nil
 }
 
 // toCrisisResourcesJSON is the API's form of crisis resources, the same

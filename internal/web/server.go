@@ -19,7 +19,7 @@ import (
 type Config struct {
 	Store    *store.Store
 	Logger   *slog.Logger
-	Registry *prometheus.Registry // the server registers its metrics here and serves it at /metrics
+	Registry *prometheus.Registry // the server registers its metrics here and serves it at /metrics, to MetricsToken
 	BaseURL  string               // how users reach the server, e.g. https://care.example.org; links in invitations use it
 	Now      func() time.Time     // the clock; time.Now outside tests
 
@@ -27,6 +27,10 @@ type Config struct {
 	Invitations care.InvitationLifetime // zero: care.DefaultInvitationLifetime()
 	Passwords   auth.Params             // zero: auth.DefaultParams
 	Notify      NotifyConfig            // which notification channels the server can send on
+	DeniedLimit int                     // refused requests a user may make a minute before 429; zero: 60 (denials.go)
+	// MetricsToken is the bearer token /metrics asks for; "" closes
+	// /metrics (it answers 404).
+	MetricsToken string
 }
 
 // NotifyConfig says which notification channels are set up, for the
@@ -59,6 +63,9 @@ type Server struct {
 	stopLive  func()        // ends the store's delivery to live
 
 	fileChecks chan struct{} // uploaded files being checked (message_files.go)
+	denials    *denials      // refused requests per user (denials.go)
+
+	metricsToken string // "" closes /metrics (metrics.go)
 }
 
 // New builds a Server: it parses the templates, fingerprints the assets and
@@ -97,6 +104,9 @@ func New(cfg Config) (*Server, error) {
 		live:        newBroker(64),
 		liveCheck:   15 * time.Second,
 		fileChecks:  make(chan struct{}, maxFileChecks),
+		denials:     newDenials(cfg.DeniedLimit),
+
+		metricsToken: cfg.MetricsToken,
 	}
 	if s.sessions == (care.SessionPolicy{}) {
 		s.sessions = care.DefaultSessionPolicy()

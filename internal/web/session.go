@@ -45,7 +45,8 @@ func sessionToken(r *http.Request) (token string, bearer bool) {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, _ := sessionToken(r)
-		if token == "" || !auth.ValidToken(token) || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+		// /metrics has its own token (metrics.go), never a session's.
+		if token == "" || !auth.ValidToken(token) || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -15,25 +15,50 @@ import (
 // that the two cannot be told apart (AU-07).
 var errBadLogin = &care.Error{Code: care.Unauthenticated, Message: "the email or password is not correct"}
 
+// secondFactor is what a sign-in request may carry besides the password:
+// an authenticator code or a recovery code.
+type secondFactor struct{ code, recovery string }
+
+func (f secondFactor) given() bool { return f.code != "" || f.recovery != "" }
+
 // checkPassword is the first step of signing in, shared by the API and the
 // web form. It enforces the per-account and per-address backoff (AU-05),
 // spends the same time on an unknown email as on a known one (AU-07), and
 // rehashes a password stored with old parameters (AU-04).
-func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string) (_ *care.Credentials, keys []string, err error) {
+//
+// During a backoff a password is refused unchecked, even the right one,
+// unless the request also carries a second factor: then both are checked
+// and the sign-in goes through only if both are right (passBackoff). The
+// backoff is there to stop guessing; it must not stop the owner, who holds
+// both factors, or anyone could lock any account out by guessing at it
+// (AU-05, issue #17). mfa says whether the second factor was checked too.
+func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string, second secondFactor) (_ *care.Credentials, keys []string, mfa bool, err error) {
 	ctx := r.Context()
 	email = strings.ToLower(strings.TrimSpace(email))
 	keys = []string{store.AccountKey(email), store.AddressKey(clientAddr(r))}
 	var creds *care.Credentials // the account, when the email has one
 	defer func() { err = s.auditSignIn(ctx, creds, "signin.password", err) }()
-	if err := s.take(w, ctx, keys); err != nil {
-		return nil, keys, err
+	attempt, wait, err := s.store.TakeLoginAttempt(ctx, keys, failureMemory, s.wait)
+	if err != nil {
+		return nil, keys, false, err
+	}
+	if wait > 0 {
+		if !second.given() {
+			return nil, keys, false, rateLimited(w, wait)
+		}
+		both, err := s.passBackoff(w, r, email, password, second, wait)
+		if err != nil {
+			return nil, keys, false, err
+		}
+		creds = both
+		return creds, keys, true, nil
 	}
 	if len(password) > auth.MaxPasswordBytes {
-		return nil, keys, care.FieldError("password", "is too long")
+		return nil, keys, false, care.FieldError("password", "is too long")
 	}
 	creds, err = s.store.CredentialsByEmail(ctx, email)
 	if err != nil && care.ErrorCode(err) != care.NotFound {
-		return nil, keys, err
+		return nil, keys, false, err
 	}
 	if creds == nil || creds.PasswordHash == "" || creds.Disabled {
 		// The same work and the same answer as a wrong password (AU-07).
@@ -42,7 +67,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 		if creds != nil && creds.PasswordHash == "" {
 			creds = nil // no password: as if there were no account
 		}
-		return nil, keys, s.failed(w, ctx, keys)
+		return nil, keys, false, s.failed(w, ctx, keys)
 	}
 	ok, rehash, err := auth.VerifyPassword(s.passwords, creds.PasswordHash, password)
 	if err != nil {
@@ -50,30 +75,82 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 		// stored hash that cannot be read: either way, as a wrong
 		// password, so that the answer says nothing about the account.
 		s.log.Warn("password not verifiable", "request_id", RequestID(ctx), "user_id", creds.User.ID)
-		return nil, keys, s.failed(w, ctx, keys)
+		return nil, keys, false, s.failed(w, ctx, keys)
 	}
 	if !ok {
-		return nil, keys, s.failed(w, ctx, keys)
+		return nil, keys, false, s.failed(w, ctx, keys)
 	}
-	if err := s.release(ctx, keys); err != nil {
-		return nil, keys, err
+	if err := s.store.ReleaseLoginAttempt(ctx, attempt); err != nil {
+		return nil, keys, false, err
 	}
 	if rehash {
 		if h, err := auth.HashPassword(s.passwords, password); err == nil {
 			if err := s.store.SetPasswordHash(ctx, creds.User.ID, h); err != nil {
-				return nil, keys, err
+				return nil, keys, false, err
 			}
 		}
 	}
-	return creds, keys, nil
+	return creds, keys, false, nil
+}
+
+// passBackoff checks a sign-in that comes during a backoff of the
+// password counters with a second factor. The answer is the backoff's 429,
+// with the backoff's Retry-After, whatever is wrong: the password, the
+// code or both, or the email has no account or no second factor. So a
+// guess during the backoff still learns nothing, and the backoff still
+// slows guessing down; only both factors together pass (AU-05). A refused
+// attempt here is not a password failure: it does not extend the backoff.
+//
+// The password is checked before the code, and always with the same work
+// (AU-07), so that a wrong code is counted against the second-factor
+// counter only when the password was right: someone who only guesses
+// passwords cannot move that counter, and so cannot hold the owner back.
+//
+// An account without a second factor (a client who signs in with a
+// password alone) is refused during its backoff even with the right
+// password: there the password is all that tells the owner from a guesser,
+// and letting a right one through would make the backoff an oracle for
+// right guesses. That is AU-05's "the 101st consecutive failure is refused
+// even with the correct password until the backoff window ends"; the
+// window is at most auth.MaxBackoff and failures are forgotten after
+// failureMemory, so it is never a lockout for good (docs/threat-model.md).
+func (s *Server) passBackoff(w http.ResponseWriter, r *http.Request, email, password string, second secondFactor, wait time.Duration) (*care.Credentials, error) {
+	ctx := r.Context()
+	creds, err := s.store.CredentialsByEmail(ctx, email)
+	if err != nil && care.ErrorCode(err) != care.NotFound {
+		return nil, err
+	}
+	if creds == nil || creds.PasswordHash == "" || creds.Disabled || !creds.MFARequired() || len(password) > auth.MaxPasswordBytes {
+		auth.DummyVerify(s.passwords, password) //nolint:errcheck // the same work as below (AU-07); the answer is 429 anyway
+		return nil, rateLimited(w, wait)
+	}
+	ok, _, err := auth.VerifyPassword(s.passwords, creds.PasswordHash, password)
+	if err != nil || !ok {
+		return nil, rateLimited(w, wait)
+	}
+	if err := s.checkSecondFactor(w, r, creds, second); err != nil {
+		switch care.ErrorCode(err) {
+		case care.MFARequired, care.RateLimited:
+			return nil, rateLimited(w, wait)
+		}
+		return nil, err
+	}
+	return creds, nil
 }
 
 // checkSecondFactor verifies an authenticator code or a recovery code.
 // Each TOTP code is accepted once (AU-08); each recovery code once (AU-10).
-// A wrong code counts as a failed sign-in.
-func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds *care.Credentials, keys []string, code, recovery string) (err error) {
+// A wrong code counts as a failed second factor of the user: that counter
+// (store.SecondFactorKey) backs off as the password's does, and only
+// someone who got the password right, or who holds a session that did,
+// can move it. It does not look at the password's counters, so guesses at
+// the password never hold back the owner's second factor (AU-05, #17).
+// Every second factor of a user shares the one counter, so attempts are
+// limited per user, and so per login too, atomically (TakeLoginAttempt).
+func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds *care.Credentials, second secondFactor) (err error) {
 	ctx := r.Context()
-	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	code := strings.ReplaceAll(strings.TrimSpace(second.code), " ", "")
+	recovery := second.recovery
 	if recovery == "" && (code == "" || creds.TOTPSecret == nil) {
 		return care.Errorf(care.MFARequired, "enter the code from your authenticator app")
 	}
@@ -82,7 +159,9 @@ func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds
 		action = "signin.recovery-code"
 	}
 	defer func() { err = s.auditSignIn(ctx, creds, action, err) }()
-	if err := s.take(w, ctx, keys); err != nil {
+	keys := secondFactorKeys(creds.User.ID)
+	attempt, err := s.take(w, ctx, keys)
+	if err != nil {
 		return err
 	}
 	switch {
@@ -92,7 +171,7 @@ func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds
 			return err
 		}
 		if ok {
-			return s.release(ctx, keys)
+			return s.store.ReleaseLoginAttempt(ctx, attempt)
 		}
 	default:
 		step, ok := auth.VerifyTOTP(creds.TOTPSecret, code, s.now(), creds.TOTPLastStep)
@@ -107,7 +186,7 @@ func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds
 						return err
 					}
 				}
-				return s.release(ctx, keys)
+				return s.store.ReleaseLoginAttempt(ctx, attempt)
 			}
 		}
 	}
@@ -115,6 +194,17 @@ func (s *Server) checkSecondFactor(w http.ResponseWriter, r *http.Request, creds
 		return err
 	}
 	return care.Errorf(care.MFARequired, "that code is not valid; codes work once, for 30 seconds")
+}
+
+// secondFactorKeys are the throttling counters of a user's second factor.
+func secondFactorKeys(userID string) []string { return []string{store.SecondFactorKey(userID)} }
+
+// signedInKeys are the counters a complete sign-in resets (AU-05: success
+// resets the count): the account's password counter and the user's
+// second-factor counter. The address's counter is shared by everyone
+// behind the address and is only given back, not reset.
+func signedInKeys(keys []string, userID string) []string {
+	return []string{keys[0], store.SecondFactorKey(userID)}
 }
 
 // auditSignIn records a step of signing in (AD-01): who, when known, and
@@ -190,22 +280,18 @@ func (s *Server) checkBackoff(w http.ResponseWriter, ctx context.Context, keys [
 }
 
 // take starts a sign-in attempt: refused while a backoff runs, otherwise
-// counted as a failure until release gives the count back. Counting first
-// keeps parallel guesses from slipping past the backoff (AU-05).
-func (s *Server) take(w http.ResponseWriter, ctx context.Context, keys []string) error {
-	wait, err := s.store.TakeLoginAttempt(ctx, keys, failureMemory, s.wait)
+// counted as a failure until store.ReleaseLoginAttempt gives the count
+// back. Counting first keeps parallel guesses from slipping past the
+// backoff (AU-05).
+func (s *Server) take(w http.ResponseWriter, ctx context.Context, keys []string) (store.LoginAttempt, error) {
+	attempt, wait, err := s.store.TakeLoginAttempt(ctx, keys, failureMemory, s.wait)
 	if err != nil {
-		return err
+		return attempt, err
 	}
 	if wait > 0 {
-		return rateLimited(w, wait)
+		return attempt, rateLimited(w, wait)
 	}
-	return nil
-}
-
-// release gives back the count of an attempt that was right.
-func (s *Server) release(ctx context.Context, keys []string) error {
-	return s.store.ReleaseLoginAttempt(ctx, keys...)
+	return attempt, nil
 }
 
 // failed answers an attempt that was wrong (already counted by take):

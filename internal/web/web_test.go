@@ -272,9 +272,6 @@ func TestEveryPageTemplate(t *testing.T) {
 		"person": &personPage{Layout: signedIn, Person: store.UserSummary{User: care.User{ID: "c1", DisplayName: "Sam", Role: care.RoleClient}, Disabled: true, DisabledReason: "on-leave"},
 			DisabledWhy: "On leave", Reasons: disableReasons(), Team: []care.User{{ID: "p1", DisplayName: "P"}}, Providers: []care.User{{ID: "p2", DisplayName: "Q"}},
 			Which: "edit", Error: "e", Field: "email", Form: url.Values{"email": {"x"}}},
-		"reset":           &resetPage{Layout: Layout{Title: "Reset"}, MinLength: 12, MFA: true, Error: "e"},
-		"forgot":          &forgotPage{Layout: Layout{Title: "Forgot"}, Email: true, Sent: true, Address: "a@b.c", Error: "e"},
-		"reset_link":      &resetLinkPage{Layout: signedIn, Name: "Sam", URL: "http://x/reset/tok", QR: "data:image/png;base64,AA==", Expires: "Mon", MFA: true, Localhost: true, Back: "/people/u2"},
 		"invitation_link": &invitationLinkPage{Layout: signedIn, Invited: *inv, Localhost: true, Back: "/people"},
 		"clients":         &clientsPage{Layout: Layout{Title: "C", User: &care.Actor{Role: care.RoleProvider}}, Clients: []caseloadRow{{ID: "c1", DisplayName: "Sam", Reasons: []care.Reason{{Code: "safety_flag", Text: "1 open safety flag"}, {Code: "deterioration", Text: "PHQ-9 reliably worse: 15 since a baseline of 8"}, {Code: "unread_messages", Text: "2 unread messages"}}, NextSession: "Mon 7 Dec, 15:00", NextSessionAt: "2026-12-07T15:00:00Z"}, {ID: "c2", DisplayName: "Ty"}}},
 		"break_glass": &breakGlassPage{Layout: breakGlassTestLayout(signedIn), Clients: []clientChoice{{ID: "c1", Joined: "1 Jan 2026"}},
@@ -313,6 +310,13 @@ func TestEveryPageTemplate(t *testing.T) {
 			Acuity: &screenerQuestion{N: 5, Name: "acuity", Text: "Now?"}, Problem: "p", Field: "q2", Help: care.CrisisResources("Call (555) 010-0199", nil), Attribution: care.ASQAttribution},
 		"safety_check_done": &safetyCheckDonePage{Layout: signedIn, Acute: true, Positive: true, Safety: &measureSafety{Resources: care.CrisisResources("", nil), Message: "We call."}},
 		"safety_plan":       safetyPlanSample(signedIn, true), // safetyplan_test.go
+		// Accounts (#17): reset_test.go, stepup_test.go.
+		"reset":         &resetPage{Layout: Layout{Title: "Set a new password"}, MinLength: 15, MFA: true, Error: "e"},
+		"forgot":        &forgotPage{Layout: Layout{Title: "Forgot"}, Email: true, Address: "a@b.c", Error: "e"},
+		"reset_link":    &resetLinkPage{Layout: signedIn, Name: "Sam", URL: "http://x/reset/t", QR: "data:image/png;base64,AA", Expires: "today", MFA: true, Localhost: true, Back: "/clients/c1"},
+		"confirm":       &confirmPage{Layout: signedIn, Next: "/account", TOTP: true, Error: "e", Field: "code"},
+		"email_confirm": &emailConfirmPage{Layout: Layout{Title: "Confirm"}, Token: "t"},
+		"new_codes":     &newCodesPage{Layout: signedIn, Codes: []string{"a1b2-c3d4"}, Next: "/"},
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))
@@ -364,8 +368,12 @@ func TestHealthz(t *testing.T) {
 func TestMetricsHaveNoPathLabels(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
+	ts.metricsToken = "a-metrics-token-0123456789"
 	ts.do(t, "GET", "/api/v1/clients/SECRETID?x=1", nil)
-	rec := ts.do(t, "GET", "/metrics", nil)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+ts.metricsToken)
+	ts.Handler().ServeHTTP(rec, req)
 	body := rec.Body.String()
 	if !strings.Contains(body, `interlude_http_requests_total{method="GET",route="GET /api/v1/clients/{id}",status="401"} 1`) {
 		t.Errorf("request not counted by route pattern:\n%s", body)

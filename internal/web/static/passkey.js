@@ -66,6 +66,11 @@
       }).then(function (data) {
         if (!res.ok) {
           var e = data && data.error;
+          if (e && e.code === "step_up_required") {
+            // A new passkey needs the password again (issue #17): confirm
+            // it, then come back to the account page.
+            location.assign("/account/confirm?next=" + encodeURIComponent("/account"));
+          }
           var msg = "Something went wrong; please try again.";
           if (e && typeof e.message === "string") {
             // A field error's message continues the field's name.
