@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"time"
 
 	"interlude/internal/care"
 )
@@ -93,38 +94,60 @@ func (s *Store) markClientEvent(ctx context.Context, tx tx, ev *care.AuditEvent,
 }
 
 // UpdateUser corrects the name and email of a user of the admin's clinic.
-// Both are validated as at an invitation; an email another account has is
-// refused with the same answer wherever that account is (setEmail). The audit row
-// names the user by id only. A client's name and email stay sealed under
-// their own key (EN-01).
-func (s *Store) UpdateUser(ctx context.Context, actor care.Actor, userID, name, email string) error {
+// Both are validated as at an invitation; the audit row names the user by
+// id only, and a client's name and email stay sealed under their own key
+// (EN-01).
+//
+// With confirm zero (a server that sends no email) the email changes at
+// once, and an address another account uses is refused with one answer,
+// wherever that account is (setEmail). Otherwise a new email is only
+// requested, to be confirmed from the new address within confirm, as a
+// person's own change is (RequestEmailChange): the answer is then the
+// same whether or not the address is taken, so that nothing tells the
+// admin it belongs to someone in another clinic (AU-07), and pending is
+// true.
+func (s *Store) UpdateUser(ctx context.Context, actor care.Actor, userID, name, email string, confirm time.Duration) (pending bool, err error) {
 	ev := Event(actor, "user.update", "user", userID)
-	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+	err = s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		pending = false // the engine may run a write twice
 		if actor.Role != care.RoleAdmin {
 			return care.ErrNotFound
 		}
-		u := care.User{ID: userID, ClinicID: actor.ClinicID, DisplayName: name, Email: email}
+		var u care.User
 		var role string
+		var per personal
 		if err := tx.QueryRowContext(ctx,
-			`SELECT role, time_zone FROM users WHERE id = $1 AND clinic_id = $2 AND deleted_at IS NULL`,
-			userID, actor.ClinicID).Scan(&role, &u.TimeZone); err != nil {
+			`SELECT u.id, u.clinic_id, u.role, u.time_zone, `+userPersonalColumns+`
+			 FROM users u WHERE u.id = $1 AND u.clinic_id = $2 AND u.deleted_at IS NULL`,
+			userID, actor.ClinicID).Scan(append([]any{&u.ID, &u.ClinicID, &role, &u.TimeZone}, per.dest()...)...); err != nil {
 			return notFound(err)
 		}
 		u.Role = care.Role(role)
 		if u.Role == care.RoleClient {
 			ev.ClientID = userID
 		}
-		if err := u.Validate(); err != nil {
+		if err := s.openUser(ctx, tx, &u, per); err != nil {
 			return err
 		}
-		if u.DisplayName == "" {
+		next := u
+		next.DisplayName, next.Email = name, email
+		if err := next.Validate(); err != nil {
+			return err
+		}
+		if next.DisplayName == "" {
 			return care.FieldError("display_name", "is required")
 		}
-		// setEmail refuses an address another account uses with one
-		// answer, wherever that account is (AU-07), and seals the name
-		// with it.
-		return s.setEmail(ctx, tx, &u, u.Email)
+		if confirm == 0 || next.Email == u.Email {
+			// setEmail seals the name with the email.
+			return s.setEmail(ctx, tx, &next, next.Email)
+		}
+		if err := s.setEmail(ctx, tx, &care.User{ID: u.ID, ClinicID: u.ClinicID, Role: u.Role, DisplayName: next.DisplayName}, u.Email); err != nil {
+			return err
+		}
+		pending = true
+		return s.requestEmailChange(ctx, tx, &u, next.Email, confirm)
 	})
+	return pending, err
 }
 
 // CareTeam lists the providers on a client's care team, oldest first, for

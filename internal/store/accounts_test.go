@@ -25,7 +25,7 @@ func TestUpdateUser(t *testing.T) {
 		other := storetest.SeedClinic(t, s, "Edit Other")
 		admin := c.Actor(c.Admin)
 
-		if err := s.UpdateUser(ctx, admin, c.Client.ID, "  Renamed Client ", "Renamed@Edit.test"); err != nil {
+		if _, err := s.UpdateUser(ctx, admin, c.Client.ID, "  Renamed Client ", "Renamed@Edit.test", 0); err != nil {
 			t.Fatal(err)
 		}
 		u, err := s.User(ctx, c.Clinic.ID, c.Client.ID)
@@ -39,8 +39,8 @@ func TestUpdateUser(t *testing.T) {
 			t.Errorf("signing in by the new email: %v", err)
 		}
 
-		here := s.UpdateUser(ctx, admin, c.Client.ID, "Renamed Client", c.Provider.Email)
-		there := s.UpdateUser(ctx, admin, c.Client.ID, "Renamed Client", other.Provider.Email)
+		_, here := s.UpdateUser(ctx, admin, c.Client.ID, "Renamed Client", c.Provider.Email, 0)
+		_, there := s.UpdateUser(ctx, admin, c.Client.ID, "Renamed Client", other.Provider.Email, 0)
 		if here == nil || there == nil || here.Error() != there.Error() || care.ErrorCode(here) != care.ErrorCode(there) {
 			t.Errorf("an email taken here: %v; taken in another clinic: %v; want the same refusal", here, there)
 		}
@@ -48,7 +48,7 @@ func TestUpdateUser(t *testing.T) {
 			t.Errorf("the refusal names a clinic: %v", there)
 		}
 		for _, tc := range []struct{ name, email string }{{"", "x@edit.test"}, {"X", "not an email"}} {
-			if err := s.UpdateUser(ctx, admin, c.Client.ID, tc.name, tc.email); care.ErrorCode(err) != care.Invalid {
+			if _, err := s.UpdateUser(ctx, admin, c.Client.ID, tc.name, tc.email, 0); care.ErrorCode(err) != care.Invalid {
 				t.Errorf("%q %q: got %v, want invalid", tc.name, tc.email, err)
 			}
 		}
@@ -62,7 +62,7 @@ func TestUpdateUser(t *testing.T) {
 			{admin, other.Client.ID},
 			{admin, care.NewID()},
 		} {
-			if err := s.UpdateUser(ctx, tc.who, tc.user, "Z", "z@edit.test"); !errors.Is(err, care.ErrNotFound) {
+			if _, err := s.UpdateUser(ctx, tc.who, tc.user, "Z", "z@edit.test", 0); !errors.Is(err, care.ErrNotFound) {
 				t.Errorf("%s editing %s: got %v, want not found", tc.who.Role, tc.user, err)
 			}
 		}
@@ -77,6 +77,51 @@ func TestUpdateUser(t *testing.T) {
 		}
 		if updates != 1 {
 			t.Errorf("%d successful user.update rows, want 1", updates)
+		}
+	})
+}
+
+// TestUpdateUserConfirmed (#17, AU-07): on a server that sends email, a
+// new email is confirmed from the new address; the admin's answer is the
+// same whether the address is free or another clinic's, the name changes
+// at once, and the confirmation applies a free address only.
+func TestUpdateUserConfirmed(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		s := db.Store
+		c := storetest.SeedClinic(t, s, "Confirm")
+		other := storetest.SeedClinic(t, s, "Confirm Other")
+		admin := c.Actor(c.Admin)
+		for _, email := range []string{other.Client.Email, "fresh@confirm.test"} {
+			pending, err := s.UpdateUser(ctx, admin, c.Client.ID, "Casey New", email, time.Hour)
+			if err != nil || !pending {
+				t.Errorf("%s: pending %v, %v; want a pending change and no error", email, pending, err)
+			}
+		}
+		u, err := s.User(ctx, c.Clinic.ID, c.Client.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.DisplayName != "Casey New" || u.Email != c.Client.Email {
+			t.Errorf("before the confirmation: %q %q, want the new name and the old email", u.DisplayName, u.Email)
+		}
+		// The second request ended the first; confirm the open one.
+		var id string
+		if err := db.Engine.SQLDB().QueryRow(`SELECT id FROM email_changes WHERE user_id = $1 AND ended_at IS NULL`, c.Client.ID).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if email, ok, err := s.IssueEmailChangeToken(ctx, id, hash("confirm")); err != nil || !ok || email != "fresh@confirm.test" {
+			t.Fatalf("issuing: %q %v %v", email, ok, err)
+		}
+		if err := s.ConfirmEmailChange(ctx, hash("confirm")); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := s.User(ctx, c.Clinic.ID, c.Client.ID); err != nil || u.Email != "fresh@confirm.test" {
+			t.Errorf("after the confirmation: %+v %v", u, err)
+		}
+		if pending, err := s.UpdateUser(ctx, admin, c.Client.ID, "Casey", "fresh@confirm.test", time.Hour); err != nil || pending {
+			t.Errorf("the same email again: pending %v, %v; want the name saved at once", pending, err)
 		}
 	})
 }

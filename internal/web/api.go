@@ -344,7 +344,8 @@ func (s *Server) apiSetDisabled(disabled bool) handlerFunc {
 
 // PATCH /api/v1/users/{id} {display_name?, email?}: an admin corrects a
 // person's name or email; 200 with the person as GET /api/v1/users lists
-// them.
+// them, and email_pending true when the server sends email: the new
+// email then waits for its confirmation from the new address.
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -368,13 +369,16 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	if req.Email != nil {
 		email = *req.Email
 	}
-	if err := s.store.UpdateUser(r.Context(), actor, u.ID, name, email); err != nil {
+	pending, err := s.store.UpdateUser(r.Context(), actor, u.ID, name, email, s.emailConfirmation())
+	if err != nil {
 		return err
 	}
 	if u, err = s.personOf(r, actor, u.ID); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, accountJSON(u))
+	out := accountJSON(u)
+	out["email_pending"] = pending
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // accountJSON is a person as the users API shows them to an admin.

@@ -150,6 +150,7 @@ var notices = map[string]string{
 	"office-hours":     "Your office hours are saved.",
 
 	"person-saved":       "The name and email are saved.",
+	"person-email-sent":  "The name is saved. The new email takes effect once it is confirmed from the link just sent to it.",
 	"care-team-moved":    "The client is moved: the provider you chose is their care team now.",
 	"care-team-added":    "The provider is on the care team now.",
 	"care-team-removed":  "The provider is off the care team and no longer sees the client's record.",

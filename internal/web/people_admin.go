@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"interlude/internal/auth"
 	"interlude/internal/care"
@@ -215,8 +216,19 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 	return nil
 }
 
+// emailConfirmation is how long a new email an admin gives someone waits
+// for its confirmation from the new address: EmailChangeLifetime on a
+// server that sends email, where the change is confirmed as a person's
+// own is (AU-07); 0, a change at once, on one that does not.
+func (s *Server) emailConfirmation() time.Duration {
+	if s.notify.Email {
+		return EmailChangeLifetime
+	}
+	return 0
+}
+
 // POST /people/{id}/edit {display_name, email}: correct a person's name
-// and email.
+// and email; with email sent, the new email waits for its confirmation.
 func (s *Server) personEdit(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -226,11 +238,15 @@ func (s *Server) personEdit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if err := s.store.UpdateUser(r.Context(), actor, id, r.PostForm.Get("display_name"), r.PostForm.Get("email")); err != nil {
+	pending, err := s.store.UpdateUser(r.Context(), actor, id, r.PostForm.Get("display_name"), r.PostForm.Get("email"), s.emailConfirmation())
+	if err != nil {
 		if msg, field, status, ok := formError(err); ok {
 			return s.renderPerson(w, r, status, &personForm{Which: "edit", Error: msg, Field: field, Form: r.PostForm})
 		}
 		return err
+	}
+	if pending {
+		return redirect(w, r, "/people/"+id+"?done=person-email-sent")
 	}
 	return redirect(w, r, "/people/"+id+"?done=person-saved")
 }

@@ -117,6 +117,36 @@ func TestPersonEdit(t *testing.T) {
 	})
 }
 
+// TestPersonEditConfirmed (#17, AU-07): on a server that sends email, an
+// admin's new email for someone waits for its confirmation from the new
+// address; the page and the API answer the same whether the address is
+// free or another clinic's.
+func TestPersonEditConfirmed(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newAdminEnv(t, db)
+		e.srv.notify.Email = true
+		path := "/people/" + e.c.Client.ID
+		for _, email := range []string{e.far.Client.Email, "casey.free@plan.test"} {
+			rec := e.postForm(t, path+"/edit", e.admin, url.Values{"display_name": {"Casey Renamed"}, "email": {email}})
+			if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != path+"?done=person-email-sent" {
+				t.Errorf("%s: %d %s, want the same redirect for both", email, rec.Code, rec.Header().Get("Location"))
+			}
+		}
+		body := e.page(t, path+"?done=person-email-sent", e.admin)
+		if !strings.Contains(body, "<h1>Casey Renamed</h1>") || !strings.Contains(body, e.c.Client.Email) || !strings.Contains(body, "once it is confirmed") {
+			t.Errorf("the page after a change to confirm: %s", body)
+		}
+		for _, email := range []string{e.far.Provider.Email, "pat.free@plan.test"} {
+			rec := e.call(t, "PATCH", "/api/v1/users/"+e.c.Provider.ID, e.admin, map[string]any{"email": email})
+			expect(t, rec, http.StatusOK, "", "PATCH to "+email)
+			if got := respJSON[map[string]any](t, rec); got["email_pending"] != true || got["email"] != e.c.Provider.Email {
+				t.Errorf("PATCH to %s answered %v", email, got)
+			}
+		}
+	})
+}
+
 // TestPersonDisable (#17, AC-09): disabling asks for a reason, which the
 // page shows; enabling clears it; the API wants the reason too.
 func TestPersonDisable(t *testing.T) {
