@@ -129,7 +129,7 @@ func TestBulkExportHandsOver(t *testing.T) {
 		}
 
 		// The admin is disabled: the export reads no more records.
-		if err := st.SetUserDisabled(ctx, c.Actor(adminOther(t, st, c)), c.Admin.ID, true); err != nil {
+		if err := st.DisableUser(ctx, c.Actor(adminOther(t, st, c)), c.Admin.ID, "left-clinic"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.BulkClientRecord(ctx, e, rest[0]); !errors.Is(err, care.ErrNotFound) {

@@ -212,29 +212,37 @@ func (s *Store) RequestEmailChange(ctx context.Context, actor care.Actor, email 
 		if u.Role == care.RoleClient {
 			ev.ClientID = u.ID
 		}
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE email_changes SET ended_at = $1 WHERE user_id = $2 AND used_at IS NULL AND ended_at IS NULL`,
-			micros(tx.now), u.ID); err != nil {
-			return err
-		}
-		id := care.NewID()
-		plain, sealed := email, []byte(nil)
-		if u.Role == care.RoleClient {
-			plain = sealedEmailPrefix + id
-			if sealed, err = s.sealValue(ctx, tx, emailChangeField(&u, id), []byte(email)); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO email_changes (id, clinic_id, user_id, email_index, email, email_sealed, created_at, expires_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			id, u.ClinicID, u.ID, s.emailIndex(email), plain, sealed, micros(tx.now), micros(tx.now.Add(lifetime))); err != nil {
-			return err
-		}
-		_, err = tx.enqueueJob(ctx, Job{ClinicID: u.ClinicID, Kind: JobEmailConfirm, DedupeKey: "email:" + id,
-			UserID: u.ID, RefID: id, RunAt: tx.now, MaxAttempts: 5})
-		return err
+		return s.requestEmailChange(ctx, tx, &u, email, lifetime)
 	})
+}
+
+// requestEmailChange stores a change of user u's email to email, to be
+// confirmed from that address within lifetime, and ends u's earlier open
+// changes.
+func (s *Store) requestEmailChange(ctx context.Context, tx tx, u *care.User, email string, lifetime time.Duration) error {
+	if _, err := tx.ExecContext(ctx,
+		`UPDATE email_changes SET ended_at = $1 WHERE user_id = $2 AND used_at IS NULL AND ended_at IS NULL`,
+		micros(tx.now), u.ID); err != nil {
+		return err
+	}
+	id := care.NewID()
+	plain, sealed := email, []byte(nil)
+	var err error
+	if u.Role == care.RoleClient {
+		plain = sealedEmailPrefix + id
+		if sealed, err = s.sealValue(ctx, tx, emailChangeField(u, id), []byte(email)); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO email_changes (id, clinic_id, user_id, email_index, email, email_sealed, created_at, expires_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		id, u.ClinicID, u.ID, s.emailIndex(email), plain, sealed, micros(tx.now), micros(tx.now.Add(lifetime))); err != nil {
+		return err
+	}
+	_, err = tx.enqueueJob(ctx, Job{ClinicID: u.ClinicID, Kind: JobEmailConfirm, DedupeKey: "email:" + id,
+		UserID: u.ID, RefID: id, RunAt: tx.now, MaxAttempts: 5})
+	return err
 }
 
 // IssueEmailChangeToken gives the open change changeID its token (by its

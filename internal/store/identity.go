@@ -19,7 +19,9 @@ func boolInt(b bool) int {
 }
 
 // CreateInvitation stores an invitation made by actor. tokenHash is the
-// SHA-256 of the token the invitee receives. actor.UserID is "" for an
+// SHA-256 of the token the invitee receives. When one to the same email
+// and role is pending, that one gets tokenHash and a new lifetime instead
+// (pendingInvitationFor), and inv becomes it. actor.UserID is "" for an
 // operator on the command line, who may only invite an admin.
 func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *care.Invitation, tokenHash []byte, lifetime time.Duration) error {
 	if err := inv.Validate(); err != nil {
@@ -42,6 +44,12 @@ func (s *Store) CreateInvitation(ctx context.Context, actor care.Actor, inv *car
 		// the existing account sees nothing of it (no message is sent, its
 		// sign-in and data are untouched), and accepting it answers as a
 		// used or expired link (AcceptInvitation).
+		//
+		// A second invitation to someone with one pending renews that one.
+		if renewed, err := s.pendingInvitationFor(ctx, tx, actor, inv, tokenHash, lifetime); err != nil || renewed {
+			ev.Action, ev.EntityID, ev.ClinicID = "invitation.resend", inv.ID, inv.ClinicID
+			return err
+		}
 		inv.ID = care.NewID()
 		ev.EntityID, ev.ClinicID = inv.ID, inv.ClinicID
 		inv.CreatedAt = tx.now

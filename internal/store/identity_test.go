@@ -226,13 +226,13 @@ func TestDisableEndsSessions(t *testing.T) {
 		if err := s.CreateSession(ctx, &care.Session{UserID: c.Client.ID, Kind: "web", Stage: care.StageFull}, h); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetUserDisabled(ctx, other.Actor(other.Admin), c.Client.ID, true); !errors.Is(err, care.ErrNotFound) {
+		if err := s.DisableUser(ctx, other.Actor(other.Admin), c.Client.ID, "left-clinic"); !errors.Is(err, care.ErrNotFound) {
 			t.Errorf("another clinic's admin disabled a user: %v", err)
 		}
-		if err := s.SetUserDisabled(ctx, c.Actor(c.Provider), c.Client.ID, true); !errors.Is(err, care.ErrNotFound) {
+		if err := s.DisableUser(ctx, c.Actor(c.Provider), c.Client.ID, "left-clinic"); !errors.Is(err, care.ErrNotFound) {
 			t.Errorf("a provider disabled a user: %v", err)
 		}
-		if err := s.SetUserDisabled(ctx, c.Actor(c.Admin), c.Client.ID, true); err != nil {
+		if err := s.DisableUser(ctx, c.Actor(c.Admin), c.Client.ID, "left-clinic"); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := s.Authenticate(ctx, h, care.DefaultSessionPolicy(), true); care.ErrorCode(err) != care.Unauthenticated {

@@ -143,7 +143,7 @@ func TestLive(t *testing.T) {
 		if err := db.Store.RemoveFromCareTeam(ctx, admin, c.Client.ID, c.Provider.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Store.SetUserDisabled(ctx, admin, c.OtherClient.ID, true); err != nil {
+		if err := db.Store.DisableUser(ctx, admin, c.OtherClient.ID, "left-clinic"); err != nil {
 			t.Fatal(err)
 		}
 		want := []care.Revocation{

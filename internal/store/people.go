@@ -12,7 +12,11 @@ import (
 type UserSummary struct {
 	care.User
 	Disabled bool
-	MFA      bool
+	// DisabledReason is why an admin disabled the account, one of
+	// DisableReasons; "" when it is active (or was disabled before
+	// reasons were kept).
+	DisabledReason string
+	MFA            bool
 }
 
 // Users lists the clinic's users for an admin, oldest first. Anyone else
@@ -24,7 +28,7 @@ func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, err
 			return care.Errorf(care.Forbidden, "only a clinic admin manages users")
 		}
 		rows, err := tx.QueryContext(ctx,
-			`SELECT u.id, u.role, u.time_zone, u.created_at, u.disabled_at IS NOT NULL,
+			`SELECT u.id, u.role, u.time_zone, u.created_at, u.disabled_at IS NOT NULL, coalesce(u.disabled_reason, ''),
 			        (u.totp_confirmed = 1 OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)), `+userPersonalColumns+`
 			 FROM users u WHERE u.clinic_id = $1 AND u.deleted_at IS NULL ORDER BY u.created_at, u.id`, actor.ClinicID)
 		if err != nil {
@@ -36,7 +40,7 @@ func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, err
 			var role string
 			var created int64
 			var p personal
-			if err := rows.Scan(append([]any{&us.ID, &role, &us.TimeZone, &created, &us.Disabled, &us.MFA}, p.dest()...)...); err != nil {
+			if err := rows.Scan(append([]any{&us.ID, &role, &us.TimeZone, &created, &us.Disabled, &us.DisabledReason, &us.MFA}, p.dest()...)...); err != nil {
 				return err
 			}
 			us.ClinicID, us.Role, us.CreatedAt = actor.ClinicID, care.Role(role), fromMicros(created)
@@ -48,44 +52,6 @@ func (s *Store) Users(ctx context.Context, actor care.Actor) ([]UserSummary, err
 		return rows.Err()
 	})
 	return out, err
-}
-
-// SetUserDisabled disables or re-enables a user of the admin's clinic.
-// Disabling ends all the user's sessions at once (AC-09). An admin cannot
-// disable themself; a user of another clinic is care.ErrNotFound.
-func (s *Store) SetUserDisabled(ctx context.Context, actor care.Actor, userID string, disabled bool) error {
-	action := "user.enable"
-	if disabled {
-		action = "user.disable"
-	}
-	ev := Event(actor, action, "user", userID)
-	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
-		if actor.Role != care.RoleAdmin {
-			return care.ErrNotFound
-		}
-		if userID == actor.UserID {
-			return care.Errorf(care.Conflict, "you cannot disable your own account")
-		}
-		var at any
-		if disabled {
-			at = micros(tx.now)
-		}
-		res, err := tx.ExecContext(ctx,
-			`UPDATE users SET disabled_at = $1 WHERE id = $2 AND clinic_id = $3`, at, userID, actor.ClinicID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return care.ErrNotFound
-		}
-		if disabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-				return err
-			}
-			return s.revoke(ctx, tx, care.Revocation{UserID: userID, Reason: care.RevokeDisabled})
-		}
-		return nil
-	})
 }
 
 // visibleClient is the SQL condition, on a users row aliased c, that the

@@ -309,27 +309,83 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := []map[string]any{}
-	for _, u := range list {
-		out = append(out, map[string]any{
-			"id": u.ID, "role": u.Role, "email": u.Email, "display_name": u.DisplayName,
-			"disabled": u.Disabled, "mfa": u.MFA, "created_at": u.CreatedAt,
-		})
+	for i := range list {
+		out = append(out, accountJSON(&list[i]))
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
 
-// POST /api/v1/users/{id}/disable and …/enable
+// POST /api/v1/users/{id}/disable {reason} and …/enable: 204. The reason
+// is one of store.DisableReasons.
 func (s *Server) apiSetDisabled(disabled bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		actor, err := signedIn(r)
 		if err != nil {
 			return err
 		}
-		if err := s.store.SetUserDisabled(r.Context(), actor, r.PathValue("id"), disabled); err != nil {
+		if disabled {
+			var req struct {
+				Reason string `json:"reason"`
+			}
+			if err := decodeJSON(w, r, &req); err != nil {
+				return err
+			}
+			err = s.store.DisableUser(r.Context(), actor, r.PathValue("id"), req.Reason)
+		} else {
+			err = s.store.EnableUser(r.Context(), actor, r.PathValue("id"))
+		}
+		if err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
+	}
+}
+
+// PATCH /api/v1/users/{id} {display_name?, email?}: an admin corrects a
+// person's name or email; 200 with the person as GET /api/v1/users lists
+// them, and email_pending true when the server sends email: the new
+// email then waits for its confirmation from the new address.
+func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		DisplayName *string `json:"display_name"`
+		Email       *string `json:"email"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	u, err := s.personOf(r, actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	name, email := u.DisplayName, u.Email
+	if req.DisplayName != nil {
+		name = *req.DisplayName
+	}
+	if req.Email != nil {
+		email = *req.Email
+	}
+	pending, err := s.store.UpdateUser(r.Context(), actor, u.ID, name, email, s.emailConfirmation())
+	if err != nil {
+		return err
+	}
+	if u, err = s.personOf(r, actor, u.ID); err != nil {
+		return err
+	}
+	out := accountJSON(u)
+	out["email_pending"] = pending
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// accountJSON is a person as the users API shows them to an admin.
+func accountJSON(u *store.UserSummary) map[string]any {
+	return map[string]any{
+		"id": u.ID, "role": u.Role, "email": u.Email, "display_name": u.DisplayName,
+		"disabled": u.Disabled, "disabled_reason": u.DisabledReason, "mfa": u.MFA, "created_at": u.CreatedAt,
 	}
 }
 

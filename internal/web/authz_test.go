@@ -126,6 +126,30 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/users":                       onlyRole(asAdmin, 200),
 	"POST /api/v1/users/{id}/disable":         adminOfClinic,
 	"POST /api/v1/users/{id}/enable":          adminOfClinic,
+	// Issue #17: an admin corrects anyone's name and email in the clinic,
+	// their own included.
+	"PATCH /api/v1/users/{id}": func(c caller, tg target) int {
+		switch {
+		case c == asAnonymous:
+			return 401
+		case c == asAdmin && (tg == tSelf || tg == tTeam || tg == tClinic):
+			return 200
+		}
+		return 404
+	},
+	// Pending invitations (#17): an admin manages the clinic's, a
+	// provider their own; see invitationTarget.
+	"GET /api/v1/invitations": func(c caller, _ target) int {
+		switch c {
+		case asAnonymous:
+			return 401
+		case asAdmin, asProvider:
+			return 200
+		}
+		return 404
+	},
+	"POST /api/v1/invitations/{id}/resend": invitationManager(200),
+	"DELETE /api/v1/invitations/{id}":      invitationManager(204),
 	// A reset link (#17): a provider for a client of their care team, an
 	// admin for anyone of the clinic, themself included.
 	"POST /api/v1/users/{id}/password-reset": func(c caller, tg target) int {
@@ -168,10 +192,17 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 		}
 		return 404 // admins read no client record (AC-02)
 	},
-	"DELETE /api/v1/clients/{id}":                      careTeamAdmin, // EN-05: an admin of the client's clinic
-	"GET /api/v1/clinic/retention":                     adminOnly(200),
-	"PUT /api/v1/clinic/retention":                     adminOnly(200),
-	"PUT /api/v1/clients/{id}/care-team/{provider}":    careTeamAdmin,
+	"DELETE /api/v1/clients/{id}":                   careTeamAdmin, // EN-05: an admin of the client's clinic
+	"GET /api/v1/clinic/retention":                  adminOnly(200),
+	"PUT /api/v1/clinic/retention":                  adminOnly(200),
+	"PUT /api/v1/clients/{id}/care-team/{provider}": careTeamAdmin,
+	"PUT /api/v1/clients/{id}/care-team":            careTeamAdmin,
+	"GET /api/v1/clients/{id}/care-team": func(c caller, tg target) int {
+		if careTeamAdmin(c, tg) == 204 {
+			return 200
+		}
+		return careTeamAdmin(c, tg)
+	},
 	"DELETE /api/v1/clients/{id}/care-team/{provider}": careTeamAdmin,
 
 	// Break-glass (AC-06) and notices; see breakglass_test.go.
@@ -348,6 +379,20 @@ func adminOnly(status int) func(caller, target) int {
 	}
 }
 
+// invitationManager: an admin manages every invitation of the clinic, a
+// provider the ones they made (tSelf); see authzWorld.pendingInvitation.
+func invitationManager(status int) func(caller, target) int {
+	return func(c caller, tg target) int {
+		switch {
+		case c == asAnonymous:
+			return 401
+		case c == asAdmin && tg != tOther && tg != tMissing, c == asProvider && tg == tSelf:
+			return status
+		}
+		return 404
+	}
+}
+
 func careTeamAdmin(c caller, tg target) int {
 	switch {
 	case c == asAnonymous:
@@ -370,72 +415,79 @@ var authzExempt = map[string]string{
 	// HTML pages with cookie sessions. Each makes the same store calls as
 	// the API route named, whose SQL carries the authorization that the
 	// matrix checks through the API; a page matrix is still to be written.
-	"GET /signin":                        "public sign-in form",
-	"GET /signin/forgot":                 "public: how to get a reset link",
-	"GET /account/confirm":               "the signed-in caller's own form; as POST /api/v1/sessions/current/confirm",
-	"GET /account/new-codes":             "the signed-in caller's own codes, from their cookie; as POST /api/v1/me/recovery-codes",
-	"POST /account/profile":              "as PATCH /api/v1/me",
-	"POST /account/password":             "as POST /api/v1/me/password",
-	"POST /account/email":                "as POST /api/v1/me/email",
-	"GET /email-confirm/{token}":         "a page with a button, changing nothing; as POST /api/v1/email-changes/{token}",
-	"POST /email-confirm":                "as POST /api/v1/email-changes/{token}, the token in the form",
-	"POST /account/confirm":              "as POST /api/v1/sessions/current/confirm",
-	"POST /signin/forgot":                "as POST /api/v1/password-resets",
-	"GET /reset/{token}":                 "as GET /api/v1/password-resets/{token}",
-	"GET /reset":                         "as GET /api/v1/password-resets/{token}, the token in a cookie",
-	"POST /reset":                        "as POST /api/v1/password-resets/{token}, the token in a cookie",
-	"GET /password-reset-link/{id}":      "shows a link its maker just made, from the maker's cookie; as POST /api/v1/users/{id}/password-reset",
-	"POST /clients/{id}/password-reset":  "as POST /api/v1/users/{id}/password-reset",
-	"POST /people/{id}/password-reset":   "as POST /api/v1/users/{id}/password-reset",
-	"GET /people/{id}":                   "as GET /api/v1/users",
-	"POST /people/{id}/mfa-reset":        "as POST /api/v1/users/{id}/mfa-reset",
-	"POST /signin":                       "public: as POST /api/v1/sessions",
-	"GET /signin/mfa":                    "the second step of a web sign-in (a session waiting for its factor)",
-	"POST /signin/mfa":                   "the second step of a web sign-in (a session waiting for its factor)",
-	"POST /signout":                      "as DELETE /api/v1/sessions/current",
-	"GET /invite/{token}":                "as GET /api/v1/invitations/{token}",
-	"GET /invite":                        "the invitation form, for the token the cookie of GET /invite/{token} holds",
-	"POST /invite":                       "as POST /api/v1/invitations/{token}/accept",
-	"GET /account":                       "the caller's own account: as GET /api/v1/me and GET /api/v1/sessions",
-	"POST /account/sessions/{id}/end":    "as DELETE /api/v1/sessions/{id}",
-	"POST /account/sessions/end-others":  "as DELETE /api/v1/sessions?keep_current=true",
-	"POST /account/totp":                 "as POST /api/v1/me/totp",
-	"POST /account/totp/confirm":         "as POST /api/v1/me/totp/confirm",
-	"POST /account/recovery-codes":       "as POST /api/v1/me/recovery-codes",
-	"POST /account/passkeys/{id}/delete": "as DELETE /api/v1/me/passkeys/{id}",
-	"GET /people":                        "as GET /api/v1/users",
-	"POST /people/invite":                "as POST /api/v1/invitations",
-	"POST /people/{id}/disable":          "as POST /api/v1/users/{id}/disable",
-	"POST /people/{id}/enable":           "as POST /api/v1/users/{id}/enable",
-	"POST /people/{id}/delete":           "as DELETE /api/v1/clients/{id}",
-	"POST /people/retention":             "as PUT /api/v1/clinic/retention",
-	"GET /clients":                       "as GET /api/v1/clients",
-	"POST /clients/invite":               "as POST /api/v1/invitations",
-	"GET /break-glass":                   "admins only (404 for others), as POST /api/v1/break-glass; lists client ids, no names",
-	"POST /break-glass":                  "as POST /api/v1/break-glass",
-	"GET /break-glass/{id}":              "the grant's holder and those notified of it only: TestBreakGlassPages",
-	"POST /break-glass/{id}/end":         "as DELETE /api/v1/break-glass/{id}",
-	"POST /notices/{id}/read":            "as POST /api/v1/notices/{id}/read",
-	"GET /audit":                         "admins only (404 for others), as GET /api/v1/audit: TestAuditPage",
-	"GET /account/record":                "the signed-in client's own record (404 for others): TestClientDownloadsOwnRecord",
-	"GET /account/record.html":           "the signed-in client's own record (404 for others): TestClientDownloadsOwnRecord",
-	"GET /account/record.json":           "the signed-in client's own record (404 for others): TestClientDownloadsOwnRecord",
-	"GET /clients/{id}/record-copy":      "the care team (404 for others): TestStaffCopy",
-	"POST /clients/{id}/record-copy":     "the care team after a fresh code (404 for others): TestStaffCopy, TestStaffCopyNeedsFreshCode",
-	"GET /access-log":                    "the signed-in client's own report (404 for others), as GET /api/v1/clients/{id}/access-log: TestAccessLogPage",
-	"GET /journal":                       "the signed-in client's own journal (404 for others), as GET /api/v1/clients/{id}/journal: TestJournalPages",
-	"GET /journal/new":                   "the signed-in client's entry form (404 for others): TestJournalPages",
-	"POST /journal":                      "as POST /api/v1/clients/{id}/journal for the signed-in client: TestJournalPages",
-	"POST /journal/quick":                "as POST /api/v1/clients/{id}/journal for the signed-in client: TestJournalPages",
-	"GET /journal/{eid}/edit":            "as GET /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
-	"POST /journal/{eid}":                "as PATCH /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
-	"POST /journal/{eid}/delete":         "as DELETE /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
-	"POST /journal/{eid}/share":          "as PATCH /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestCrisisPostRedirectGet",
-	"GET /journal/{eid}/versions":        "as GET /api/v1/clients/{id}/journal/{eid}/versions: TestJournalPages",
-	"GET /journal/settings":              "as GET /api/v1/me/journal-settings: TestJournalPages",
-	"POST /journal/settings":             "as PUT /api/v1/me/journal-settings: TestJournalPages",
-	"GET /clients/{id}/journal":          "as GET /api/v1/clients/{id}/journal: TestJournalProviderSeesSharedOnly",
-	"GET /clients/{id}/brief":            "as GET /api/v1/clients/{id}/brief: TestBriefPage",
+	"GET /signin":                                   "public sign-in form",
+	"GET /signin/forgot":                            "public: how to get a reset link",
+	"GET /account/confirm":                          "the signed-in caller's own form; as POST /api/v1/sessions/current/confirm",
+	"GET /account/new-codes":                        "the signed-in caller's own codes, from their cookie; as POST /api/v1/me/recovery-codes",
+	"POST /account/profile":                         "as PATCH /api/v1/me",
+	"POST /account/password":                        "as POST /api/v1/me/password",
+	"POST /account/email":                           "as POST /api/v1/me/email",
+	"GET /email-confirm/{token}":                    "a page with a button, changing nothing; as POST /api/v1/email-changes/{token}",
+	"POST /email-confirm":                           "as POST /api/v1/email-changes/{token}, the token in the form",
+	"POST /account/confirm":                         "as POST /api/v1/sessions/current/confirm",
+	"POST /signin/forgot":                           "as POST /api/v1/password-resets",
+	"GET /reset/{token}":                            "as GET /api/v1/password-resets/{token}",
+	"GET /reset":                                    "as GET /api/v1/password-resets/{token}, the token in a cookie",
+	"POST /reset":                                   "as POST /api/v1/password-resets/{token}, the token in a cookie",
+	"GET /password-reset-link/{id}":                 "shows a link its maker just made, from the maker's cookie; as POST /api/v1/users/{id}/password-reset",
+	"POST /clients/{id}/password-reset":             "as POST /api/v1/users/{id}/password-reset",
+	"POST /people/{id}/password-reset":              "as POST /api/v1/users/{id}/password-reset",
+	"GET /people/{id}":                              "as GET /api/v1/users",
+	"POST /people/{id}/mfa-reset":                   "as POST /api/v1/users/{id}/mfa-reset",
+	"POST /signin":                                  "public: as POST /api/v1/sessions",
+	"GET /signin/mfa":                               "the second step of a web sign-in (a session waiting for its factor)",
+	"POST /signin/mfa":                              "the second step of a web sign-in (a session waiting for its factor)",
+	"POST /signout":                                 "as DELETE /api/v1/sessions/current",
+	"GET /invite/{token}":                           "as GET /api/v1/invitations/{token}",
+	"GET /invite":                                   "the invitation form, for the token the cookie of GET /invite/{token} holds",
+	"POST /invite":                                  "as POST /api/v1/invitations/{token}/accept",
+	"GET /account":                                  "the caller's own account: as GET /api/v1/me and GET /api/v1/sessions",
+	"POST /account/sessions/{id}/end":               "as DELETE /api/v1/sessions/{id}",
+	"POST /account/sessions/end-others":             "as DELETE /api/v1/sessions?keep_current=true",
+	"POST /account/totp":                            "as POST /api/v1/me/totp",
+	"POST /account/totp/confirm":                    "as POST /api/v1/me/totp/confirm",
+	"POST /account/recovery-codes":                  "as POST /api/v1/me/recovery-codes",
+	"POST /account/passkeys/{id}/delete":            "as DELETE /api/v1/me/passkeys/{id}",
+	"GET /people":                                   "as GET /api/v1/users",
+	"POST /people/invite":                           "as POST /api/v1/invitations",
+	"POST /people/{id}/disable":                     "as POST /api/v1/users/{id}/disable",
+	"POST /people/{id}/enable":                      "as POST /api/v1/users/{id}/enable",
+	"POST /people/{id}/delete":                      "as DELETE /api/v1/clients/{id}",
+	"POST /people/{id}/edit":                        "as PATCH /api/v1/users/{id}",
+	"POST /people/{id}/care-team":                   "as PUT /api/v1/clients/{id}/care-team (move) and PUT /api/v1/clients/{id}/care-team/{provider} (add)",
+	"POST /people/{id}/care-team/{provider}/remove": "as DELETE /api/v1/clients/{id}/care-team/{provider}",
+	"POST /people/invitations/{id}/resend":          "as POST /api/v1/invitations/{id}/resend",
+	"POST /people/invitations/{id}/revoke":          "as DELETE /api/v1/invitations/{id}",
+	"GET /invitation-link/{id}":                     "shows a link its maker just made, from the maker's cookie; as POST /api/v1/invitations/{id}/resend",
+	"GET /settings":                                 "admins only (404 for others), as the GET /api/v1/clinic/* settings: TestSettingsPage",
+	"POST /settings/retention":                      "as PUT /api/v1/clinic/retention",
+	"GET /clients":                                  "as GET /api/v1/clients",
+	"POST /clients/invite":                          "as POST /api/v1/invitations",
+	"GET /break-glass":                              "admins only (404 for others), as POST /api/v1/break-glass; lists client ids, no names",
+	"POST /break-glass":                             "as POST /api/v1/break-glass",
+	"GET /break-glass/{id}":                         "the grant's holder and those notified of it only: TestBreakGlassPages",
+	"POST /break-glass/{id}/end":                    "as DELETE /api/v1/break-glass/{id}",
+	"POST /notices/{id}/read":                       "as POST /api/v1/notices/{id}/read",
+	"GET /audit":                                    "admins only (404 for others), as GET /api/v1/audit: TestAuditPage",
+	"GET /account/record":                           "the signed-in client's own record (404 for others): TestClientDownloadsOwnRecord",
+	"GET /account/record.html":                      "the signed-in client's own record (404 for others): TestClientDownloadsOwnRecord",
+	"GET /account/record.json":                      "the signed-in client's own record (404 for others): TestClientDownloadsOwnRecord",
+	"GET /clients/{id}/record-copy":                 "the care team (404 for others): TestStaffCopy",
+	"POST /clients/{id}/record-copy":                "the care team after a fresh code (404 for others): TestStaffCopy, TestStaffCopyNeedsFreshCode",
+	"GET /access-log":                               "the signed-in client's own report (404 for others), as GET /api/v1/clients/{id}/access-log: TestAccessLogPage",
+	"GET /journal":                                  "the signed-in client's own journal (404 for others), as GET /api/v1/clients/{id}/journal: TestJournalPages",
+	"GET /journal/new":                              "the signed-in client's entry form (404 for others): TestJournalPages",
+	"POST /journal":                                 "as POST /api/v1/clients/{id}/journal for the signed-in client: TestJournalPages",
+	"POST /journal/quick":                           "as POST /api/v1/clients/{id}/journal for the signed-in client: TestJournalPages",
+	"GET /journal/{eid}/edit":                       "as GET /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
+	"POST /journal/{eid}":                           "as PATCH /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
+	"POST /journal/{eid}/delete":                    "as DELETE /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestJournalPages",
+	"POST /journal/{eid}/share":                     "as PATCH /api/v1/clients/{id}/journal/{eid} for the signed-in client: TestCrisisPostRedirectGet",
+	"GET /journal/{eid}/versions":                   "as GET /api/v1/clients/{id}/journal/{eid}/versions: TestJournalPages",
+	"GET /journal/settings":                         "as GET /api/v1/me/journal-settings: TestJournalPages",
+	"POST /journal/settings":                        "as PUT /api/v1/me/journal-settings: TestJournalPages",
+	"GET /clients/{id}/journal":                     "as GET /api/v1/clients/{id}/journal: TestJournalProviderSeesSharedOnly",
+	"GET /clients/{id}/brief":                       "as GET /api/v1/clients/{id}/brief: TestBriefPage",
 
 	// Notifications: notify_test.go.
 	"GET /account/notifications":                   "the caller's own settings: as GET /api/v1/me/notification-settings: TestNotificationPages",
@@ -490,13 +542,13 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/safety-flags/{fid}/acknowledge": "as POST /api/v1/clients/{id}/safety-flags/{fid}/acknowledge: TestBoundaryPages",
 	"GET /office-hours":                                 "the signed-in provider's own hours (404 for others), as GET /api/v1/me/office-hours: TestBoundaryPages",
 	"POST /office-hours":                                "as PUT /api/v1/me/office-hours: TestBoundaryPages",
-	"POST /people/crisis-line":                          "as PUT /api/v1/clinic/crisis-line: TestBoundaryPages",
-	"POST /people/crisis-resources":                     "as PUT /api/v1/clinic/crisis-resources (403 for all but admins): TestClinicResourcePages",
-	"POST /people/crisis-resources/{n}/edit":            "as PUT /api/v1/clinic/crisis-resources (403 for all but admins): TestClinicResourcePages",
-	"POST /people/crisis-resources/{n}/delete":          "as PUT /api/v1/clinic/crisis-resources (403 for all but admins): TestClinicResourcePages",
-	"POST /people/safety-message":                       "an admin's form; a provider or client gets 403 and nothing changes: TestMeasureSafetyMessage",
-	"POST /people/safety-settings":                      "as PUT /api/v1/clinic/safety-settings: TestSafetyFlagPages",
-	"POST /people/reliable-change":                      "as PUT /api/v1/clinic/reliable-change: TestReliableChangeForm",
+	"POST /settings/crisis-line":                        "as PUT /api/v1/clinic/crisis-line: TestBoundaryPages",
+	"POST /settings/crisis-resources":                   "as PUT /api/v1/clinic/crisis-resources (403 for all but admins): TestClinicResourcePages",
+	"POST /settings/crisis-resources/{n}/edit":          "as PUT /api/v1/clinic/crisis-resources (403 for all but admins): TestClinicResourcePages",
+	"POST /settings/crisis-resources/{n}/delete":        "as PUT /api/v1/clinic/crisis-resources (403 for all but admins): TestClinicResourcePages",
+	"POST /settings/safety-message":                     "an admin's form; a provider or client gets 403 and nothing changes: TestMeasureSafetyMessage",
+	"POST /settings/safety-settings":                    "as PUT /api/v1/clinic/safety-settings: TestSafetyFlagPages",
+	"POST /settings/reliable-change":                    "as PUT /api/v1/clinic/reliable-change: TestReliableChangeForm",
 	"GET /safety-flags":                                 "as GET /api/v1/safety-flags (404 for all but providers): TestSafetyFlagPages",
 	"GET /safety-check/{fid}":                           "the signed-in client's own open flag (404 for anyone else's): TestSafetyCheckPages",
 	"POST /safety-check/{fid}":                          "as POST /api/v1/clients/{id}/safety-flags/{fid}/screener for the signed-in client: TestSafetyCheckPages",
@@ -594,7 +646,18 @@ func authzRequests() map[string]authzRequest {
 		}},
 		"POST /api/v1/users/{id}/disable": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			u, _, _ := w.fresh(t, c, tg)
-			return "/api/v1/users/" + u.ID + "/disable", nil
+			return "/api/v1/users/" + u.ID + "/disable", map[string]string{"reason": "left-clinic"}
+		}},
+		"PATCH /api/v1/users/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, _, _ := w.fresh(t, c, tg)
+			return "/api/v1/users/" + u.ID, map[string]string{"display_name": "Someone Else"}
+		}},
+		"GET /api/v1/invitations": {build: fixedRequest("/api/v1/invitations", nil)},
+		"POST /api/v1/invitations/{id}/resend": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/invitations/" + w.pendingInvitation(t, c, tg) + "/resend", nil
+		}},
+		"DELETE /api/v1/invitations/{id}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			return "/api/v1/invitations/" + w.pendingInvitation(t, c, tg), nil
 		}},
 		"POST /api/v1/users/{id}/password-reset": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			u, _, _ := w.fresh(t, c, tg)
@@ -664,6 +727,14 @@ func authzRequests() map[string]authzRequest {
 		"PUT /api/v1/clients/{id}/care-team/{provider}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			u, _, off := w.fresh(t, c, tg)
 			return "/api/v1/clients/" + u.ID + "/care-team/" + off, nil
+		}},
+		"GET /api/v1/clients/{id}/care-team": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, _, _ := w.fresh(t, c, tg)
+			return "/api/v1/clients/" + u.ID + "/care-team", nil
+		}},
+		"PUT /api/v1/clients/{id}/care-team": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+			u, _, off := w.fresh(t, c, tg)
+			return "/api/v1/clients/" + u.ID + "/care-team", map[string]string{"provider_id": off}
 		}},
 		"DELETE /api/v1/clients/{id}/care-team/{provider}": {targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			u, on, _ := w.fresh(t, c, tg)
@@ -1094,7 +1165,7 @@ func (w *authzWorld) disable(t *testing.T, u care.User) {
 	if u.ClinicID == w.b.Clinic.ID {
 		clinic = w.b
 	}
-	if err := w.e.db.Store.SetUserDisabled(context.Background(), clinic.Actor(clinic.Admin), u.ID, true); err != nil {
+	if err := w.e.db.Store.DisableUser(context.Background(), clinic.Actor(clinic.Admin), u.ID, "left-clinic"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -1203,6 +1274,34 @@ func (w *authzWorld) invitation(t *testing.T, tg target) string {
 		}
 	}
 	return token
+}
+
+// pendingInvitation is the id of a new pending invitation, relative to
+// caller c: for tSelf one c made (a client makes none: one of the
+// admin's), for tTeam and tClinic one of c's clinic someone else made,
+// for tOther one of clinic b.
+func (w *authzWorld) pendingInvitation(t *testing.T, c caller, tg target) string {
+	t.Helper()
+	if tg == tMissing {
+		return care.NewID()
+	}
+	by, clinic := w.a.Admin, w.a
+	switch {
+	case tg == tOther:
+		by, clinic = w.b.Admin, w.b
+	case tg == tSelf && c == asProvider, tg != tSelf && c == asAdmin:
+		by = w.a.Provider
+	}
+	role := care.RoleProvider
+	if by.Role == care.RoleProvider {
+		role = care.RoleClient
+	}
+	_, hash := auth.NewInvitationToken()
+	inv := &care.Invitation{Role: role, Email: w.newEmail(), DisplayName: "Invitee"}
+	if err := w.e.db.Store.CreateInvitation(context.Background(), clinic.Actor(by), inv, hash, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	return inv.ID
 }
 
 // emailChangeToken is the token of a change of email of a new client of

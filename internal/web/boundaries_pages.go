@@ -256,7 +256,7 @@ func errorMessage(err error) string {
 
 // ---- The clinic's crisis line ----
 
-// POST /people/crisis-line {crisis_line}: an admin sets the clinic's crisis line.
+// POST /settings/crisis-line {crisis_line}: an admin sets the clinic's crisis line.
 func (s *Server) peopleCrisisLine(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -268,7 +268,7 @@ func (s *Server) peopleCrisisLine(w http.ResponseWriter, r *http.Request) error 
 	if err := s.store.SetCrisisLine(r.Context(), actor, strings.TrimSpace(r.PostForm.Get("crisis_line"))); err != nil {
 		return err
 	}
-	return redirect(w, r, "/people?done=crisis-line")
+	return redirect(w, r, "/settings?done=crisis-line")
 }
 
 // ---- Safety flags on the provider's pages ----

@@ -598,8 +598,8 @@ func (p *person) invite(action, name, email, role string) string {
 		p.do("choose the role", chromedp.SetValue(chromedp.CSS(form+" #role"), role))
 	}
 	resp := p.submit("create the invitation", form)
-	if resp.Status != http.StatusCreated {
-		p.t.Errorf("%s: inviting %s: status %d, want 201", p.name, name, resp.Status)
+	if resp.Status != http.StatusOK || !strings.Contains(resp.URL, "/invitation-link/") {
+		p.t.Errorf("%s: inviting %s: status %d at %s, want 200 at the invitation's link page (post/redirect/get)", p.name, name, resp.Status, resp.URL)
 	}
 	link := p.value("input.link-box")
 	if !strings.HasPrefix(link, p.origin()+"/invite/") {

@@ -56,9 +56,9 @@ func resourceForms(list []care.ClinicResource, field, msg string, posted url.Val
 	forms := make([]resourceForm, len(list))
 	for i, r := range list {
 		key := strconv.Itoa(i)
-		forms[i] = resourceForm{Key: "res-" + key, Action: "/people/crisis-resources/" + key + "/edit", Delete: "/people/crisis-resources/" + key + "/delete", R: r}
+		forms[i] = resourceForm{Key: "res-" + key, Action: "/settings/crisis-resources/" + key + "/edit", Delete: "/settings/crisis-resources/" + key + "/delete", R: r}
 	}
-	add := resourceForm{Key: "res-new", Action: "/people/crisis-resources", R: care.ClinicResource{Language: "en"}}
+	add := resourceForm{Key: "res-new", Action: "/settings/crisis-resources", R: care.ClinicResource{Language: "en"}}
 	rest, ok := strings.CutPrefix(field, "resources")
 	if !ok || posted == nil {
 		return forms, add
@@ -94,9 +94,9 @@ func (s *Server) editResources(w http.ResponseWriter, r *http.Request, change fu
 		if !errors.As(err, &ce) || ce.Code != care.Invalid {
 			return err
 		}
-		return s.renderPeople(w, r, http.StatusBadRequest, nil, ce.Message, ce.Field, r.PostForm)
+		return s.renderSettings(w, r, http.StatusBadRequest, ce.Message, ce.Field, r.PostForm)
 	}
-	return redirect(w, r, "/people?done=crisis-resources#resources-h")
+	return redirect(w, r, "/settings?done=crisis-resources#resources-h")
 }
 
 // resourceIndex is the {n} of the path, a place in a list of length n.
@@ -108,7 +108,7 @@ func resourceIndex(r *http.Request, n int) (int, error) {
 	return i, nil
 }
 
-// POST /people/crisis-resources {name, phone, sms, sms_keyword, chat_url,
+// POST /settings/crisis-resources {name, phone, sms, sms_keyword, chat_url,
 // hours, always_open, language}: an admin adds a resource at the end.
 func (s *Server) peopleAddResource(w http.ResponseWriter, r *http.Request) error {
 	return s.editResources(w, r, func(list []care.ClinicResource) ([]care.ClinicResource, error) {
@@ -116,7 +116,7 @@ func (s *Server) peopleAddResource(w http.ResponseWriter, r *http.Request) error
 	})
 }
 
-// POST /people/crisis-resources/{n}/edit: an admin changes resource n.
+// POST /settings/crisis-resources/{n}/edit: an admin changes resource n.
 func (s *Server) peopleEditResource(w http.ResponseWriter, r *http.Request) error {
 	return s.editResources(w, r, func(list []care.ClinicResource) ([]care.ClinicResource, error) {
 		i, err := resourceIndex(r, len(list))
@@ -128,7 +128,7 @@ func (s *Server) peopleEditResource(w http.ResponseWriter, r *http.Request) erro
 	})
 }
 
-// POST /people/crisis-resources/{n}/delete: an admin removes resource n.
+// POST /settings/crisis-resources/{n}/delete: an admin removes resource n.
 func (s *Server) peopleDeleteResource(w http.ResponseWriter, r *http.Request) error {
 	return s.editResources(w, r, func(list []care.ClinicResource) ([]care.ClinicResource, error) {
 		i, err := resourceIndex(r, len(list))

@@ -10,7 +10,7 @@ import (
 
 // TestBrowserClinicResources (issue #16), in headless Chromium on the demo
 // clinic, with axe-core at a phone's and a desk's width: the admin adds a
-// crisis resource of the clinic's own on the People page; a phone that is
+// crisis resource of the clinic's own on the settings page; a phone that is
 // not in E.164 is refused beside its field, the values kept; with the
 // number written +15550100199 it is saved, and the client's crisis
 // resources dial it and say when it is open.
@@ -27,8 +27,9 @@ func TestBrowserClinicResources(t *testing.T) {
 	}
 
 	admin := site.signInAdmin(t)
-	check(admin, "people with the crisis resources")
-	add := `form[action="/people/crisis-resources"]`
+	admin.open(site.url + "/settings")
+	check(admin, "settings with the crisis resources")
+	add := `form[action="/settings/crisis-resources"]`
 	admin.fill(add+" #res-new-name", "Clinic on call")
 	admin.fill(add+" #res-new-phone", "555-0100")
 	admin.fill(add+" #res-new-hours", "weekdays 8–20")
@@ -42,7 +43,7 @@ func TestBrowserClinicResources(t *testing.T) {
 	if got := admin.value("#res-new-hours"); got != "weekdays 8–20" {
 		t.Errorf("the hours entered are not kept: %q", got)
 	}
-	check(admin, "people with a refused resource")
+	check(admin, "settings with a refused resource")
 	admin.fill(add+" #res-new-phone", "+15550100199")
 	admin.submit("add the resource", add)
 	if got := admin.text(".notice"); got != "The crisis resources are saved." {
@@ -51,7 +52,7 @@ func TestBrowserClinicResources(t *testing.T) {
 	if got := admin.value("#res-0-phone"); got != "+15550100199" {
 		t.Errorf("the saved resource's phone is %q", got)
 	}
-	check(admin, "people with a clinic resource")
+	check(admin, "settings with a clinic resource")
 
 	client := site.signInClient(t)
 	client.open(site.url + "/messages")

@@ -45,8 +45,8 @@ func TestClinicResourcePages(t *testing.T) {
 			return list
 		}
 
-		body := page("/people", admin)
-		for _, want := range []string{"Crisis resources your clients see", "988 Suicide &amp; Crisis Lifeline", `lang="es"`, `action="/people/crisis-resources"`, "None yet."} {
+		body := page("/settings", admin)
+		for _, want := range []string{"Crisis resources your clients see", "988 Suicide &amp; Crisis Lifeline", `lang="es"`, `action="/settings/crisis-resources"`, "None yet."} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the People page lacks %q", want)
 			}
@@ -54,7 +54,7 @@ func TestClinicResourcePages(t *testing.T) {
 
 		// A phone that is not E.164: refused beside the field.
 		bad := url.Values{"name": {"Clinic on call"}, "phone": {"555-0100"}, "hours": {"weekdays 8–20"}, "language": {"en"}}
-		rec := form("/people/crisis-resources", admin, bad)
+		rec := form("/settings/crisis-resources", admin, bad)
 		expect(t, rec, http.StatusBadRequest, "", "a phone that is not E.164")
 		body = rec.Body.String()
 		for _, want := range []string{`id="res-new-phone" name="phone" type="tel" maxlength="16" value="555-0100"`,
@@ -73,18 +73,18 @@ func TestClinicResourcePages(t *testing.T) {
 
 		// A provider may not.
 		good := url.Values{"name": {"Clinic on call"}, "phone": {"+15550100199"}, "hours": {"weekdays 8–20"}, "language": {"en"}}
-		expect(t, form("/people/crisis-resources", m.provider, good), http.StatusForbidden, "", "a provider adds a resource")
+		expect(t, form("/settings/crisis-resources", m.provider, good), http.StatusForbidden, "", "a provider adds a resource")
 		if list := stored(); len(list) != 0 {
 			t.Errorf("stored after a provider's post: %+v", list)
 		}
 
 		// The admin adds it; the client's crisis banner dials it and says when it is open.
-		expect(t, form("/people/crisis-resources", admin, good), http.StatusSeeOther, "", "adding a resource")
+		expect(t, form("/settings/crisis-resources", admin, good), http.StatusSeeOther, "", "adding a resource")
 		if list := stored(); len(list) != 1 || list[0].Phone != "+15550100199" || list[0].Hours != "weekdays 8–20" {
 			t.Fatalf("stored %+v", list)
 		}
-		if body := page("/people", admin); !strings.Contains(body, `id="res-0-phone" name="phone" type="tel" maxlength="16" value="&#43;15550100199"`) ||
-			!strings.Contains(body, `action="/people/crisis-resources/0/delete"`) {
+		if body := page("/settings", admin); !strings.Contains(body, `id="res-0-phone" name="phone" type="tel" maxlength="16" value="&#43;15550100199"`) ||
+			!strings.Contains(body, `action="/settings/crisis-resources/0/delete"`) {
 			t.Error("the People page lacks the clinic's resource and its forms")
 		}
 		_, body = m.followSeeOther(t, form("/messages", m.client, url.Values{"text": {"I want to end my life"}}), m.client, "a message with crisis language")
@@ -95,24 +95,24 @@ func TestClinicResourcePages(t *testing.T) {
 
 		// Edited to be always open, in Spanish, with a word to text; then deleted.
 		edit := url.Values{"name": {"Línea de la clínica"}, "phone": {"+15550100199"}, "sms": {"55501"}, "sms_keyword": {"AYUDA"}, "always_open": {"on"}, "language": {"es"}}
-		expect(t, form("/people/crisis-resources/0/edit", admin, edit), http.StatusSeeOther, "", "editing")
+		expect(t, form("/settings/crisis-resources/0/edit", admin, edit), http.StatusSeeOther, "", "editing")
 		if list := stored(); len(list) != 1 || !list[0].AlwaysOpen || list[0].SMSKeyword != "AYUDA" || list[0].Language != "es" {
 			t.Fatalf("after the edit %+v", list)
 		}
-		body = page("/people", admin)
+		body = page("/settings", admin)
 		if !strings.Contains(body, `<li lang="es"><strong>Línea de la clínica</strong>`) || !strings.Contains(body, `href="sms:55501?body=AYUDA"`) ||
 			!strings.Contains(body, "24 horas, todos los días") {
 			t.Error("the People page does not show the Spanish resource in Spanish")
 		}
 		edit.Set("hours", "weekdays")
-		rec = form("/people/crisis-resources/0/edit", admin, edit)
+		rec = form("/settings/crisis-resources/0/edit", admin, edit)
 		expect(t, rec, http.StatusBadRequest, "", "hours and always open")
 		if !strings.Contains(rec.Body.String(), `id="res-0-hours" name="hours" type="text" maxlength="80" value="weekdays" aria-describedby="res-0-hours-hint res-0-error" aria-invalid="true"`) {
 			t.Error("the edit's refusal is not at its hours field")
 		}
-		expect(t, form("/people/crisis-resources/1/edit", admin, edit), http.StatusNotFound, "", "editing a resource that is not there")
-		expect(t, form("/people/crisis-resources/0/delete", m.provider, nil), http.StatusForbidden, "", "a provider deletes")
-		expect(t, form("/people/crisis-resources/0/delete", admin, nil), http.StatusSeeOther, "", "deleting")
+		expect(t, form("/settings/crisis-resources/1/edit", admin, edit), http.StatusNotFound, "", "editing a resource that is not there")
+		expect(t, form("/settings/crisis-resources/0/delete", m.provider, nil), http.StatusForbidden, "", "a provider deletes")
+		expect(t, form("/settings/crisis-resources/0/delete", admin, nil), http.StatusSeeOther, "", "deleting")
 		if list := stored(); len(list) != 0 {
 			t.Errorf("after the delete %+v", list)
 		}

@@ -90,15 +90,15 @@ func TestSafetyFlagPages(t *testing.T) {
 
 		// The settings: the form refuses what is out of bounds, in its own
 		// section; the API reads and writes the same.
-		rec := m.send2(t, "/people/safety-settings", admin, url.Values{"escalation_minutes": {"3"}}.Encode())
+		rec := m.send2(t, "/settings/safety-settings", admin, url.Values{"escalation_minutes": {"3"}}.Encode())
 		expect(t, rec, http.StatusBadRequest, "", "3 minutes")
 		if body := rec.Body.String(); !strings.Contains(body, `id="safety-error"`) || !strings.Contains(body, `value="3"`) {
 			t.Errorf("the refused settings form: %s", body)
 		}
-		if r := form("/people/safety-settings", admin, url.Values{"escalation_minutes": {"20"}, "on_call_provider_id": {m.c.OtherProvider.ID}}); r.Code != http.StatusSeeOther {
+		if r := form("/settings/safety-settings", admin, url.Values{"escalation_minutes": {"20"}, "on_call_provider_id": {m.c.OtherProvider.ID}}); r.Code != http.StatusSeeOther {
 			t.Fatalf("saving the settings: %d", r.Code)
 		}
-		if body := page("/people", admin); !strings.Contains(body, `value="20"`) || !strings.Contains(body, `<option value="`+m.c.OtherProvider.ID+`" selected>`) {
+		if body := page("/settings", admin); !strings.Contains(body, `value="20"`) || !strings.Contains(body, `<option value="`+m.c.OtherProvider.ID+`" selected>`) {
 			t.Errorf("the People page lacks the settings: %s", body)
 		}
 		rec = m.call(t, "GET", "/api/v1/clinic/safety-settings", m.provider, nil)
@@ -194,7 +194,7 @@ func TestSafetyFlagPages(t *testing.T) {
 		admin = m.signIn(t, m.c.Admin)
 		home = page("/people", admin)
 		if !strings.Contains(home, "the clinic has no on-call provider") || !strings.Contains(home, `href="/break-glass?client=`+m.c.Client.ID+`"`) ||
-			!strings.Contains(home, `href="/people#safety-h"`) {
+			!strings.Contains(home, `href="/settings#safety-h"`) {
 			t.Errorf("the admin's home lacks the escalation: %s", home)
 		}
 		if body := page("/clients", m.signIn(t, m.c.OtherProvider)); strings.Contains(body, "for someone to acknowledge") {

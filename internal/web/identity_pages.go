@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -149,6 +148,13 @@ var notices = map[string]string{
 	"safety-settings":  "The escalation settings are saved.",
 	"reliable-change":  "The reliable-change thresholds are saved.",
 	"office-hours":     "Your office hours are saved.",
+
+	"person-saved":       "The name and email are saved.",
+	"person-email-sent":  "The name is saved. The new email takes effect once it is confirmed from the link just sent to it.",
+	"care-team-moved":    "The client is moved: the provider you chose is their care team now.",
+	"care-team-added":    "The provider is on the care team now.",
+	"care-team-removed":  "The provider is off the care team and no longer sees the client's record.",
+	"invitation-revoked": "The invitation is revoked: its link no longer works.",
 }
 
 func (s *Server) layoutNotice(r *http.Request, title string) Layout {
@@ -722,42 +728,30 @@ type invited struct {
 
 type peoplePage struct {
 	Layout
-	Retention  int // days
-	CrisisLine string
-	// National are the crisis lines every clinic shows; Resources the
-	// forms of the clinic's own list, and AddResource the form that adds
-	// one (issue #16).
-	National      []care.CrisisResource
-	Resources     []resourceForm
-	AddResource   resourceForm
-	MaxResources  int
-	SafetyMessage string // told to a client with the crisis resources after a flagged answer
-	Safety        care.SafetySettings
-	SafetyMin     int
-	SafetyMax     int
-	SafetyErr     string // a refused escalation setting
-	// NotAConcern counts the flags providers closed as false alarms, by
-	// kind and level (issue #16), and NotAConcernTotal adds them up.
-	NotAConcern      []notAConcernRow
-	NotAConcernTotal int
-	// ReliableFields are the clinic's reliable-change thresholds, one per
-	// instrument; ReliableErr a refused setting.
-	ReliableFields []reliableField
-	ReliableErr    string
-	Reasons        []deletionReason
-	Users          []store.UserSummary
-	Invited        *invited
-	Error          string
-	Field          string
-	Form           url.Values
+	Users   []store.UserSummary
+	Reasons []deletionReason
+	// Pending are the invitations not yet accepted, each with its forms
+	// to send it again or revoke it (issue #17).
+	Pending []pendingRow
+	Error   string
+	Field   string
+	Form    url.Values
 }
 
-// GET /people: the clinic's users, for an admin.
+// pendingRow is a pending invitation as the People page lists it.
+type pendingRow struct {
+	ID, DisplayName, Email string
+	Role                   care.Role
+	Expires                string
+}
+
+// GET /people: the clinic's users and pending invitations, for an admin;
+// the clinic's settings are on /settings.
 func (s *Server) people(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPeople(w, r, http.StatusOK, nil, "", "", nil)
+	return s.renderPeople(w, r, http.StatusOK, "", "", nil)
 }
 
-func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int, inv *invited, msg, field string, form url.Values) error {
+func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int, msg, field string, form url.Values) error {
 	actor, err := signedIn(r)
 	if err != nil {
 		return err
@@ -766,79 +760,37 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	days, err := s.store.RetentionDays(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	line, list, err := s.store.CrisisResourcesOf(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	safety, err := s.store.SafetyMessage(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	set, err := s.store.SafetySettings(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	rc, err := s.store.ReliableChange(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	counts, err := s.store.NotAConcernCounts(r.Context(), actor)
+	pending, err := s.store.PendingInvitations(r.Context(), actor)
 	if err != nil {
 		return err
 	}
 	p := &peoplePage{
-		Layout: s.layoutNotice(r, "People"), Users: users, Invited: inv, Error: msg, Field: field, Form: form,
-		Retention: days, CrisisLine: line, SafetyMessage: safety, Reasons: deletionReasons(),
-		Safety: set, SafetyMin: care.MinEscalationMinutes, SafetyMax: care.MaxEscalationMinutes,
+		Layout: s.layoutNotice(r, "People"), Users: users, Error: msg, Field: field, Form: form,
+		Reasons: deletionReasons(),
 	}
-	p.National, p.MaxResources = care.NationalResources(), care.MaxClinicResources
-	p.Resources, p.AddResource = resourceForms(list, field, msg, form)
-	for _, c := range counts {
-		p.NotAConcern = append(p.NotAConcern, notAConcernRow{Kind: c.Kind.Label(), Level: strings.ToLower((&care.SafetyFlag{Level: c.Level}).LevelLabel()), Count: c.Count})
-		p.NotAConcernTotal += c.Count
-	}
-	reliableForm := field == care.PHQ9.Code || field == care.GAD7.Code
-	for _, in := range care.Instruments {
-		f := reliableField{Code: in.Code, Name: in.Name, Value: strconv.Itoa(rc.Points(in)), Min: care.MinReliableChange,
-			Max: care.MaxReliableChange(in), Default: in.ReliableChange, JT: in.JacobsonTruaxPoints(), Invalid: field == in.Code}
-		if reliableForm {
-			f.Value = form.Get(in.Code)
-		}
-		p.ReliableFields = append(p.ReliableFields, f)
-	}
-	switch {
-	case field == "escalation_minutes" || field == "on_call_provider_id":
-		p.SafetyErr, p.Error = msg, "" // the escalation form's, not the invitation's
-	case reliableForm:
-		p.ReliableErr, p.Error = msg, ""
-	case strings.HasPrefix(field, "resources"):
-		p.Error = "" // a resource form's, shown beside its field
+	for _, i := range pending {
+		p.Pending = append(p.Pending, pendingRow{ID: i.ID, DisplayName: i.DisplayName, Email: i.Email, Role: i.Role,
+			Expires: localTime(i.ExpiresAt, actor.TimeZone)})
 	}
 	s.renderPage(w, r, status, "people", p)
 	return nil
 }
 
-// inviteFromForm creates an invitation from a staff page's form and the
-// link and QR code to hand over.
-func (s *Server) inviteFromForm(r *http.Request, actor care.Actor, role care.Role) (*invited, error) {
+// inviteFromForm creates an invitation from a staff page's form and
+// keeps its link for the page that shows it (invitationLinkPage).
+func (s *Server) inviteFromForm(w http.ResponseWriter, r *http.Request, actor care.Actor, role care.Role) (*care.Invitation, error) {
 	f := r.PostForm
 	inv, token, err := s.invite(r, actor, role, f.Get("email"), f.Get("display_name"))
 	if err != nil {
 		return nil, err
 	}
-	link := s.invitationURL(token)
-	qr, err := qrDataURL(link)
-	if err != nil {
-		return nil, err
-	}
-	return &invited{DisplayName: inv.DisplayName, Role: inv.Role, URL: link, QR: qr, Expires: localTime(inv.ExpiresAt, actor.TimeZone)}, nil
+	setInvitationLinkCookie(w, inv.ID, token)
+	return inv, nil
 }
 
-// POST /people/invite
+// POST /people/invite: an admin invites a staff member; on to the page
+// with the link (post/redirect/get). Inviting an email with an invitation
+// pending gives that invitation a new link instead.
 func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -847,38 +799,48 @@ func (s *Server) peopleInvite(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	inv, err := s.inviteFromForm(r, actor, care.Role(r.PostForm.Get("role")))
+	inv, err := s.inviteFromForm(w, r, actor, care.Role(r.PostForm.Get("role")))
 	if err != nil {
 		msg, field, status, ok := formError(err)
 		if !ok {
 			return err
 		}
-		return s.renderPeople(w, r, status, nil, msg, field, r.PostForm)
+		return s.renderPeople(w, r, status, msg, field, r.PostForm)
 	}
-	return s.renderPeople(w, r, http.StatusCreated, inv, "", "", nil)
+	return redirect(w, r, "/invitation-link/"+inv.ID)
 }
 
-// POST /people/{id}/disable and …/enable
+// POST /people/{id}/disable {reason} and …/enable: back to the person's
+// page, which shows the account's state and why it is disabled.
 func (s *Server) peopleSetDisabled(disabled bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		actor, err := signedIn(r)
 		if err != nil {
 			return err
 		}
-		if err := s.store.SetUserDisabled(r.Context(), actor, r.PathValue("id"), disabled); err != nil {
+		id := r.PathValue("id")
+		if !disabled {
+			if err := s.store.EnableUser(r.Context(), actor, id); err != nil {
+				return err
+			}
+			return redirect(w, r, "/people/"+id+"?done=enabled")
+		}
+		if err := parseForm(w, r); err != nil {
 			return err
 		}
-		if disabled {
-			return redirect(w, r, "/people?done=disabled")
+		if err := s.store.DisableUser(r.Context(), actor, id, r.PostForm.Get("reason")); err != nil {
+			if msg, field, status, ok := formError(err); ok {
+				return s.renderPerson(w, r, status, &personForm{Error: msg, Field: field, Form: r.PostForm, Which: "disable"})
+			}
+			return err
 		}
-		return redirect(w, r, "/people?done=enabled")
+		return redirect(w, r, "/people/"+id+"?done=disabled")
 	}
 }
 
 type clientsPage struct {
 	Layout
 	Clients []caseloadRow
-	Invited *invited
 	Error   string
 	Field   string
 	Form    url.Values
@@ -893,10 +855,10 @@ type caseloadRow struct {
 
 // GET /clients: the provider's caseload, ordered by need; the provider's home.
 func (s *Server) clients(w http.ResponseWriter, r *http.Request) error {
-	return s.renderClients(w, r, http.StatusOK, nil, "", "", nil)
+	return s.renderClients(w, r, http.StatusOK, "", "", nil)
 }
 
-func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status int, inv *invited, msg, field string, form url.Values) error {
+func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status int, msg, field string, form url.Values) error {
 	actor, err := signedIn(r)
 	if err != nil {
 		return err
@@ -918,13 +880,14 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 		rows = append(rows, row)
 	}
 	s.renderPage(w, r, status, "clients", &clientsPage{
-		Layout: s.layoutNotice(r, "Clients"), Clients: rows, Invited: inv, Error: msg, Field: field, Form: form,
+		Layout: s.layoutNotice(r, "Clients"), Clients: rows, Error: msg, Field: field, Form: form,
 	})
 	return nil
 }
 
 // POST /clients/invite: a provider invites a client, who joins their care
-// team; the page shows the link and a QR code to scan on the client's phone.
+// team; on to the page with the link and a QR code to scan on the
+// client's phone (post/redirect/get).
 func (s *Server) clientsInvite(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -933,15 +896,15 @@ func (s *Server) clientsInvite(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	inv, err := s.inviteFromForm(r, actor, care.RoleClient)
+	inv, err := s.inviteFromForm(w, r, actor, care.RoleClient)
 	if err != nil {
 		msg, field, status, ok := formError(err)
 		if !ok {
 			return err
 		}
-		return s.renderClients(w, r, status, nil, msg, field, r.PostForm)
+		return s.renderClients(w, r, status, msg, field, r.PostForm)
 	}
-	return s.renderClients(w, r, http.StatusCreated, inv, "", "", nil)
+	return redirect(w, r, "/invitation-link/"+inv.ID)
 }
 
 // timeZones are offered when an account is created; the list is short on

@@ -659,7 +659,7 @@ func TestNoAccountEnumeration(t *testing.T) {
 			e.setPassword(t, u)
 		}
 		e.enrollTOTP(t, c.Admin)
-		if err := db.Store.SetUserDisabled(ctx, c.Actor(c.Admin), c.OtherProvider.ID, true); err != nil {
+		if err := db.Store.DisableUser(ctx, c.Actor(c.Admin), c.OtherProvider.ID, "left-clinic"); err != nil {
 			t.Fatal(err)
 		}
 		cases := []struct {
@@ -849,7 +849,7 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Run("disable", func(t *testing.T) {
 			admin, provider := e.signIn(t, c.Admin), e.signIn(t, c.Provider)
 			path := "/api/v1/users/" + c.Provider.ID
-			expect(t, e.call(t, "POST", path+"/disable", admin, nil), http.StatusNoContent, "", "disabling the provider")
+			expect(t, e.call(t, "POST", path+"/disable", admin, map[string]string{"reason": "left-clinic"}), http.StatusNoContent, "", "disabling the provider")
 			refused(t, provider, "the disabled provider's token")
 			rec := e.call(t, "POST", "/api/v1/sessions", "", map[string]string{
 				"email": c.Provider.Email, "password": goodPassword, "totp_code": e.nextCode(t, c.Provider.Email),

@@ -38,13 +38,21 @@ func TestInvitationDoesNotRevealMembership(t *testing.T) {
 			t.Errorf("inviting an existing account answers %s, a new email %s", existingBody, freshBody)
 		}
 
-		// The web form answers alike too: the page with the link (its
-		// QR code and the email typed differ, so compare what it says).
+		// The web form answers alike too: a redirect to the page with the
+		// link (its QR code and the email typed differ, so compare what
+		// it says).
 		for _, email := range []string{c.OtherClient.Email, "another.person@members.test"} {
 			rec := e.postForm(t, "/clients/invite", provider, url.Values{"email": {email}, "display_name": {"Someone"}})
-			body := rec.Body.String()
-			if rec.Code != http.StatusCreated || !strings.Contains(body, "/invite/") || strings.Contains(body, "already") {
-				t.Errorf("web form, inviting %s: %d, with a link: %v, says already: %v", email, rec.Code,
+			loc := rec.Header().Get("Location")
+			if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/invitation-link/") {
+				t.Errorf("web form, inviting %s: %d to %q, want a redirect to the link's page", email, rec.Code, loc)
+				continue
+			}
+			page := e.send(t, envRequest{method: "GET", path: loc, token: provider,
+				header: map[string]string{"Cookie": invitationLinkCookie + "=" + cookieOf(t, rec, invitationLinkCookie)}})
+			body := page.Body.String()
+			if page.Code != http.StatusOK || !strings.Contains(body, "/invite/") || strings.Contains(body, "already") {
+				t.Errorf("web form, inviting %s: %d, with a link: %v, says already: %v", email, page.Code,
 					strings.Contains(body, "/invite/"), strings.Contains(body, "already"))
 			}
 		}

@@ -197,7 +197,7 @@ func TestEventsRevoked(t *testing.T) {
 		cli.none(t, "the client, when the provider leaves the care team")
 
 		// Disabling the client closes theirs.
-		a.want(t, http.StatusNoContent, "disabling the client", "POST", "/api/v1/users/"+m.c.Client.ID+"/disable", admin, "")
+		a.want(t, http.StatusNoContent, "disabling the client", "POST", "/api/v1/users/"+m.c.Client.ID+"/disable", admin, `{"reason":"care-ended"}`)
 		cli.revoked(t, "the disabled client's stream", "disabled")
 		streamRefused(t, b, m.client, "after disabling")
 	})

@@ -45,7 +45,7 @@ func (s *Server) safetyView(r *http.Request, actor care.Actor) (*measureSafety, 
 	return &measureSafety{Resources: resources, Message: msg, SafetyPlan: hasPlan}, nil
 }
 
-// POST /people/safety-message {safety_message}: an admin sets the
+// POST /settings/safety-message {safety_message}: an admin sets the
 // clinic's safety message.
 func (s *Server) peopleSafetyMessage(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
@@ -58,7 +58,7 @@ func (s *Server) peopleSafetyMessage(w http.ResponseWriter, r *http.Request) err
 	if err := s.store.SetSafetyMessage(r.Context(), actor, r.PostForm.Get("safety_message")); err != nil {
 		return err
 	}
-	return redirect(w, r, "/people?done=safety-message")
+	return redirect(w, r, "/settings?done=safety-message")
 }
 
 func (m *measureSafety) json() map[string]any {

@@ -348,18 +348,18 @@ func TestMeasureSafetyMessage(t *testing.T) {
 		admin := e.signIn(t, e.c.Admin)
 		const msg = "We will call you within one working day. If you cannot keep yourself safe, call 988 now."
 		for _, tok := range []string{e.provider, e.client} {
-			expect(t, e.postForm(t, "/people/safety-message", tok, url.Values{"safety_message": {"not theirs"}}), http.StatusForbidden, "", "a non-admin sets the message")
+			expect(t, e.postForm(t, "/settings/safety-message", tok, url.Values{"safety_message": {"not theirs"}}), http.StatusForbidden, "", "a non-admin sets the message")
 		}
-		expect(t, e.postForm(t, "/people/safety-message", admin, url.Values{"safety_message": {strings.Repeat("x", care.MaxSafetyMessage+1)}}), http.StatusBadRequest, "", "too long")
+		expect(t, e.postForm(t, "/settings/safety-message", admin, url.Values{"safety_message": {strings.Repeat("x", care.MaxSafetyMessage+1)}}), http.StatusBadRequest, "", "too long")
 		if got, err := db.Store.SafetyMessage(ctx, e.c.Actor(e.c.Client)); err != nil || got != "" {
 			t.Fatalf("after refusals the message is %q, %v", got, err)
 		}
-		rec := e.postForm(t, "/people/safety-message", admin, url.Values{"safety_message": {"  " + msg + "\n"}})
+		rec := e.postForm(t, "/settings/safety-message", admin, url.Values{"safety_message": {"  " + msg + "\n"}})
 		expect(t, rec, http.StatusSeeOther, "", "the admin sets the message")
 		if got, err := db.Store.SafetyMessage(ctx, e.c.Actor(e.c.Client)); err != nil || got != msg {
 			t.Fatalf("message %q, %v", got, err)
 		}
-		if page := e.call(t, "GET", "/people", admin, nil).Body.String(); !strings.Contains(page, ">"+msg+"</textarea>") {
+		if page := e.call(t, "GET", "/settings", admin, nil).Body.String(); !strings.Contains(page, ">"+msg+"</textarea>") {
 			t.Errorf("the people page does not show the message")
 		}
 		if err := db.Store.SetCrisisLine(ctx, e.c.Actor(e.c.Admin), "Call (555) 010-0199"); err != nil {

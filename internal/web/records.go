@@ -81,7 +81,7 @@ func (s *Server) peopleDelete(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/people?done=deleted")
 }
 
-// POST /people/retention (retention_days)
+// POST /settings/retention (retention_days)
 func (s *Server) peopleRetention(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *Server) peopleRetention(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.SetRetentionDays(r.Context(), actor, days); err != nil {
 		return err
 	}
-	return redirect(w, r, "/people?done=retention")
+	return redirect(w, r, "/settings?done=retention")
 }
 
 // deletionReason is a choice of the delete form.

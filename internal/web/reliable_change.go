@@ -24,7 +24,7 @@ type reliableField struct {
 	Invalid    bool
 }
 
-// POST /people/reliable-change {phq9, gad7}
+// POST /settings/reliable-change {phq9, gad7}
 func (s *Server) peopleReliableChange(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -46,9 +46,9 @@ func (s *Server) peopleReliableChange(w http.ResponseWriter, r *http.Request) er
 		if !errors.As(err, &ce) || ce.Code != care.Invalid {
 			return err
 		}
-		return s.renderPeople(w, r, http.StatusBadRequest, nil, errorMessage(err), ce.Field, r.PostForm)
+		return s.renderSettings(w, r, http.StatusBadRequest, errorMessage(err), ce.Field, r.PostForm)
 	}
-	return redirect(w, r, "/people?done=reliable-change#reliable-h")
+	return redirect(w, r, "/settings?done=reliable-change#reliable-h")
 }
 
 // reliableChangeJSON is the API's form of the thresholds, in points.

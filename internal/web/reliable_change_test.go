@@ -21,20 +21,20 @@ func TestReliableChangeForm(t *testing.T) {
 		ctx := context.Background()
 		e := newPlanEnv(t, db)
 		admin := e.signIn(t, e.c.Admin)
-		page := e.send(t, envRequest{method: "GET", path: "/people", token: admin})
+		page := e.send(t, envRequest{method: "GET", path: "/settings", token: admin})
 		expect(t, page, http.StatusOK, "", "people")
 		for _, want := range []string{`name="phq9"`, `value="6"`, `name="gad7"`, `value="4"`, "NHS Talking Therapies"} {
 			if !strings.Contains(page.Body.String(), want) {
 				t.Errorf("the people page lacks %q", want)
 			}
 		}
-		expect(t, e.postForm(t, "/people/reliable-change", e.provider, url.Values{"phq9": {"5"}, "gad7": {"4"}}), http.StatusForbidden, "", "a provider sets it")
-		rec := e.postForm(t, "/people/reliable-change", admin, url.Values{"phq9": {"30"}, "gad7": {"4"}})
+		expect(t, e.postForm(t, "/settings/reliable-change", e.provider, url.Values{"phq9": {"5"}, "gad7": {"4"}}), http.StatusForbidden, "", "a provider sets it")
+		rec := e.postForm(t, "/settings/reliable-change", admin, url.Values{"phq9": {"30"}, "gad7": {"4"}})
 		expect(t, rec, http.StatusBadRequest, "", "out of bounds")
 		if !strings.Contains(rec.Body.String(), `id="reliable-error"`) || !strings.Contains(rec.Body.String(), `value="30"`) {
 			t.Errorf("the refusal is not shown at the form")
 		}
-		expect(t, e.postForm(t, "/people/reliable-change", admin, url.Values{"phq9": {"5"}, "gad7": {"3"}}), http.StatusSeeOther, "", "saving")
+		expect(t, e.postForm(t, "/settings/reliable-change", admin, url.Values{"phq9": {"5"}, "gad7": {"3"}}), http.StatusSeeOther, "", "saving")
 		if got, err := db.Store.ReliableChange(ctx, e.c.Actor(e.c.Provider)); err != nil || got != (care.ReliableChange{PHQ9: 5, GAD7: 3}) {
 			t.Fatalf("saved %+v, %v", got, err)
 		}

@@ -3,7 +3,6 @@ package web
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -127,9 +126,7 @@ func (s *Server) resetLinkPage(w http.ResponseWriter, r *http.Request) error {
 	if p.QR, err = qrDataURL(p.URL); err != nil {
 		return err
 	}
-	if u, err := url.Parse(s.baseURL); err == nil && (u.Hostname() == "localhost" || strings.HasPrefix(u.Hostname(), "127.")) {
-		p.Localhost = true
-	}
+	p.Localhost = s.localBaseURL()
 	w.Header().Set("Cache-Control", "no-store")
 	s.renderPage(w, r, http.StatusOK, "reset_link", p)
 	return nil
@@ -312,32 +309,6 @@ func (s *Server) requestReset(w http.ResponseWriter, r *http.Request, email stri
 		return rateLimited(w, wait)
 	}
 	return s.store.RequestPasswordReset(r.Context(), email, ResetEmailLifetime)
-}
-
-type personPage struct {
-	Layout
-	Person store.UserSummary
-	Self   bool
-}
-
-// GET /people/{id}: one person of the clinic, for an admin: their account
-// and what the admin can do for them.
-func (s *Server) person(w http.ResponseWriter, r *http.Request) error {
-	actor, err := signedIn(r)
-	if err != nil {
-		return err
-	}
-	users, err := s.store.Users(r.Context(), actor)
-	if err != nil {
-		return err
-	}
-	for _, u := range users {
-		if u.ID == r.PathValue("id") {
-			s.renderPage(w, r, http.StatusOK, "person", &personPage{Layout: s.layoutNotice(r, u.DisplayName), Person: u, Self: u.ID == actor.UserID})
-			return nil
-		}
-	}
-	return care.ErrNotFound
 }
 
 // POST /people/{id}/mfa-reset: an admin resets a person's second factor;

@@ -73,7 +73,7 @@ func safetyNoticeView(actor care.Actor, n *store.SafetyNotice, now time.Time) sa
 	default:
 		item.Text = "A client's safety flag raised at " + at + " was not acknowledged in time, and the clinic has no on-call provider. Reach the client's care team."
 		ack = pageLink{"/break-glass?client=" + n.ClientID, "Open emergency access"}
-		item.Links = append(item.Links, pageLink{"/people#safety-h", "Choose an on-call provider"})
+		item.Links = append(item.Links, pageLink{"/settings#safety-h", "Choose an on-call provider"})
 	}
 	if !n.Open {
 		item.Text += " It has been acknowledged since."
@@ -150,7 +150,7 @@ func (s *Server) safetyFlagAck(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/safety-flags?done=flag-acknowledged")
 }
 
-// POST /people/safety-settings {escalation_minutes, on_call_provider_id}
+// POST /settings/safety-settings {escalation_minutes, on_call_provider_id}
 func (s *Server) peopleSafetySettings(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
@@ -173,9 +173,9 @@ func (s *Server) peopleSafetySettings(w http.ResponseWriter, r *http.Request) er
 		if errors.As(err, &ce) && ce.Field != "" {
 			field = ce.Field
 		}
-		return s.renderPeople(w, r, http.StatusBadRequest, nil, errorMessage(err), field, r.PostForm)
+		return s.renderSettings(w, r, http.StatusBadRequest, errorMessage(err), field, r.PostForm)
 	}
-	return redirect(w, r, "/people?done=safety-settings#safety-h")
+	return redirect(w, r, "/settings?done=safety-settings#safety-h")
 }
 
 type safetySettingsJSON struct {

@@ -188,11 +188,11 @@ func TestBoundaryPages(t *testing.T) {
 		// The clinic's crisis line.
 		// The admin's own example of issue #16: the link dials the number
 		// and nothing else, and the hours are shown beside it.
-		if rec := form("/people/crisis-line", admin, url.Values{"crisis_line": {"Call (555) 010-0199, weekdays 8–20"}}); rec.Code != http.StatusSeeOther {
+		if rec := form("/settings/crisis-line", admin, url.Values{"crisis_line": {"Call (555) 010-0199, weekdays 8–20"}}); rec.Code != http.StatusSeeOther {
 			t.Fatalf("crisis line form: %d %s", rec.Code, rec.Body)
 		}
-		if !strings.Contains(page("/people", admin), `value="Call (555) 010-0199, weekdays 8–20"`) {
-			t.Error("the People page lacks the crisis line")
+		if !strings.Contains(page("/settings", admin), `value="Call (555) 010-0199, weekdays 8–20"`) {
+			t.Error("the settings page lacks the crisis line")
 		}
 
 		// Office hours on a day that is not today: now is out of hours.
@@ -266,8 +266,8 @@ func TestBoundaryPages(t *testing.T) {
 
 		// Issue #16: a provider closes a flag as "not a concern", with a
 		// reason; the admin sees it counted, with no client named.
-		if body := page("/people", admin); !strings.Contains(body, "No safety flag has been closed as a false alarm.") {
-			t.Errorf("the People page before any: %s", body)
+		if body := page("/settings", admin); !strings.Contains(body, "No safety flag has been closed as a false alarm.") {
+			t.Errorf("the settings page before any: %s", body)
 		}
 		fm := m.send(t, m.client, "lol this homework makes me want to kms")
 		var fid2 string
@@ -289,7 +289,7 @@ func TestBoundaryPages(t *testing.T) {
 				closed = &f
 			}
 		}
-		if body := page("/people", admin); !strings.Contains(body, "Providers closed 1 safety flag as false alarms") || !strings.Contains(body, "Crisis language (") ||
+		if body := page("/settings", admin); !strings.Contains(body, "Providers closed 1 safety flag as false alarms") || !strings.Contains(body, "Crisis language (") ||
 			strings.Contains(body, "homework") {
 			t.Errorf("the People page's count: %s", body)
 		}

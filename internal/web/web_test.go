@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -260,12 +261,19 @@ func TestEveryPageTemplate(t *testing.T) {
 		"account": &accountPage{Layout: signedIn, Email: "a@b.c", Enroll: true, QR: "data:image/png;base64,AA==", Secret: "S",
 			Sessions: []sessionRow{{ID: "s1", Device: "Firefox", Current: true}}, NewCodes: []string{"aaaaa-bbbb-cccc"},
 			Passkeys: []passkeyRow{{ID: "p1", Name: "Phone", Added: "today"}}, HasMFA: true, Error: "e"},
-		"people": &peoplePage{Layout: signedIn, Users: []store.UserSummary{{User: care.User{ID: "u2", DisplayName: "X", Role: care.RoleProvider}}}, Invited: inv, Error: "e", Field: "email",
-			National: care.NationalResources(), MaxResources: care.MaxClinicResources,
+		"people": &peoplePage{Layout: signedIn, Users: []store.UserSummary{{User: care.User{ID: "u2", DisplayName: "X", Role: care.RoleClient}, Disabled: true}}, Error: "e", Field: "email",
+			Reasons: deletionReasons(), Pending: []pendingRow{{ID: "i1", DisplayName: "Sam", Email: "s@x", Role: care.RoleProvider, Expires: "Mon"}}},
+		"settings": &settingsPage{Layout: signedIn, Field: "escalation_minutes", SafetyErr: "e", ReliableErr: "e",
+			Providers: []care.User{{ID: "p1", DisplayName: "P"}},
+			National:  care.NationalResources(), MaxResources: care.MaxClinicResources,
 			Resources: []resourceForm{{Key: "res-0", Action: "/a", Delete: "/d", R: care.ClinicResource{Name: "N", Phone: "+15550100199", Hours: "h", Language: "es"}},
 				{Key: "res-1", Action: "/a", Delete: "/d", R: care.ClinicResource{Name: "N", AlwaysOpen: true, Language: "en"}, Error: "e", Field: "phone"}},
 			AddResource: resourceForm{Key: "res-new", Action: "/a", Error: "e", Field: "resources"}},
-		"clients": &clientsPage{Layout: Layout{Title: "C", User: &care.Actor{Role: care.RoleProvider}}, Clients: []caseloadRow{{ID: "c1", DisplayName: "Sam", Reasons: []care.Reason{{Code: "safety_flag", Text: "1 open safety flag"}, {Code: "deterioration", Text: "PHQ-9 reliably worse: 15 since a baseline of 8"}, {Code: "unread_messages", Text: "2 unread messages"}}, NextSession: "Mon 7 Dec, 15:00", NextSessionAt: "2026-12-07T15:00:00Z"}, {ID: "c2", DisplayName: "Ty"}}, Invited: inv},
+		"person": &personPage{Layout: signedIn, Person: store.UserSummary{User: care.User{ID: "c1", DisplayName: "Sam", Role: care.RoleClient}, Disabled: true, DisabledReason: "on-leave"},
+			DisabledWhy: "On leave", Reasons: disableReasons(), Team: []care.User{{ID: "p1", DisplayName: "P"}}, Providers: []care.User{{ID: "p2", DisplayName: "Q"}},
+			Which: "edit", Error: "e", Field: "email", Form: url.Values{"email": {"x"}}},
+		"invitation_link": &invitationLinkPage{Layout: signedIn, Invited: *inv, Localhost: true, Back: "/people"},
+		"clients":         &clientsPage{Layout: Layout{Title: "C", User: &care.Actor{Role: care.RoleProvider}}, Clients: []caseloadRow{{ID: "c1", DisplayName: "Sam", Reasons: []care.Reason{{Code: "safety_flag", Text: "1 open safety flag"}, {Code: "deterioration", Text: "PHQ-9 reliably worse: 15 since a baseline of 8"}, {Code: "unread_messages", Text: "2 unread messages"}}, NextSession: "Mon 7 Dec, 15:00", NextSessionAt: "2026-12-07T15:00:00Z"}, {ID: "c2", DisplayName: "Ty"}}},
 		"break_glass": &breakGlassPage{Layout: breakGlassTestLayout(signedIn), Clients: []clientChoice{{ID: "c1", Joined: "1 Jan 2026"}},
 			Error: "e", Field: "reason", Min: 10, Max: 500},
 		"break_glass_grant": &grantPage{Layout: signedIn, Review: &store.Review{Grant: store.Grant{ID: "g1", ClientID: "c1"}, AdminName: "A", Reason: "why"},
@@ -306,7 +314,6 @@ func TestEveryPageTemplate(t *testing.T) {
 		"reset":         &resetPage{Layout: Layout{Title: "Set a new password"}, MinLength: 15, MFA: true, Error: "e"},
 		"forgot":        &forgotPage{Layout: Layout{Title: "Forgot"}, Email: true, Address: "a@b.c", Error: "e"},
 		"reset_link":    &resetLinkPage{Layout: signedIn, Name: "Sam", URL: "http://x/reset/t", QR: "data:image/png;base64,AA", Expires: "today", MFA: true, Localhost: true, Back: "/clients/c1"},
-		"person":        &personPage{Layout: signedIn, Person: store.UserSummary{User: care.User{ID: "u1", DisplayName: "Pat", Role: care.RoleProvider}, MFA: true}},
 		"confirm":       &confirmPage{Layout: signedIn, Next: "/account", TOTP: true, Error: "e", Field: "code"},
 		"email_confirm": &emailConfirmPage{Layout: Layout{Title: "Confirm"}, Token: "t"},
 		"new_codes":     &newCodesPage{Layout: signedIn, Codes: []string{"a1b2-c3d4"}, Next: "/"},
