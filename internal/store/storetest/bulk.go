@@ -19,13 +19,15 @@ func BulkCounts(t testing.TB, db *DB, clinicID string) map[string]int {
 	t.Helper()
 	live := `SELECT id FROM users WHERE clinic_id = $1 AND role = 'client' AND deleted_at IS NULL`
 	queries := map[string]string{
-		"Patient":               `SELECT count(*) FROM (` + live + `) c`,
-		"CareTeam":              `SELECT count(*) FROM (` + live + `) c`,
-		"Organization":          `SELECT count(*) FROM clinics WHERE id = $1`,
-		"Encounter":             `SELECT count(*) FROM appointments WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
-		"Communication":         `SELECT count(*) FROM messages WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
-		"QuestionnaireResponse": `SELECT count(*) FROM measure_responses WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
-		"Flag":                  `SELECT count(*) FROM safety_flags WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
+		"Patient":       `SELECT count(*) FROM (` + live + `) c`,
+		"CareTeam":      `SELECT count(*) FROM (` + live + `) c`,
+		"Organization":  `SELECT count(*) FROM clinics WHERE id = $1`,
+		"Encounter":     `SELECT count(*) FROM appointments WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
+		"Communication": `SELECT count(*) FROM messages WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
+		// Questionnaires and the follow-up screener's answers (#16).
+		"QuestionnaireResponse": `SELECT (SELECT count(*) FROM measure_responses WHERE clinic_id = $1 AND client_id IN (` + live + `))
+			+ (SELECT count(*) FROM screener_responses WHERE clinic_id = $1 AND client_id IN (` + live + `))`,
+		"Flag": `SELECT count(*) FROM safety_flags WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
 		JournalEntryObservation: `SELECT count(*) FROM journal_entries
 			WHERE clinic_id = $1 AND shared = 1 AND deleted_at IS NULL AND client_id IN (` + live + `)`,
 	}
