@@ -12,7 +12,7 @@ import (
 
 var (
 	updateCrisisModel = flag.Bool("update-crisis-model", false, "retrain crisis_model.txt on the corpus of testdata/crisis")
-	crisisThresholds  = flag.Bool("crisis.thresholds", false, "TestCrisisThreshold: report the detector at other thresholds")
+	crisisThresholds  = flag.Bool("crisis.thresholds", false, "TestCrisisEvaluation: also report the detector at other thresholds")
 )
 
 // crisisTraining is how the scored layer is trained (crisis_model.go): its
@@ -235,14 +235,11 @@ func crossValidated(corpus []crisisStatement) []CrisisSignal {
 	return got
 }
 
-// TestCrisisThreshold logs the cross-validated recall and specificity of
-// the detector at other thresholds of the scored layer, to choose
-// crisisTraining.threshold.
-func TestCrisisThreshold(t *testing.T) {
-	if !*crisisThresholds {
-		t.Skip("a report for maintainers: go test ./internal/care -run TestCrisisThreshold -v -args -crisis.thresholds")
-	}
-	t.Parallel()
+// thresholdReport logs the cross-validated recall and specificity of the
+// detector at other thresholds of the scored layer, to choose
+// crisisTraining.threshold: TestCrisisEvaluation runs it with
+// -crisis.thresholds.
+func thresholdReport(t *testing.T) {
 	corpus := loadCrisisTraining(t)
 	d := crisisDetectorOnce()
 	rules := *d

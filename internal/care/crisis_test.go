@@ -291,6 +291,9 @@ func (c *crisisTally) row(name string) string {
 // trained on the other parts of the corpus (crossValidated).
 func TestCrisisEvaluation(t *testing.T) {
 	t.Parallel()
+	if *crisisThresholds {
+		t.Run("thresholds", thresholdReport)
+	}
 	training := loadCrisisTraining(t)
 	predicted := crossValidated(training)
 	var corpus []crisisStatement
