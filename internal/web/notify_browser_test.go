@@ -107,6 +107,11 @@ func TestBrowserNotifications(t *testing.T) {
 	if !p.eval(`!document.querySelector("#push-on").hidden && document.querySelector("#push-off").hidden`) {
 		t.Error("the turn-on button is not offered")
 	}
+	// Hidden means not shown: a button rule must not override the
+	// attribute (issue #18: both buttons showed together).
+	if !p.eval(`getComputedStyle(document.querySelector("#push-off")).display === "none"`) {
+		t.Error("the hidden turn-off button is shown beside the turn-on one")
+	}
 	for _, width := range []int64{phoneWidth, deskWidth} {
 		p.emulate(width)
 		p.checkA11y(axe, "notification settings", width)
