@@ -94,7 +94,7 @@ func ValidateAckNote(note string) error {
 	case !utf8.ValidString(note) || strings.ContainsRune(note, 0):
 		return FieldError("note", "must be plain text")
 	case strings.TrimSpace(note) == "":
-		return FieldError("note", "is required: say what you did")
+		return FieldError("note", "is needed: for example, “Called them; they are safe tonight.”")
 	case utf8.RuneCountInString(note) > MaxAckNote:
 		return FieldError("note", "must be at most %d characters", MaxAckNote)
 	}

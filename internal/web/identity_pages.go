@@ -65,14 +65,35 @@ func sentence(msg string) string {
 	return msg
 }
 
+// fieldLabels name the fields of forms as people read them (issue #18:
+// errors written for people, not "occurred_at is required").
+var fieldLabels = map[string]string{
+	"display_name":     "Your name",
+	"time_zone":        "The time zone",
+	"starts_at":        "The start time",
+	"occurred_at":      "When it happened",
+	"due_date":         "The due date",
+	"note":             "A note of what you did",
+	"reason":           "The reason",
+	"sms_keyword":      "The word to text",
+	"chat_url":         "The chat address",
+	"current_password": "Your current password",
+	"new_password":     "The new password",
+	"confirm":          "The second password",
+	"client_id":        "The client",
+	"totp_code":        "The code",
+	"code":             "The code",
+	"text":             "The message",
+	"email":            "The email address",
+	"password":         "The password",
+	"name":             "The name",
+}
+
 func fieldLabel(f string) string {
-	switch f {
-	case "display_name":
-		return "Name"
-	case "time_zone":
-		return "Time zone"
+	if l, ok := fieldLabels[f]; ok {
+		return l
 	}
-	return strings.ToUpper(f[:1]) + f[1:]
+	return strings.ToUpper(f[:1]) + strings.ReplaceAll(f[1:], "_", " ")
 }
 
 // redirect sends the browser to to, a path of this site. Every caller
