@@ -104,7 +104,9 @@ func (s *Server) clientBrief(w http.ResponseWriter, r *http.Request) error {
 		goals[g.GoalID] = g.Title
 	}
 	for i := range b.Discuss {
-		p.Discuss = append(p.Discuss, s.entryRow(actor, &b.Discuss[i], goals))
+		row := s.entryRow(actor, &b.Discuss[i], goals)
+		row.IDPrefix = "discuss-" // the entry is in the timeline below too (issue #18: one id once)
+		p.Discuss = append(p.Discuss, row)
 	}
 	for i := range b.Entries {
 		p.Entries = append(p.Entries, s.entryRow(actor, &b.Entries[i], goals))

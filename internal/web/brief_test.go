@@ -186,13 +186,17 @@ func briefPageSample(l Layout) *briefPage {
 	points := []care.SeriesPoint{{At: at, Value: 4}, {At: at.Add(24 * time.Hour), Value: 6}}
 	chart := newSeriesChart("mood", "Mood", "Mood rose from 4 to 6.", points, at.Add(-time.Hour), at.Add(48*time.Hour), 10,
 		[]float64{0, 5, 10}, []chartLine{{Value: 5, Label: "middle"}}, at, "last session", func(v float64) string { return fmt.Sprint(v) }, time.UTC)
+	phq9Chart := newSeriesChart("phq9", "PHQ-9", "The total fell from 16 to 9.", points, at.Add(-time.Hour), at.Add(48*time.Hour), 27,
+		[]float64{0, 10, 20}, nil, at, "last session", func(v float64) string { return fmt.Sprint(v) }, time.UTC)
+	discuss := sampleEntryRow()
+	discuss.IDPrefix = "discuss-"
 	return &briefPage{Layout: l, ClientID: "c1", ClientName: "Sam", Window: "Since the session of Fri 20 Nov", SinceISO: at.Format(time.RFC3339),
-		Generated: "today", Next: "Mon 7 Dec, 15:00", Discuss: []entryRow{sampleEntryRow()},
+		Generated: "today", Next: "Mon 7 Dec, 15:00", Discuss: []entryRow{discuss},
 		Flags: []briefFlagView{{ID: "f1", Kind: "PHQ-9 item 9", When: "today", Source: "a questionnaire", Status: "Open", Open: true,
 			Escalated: "Escalated to the on-call provider"}, {ID: "f2", Kind: "Crisis language", Handled: "Acknowledged by Dana", Note: "Called."}},
 		Charts: []seriesChart{chart}, Unrated: []string{"pain"},
 		Goals:    []briefGoalView{{Title: "Sleep", Status: "active", Target: "2027-01-01", Progress: "3 → 6 out of 10 (4 ratings)", Tasks: "6 of 9 done"}},
 		Tasks:    []briefTaskView{{Title: "Walk", Schedule: "daily", Goal: "Sleep", Done: 5, Due: 8, Share: "63%"}},
-		Measures: []briefMeasureView{{Name: "PHQ-9", Title: "Depression", Chart: chart, Baseline: "16", Latest: "9", Scores: scoreRows(sampleResponses(), "UTC"), ReliableChange: 6}},
+		Measures: []briefMeasureView{{Name: "PHQ-9", Title: "Depression", Chart: phq9Chart, Baseline: "16", Latest: "9", Scores: scoreRows(sampleResponses(), "UTC"), ReliableChange: 6}},
 		Messages: care.MessageCounts{}, CheckIns: care.CheckInCounts{}, Adherence: "67% (4 of 6 due)", Entries: []entryRow{sampleEntryRow()}}
 }

@@ -30,6 +30,7 @@ var moodScale = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 // entryRow is an entry as a page shows it, in the viewer's time zone.
 type entryRow struct {
 	ID        string
+	IDPrefix  string // before the ID in the page's element ids: "entry-" unless set (an entry shown twice on a page)
 	When      string // "Mon 2 Mar 2026, 18:30 CST"
 	WhenISO   string // for <time datetime>
 	Own       bool   // the viewer is the client: edit, delete and privacy wording
@@ -881,4 +882,13 @@ func (s *Server) clientJournal(w http.ResponseWriter, r *http.Request) error {
 		Layout: s.layout(r, "Shared journal"), ClientName: name, Timeline: tl,
 	})
 	return nil
+}
+
+// Anchor is the element id of the row's entry: its IDPrefix, "entry-" by
+// default, and its id.
+func (e entryRow) Anchor() string {
+	if e.IDPrefix != "" {
+		return e.IDPrefix + e.ID
+	}
+	return "entry-" + e.ID
 }

@@ -251,7 +251,8 @@ func clientPlanSample(l Layout) *clientPlanPage {
 }
 
 func clientTasksSample(l Layout) *clientTasksPage {
-	return &clientTasksPage{Layout: l, ClientID: "c1", Today: "Sat 21 Nov 2026", Due: sampleDue(), Missed: sampleDue(),
+	missed := dueViews([]care.DueTask{{Task: care.Task{ID: "t1", Title: "Breathe"}, Day: "2026-11-18"}}, "2026-11-21", "c1", "tasks")
+	return &clientTasksPage{Layout: l, ClientID: "c1", Today: "Sat 21 Nov 2026", Due: sampleDue(), Missed: missed,
 		Tasks: taskViews(sampleTaskList(), "UTC")}
 }
 

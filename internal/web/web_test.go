@@ -334,6 +334,15 @@ func TestEveryPageTemplate(t *testing.T) {
 		if regexp.MustCompile(`<script(?:\s[^>]*)?>[^<]`).MatchString(body) || strings.Contains(body, " style=") || strings.Contains(body, "<style") {
 			t.Errorf("page %s has inline script or style", name)
 		}
+		// Every id once (issue #18: the brief repeated some), so that
+		// labels, aria-describedby and links point at one element.
+		seen := map[string]bool{}
+		for _, m := range regexp.MustCompile(`\sid="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Errorf("page %s has the id %q twice", name, m[1])
+			}
+			seen[m[1]] = true
+		}
 	}
 }
 
