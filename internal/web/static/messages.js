@@ -1,6 +1,9 @@
-// messages.js: keeps the thread page current. It listens to the signed-in
-// user's event stream and, when a message, read receipt or edit arrives
-// for this thread, fetches the page again and swaps in the list. It also
+// messages.js: keeps the thread page current. It opens the page at the
+// newest message. It listens to the signed-in user's event stream and,
+// when a message, read receipt or edit arrives for this thread, fetches
+// the page again and merges it in: new messages at the bottom, followed
+// into view only when the reader was at the newest (else the status says
+// they are below), so that nothing moves under someone reading back. It also
 // says at once when a chosen file is too large to send. While the
 // page is in view it marks the messages it shows read, so the sender's
 // page shows the receipt. It sends a text without leaving the page (the
@@ -25,10 +28,19 @@
   }
   var thread = document.getElementById("thread");
   var status = document.getElementById("live-status");
+  // The page opens at the newest message, the compose box under it, as
+  // a messaging app does; not when the address names a place on the
+  // page, nor when crisis resources show first.
+  if (thread && !window.location.hash && !document.querySelector(".crisis-now")) {
+    var newest = document.querySelectorAll("#thread li.message");
+    if (newest.length) {
+      newest[newest.length - 1].scrollIntoView({ block: "center" });
+    }
+  }
   if (!thread || !status || !window.EventSource || !window.fetch) {
     return;
   }
-  // The thread element is replaced on each refresh; the status stays and
+  // The thread is brought up to date on each refresh; the status stays and
   // says, in data-live, whether the stream is open (tests wait for it).
   var client = thread.getAttribute("data-client");
   var pending = false, again = false;
@@ -55,12 +67,86 @@
     });
   }
 
-  function swapThread(html) {
+  // lastMessage is the newest message the page shows, or null.
+  function lastMessage() {
+    var all = document.querySelectorAll("#thread li.message");
+    return all.length ? all[all.length - 1] : null;
+  }
+
+  // atNewest says whether the reader sees the newest message: new ones
+  // then come into view as they arrive; otherwise the reader has
+  // scrolled up to read, and nothing moves under them.
+  function atNewest() {
+    var last = lastMessage();
+    if (!last) {
+      return true;
+    }
+    var r = last.getBoundingClientRect();
+    return r.top < window.innerHeight && r.bottom > 0;
+  }
+
+  function showNewest(block) {
+    var last = lastMessage();
+    if (last) {
+      last.scrollIntoView({ block: block || "nearest" });
+    }
+  }
+
+  // mergeThread brings the page's thread up to date with a fresh copy of
+  // the page: a message it shows already is replaced (a receipt, an
+  // edit), a new one goes at the bottom, under its day. What is above
+  // stays where it is, and so do earlier messages this page has loaded.
+  function mergeThread(fresh, current) {
+    var list = current.querySelector("div#thread-list");
+    var freshList = fresh.querySelector("div#thread-list");
+    if (!list || !freshList) {
+      current.replaceWith(document.importNode(fresh, true));
+      return 0;
+    }
+    var added = 0;
+    Array.prototype.forEach.call(freshList.querySelectorAll(":scope > .day"), function (fd) {
+      var day = null;
+      Array.prototype.forEach.call(list.querySelectorAll(":scope > .day"), function (d) {
+        if (d.getAttribute("data-day") === fd.getAttribute("data-day")) {
+          day = d;
+        }
+      });
+      if (!day) {
+        list.appendChild(document.importNode(fd, true));
+        added += fd.querySelectorAll("li.message").length;
+        return;
+      }
+      var ol = day.querySelector("ol.thread");
+      Array.prototype.forEach.call(fd.querySelectorAll("li.message"), function (fm) {
+        var m = document.getElementById(fm.id);
+        var copy = document.importNode(fm, true);
+        if (m) {
+          if (m.innerHTML !== fm.innerHTML || m.className !== fm.className) {
+            m.replaceWith(copy);
+          }
+        } else {
+          ol.appendChild(copy);
+          added++;
+        }
+      });
+    });
+    return added;
+  }
+
+  function swapThread(html, mine) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     var fresh = doc.getElementById("thread");
     var current = document.getElementById("thread");
     if (fresh && current) {
-      current.replaceWith(document.importNode(fresh, true));
+      var follow = mine || atNewest();
+      var added = mergeThread(fresh, current);
+      if (added > 0) {
+        if (follow) {
+          showNewest();
+        } else {
+          say(added === 1 ? "A new message is below." : added + " new messages are below.");
+        }
+      }
     }
     markRead();
   }
@@ -142,7 +228,7 @@
               window.location.assign(r.url);
               return;
             }
-            swapThread(html);
+            swapThread(html, true);
             say("Sent.");
           });
         })
