@@ -69,6 +69,34 @@ func TestBrowserMessagesLive(t *testing.T) {
 	client.samePage("after the whole exchange")
 	provider.samePage("after the whole exchange")
 
+	// As in a messaging app (#18): oldest to newest, the compose box
+	// under the newest message, each person's own on the right.
+	for _, p := range []*person{client, provider} {
+		if !p.eval(fmt.Sprintf(`(() => { const a = document.getElementById(%q), b = document.getElementById(%q), f = document.querySelector("form.compose-form");
+		  return !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) && !!(b.compareDocumentPosition(f) & Node.DOCUMENT_POSITION_FOLLOWING) })()`, mine, theirs)) {
+			t.Errorf("%s: the page does not list the messages oldest first with the compose box under them", p.name)
+		}
+		if got := p.text(`#thread-list .day-sep`); got != "Today" {
+			t.Errorf("%s: the day's separator says %q", p.name, got)
+		}
+	}
+
+	// Reading back: while the client reads earlier messages, a new one
+	// goes at the bottom and nothing moves; the status says it is below.
+	long := strings.Repeat("A long message, to read back through. ", 60)
+	provider.send(long)
+	later := provider.send("And one more thing.")
+	client.within(liveDeadline, "the later message shows on the client's page", shows(later, "And one more thing."))
+	client.eval(fmt.Sprintf(`(() => { document.getElementById(%q).scrollIntoView(); window.readingAt = window.scrollY; return true })()`, mine))
+	newest := provider.send("A message that arrives while the client reads back")
+	client.within(liveDeadline, "the newest message shows on the client's page", shows(newest, "A message that arrives while the client reads back"))
+	if !client.eval(`window.scrollY === window.readingAt`) {
+		t.Errorf("a new message moved the page under the client reading back")
+	}
+	client.within(time.Second, "the status says a new message is below", `document.getElementById("live-status").textContent === "A new message is below."`)
+	client.eval(`(() => { document.querySelector("#thread li.message:last-child").scrollIntoView(); return true })()`)
+	client.within(time.Second, "the status is cleared at the newest", `document.getElementById("live-status").textContent === ""`)
+
 	for _, p := range []*person{client, provider} {
 		for _, width := range []int64{phoneWidth, deskWidth} {
 			t.Run(fmt.Sprintf("axe/%s/%d", p.name, width), func(t *testing.T) {
@@ -77,6 +105,12 @@ func TestBrowserMessagesLive(t *testing.T) {
 				q.checkA11y(axe, "thread", width)
 			})
 		}
+	}
+	// The page opens at the newest message.
+	client.open(site.url + "/messages")
+	client.waitLive()
+	if !client.eval(`(() => { const all = document.querySelectorAll("#thread li.message"); const r = all[all.length - 1].getBoundingClientRect(); return window.scrollY > 0 && r.top >= 0 && r.bottom <= window.innerHeight })()`) {
+		t.Errorf("the client's page does not open at the newest message")
 	}
 	client.docShot("messages-client", phoneWidth, deskWidth)
 	provider.docShot("messages-provider", deskWidth, phoneWidth)

@@ -44,6 +44,15 @@
   // says, in data-live, whether the stream is open (tests wait for it).
   var client = thread.getAttribute("data-client");
   var pending = false, again = false;
+  var below = false; // the status says new messages are below
+
+  // Once the reader reaches the newest message, the status has said its piece.
+  window.addEventListener("scroll", function () {
+    if (below && newestAt() !== "below") {
+      below = false;
+      say("");
+    }
+  }, { passive: true });
 
   function say(text) {
     status.textContent = text;
@@ -73,16 +82,20 @@
     return all.length ? all[all.length - 1] : null;
   }
 
-  // atNewest says whether the reader sees the newest message: new ones
-  // then come into view as they arrive; otherwise the reader has
-  // scrolled up to read, and nothing moves under them.
-  function atNewest() {
+  // newestAt says where the newest message is for the reader: "in"
+  // view (new ones then come into view as they arrive), "below" (they
+  // have scrolled up to read back: nothing moves under them), or "above"
+  // (they are at the compose box).
+  function newestAt() {
     var last = lastMessage();
     if (!last) {
-      return true;
+      return "in";
     }
     var r = last.getBoundingClientRect();
-    return r.top < window.innerHeight && r.bottom > 0;
+    if (r.top >= window.innerHeight) {
+      return "below";
+    }
+    return r.bottom <= 0 ? "above" : "in";
   }
 
   function showNewest(block) {
@@ -138,13 +151,16 @@
     var fresh = doc.getElementById("thread");
     var current = document.getElementById("thread");
     if (fresh && current) {
-      var follow = mine || atNewest();
+      var where = mine ? "in" : newestAt();
       var added = mergeThread(fresh, current);
       if (added > 0) {
-        if (follow) {
+        if (where === "in") {
           showNewest();
-        } else {
+        } else if (where === "below") {
+          below = true;
           say(added === 1 ? "A new message is below." : added + " new messages are below.");
+        } else {
+          say(added === 1 ? "A new message arrived." : added + " new messages arrived.");
         }
       }
     }
