@@ -29,9 +29,13 @@ const receiptDeadline = 2 * time.Second
 // on a phone, sends a message; the provider's open thread page shows it
 // within a second without a reload; the provider's page marks it read and
 // the client's page shows the receipt; the provider replies and the
-// client's open page shows the reply, and the provider's the receipt. Then
-// axe-core checks the thread page of each at 375 and 1280 pixels, and
-// signing out in another tab closes the page's stream with a notice.
+// client's open page shows the reply, and the provider's the receipt. Both
+// pages read oldest first with the compose box under the newest (#18).
+// Then axe-core checks the thread page of each at 375 and 1280 pixels; a
+// message that arrives while the client reads back leaves their page
+// where it was, saying it is below; the page opens at the newest
+// message; and signing out in another tab closes the page's stream with
+// a notice.
 func TestBrowserMessagesLive(t *testing.T) {
 	t.Parallel()
 	axe := axeSource(t)
@@ -81,8 +85,23 @@ func TestBrowserMessagesLive(t *testing.T) {
 		}
 	}
 
+	for _, p := range []*person{client, provider} {
+		for _, width := range []int64{phoneWidth, deskWidth} {
+			t.Run(fmt.Sprintf("axe/%s/%d", p.name, width), func(t *testing.T) {
+				q := p.in(t)
+				q.emulate(width)
+				q.checkA11y(axe, "thread", width)
+			})
+		}
+	}
+	client.docShot("messages-client", phoneWidth, deskWidth)
+	provider.docShot("messages-provider", deskWidth, phoneWidth)
+	client.shot("thread")
+	provider.shot("thread")
+
 	// Reading back: while the client reads earlier messages, a new one
 	// goes at the bottom and nothing moves; the status says it is below.
+	client.emulate(phoneWidth)
 	long := strings.Repeat("A long message, to read back through. ", 60)
 	provider.send(long)
 	later := provider.send("And one more thing.")
@@ -97,25 +116,12 @@ func TestBrowserMessagesLive(t *testing.T) {
 	client.eval(`(() => { document.querySelector("#thread li.message:last-child").scrollIntoView(); return true })()`)
 	client.within(time.Second, "the status is cleared at the newest", `document.getElementById("live-status").textContent === ""`)
 
-	for _, p := range []*person{client, provider} {
-		for _, width := range []int64{phoneWidth, deskWidth} {
-			t.Run(fmt.Sprintf("axe/%s/%d", p.name, width), func(t *testing.T) {
-				q := p.in(t)
-				q.emulate(width)
-				q.checkA11y(axe, "thread", width)
-			})
-		}
-	}
 	// The page opens at the newest message.
 	client.open(site.url + "/messages")
 	client.waitLive()
 	if !client.eval(`(() => { const all = document.querySelectorAll("#thread li.message"); const r = all[all.length - 1].getBoundingClientRect(); return window.scrollY > 0 && r.top >= 0 && r.bottom <= window.innerHeight })()`) {
 		t.Errorf("the client's page does not open at the newest message")
 	}
-	client.docShot("messages-client", phoneWidth, deskWidth)
-	provider.docShot("messages-provider", deskWidth, phoneWidth)
-	client.shot("thread")
-	provider.shot("thread")
 
 	// Signing out elsewhere (the client's other tab, same browser
 	// context) closes this page's stream: it says so.
