@@ -103,7 +103,7 @@ func TestBrowserMessagesLive(t *testing.T) {
 	// goes at the bottom and nothing moves; the status says it is below.
 	client.emulate(phoneWidth)
 	long := strings.Repeat("A long message, to read back through. ", 60)
-	provider.send(long)
+	longID := provider.send(long)
 	later := provider.send("And one more thing.")
 	client.within(liveDeadline, "the later message shows on the client's page", shows(later, "And one more thing."))
 	client.eval(fmt.Sprintf(`(() => { document.getElementById(%q).scrollIntoView(); window.readingAt = window.scrollY; return true })()`, mine))
@@ -115,6 +115,26 @@ func TestBrowserMessagesLive(t *testing.T) {
 	client.within(time.Second, "the status says a new message is below", `document.getElementById("live-status").textContent === "A new message is below."`)
 	client.eval(`(() => { document.querySelector("#thread li.message:last-child").scrollIntoView(); return true })()`)
 	client.within(time.Second, "the status is cleared at the newest", `document.getElementById("live-status").textContent === ""`)
+
+	// Earlier messages: a page of the newest two links to the earlier
+	// ones, which come in above without moving what the client reads.
+	client.open(site.url + "/messages?limit=2")
+	client.waitLive()
+	client.markPage()
+	if n := client.count("#thread li.message"); n != 2 {
+		t.Errorf("a page of two shows %d messages", n)
+	}
+	client.eval(fmt.Sprintf(`(() => { window.readingTop = document.getElementById(%q).getBoundingClientRect().top; return true })()`, later))
+	client.do("press Earlier messages", chromedp.Click(`a#earlier`))
+	client.within(5*time.Second, "the earlier messages come in above",
+		fmt.Sprintf(`[...document.querySelectorAll("#thread li.message")].map(m => m.id).join(" ") === %q`, strings.Join([]string{mine, theirs, longID, later, newest}, " ")))
+	if !client.eval(fmt.Sprintf(`Math.abs(document.getElementById(%q).getBoundingClientRect().top - window.readingTop) < 2`, later)) {
+		t.Errorf("the earlier messages moved the message the client was reading")
+	}
+	if client.count("a#earlier") != 0 || client.text("#live-status") != "3 earlier messages added above." {
+		t.Errorf("with nothing earlier left, the link stays or the status says %q", client.text("#live-status"))
+	}
+	client.samePage("after loading earlier messages")
 
 	// The page opens at the newest message.
 	client.open(site.url + "/messages")

@@ -3,7 +3,8 @@
 // when a message, read receipt or edit arrives for this thread, fetches
 // the page again and merges it in: new messages at the bottom, followed
 // into view only when the reader was at the newest (else the status says
-// they are below), so that nothing moves under someone reading back. It also
+// they are below), so that nothing moves under someone reading back.
+// "Earlier messages" brings the earlier page in above, in place. It also
 // says at once when a chosen file is too large to send. While the
 // page is in view it marks the messages it shows read, so the sender's
 // page shows the receipt. It sends a text without leaving the page (the
@@ -166,6 +167,66 @@
     }
     markRead();
   }
+
+  // Earlier messages come in above the ones shown, where they are read
+  // back; what the reader was reading stays where it was. The link
+  // then pages further back, or goes when there is nothing earlier.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a#earlier");
+    if (!link || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) {
+      return;
+    }
+    var list = document.querySelector("div#thread-list");
+    if (!list) {
+      return;
+    }
+    e.preventDefault();
+    fetch(link.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var freshList = doc.querySelector("div#thread-list");
+        var mark = list.querySelector("li.message");
+        var before = mark ? mark.getBoundingClientRect().top : 0;
+        var added = [];
+        var days = freshList ? freshList.querySelectorAll(":scope > .day") : [];
+        for (var i = days.length - 1; i >= 0; i--) {
+          var first = list.querySelector(":scope > .day");
+          if (first && first.getAttribute("data-day") === days[i].getAttribute("data-day")) {
+            var ol = first.querySelector("ol.thread");
+            var ms = days[i].querySelectorAll("li.message");
+            for (var j = ms.length - 1; j >= 0; j--) {
+              if (!document.getElementById(ms[j].id)) {
+                var m = document.importNode(ms[j], true);
+                ol.insertBefore(m, ol.firstChild);
+                added.unshift(m);
+              }
+            }
+          } else {
+            var d = document.importNode(days[i], true);
+            list.insertBefore(d, first);
+            added = Array.prototype.slice.call(d.querySelectorAll("li.message")).concat(added);
+          }
+        }
+        if (mark) {
+          window.scrollBy(0, mark.getBoundingClientRect().top - before);
+        }
+        var more = doc.getElementById("earlier");
+        var p = link.closest("p");
+        if (more) {
+          link.setAttribute("href", more.getAttribute("href"));
+        } else if (p) {
+          p.remove();
+          if (added.length) {
+            added[added.length - 1].setAttribute("tabindex", "-1");
+            added[added.length - 1].focus({ preventScroll: true });
+          }
+        }
+        say(added.length === 1 ? "1 earlier message added above." : added.length + " earlier messages added above.");
+        markRead();
+      })
+      .catch(function () { window.location.assign(link.href); });
+  });
 
   // showPage puts a page the server answered a post with in place of
   // this one's main content; its forms then post the ordinary way.
