@@ -212,6 +212,11 @@ func TestMessagePages(t *testing.T) {
 		}
 		rec = m.send2(t, "/clients/"+m.c.Client.ID+"/messages", m.provider, url.Values{"text": {""}}.Encode())
 		expect(t, rec, http.StatusBadRequest, "", "an empty message from the form")
+		// The error is by the compose box, under the conversation: the
+		// top of the page says so.
+		if body, _, _ := strings.Cut(rec.Body.String(), `id="thread"`); !strings.Contains(body, `<a href="#message-text">Your message was not sent: see why below.</a>`) {
+			t.Errorf("the page of a refused message does not say so above the conversation: %s", rec.Body)
+		}
 		expect(t, m.call(t, "GET", "/clients/"+m.c.Client.ID+"/messages", m.other, nil), http.StatusNotFound, "", "another provider's page")
 		expect(t, m.call(t, "GET", "/messages", m.provider, nil), http.StatusNotFound, "", "a provider at /messages")
 	})

@@ -31,8 +31,12 @@
   var status = document.getElementById("live-status");
   // The page opens at the newest message, the compose box under it, as
   // a messaging app does; not when the address names a place on the
-  // page, nor when crisis resources show first.
-  if (thread && !window.location.hash && !document.querySelector(".crisis-now")) {
+  // page, nor when crisis resources show first. A refused form opens at
+  // its error.
+  var refused = document.querySelector('main [role="alert"]');
+  if (refused) {
+    refused.scrollIntoView({ block: "center" });
+  } else if (thread && !window.location.hash && !document.querySelector(".crisis-now")) {
     var newest = document.querySelectorAll("#thread li.message");
     if (newest.length) {
       newest[newest.length - 1].scrollIntoView({ block: "center" });
