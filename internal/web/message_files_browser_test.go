@@ -44,13 +44,13 @@ func TestBrowserAttachmentsAndEdits(t *testing.T) {
 	client.wantPath("/messages")
 	// The page may be swapping in the thread again, on the message's own
 	// live event: wait for the photo's link.
-	client.within(10*time.Second, "the photo shows first in the thread",
-		`(() => { const a = document.querySelector("#thread-list li:first-child ul.files a"); return !!a && a.textContent.trim() === "IMG_0001.jpg" })()`)
-	link := client.attr(`#thread-list li:first-child ul.files a`, "href")
+	client.within(10*time.Second, "the photo shows in the thread",
+		`(() => { const a = document.querySelector("#thread-list li.message ul.files a"); return !!a && a.textContent.trim() === "IMG_0001.jpg" })()`)
+	link := client.attr(`#thread-list li.message ul.files a`, "href")
 	if !strings.HasPrefix(link, "/api/v1/clients/"+site.clientID+"/messages/") {
 		t.Errorf("the download link %q", link)
 	}
-	edit := client.attr(`#thread-list li:first-child a[href^="/messages/"]`, "href")
+	edit := client.attr(`#thread-list li.message:has(ul.files) a[href^="/messages/"]`, "href")
 
 	refused := func(p *person) {
 		p.open(site.url + "/messages")

@@ -29,9 +29,13 @@ const receiptDeadline = 2 * time.Second
 // on a phone, sends a message; the provider's open thread page shows it
 // within a second without a reload; the provider's page marks it read and
 // the client's page shows the receipt; the provider replies and the
-// client's open page shows the reply, and the provider's the receipt. Then
-// axe-core checks the thread page of each at 375 and 1280 pixels, and
-// signing out in another tab closes the page's stream with a notice.
+// client's open page shows the reply, and the provider's the receipt. Both
+// pages read oldest first with the compose box under the newest (#18).
+// Then axe-core checks the thread page of each at 375 and 1280 pixels; a
+// message that arrives while the client reads back leaves their page
+// where it was, saying it is below; the page opens at the newest
+// message; and signing out in another tab closes the page's stream with
+// a notice.
 func TestBrowserMessagesLive(t *testing.T) {
 	t.Parallel()
 	axe := axeSource(t)
@@ -69,6 +73,18 @@ func TestBrowserMessagesLive(t *testing.T) {
 	client.samePage("after the whole exchange")
 	provider.samePage("after the whole exchange")
 
+	// As in a messaging app (#18): oldest to newest, the compose box
+	// under the newest message, each person's own on the right.
+	for _, p := range []*person{client, provider} {
+		if !p.eval(fmt.Sprintf(`(() => { const a = document.getElementById(%q), b = document.getElementById(%q), f = document.querySelector("form.compose-form");
+		  return !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) && !!(b.compareDocumentPosition(f) & Node.DOCUMENT_POSITION_FOLLOWING) })()`, mine, theirs)) {
+			t.Errorf("%s: the page does not list the messages oldest first with the compose box under them", p.name)
+		}
+		if got := p.text(`#thread-list .day-sep`); got != "Today" {
+			t.Errorf("%s: the day's separator says %q", p.name, got)
+		}
+	}
+
 	for _, p := range []*person{client, provider} {
 		for _, width := range []int64{phoneWidth, deskWidth} {
 			t.Run(fmt.Sprintf("axe/%s/%d", p.name, width), func(t *testing.T) {
@@ -82,6 +98,50 @@ func TestBrowserMessagesLive(t *testing.T) {
 	provider.docShot("messages-provider", deskWidth, phoneWidth)
 	client.shot("thread")
 	provider.shot("thread")
+
+	// Reading back: while the client reads earlier messages, a new one
+	// goes at the bottom and nothing moves; the status says it is below.
+	client.emulate(phoneWidth)
+	long := strings.Repeat("A long message, to read back through. ", 60)
+	longID := provider.send(long)
+	later := provider.send("And one more thing.")
+	client.within(liveDeadline, "the later message shows on the client's page", shows(later, "And one more thing."))
+	client.eval(fmt.Sprintf(`(() => { document.getElementById(%q).scrollIntoView(); window.readingAt = window.scrollY; return true })()`, mine))
+	newest := provider.send("A message that arrives while the client reads back")
+	client.within(liveDeadline, "the newest message shows on the client's page", shows(newest, "A message that arrives while the client reads back"))
+	if !client.eval(`window.scrollY === window.readingAt`) {
+		t.Errorf("a new message moved the page under the client reading back")
+	}
+	client.within(time.Second, "the status says a new message is below", `document.getElementById("live-status").textContent === "A new message is below."`)
+	client.eval(`(() => { document.querySelector("#thread li.message:last-child").scrollIntoView(); return true })()`)
+	client.within(time.Second, "the status is cleared at the newest", `document.getElementById("live-status").textContent === ""`)
+
+	// Earlier messages: a page of the newest two links to the earlier
+	// ones, which come in above without moving what the client reads.
+	client.open(site.url + "/messages?limit=2")
+	client.waitLive()
+	client.markPage()
+	if n := client.count("#thread li.message"); n != 2 {
+		t.Errorf("a page of two shows %d messages", n)
+	}
+	client.eval(fmt.Sprintf(`(() => { window.readingTop = document.getElementById(%q).getBoundingClientRect().top; return true })()`, later))
+	client.do("press Earlier messages", chromedp.Click(`a#earlier`))
+	client.within(5*time.Second, "the earlier messages come in above",
+		fmt.Sprintf(`[...document.querySelectorAll("#thread li.message")].map(m => m.id).join(" ") === %q`, strings.Join([]string{mine, theirs, longID, later, newest}, " ")))
+	if !client.eval(fmt.Sprintf(`Math.abs(document.getElementById(%q).getBoundingClientRect().top - window.readingTop) < 2`, later)) {
+		t.Errorf("the earlier messages moved the message the client was reading")
+	}
+	if client.count("a#earlier") != 0 || client.text("#live-status") != "3 earlier messages added above." {
+		t.Errorf("with nothing earlier left, the link stays or the status says %q", client.text("#live-status"))
+	}
+	client.samePage("after loading earlier messages")
+
+	// The page opens at the newest message.
+	client.open(site.url + "/messages")
+	client.waitLive()
+	if !client.eval(`(() => { const all = document.querySelectorAll("#thread li.message"); const r = all[all.length - 1].getBoundingClientRect(); return window.scrollY > 0 && r.top >= 0 && r.bottom <= window.innerHeight })()`) {
+		t.Errorf("the client's page does not open at the newest message")
+	}
 
 	// Signing out elsewhere (the client's other tab, same browser
 	// context) closes this page's stream: it says so.

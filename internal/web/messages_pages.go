@@ -3,15 +3,18 @@ package web
 import (
 	"errors"
 	"net/http"
+	"time"
 	"unicode/utf8"
 
 	"interlude/internal/care"
 )
 
 // The thread's web pages: the client's at /messages, the care team's at
-// /clients/{id}/messages. A server-rendered list and compose form that work
-// without JavaScript; messages.js listens to /api/v1/events and reloads the
-// list in place when something new arrives.
+// /clients/{id}/messages. A server-rendered conversation, oldest to
+// newest by day, with the compose form under it, as in a messaging app;
+// it works without JavaScript. messages.js opens the page at the newest
+// message, listens to /api/v1/events and adds what arrives at the bottom
+// without moving what the reader is reading.
 
 // messageFormLimit bounds a compose form: 5,000 characters,
 // percent-encoded, need up to 60 KB.
@@ -22,7 +25,8 @@ type messageRow struct {
 	ID       string
 	Mine     bool
 	From     string // "You", "Your care team", "Client"
-	When     string
+	When     string // the day and time, for the message's own page
+	Time     string // the time of day, under the thread's day separator
 	WhenISO  string
 	Text     string
 	Read     string // "Read Mon 2 Mar…" or ""
@@ -34,6 +38,26 @@ type messageRow struct {
 	Files    []fileRow
 	Auto     bool // an automatic reply
 	Flagged  bool // it raised a safety flag; shown to the care team
+}
+
+// threadDay is one day of a thread page: a separator, and the messages
+// sent that day in the viewer's time zone, oldest first.
+type threadDay struct {
+	Day      string // "2026-03-02"
+	Label    string // "Today", "Yesterday", "Monday 2 March 2026"
+	Messages []messageRow
+}
+
+// threadDayLabel names day d (in loc) for a separator, relative to now.
+func threadDayLabel(d, now time.Time, loc *time.Location) string {
+	d, now = d.In(loc), now.In(loc)
+	switch d.Format(time.DateOnly) {
+	case now.Format(time.DateOnly):
+		return "Today"
+	case now.AddDate(0, 0, -1).Format(time.DateOnly):
+		return "Yesterday"
+	}
+	return d.Format("Monday 2 January 2006")
 }
 
 // fileRow is an attachment as a page lists it.
@@ -61,8 +85,9 @@ type messagesPage struct {
 	FileError    string // why a file was refused
 	MaxFileMB    int
 	MaxFileBytes int
-	Messages     []messageRow
-	More         string // link to older messages, or ""
+	Days         []threadDay // the page of messages, oldest first, by day
+	More         string      // link to earlier messages, or ""
+	Newest       string      // on a page of earlier messages, the link back to the newest
 
 	// Boundaries (boundaries_pages.go).
 	Team        []teamHoursView // the care team's office hours, beside the compose box
@@ -100,7 +125,9 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 		}
 	}
 	sent := r.URL.Query().Get("sent")
-	for i := range page.Messages {
+	loc, now := care.Location(actor.TimeZone), s.now()
+	// The store pages back from the newest; the page reads the other way.
+	for i := len(page.Messages) - 1; i >= 0; i-- {
 		m := &page.Messages[i]
 		if r.Method == http.MethodGet && m.ID == sent && m.Flagged && actor.Role == care.RoleClient && m.SenderID == actor.UserID {
 			offer, err := s.store.ScreenerOffer(r.Context(), actor, "message", m.ID)
@@ -114,6 +141,7 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 			p.Crisis = crisisOf(r2)
 		}
 		row := messageRow{ID: m.ID, Mine: m.SenderID == actor.UserID && m.SenderRole != care.RoleSystem, When: localTime(m.SentAt, actor.TimeZone),
+			Time:    m.SentAt.In(loc).Format("15:04"),
 			WhenISO: m.SentAt.Format("2006-01-02T15:04:05Z07:00"), Text: m.Text, ReadPath: base + "/" + m.ID + "/read",
 			Path: base + "/" + m.ID, Edited: m.Edited(), CanEdit: care.CanEditMessage(actor, m), Files: fileRows(m)}
 		row.From, row.Auto = fromLabel(actor, m), m.SenderRole == care.RoleSystem
@@ -128,10 +156,18 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, actor care
 		} else {
 			row.CanRead = care.IsMessageRecipient(actor, m)
 		}
-		p.Messages = append(p.Messages, row)
+		day := m.SentAt.In(loc).Format(time.DateOnly)
+		if n := len(p.Days); n == 0 || p.Days[n-1].Day != day {
+			p.Days = append(p.Days, threadDay{Day: day, Label: threadDayLabel(m.SentAt, now, loc)})
+		}
+		d := &p.Days[len(p.Days)-1]
+		d.Messages = append(d.Messages, row)
 	}
 	if page.More {
 		p.More = base + "?before=" + page.Messages[len(page.Messages)-1].ID
+	}
+	if q.Before != "" {
+		p.Newest = base
 	}
 	status := http.StatusOK
 	if me := (modeError{}); errors.As(formErr, &me) && p.ModeForm != nil {

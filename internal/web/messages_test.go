@@ -70,12 +70,17 @@ func messagesPageSample(l Layout) *messagesPage {
 	return &messagesPage{Layout: l, ClientID: "c1", ClientName: "Sam", Action: "/clients/c1/messages", CanWrite: true,
 		Text: planXSS, Error: "Text is required.", More: "/clients/c1/messages?before=m2", FileError: "is larger than 10 MB",
 		MaxFileMB: 10, MaxFileBytes: 10 << 20,
-		Messages: []messageRow{
-			{ID: "m1", Mine: true, From: "You", When: "Mon", WhenISO: "2026-11-20T10:00:00Z", Text: planXSS, Read: "Read Tue",
-				Path: "/clients/c1/messages/m1", Edited: true, CanEdit: true,
-				Files: []fileRow{{Name: planXSS + ".pdf", Kind: "PDF document", Size: "1.2 MB", URL: "/api/v1/clients/c1/messages/m1/attachments/a1"}}},
-			{ID: "m2", From: "Client", When: "Mon", WhenISO: "2026-11-20T09:00:00Z", Text: "Hi", CanRead: true, ReadPath: "/clients/c1/messages/m2/read"},
-			{ID: "m3", From: "Automatic reply", Auto: true, When: "Sun", WhenISO: "2026-11-19T09:00:00Z", Text: "Automatic reply: …\n• 988"},
+		Newest: "/clients/c1/messages",
+		Days: []threadDay{
+			{Day: "2026-11-19", Label: "Thursday 19 November 2026", Messages: []messageRow{
+				{ID: "m3", From: "Automatic reply", Auto: true, When: "Sun", Time: "09:00", WhenISO: "2026-11-19T09:00:00Z", Text: "Automatic reply: …\n• 988"},
+			}},
+			{Day: "2026-11-20", Label: "Today", Messages: []messageRow{
+				{ID: "m2", From: "Client", When: "Mon", Time: "09:00", WhenISO: "2026-11-20T09:00:00Z", Text: "Hi", CanRead: true, ReadPath: "/clients/c1/messages/m2/read", Flagged: true},
+				{ID: "m1", Mine: true, From: "You", When: "Mon", Time: "10:00", WhenISO: "2026-11-20T10:00:00Z", Text: planXSS, Read: "Read Tue",
+					Path: "/clients/c1/messages/m1", Edited: true, CanEdit: true,
+					Files: []fileRow{{Name: planXSS + ".pdf", Kind: "PDF document", Size: "1.2 MB", URL: "/api/v1/clients/c1/messages/m1/attachments/a1"}}},
+			}},
 		},
 		Team:     []teamHoursView{{Name: "Dr. Rivera", Zone: "America/Chicago", ResponseTime: "within 1 business day", Days: []dayHours{{"Monday", "09:00–17:00"}}}},
 		ModeForm: &modeForm{Action: "/clients/c1/messaging", Modes: []option{{"open", "Open", true}}, Reason: planXSS, Error: "reason is required"}}
@@ -207,8 +212,89 @@ func TestMessagePages(t *testing.T) {
 		}
 		rec = m.send2(t, "/clients/"+m.c.Client.ID+"/messages", m.provider, url.Values{"text": {""}}.Encode())
 		expect(t, rec, http.StatusBadRequest, "", "an empty message from the form")
+		// The error is by the compose box, under the conversation: the
+		// top of the page says so.
+		if body, _, _ := strings.Cut(rec.Body.String(), `id="thread"`); !strings.Contains(body, `<a href="#message-text">Your message was not sent: see why below.</a>`) {
+			t.Errorf("the page of a refused message does not say so above the conversation: %s", rec.Body)
+		}
 		expect(t, m.call(t, "GET", "/clients/"+m.c.Client.ID+"/messages", m.other, nil), http.StatusNotFound, "", "another provider's page")
 		expect(t, m.call(t, "GET", "/messages", m.provider, nil), http.StatusNotFound, "", "a provider at /messages")
+	})
+}
+
+// TestMessageThreadPage (#18): the thread page reads as a messaging app
+// does, on the client's page and the care team's: oldest to newest, a
+// separator for each day in the viewer's time zone, the compose form
+// under the newest message; "Earlier messages" pages back with the
+// store's paging, and links back to the newest.
+func TestMessageThreadPage(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		m := newMessagesEnv(t, db)
+		// A new day: the sessions, signed in before it, sign in again.
+		nextDay := func() {
+			db.Clock.Advance(24 * time.Hour)
+			m.client, m.provider = m.signIn(t, m.c.Client), m.signIn(t, m.c.Provider)
+		}
+		var ids []string
+		texts := []string{"One, two days ago", "Two, yesterday", "Three, today", "Four, today"}
+		for i, text := range texts {
+			switch i {
+			case 1, 2:
+				nextDay()
+			case 3:
+				db.Clock.Advance(time.Minute)
+			}
+			who := m.provider
+			if i%2 == 1 {
+				who = m.client
+			}
+			ids = append(ids, m.send(t, who, text).ID)
+		}
+		// inOrder says whether the strings are in body, each after the one before.
+		inOrder := func(body string, strs ...string) bool {
+			for _, s := range strs {
+				_, after, ok := strings.Cut(body, s)
+				if !ok {
+					return false
+				}
+				body = after
+			}
+			return true
+		}
+		for _, page := range []struct{ path, token string }{
+			{"/messages", m.client},
+			{"/clients/" + m.c.Client.ID + "/messages", m.provider},
+		} {
+			rec := m.call(t, "GET", page.path, page.token, nil)
+			expect(t, rec, http.StatusOK, "", page.path)
+			body := rec.Body.String()
+			if !inOrder(body, `class="day-sep"`, texts[0], `class="day-sep"><time datetime="`, "Yesterday", texts[1],
+				">Today</time>", texts[2], texts[3], `class="stack compose-form"`) {
+				t.Errorf("%s does not list the messages oldest first, by day, with the compose form under them: %s", page.path, body)
+			}
+			if n := strings.Count(body, `class="day-sep"`); n != 3 {
+				t.Errorf("%s: %d day separators, want 3", page.path, n)
+			}
+			if strings.Contains(body, "Earlier messages") || strings.Contains(body, "Back to the newest messages") {
+				t.Errorf("%s: links to other pages with the whole thread shown", page.path)
+			}
+
+			// Two a page: the newest two, and a link to the earlier ones.
+			rec = m.call(t, "GET", page.path+"?limit=2", page.token, nil)
+			expect(t, rec, http.StatusOK, "", page.path+"?limit=2")
+			body = rec.Body.String()
+			earlier := page.path + "?before=" + ids[2]
+			if !inOrder(body, `href="`+earlier+`"`, texts[2], texts[3]) || strings.Contains(body, texts[1]) || !strings.Contains(body, ">Earlier messages</a>") {
+				t.Errorf("%s?limit=2 does not show the newest two under a link to the earlier ones (%s): %s", page.path, earlier, body)
+			}
+			rec = m.call(t, "GET", earlier, page.token, nil)
+			expect(t, rec, http.StatusOK, "", earlier)
+			body = rec.Body.String()
+			if !inOrder(body, texts[0], texts[1], `href="`+page.path+`">Back to the newest messages`) || strings.Contains(body, texts[2]) || strings.Contains(body, "Earlier messages") {
+				t.Errorf("%s does not show the earliest two, oldest first, with a link back to the newest: %s", earlier, body)
+			}
+		}
 	})
 }
 
