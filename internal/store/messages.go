@@ -303,6 +303,26 @@ func (s *Store) MarkMessageRead(ctx context.Context, actor care.Actor, clientID,
 	return me, changed, err
 }
 
+// UnreadMessages is how many messages from the care team in the actor's
+// own thread the actor has not read: the count on a client's Messages tab.
+// It reads no text and names no one, so, like the staff's counts
+// (CountOpenFlags), it writes no audit row: it runs on every page a client
+// opens. Anyone but a client gets 0.
+func (s *Store) UnreadMessages(ctx context.Context, actor care.Actor) (int, error) {
+	if actor.Role != care.RoleClient {
+		return 0, nil
+	}
+	var n int
+	err := s.read(ctx, func(ctx context.Context, tx tx) error {
+		return tx.QueryRowContext(ctx,
+			`SELECT count(*) FROM messages m
+			 WHERE m.client_id = $1 AND m.clinic_id = $2 AND m.sender_role = $3
+			   AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.user_id = $1)`,
+			actor.UserID, actor.ClinicID, string(care.RoleProvider)).Scan(&n)
+	})
+	return n, err
+}
+
 // MessageEventsAfter returns the thread events after seq that the actor
 // may see now (visibleClient), oldest first, at most limit: what a
 // real-time stream that reconnects with Last-Event-ID missed. It is

@@ -132,3 +132,33 @@ func TestMessages(t *testing.T) {
 		}
 	})
 }
+
+// TestUnreadMessages: a client's count is the care team's messages they
+// have not read, in their own thread only; their own messages never
+// count; staff get 0.
+func TestUnreadMessages(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		c := storetest.SeedClinic(t, db.Store, "Unread")
+		client, provider := c.Actor(c.Client), c.Actor(c.Provider)
+		unread := func(a care.Actor, want int, what string) {
+			t.Helper()
+			if n, err := db.Store.UnreadMessages(ctx, a); err != nil || n != want {
+				t.Errorf("%s: %d unread (%v), want %d", what, n, err, want)
+			}
+		}
+		unread(client, 0, "an empty thread")
+		send(t, db, client, c.Client.ID, "hello")
+		unread(client, 0, "the client's own message")
+		m1, _ := send(t, db, provider, c.Client.ID, "a reply")
+		send(t, db, provider, c.Client.ID, "and another")
+		unread(client, 2, "two replies")
+		unread(c.Actor(c.OtherClient), 0, "another client")
+		unread(provider, 0, "the provider")
+		if _, _, err := db.Store.MarkMessageRead(ctx, client, c.Client.ID, m1.ID); err != nil {
+			t.Fatal(err)
+		}
+		unread(client, 1, "one read")
+	})
+}

@@ -148,12 +148,13 @@ func TestBrowserAuditPages(t *testing.T) {
 	ap.open(baseURL + "/audit")
 	ap.shot("audit-desktop")
 
-	// 2. The client, on a phone, follows the header's link to their
+	// 2. The client, on a phone, follows the More tab's link to their
 	// access report.
 	cp := b.person(t, "client", true)
 	cp.open(baseURL + "/signin")
 	cp.signIn(client.Email, goodPassword, "/")
-	cp.follow("follow the header link", `header a[href="/access-log"]`)
+	cp.follow("open the More tab", `nav.tabs a[href="/more"]`)
+	cp.follow("follow the link", `main a[href="/access-log"]`)
 	cp.wantPath("/access-log")
 	if h := cp.text("main h1"); h != "Who has looked at my record" {
 		t.Errorf("the heading is %q", h)

@@ -516,6 +516,7 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/measures/{mid}/stop": "as DELETE /api/v1/clients/{id}/measures/{mid}",
 
 	"GET /plan": "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
+	"GET /more": "links only, for a signed-in client (404 for staff): TestClientShell",
 	// The safety plan's pages: safetyplan_test.go.
 	"GET /safety-plan":                   "the signed-in client's own safety plan: as GET /api/v1/clients/{id}/safety-plan: TestSafetyPlanPages",
 	"GET /safety-plan/edit":              "as GET /safety-plan: TestSafetyPlanPages",

@@ -560,10 +560,16 @@ func (p *person) enterCode(code string) {
 	}
 }
 
-// signOut presses the header's Sign out button.
+// signOut presses the header's Sign out button; a client's is on the
+// More tab (issue #18).
 func (p *person) signOut() {
 	p.t.Helper()
-	p.submit("sign out", `header form[action="/signout"]`)
+	form := `header form[action="/signout"]`
+	if p.count(`nav.tabs a[href="/more"]`) > 0 {
+		p.follow("open the More tab", `nav.tabs a[href="/more"]`)
+		form = `main form[action="/signout"]`
+	}
+	p.submit("sign out", form)
 	p.wantPath("/signin")
 	if n := p.text(`.notice[role="status"]`); n != "You are signed out." {
 		p.t.Errorf("%s: after signing out the notice says %q", p.name, n)

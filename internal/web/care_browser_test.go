@@ -363,6 +363,7 @@ func accessibility(t *testing.T, whose string) {
 		{name: "plan", who: client, path: "/plan"},
 		{name: "tasks", who: client, path: "/tasks"},
 		{name: "access log", who: client, path: "/access-log"},
+		{name: "more", who: client, path: "/more"},
 		{name: "clients", who: provider, path: "/clients"},
 		{name: "client page", who: provider, path: record},
 		{name: "client page with an error", who: provider, load: weeklyTask},

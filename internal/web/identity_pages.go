@@ -198,6 +198,7 @@ type clientHomePage struct {
 	Journal   *journalHome     // quick entry, mood chart, recent entries (journal_pages.go)
 	Between   *betweenSessions // next session, tasks due, goals (plan_pages.go)
 	CheckIn   *checkInPrompt   // an open check-in (checkins_pages.go)
+	Waiting   []waitingItem    // "Waiting for you", from the above and the unread count (shell.go)
 }
 
 // GET /: the landing page when signed out; each role's start otherwise.
@@ -229,9 +230,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		l := s.layoutJournal(r, "Home")
 		s.renderPage(w, r, http.StatusOK, "client_home", &clientHomePage{
-			Layout: s.layoutJournal(r, "Home"), FirstName: first, MFA: creds.HasMFA(), Journal: journal, Between: between,
-			CheckIn: checkIn,
+			Layout: l, FirstName: first, MFA: creds.HasMFA(), Journal: journal, Between: between,
+			CheckIn: checkIn, Waiting: waitingFor(checkIn, between, l.Tabs),
 		})
 		return nil
 	}

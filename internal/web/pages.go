@@ -70,6 +70,10 @@ type Layout struct {
 	StaffNotices []noticeItem  // unread notices, on a staff member's home page
 	SafetyAlerts *safetyAlerts // open safety flags and safety notices, on a staff member's home page
 
+	// Tabs is a client's tab bar, the current page marked and unread
+	// messages counted (shell.go); nil for staff.
+	Tabs []navTab
+
 	// Crisis is where to get help now and who was told, shown first on
 	// the page a write whose words held crisis language redirects to
 	// (withCrisis).
@@ -83,6 +87,7 @@ func (s *Server) layout(r *http.Request, title string) Layout {
 		l.User = &actor
 		s.breakGlassLayout(r, &l)
 		s.safetyLayout(r, &l)
+		s.clientShellLayout(r, &l)
 	}
 	return l
 }

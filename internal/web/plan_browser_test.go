@@ -153,7 +153,7 @@ func TestBrowserPlanAndTasks(t *testing.T) {
 		t.Errorf("the task after marking it done: %q", got)
 	}
 
-	cp.follow("open the plan", `header a[href="/plan"]`)
+	cp.follow("open the Plan tab", `nav.tabs a[href="/plan"]`)
 	cp.wantPath("/plan")
 	cp.typeIn("main form.comment-form textarea", "Two good nights this week")
 	cp.submit("comment", "main form.comment-form")

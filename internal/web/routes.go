@@ -93,6 +93,7 @@ func (s *Server) routeTable() []route {
 		{"POST /clients/{id}/tasks", s.handle(s.taskCreateForm)},
 		{"POST /clients/{id}/tasks/{tid}/complete", s.handle(s.taskCompleteForm)},
 		{"GET /plan", s.handle(s.clientPlan)},
+		{"GET /more", s.handle(s.more)},
 		{"GET /safety-plan", s.handle(s.safetyPlanView(false))},
 		{"GET /safety-plan/edit", s.handle(s.safetyPlanView(true))},
 		{"POST /safety-plan", s.handle(s.safetyPlanSave)},

@@ -250,14 +250,17 @@ func TestEveryPageTemplate(t *testing.T) {
 	ts := newTestServer(t, storetest.Open(t, "sqlite"))
 	user := &care.Actor{UserID: "u1", Name: "Dana Rivera", Role: care.RoleAdmin}
 	signedIn := Layout{Title: "T", Nonce: "n0nce", User: user, Notice: "Done."}
+	clientLayout := Layout{Title: "T", Nonce: "n0nce", User: &care.Actor{UserID: "c1", Name: "Sam Lee", Role: care.RoleClient}, Tabs: clientTabs("/", 2)}
 	inv := &invited{DisplayName: "Sam", Role: care.RoleClient, URL: "http://x/invite/tok", QR: "data:image/png;base64,AA==", Expires: "Mon"}
 	data := map[string]any{
-		"home":        &homePage{Layout: Layout{Title: "Interlude"}, ClinicCount: 2},
-		"error":       &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
-		"client_home": &clientHomePage{Layout: signedIn, FirstName: "Sam", Journal: sampleJournalHome(), CheckIn: sampleCheckIn()},
-		"signin":      &signinPage{Layout: Layout{Title: "Sign in"}, Email: "a@b.c", Error: "wrong"},
-		"mfa":         &mfaPage{Layout: Layout{Title: "Step", Scripts: []string{"passkey.js"}}, Enroll: true, QR: "data:image/png;base64,AA==", Secret: "ABC", HasTOTP: true, HasPasskeys: true, Error: "bad"},
-		"invite":      &invitePage{Layout: Layout{Title: "Join"}, ClinicName: "C", Role: care.RoleProvider, DisplayName: "D", TimeZone: "UTC", TimeZones: timeZones, MinLength: 8, Error: "e", Field: "password"},
+		"home":  &homePage{Layout: Layout{Title: "Interlude"}, ClinicCount: 2},
+		"error": &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
+		"client_home": &clientHomePage{Layout: clientLayout, FirstName: "Sam", Journal: sampleJournalHome(), CheckIn: sampleCheckIn(),
+			Waiting: []waitingItem{{Text: "2 new messages from your care team.", Link: "Read them", Href: "/messages"}}},
+		"more":   &morePage{Layout: clientLayout}, // shell_test.go
+		"signin": &signinPage{Layout: Layout{Title: "Sign in"}, Email: "a@b.c", Error: "wrong"},
+		"mfa":    &mfaPage{Layout: Layout{Title: "Step", Scripts: []string{"passkey.js"}}, Enroll: true, QR: "data:image/png;base64,AA==", Secret: "ABC", HasTOTP: true, HasPasskeys: true, Error: "bad"},
+		"invite": &invitePage{Layout: Layout{Title: "Join"}, ClinicName: "C", Role: care.RoleProvider, DisplayName: "D", TimeZone: "UTC", TimeZones: timeZones, MinLength: 8, Error: "e", Field: "password"},
 		"account": &accountPage{Layout: signedIn, Email: "a@b.c", Enroll: true, QR: "data:image/png;base64,AA==", Secret: "S",
 			Sessions: []sessionRow{{ID: "s1", Device: "Firefox", Current: true}}, NewCodes: []string{"aaaaa-bbbb-cccc"},
 			Passkeys: []passkeyRow{{ID: "p1", Name: "Phone", Added: "today"}}, HasMFA: true, Error: "e"},
