@@ -125,6 +125,16 @@ func localTime(t time.Time, zone string) string {
 	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
 }
 
+// localDate is t's day in the viewer's zone, as a page shows a date
+// without its time.
+func localDate(t time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2 Jan 2006")
+}
+
 // notices are the fixed confirmations a redirect may ask a page to show.
 var notices = map[string]string{
 	"signed-out":     "You are signed out.",
