@@ -5,22 +5,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"interlude/internal/audit"
-	"interlude/internal/auth"
 	"interlude/internal/care"
-	"interlude/internal/demo"
 	"interlude/internal/jobs"
 	"interlude/internal/store"
 	"interlude/internal/web"
@@ -37,7 +33,7 @@ const minMetricsToken = 32
 func serve(ctx context.Context, e *env, args []string) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", envOr(e, "INTERLUDE_ADDR", "127.0.0.1:8080"), "address to listen on (env INTERLUDE_ADDR)")
-	withDemo := fs.Bool("demo", false, "on an empty database, create a demo clinic and print its logins")
+	withDemo := fs.Bool("demo", false, "on an empty database, create a demo clinic and print its logins (kept in DATA/demo-logins.json, 0600); on that database again, print them again")
 	baseURL := fs.String("base-url", envOr(e, "INTERLUDE_BASE_URL", ""), "the address users reach Interlude at, for links in invitations and notifications (env INTERLUDE_BASE_URL; default http://ADDR)")
 	sessions, invitations := care.DefaultSessionPolicy(), care.DefaultInvitationLifetime()
 	var durations durationFlags
@@ -99,11 +95,7 @@ func serve(ctx context.Context, e *env, args []string) (err error) {
 	defer func() { stopSealing(); <-sealed }() // the final seal and checkpoint
 
 	if *withDemo {
-		d, err := demo.Seed(ctx, st, auth.DefaultParams())
-		if err != nil {
-			return err
-		}
-		if err := printDemo(e, d); err != nil {
+		if err := serveDemo(ctx, e, st, &db); err != nil {
 			return err
 		}
 	}
@@ -222,25 +214,6 @@ func registerJobs(r *jobs.Runner, d jobDeps) {
 	// Safety flags (#7): notices to the care team, escalation to the
 	// on-call provider or the admins.
 	jobs.RegisterSafety(r, d.store, d.notify)
-}
-
-// printDemo prints the demo clinic's logins. They are shown only here, so
-// serve fails if they cannot be written.
-func printDemo(e *env, d *demo.Clinic) error {
-	if d == nil {
-		_, err := fmt.Fprintln(e.stdout, "The database already holds a clinic; no demo data was added.")
-		return err
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Created the demo clinic %q. Sign in as:\n", d.Clinic.Name)
-	for _, l := range d.Logins {
-		fmt.Fprintf(&b, "  %-9s %-18s %-30s password %s\n", l.Role, l.DisplayName, l.Email, l.Password)
-		if l.TOTPSecret != "" {
-			fmt.Fprintf(&b, "  %-9s %-18s authenticator secret %s (add it to an authenticator app)\n", "", "", l.TOTPSecret)
-		}
-	}
-	_, err := io.WriteString(e.stdout, b.String())
-	return err
 }
 
 // defaultBaseURL is the address to put in links when none is configured.

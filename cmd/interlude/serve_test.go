@@ -10,6 +10,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -141,61 +143,100 @@ func TestServeEndToEnd(t *testing.T) {
 
 			// The printed logins work: each demo person signs in through the
 			// API, staff with a code from the printed authenticator secret.
-			t.Run("demo sign-in", func(t *testing.T) {
-				out := s.stdout.String()
-				login := regexp.MustCompile(`(?m)^\s+(admin|provider|client)\s+.*\s(\S+@\S+)\s+password (\S+)\n(?:\s+authenticator secret (\S+))?`)
-				matches := login.FindAllStringSubmatch(out, -1)
-				if len(matches) != 4 {
-					t.Fatalf("found %d demo logins in:\n%s", len(matches), out)
-				}
-				for _, m := range matches {
-					role, email, password, secret := m[1], m[2], m[3], m[4]
-					body := map[string]string{"email": email, "password": password}
-					if role != "client" {
-						if secret == "" {
-							t.Fatalf("no authenticator secret printed for the %s", role)
-						}
-						key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
-						if err != nil {
-							t.Fatalf("secret %q: %v", secret, err)
-						}
-						body["totp_code"] = auth.TOTPCode(key, auth.TOTPStep(time.Now()))
-					}
-					b, _ := json.Marshal(body)
-					resp, err := http.Post(s.base+"/api/v1/sessions", "application/json", strings.NewReader(string(b)))
-					if err != nil {
-						t.Fatal(err)
-					}
-					var got struct {
-						Token string `json:"token"`
-						User  struct {
-							Role string `json:"role"`
-						} `json:"user"`
-					}
-					if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
-						t.Errorf("%s %s: decoding the session: %v", role, email, err)
-					}
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusCreated || got.Token == "" || got.User.Role != role {
-						t.Errorf("%s %s: status %d, role %q", role, email, resp.StatusCode, got.User.Role)
-					}
-				}
-			})
+			t.Run("demo sign-in", func(t *testing.T) { demoSignIn(t, s.base, s.stdout.String()) })
 
 			s.stop(t)
 
-			// A second start on the same database leaves it as it is.
+			// The logins are kept for the demo, for the owner only.
+			data := dbArgs[len(dbArgs)-1]
+			kept := filepath.Join(data, demoLoginsFile)
+			if fi, err := os.Stat(kept); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("the kept demo logins: %v, %v; want a 0600 file", fi, err)
+			}
+
+			// A second start on the same database leaves it as it is and
+			// prints the same logins again, which still sign in (issue #18).
 			again := startServe(t, dbArgs...)
 			again.waitHealthy(t)
-			again.stop(t)
 			out := again.stdout.String()
 			if strings.Contains(out, "Created the demo clinic") {
 				t.Errorf("the second start created the demo clinic again:\n%s", out)
 			}
-			if !strings.Contains(out, "no demo data was added") {
-				t.Errorf("the second start did not say it left the database alone:\n%s", out)
+			if !strings.Contains(out, "The database already holds the demo clinic \"Riverbend Counseling (demo)\"; no demo data was added.") ||
+				!strings.Contains(out, kept) {
+				t.Errorf("the second start did not say it left the database alone, with the kept logins:\n%s", out)
+			}
+			// The same lines the first start printed, which signed in above
+			// (a second sign-in might fall in the same TOTP step, a replay).
+			loginLines := regexp.MustCompile(`(?m)^ +.*(password|authenticator secret) \S+.*$`)
+			if first, second := loginLines.FindAllString(s.stdout.String(), -1), loginLines.FindAllString(out, -1); len(first) != 6 ||
+				strings.Join(first, "\n") != strings.Join(second, "\n") {
+				t.Errorf("the second start printed logins\n%s\nwant the first start's\n%s", strings.Join(second, "\n"), strings.Join(first, "\n"))
+			}
+			again.stop(t)
+
+			// Without the kept logins, a third start says how to start a
+			// fresh demo.
+			if err := os.Remove(kept); err != nil {
+				t.Fatal(err)
+			}
+			third := startServe(t, dbArgs...)
+			third.waitHealthy(t)
+			third.stop(t)
+			out = third.stdout.String()
+			want := `interlude serve --demo --data "$(mktemp -d)"`
+			if eng.name == "postgres" {
+				want = `createdb interlude_demo && interlude serve --demo --database-url postgres:///interlude_demo --data "$(mktemp -d)"`
+			}
+			if !strings.Contains(out, "The database already holds a clinic; no demo data was added") || !strings.Contains(out, "\n  "+want+"\n") ||
+				strings.Contains(out, "password ") {
+				t.Errorf("the third start, without kept logins:\n%s", out)
 			}
 		})
+	}
+}
+
+// demoSignIn signs each demo login printed in out in through the API of
+// the server at base, staff with a code from the printed authenticator
+// secret.
+func demoSignIn(t *testing.T, base, out string) {
+	t.Helper()
+	login := regexp.MustCompile(`(?m)^\s+(admin|provider|client)\s+.*\s(\S+@\S+)\s+password (\S+)\n(?:\s+authenticator secret (\S+))?`)
+	matches := login.FindAllStringSubmatch(out, -1)
+	if len(matches) != 4 {
+		t.Fatalf("found %d demo logins in:\n%s", len(matches), out)
+	}
+	for _, m := range matches {
+		role, email, password, secret := m[1], m[2], m[3], m[4]
+		body := map[string]string{"email": email, "password": password}
+		if role != "client" {
+			if secret == "" {
+				t.Fatalf("no authenticator secret printed for the %s", role)
+			}
+			key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+			if err != nil {
+				t.Fatalf("secret %q: %v", secret, err)
+			}
+			body["totp_code"] = auth.TOTPCode(key, auth.TOTPStep(time.Now()))
+		}
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(base+"/api/v1/sessions", "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Token string `json:"token"`
+			User  struct {
+				Role string `json:"role"`
+			} `json:"user"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+			t.Errorf("%s %s: decoding the session: %v", role, email, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated || got.Token == "" || got.User.Role != role {
+			t.Errorf("%s %s: status %d, role %q", role, email, resp.StatusCode, got.User.Role)
+		}
 	}
 }
 

@@ -209,3 +209,75 @@ func SortCaseload(list []ClientSummary) {
 		)
 	})
 }
+
+// CaseloadSort is an order of a provider's caseload (FilterCaseload).
+type CaseloadSort string
+
+// The orders of a caseload: by need (SortCaseload, the default), by name
+// (accents and case aside), and by the soonest next session (none last).
+const (
+	SortByNeed    CaseloadSort = "need"
+	SortByName    CaseloadSort = "name"
+	SortBySession CaseloadSort = "session"
+)
+
+// CaseloadSorts are the orders a caseload can be put in, the default first.
+var CaseloadSorts = []CaseloadSort{SortByNeed, SortByName, SortBySession}
+
+// CaseloadFilter narrows and orders a caseload the store has already read
+// (FilterCaseload). Names are sealed in the database, so the search runs
+// here, over the names the store opened, never as a query on disk.
+type CaseloadFilter struct {
+	Name    string       // part of the client's name, case- and accent-insensitive (NormalizeText); "" keeps all
+	Flagged bool         // only clients with an open safety flag
+	Review  bool         // only clients whose measures need review (Need.NeedsReview)
+	Sort    CaseloadSort // "" is SortByNeed
+}
+
+// NeedsReview reports whether the client's measures call for a look:
+// worsening (a reliable deterioration on a questionnaire, or falling mood)
+// or an overdue questionnaire.
+func (n Need) NeedsReview() bool {
+	return len(n.Deteriorations) > 0 || n.MoodFall != nil || len(n.OverdueMeasures) > 0
+}
+
+// FilterCaseload returns the clients of list that f keeps, in f's order;
+// list is expected in need order (SortCaseload), which breaks ties of the
+// other orders, and is left unchanged.
+func FilterCaseload(list []ClientSummary, f CaseloadFilter) []ClientSummary {
+	name := NormalizeText(f.Name)
+	out := make([]ClientSummary, 0, len(list))
+	for _, c := range list {
+		switch {
+		case f.Flagged && c.Need.OpenFlags == 0,
+			f.Review && !c.Need.NeedsReview(),
+			name != "" && !strings.Contains(NormalizeText(c.DisplayName), name):
+			continue
+		}
+		out = append(out, c)
+	}
+	switch f.Sort {
+	case SortByName:
+		keys := make(map[string]string, len(out))
+		for _, c := range out {
+			keys[c.ID] = NormalizeText(c.DisplayName)
+		}
+		slices.SortStableFunc(out, func(a, b ClientSummary) int {
+			return cmp.Or(strings.Compare(keys[a.ID], keys[b.ID]), strings.Compare(a.DisplayName, b.DisplayName))
+		})
+	case SortBySession:
+		slices.SortStableFunc(out, func(a, b ClientSummary) int {
+			x, y := a.Need.NextSession, b.Need.NextSession
+			switch {
+			case x == nil && y == nil:
+				return 0
+			case x == nil:
+				return 1
+			case y == nil:
+				return -1
+			}
+			return x.Compare(*y)
+		})
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package care
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -148,5 +149,48 @@ func TestCaseloadScreenerOrder(t *testing.T) {
 	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
 	if got := list[0].Need.ReasonTexts(now); len(got) != 1 || got[0] != "1 open safety flag (acute positive screen)" {
 		t.Errorf("acute reasons %q", got)
+	}
+}
+
+// TestFilterCaseload (issue #18): part of a name, whatever its case and
+// accents; open flags; measures to review; and the three orders, ties
+// kept in need order.
+func TestFilterCaseload(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	later := at.Add(time.Hour)
+	list := []ClientSummary{ // in need order
+		{ID: "flag", DisplayName: "Zoë Ångström", Need: Need{OpenFlags: 1, NextSession: &later}},
+		{ID: "worse", DisplayName: "José Núñez", Need: Need{Deteriorations: []Deterioration{{Instrument: "phq9"}}}},
+		{ID: "mood", DisplayName: "Ann-Marie O'Brien", Need: Need{MoodFall: &MoodFall{From: 8, To: 3}, NextSession: &at}},
+		{ID: "due", DisplayName: "bea", Need: Need{OverdueMeasures: []Overdue{{Instrument: "gad7"}}}},
+		{ID: "none", DisplayName: "Alma", Need: Need{NextSession: &later}},
+	}
+	for _, tc := range []struct {
+		name string
+		f    CaseloadFilter
+		want string
+	}{
+		{"everyone by need", CaseloadFilter{}, "flag worse mood due none"},
+		{"accents in the name", CaseloadFilter{Name: "angst"}, "flag"},
+		{"accents in the query", CaseloadFilter{Name: "NÚÑ"}, "worse"},
+		{"separators", CaseloadFilter{Name: "ann marie obr"}, "mood"},
+		{"no one", CaseloadFilter{Name: "xavier"}, ""},
+		{"open flag", CaseloadFilter{Flagged: true}, "flag"},
+		{"review", CaseloadFilter{Review: true}, "worse mood due"},
+		{"review and name", CaseloadFilter{Review: true, Name: "O"}, "worse mood"},
+		{"by name", CaseloadFilter{Sort: SortByName}, "none mood due worse flag"},
+		{"by session", CaseloadFilter{Sort: SortBySession}, "mood flag none worse due"},
+	} {
+		var got []string
+		for _, c := range FilterCaseload(list, tc.f) {
+			got = append(got, c.ID)
+		}
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, g, tc.want)
+		}
+	}
+	if list[0].ID != "flag" || list[4].ID != "none" {
+		t.Errorf("FilterCaseload changed its input: %v", list)
 	}
 }

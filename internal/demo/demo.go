@@ -85,8 +85,8 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := seedJournals(ctx, s, out.admin); err != nil {
 		return nil, fmt.Errorf("demo journal: %w", err)
 	}
-	if err := seedBoundaries(ctx, s, out.admin, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role}); err != nil {
-		return nil, fmt.Errorf("demo office hours: %w", err)
+	if err := seedBoundaries(ctx, s, out.admin); err != nil {
+		return nil, fmt.Errorf("demo crisis line: %w", err)
 	}
 	if err := seedCaseload(ctx, s, out.admin, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role, Name: provider.DisplayName, TimeZone: provider.TimeZone}); err != nil {
 		return nil, fmt.Errorf("demo caseload: %w", err)
@@ -112,6 +112,10 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := s.SetClinicResources(ctx, out.admin, []care.ClinicResource{{Name: "Harbor Light after-hours line",
 		Phone: "+15550100199", Hours: "weekdays 17–22, weekends 10–18", Language: "en"}}); err != nil {
 		return nil, fmt.Errorf("demo crisis resource: %w", err)
+	}
+	// Last of all, after every seeded message (seedOfficeHours).
+	if err := seedOfficeHours(ctx, s, care.Actor{UserID: provider.ID, ClinicID: provider.ClinicID, Role: provider.Role}); err != nil {
+		return nil, fmt.Errorf("demo office hours: %w", err)
 	}
 	return out, nil
 }

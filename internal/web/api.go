@@ -389,8 +389,9 @@ func accountJSON(u *store.UserSummary) map[string]any {
 	}
 }
 
-// GET /api/v1/clients: the caseload, ordered by need (care.SortCaseload),
-// each client with the reasons for their place: as text ("reasons"), as
+// GET /api/v1/clients: the caseload, ordered by need (care.SortCaseload)
+// or as sort asks, searched and filtered by q, flag and review
+// (caseloadFilter), each client with the reasons for their place: as text ("reasons"), as
 // codes with text ("reason_details"), and the figures behind them.
 func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
@@ -400,10 +401,15 @@ func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 	if actor.Role != care.RoleProvider {
 		return care.Errorf(care.Forbidden, "only providers have a caseload")
 	}
+	f, err := caseloadFilter(r)
+	if err != nil {
+		return err
+	}
 	list, err := s.store.Caseload(r.Context(), actor)
 	if err != nil {
 		return err
 	}
+	list = care.FilterCaseload(list, f)
 	now := s.now()
 	out := []map[string]any{}
 	for _, c := range list {

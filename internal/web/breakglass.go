@@ -355,7 +355,7 @@ func (s *Server) renderBreakGlass(w http.ResponseWriter, r *http.Request, status
 		Min: care.BreakGlassReasonMin, Max: care.BreakGlassReasonMax, Password: s.fresh(r) != nil,
 	}
 	for _, c := range refs {
-		page.Clients = append(page.Clients, clientChoice{ID: c.ID, Joined: c.JoinedAt.Format("2 Jan 2006")})
+		page.Clients = append(page.Clients, clientChoice{ID: c.ID, Joined: localDate(c.JoinedAt, actor.TimeZone)})
 	}
 	s.renderPage(w, r, status, "break_glass", page)
 	return nil
@@ -402,6 +402,7 @@ type grantPage struct {
 	Layout
 	Review   *store.Review
 	Client   *care.User // the record: for the holder while the grant is open, and for the care team
+	Joined   string     // the day the client joined, in the viewer's zone
 	Holder   bool
 	Open     bool
 	Minutes  int
@@ -487,6 +488,9 @@ func (s *Server) grantView(w http.ResponseWriter, r *http.Request) error {
 		if err != nil && care.ErrorCode(err) != care.NotFound {
 			return err
 		}
+	}
+	if page.Client != nil {
+		page.Joined = localDate(page.Client.CreatedAt, actor.TimeZone)
 	}
 	s.renderPage(w, r, http.StatusOK, "break_glass_grant", page)
 	return nil

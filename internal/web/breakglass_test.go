@@ -422,3 +422,50 @@ func (e *webEnv) signInWithTOTP(t *testing.T, u care.User) string {
 	e.enrollTOTP(t, u)
 	return e.signIn(t, u)
 }
+
+// TestBreakGlassDatesInViewerZone (issue #18): the day a client joined,
+// on the break-glass list and on the grant's page, is the day in the
+// viewer's time zone, not in UTC.
+func TestBreakGlassDatesInViewerZone(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		w := newBGWorld(t, db)
+		e, c := w.e, w.c
+		joined := c.Client.CreatedAt
+		if joined.IsZero() {
+			t.Fatal("the seeded client has no creation time")
+		}
+		// A zone where the client joined on another day than in UTC.
+		zone := "Pacific/Kiritimati" // UTC+14
+		if joined.UTC().Hour() < 12 {
+			zone = "Etc/GMT+12" // UTC-12
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, utc := joined.In(loc).Format("2 Jan 2006"), joined.UTC().Format("2 Jan 2006")
+		if want == utc {
+			t.Fatalf("the test's zone %s gives the UTC day %s", zone, utc)
+		}
+		if err := db.Store.UpdateProfile(context.Background(), c.Actor(c.Admin), store.Profile{DisplayName: "admin", TimeZone: zone, Language: "en"}); err != nil {
+			t.Fatal(err)
+		}
+
+		body := e.call(t, "GET", "/break-glass", w.adminToken, nil).Body.String()
+		row := `<tr><th scope="row"><code>` + c.Client.ID + `</code></th><td>`
+		if !strings.Contains(body, row+want+`</td>`) || !strings.Contains(body, `<option value="`+c.Client.ID+`">Joined `+want+`</option>`) {
+			t.Errorf("the list does not say the client joined on %s in %s (UTC: %s):\n%s", want, zone, utc, body)
+		}
+
+		rec := w.start(t, c.Client.ID, testReason, e.nextCode(t, c.Admin.Email))
+		expect(t, rec, 201, "", "opening emergency access")
+		g := respJSON[struct {
+			ID string `json:"id"`
+		}](t, rec)
+		body = e.call(t, "GET", "/break-glass/"+g.ID, w.adminToken, nil).Body.String()
+		if !strings.Contains(body, `<dt>Joined</dt><dd>`+want+`</dd>`) {
+			t.Errorf("the grant's page does not say the client joined on %s:\n%s", want, body)
+		}
+	})
+}

@@ -6,8 +6,10 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	qrcode "github.com/skip2/go-qrcode"
 
@@ -87,6 +89,7 @@ var fieldLabels = map[string]string{
 	"email":            "The email address",
 	"password":         "The password",
 	"name":             "The name",
+	"q":                "The search",
 }
 
 func fieldLabel(f string) string {
@@ -140,6 +143,16 @@ func localTime(t time.Time, zone string) string {
 		loc = time.UTC
 	}
 	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// localDate is t's day in the viewer's zone, as a page shows a date
+// without its time.
+func localDate(t time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2 Jan 2006")
 }
 
 // notices are the fixed confirmations a redirect may ask a page to show.
@@ -864,9 +877,60 @@ func (s *Server) peopleSetDisabled(disabled bool) handlerFunc {
 type clientsPage struct {
 	Layout
 	Clients []caseloadRow
-	Error   string
+	Error   string // of the invitation form
 	Field   string
 	Form    url.Values
+	Find    caseloadFind
+}
+
+// caseloadFind is the search, filter and sort form of the caseload
+// (issue #18), read from the query so that a view can be bookmarked.
+type caseloadFind struct {
+	Query, Sort     string
+	Flagged, Review bool
+	Filtered        bool // a search or filter is on: the page says how many of all match
+	Total           int  // the whole caseload
+	Error, Field    string
+	Sorts           []sortChoice
+}
+
+// sortChoice is an order offered in the caseload's sort menu.
+type sortChoice struct{ Value, Label string }
+
+// caseloadParams are the query parameters of GET /clients and
+// GET /api/v1/clients.
+var caseloadParams = []string{"q", "flag", "review", "sort"}
+
+// caseloadFilter reads the caseload's query parameters: q, part of a name;
+// flag and review, true to keep only the clients with an open safety flag
+// or with measures to review; sort, one of care.CaseloadSorts.
+func caseloadFilter(r *http.Request) (care.CaseloadFilter, error) {
+	p, err := queryParams(r, caseloadParams...)
+	if err != nil {
+		return care.CaseloadFilter{}, err
+	}
+	f := care.CaseloadFilter{Name: p["q"], Sort: care.CaseloadSort(p["sort"])}
+	if utf8.RuneCountInString(f.Name) > 200 {
+		return f, care.FieldError("q", "must be at most 200 characters")
+	}
+	if f.Sort == "" {
+		f.Sort = care.SortByNeed
+	}
+	if !slices.Contains(care.CaseloadSorts, f.Sort) {
+		return f, care.FieldError("sort", "must be need, name or session")
+	}
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"flag", &f.Flagged}, {"review", &f.Review}} {
+		if v := p[b.name]; v != "" {
+			if v != "true" && v != "false" {
+				return f, care.FieldError(b.name, "must be true or false")
+			}
+			*b.dst = v == "true"
+		}
+	}
+	return f, nil
 }
 
 // caseloadRow is a client in the caseload: why they are where they are.
@@ -889,10 +953,26 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 	if actor.Role != care.RoleProvider {
 		return care.ErrNotFound
 	}
+	find := caseloadFind{Sorts: []sortChoice{{"need", "Need (most first)"}, {"name", "Name"}, {"session", "Next session (soonest first)"}}}
+	f, ferr := caseloadFilter(r)
+	if ferr != nil {
+		msg, field, code, ok := formError(ferr)
+		if !ok {
+			return ferr
+		}
+		if status == http.StatusOK {
+			status = code
+		}
+		find.Error, find.Field, f = msg, field, care.CaseloadFilter{Sort: care.SortByNeed}
+	}
 	list, err := s.store.Caseload(r.Context(), actor)
 	if err != nil {
 		return err
 	}
+	find.Total = len(list)
+	find.Query, find.Sort, find.Flagged, find.Review = f.Name, string(f.Sort), f.Flagged, f.Review
+	find.Filtered = f.Name != "" || f.Flagged || f.Review
+	list = care.FilterCaseload(list, f)
 	loc, now := zoneOf(actor), s.now()
 	rows := make([]caseloadRow, 0, len(list))
 	for _, c := range list {
@@ -903,7 +983,7 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 		rows = append(rows, row)
 	}
 	s.renderPage(w, r, status, "clients", &clientsPage{
-		Layout: s.layoutNotice(r, "Clients"), Clients: rows, Error: msg, Field: field, Form: form,
+		Layout: s.layoutNotice(r, "Clients"), Clients: rows, Error: msg, Field: field, Form: form, Find: find,
 	})
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"interlude/internal/auth"
+	"interlude/internal/care"
 	"interlude/internal/demo"
 	"interlude/internal/store/storetest"
 	"interlude/internal/web/browsertest"
@@ -22,7 +23,24 @@ func TestMain(m *testing.M) {
 
 // demoTemplate is the demo clinic, seeded once on SQLite with the real
 // clock (the browser tests compute TOTP codes that must hold when the
-// server checks them) and copied for each test that asks for it.
+// server checks them) and copied for each test that asks for it. The
+// demo provider's office hours are cleared, their response time kept: with
+// the real clock, whether a client's message got an automatic reply would
+// depend on the hour the tests run (TestDemoOfficeHours checks the demo's
+// hours; TestBrowserBoundaries sets its own).
 var demoTemplate = storetest.NewTemplate(func(db *storetest.DB) (*demo.Clinic, error) {
-	return demo.Seed(context.Background(), db.Store, auth.TestParams())
+	ctx := context.Background()
+	d, err := demo.Seed(ctx, db.Store, auth.TestParams())
+	if err != nil {
+		return nil, err
+	}
+	creds, err := db.Store.CredentialsByEmail(ctx, "provider@demo.interlude.test")
+	if err != nil {
+		return nil, err
+	}
+	provider := care.Actor{UserID: creds.User.ID, ClinicID: creds.User.ClinicID, Role: creds.User.Role}
+	if err := db.Store.SetOfficeHours(ctx, provider, &care.OfficeHours{ResponseTime: "within 1 business day"}); err != nil {
+		return nil, err
+	}
+	return d, nil
 })
