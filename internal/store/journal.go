@@ -590,3 +590,15 @@ func (s *Store) MoodPoints(ctx context.Context, actor care.Actor, clientID strin
 	}
 	return points, nil
 }
+
+// EntriesSince returns the entries of client clientID's journal that
+// occurred since since, newest first, as the actor may see them (Entries),
+// up to the bound of a chart rather than of a page: for the client's
+// progress page, whose calendar and charts need every entry of the period.
+func (s *Store) EntriesSince(ctx context.Context, actor care.Actor, clientID string, since time.Time) ([]care.JournalEntry, error) {
+	page, err := s.entries(ctx, actor, clientID, EntryQuery{Since: since, Limit: maxChartEntries})
+	if err != nil {
+		return nil, err
+	}
+	return page.Entries, nil
+}

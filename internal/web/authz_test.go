@@ -508,6 +508,7 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/tasks":                     "as POST /api/v1/clients/{id}/tasks",
 	"POST /clients/{id}/tasks/{tid}/complete":      "as POST /api/v1/clients/{id}/tasks/{tid}/complete",
 	// Measures: measures_test.go.
+	"GET /progress":                          "the signed-in client's own journal and measures (404 for others): as GET /api/v1/clients/{id}/journal and GET /api/v1/clients/{id}/measures: TestProgressPage",
 	"GET /measures":                          "the signed-in client's own measures (404 for others): as GET /api/v1/clients/{id}/measures: TestMeasurePages",
 	"GET /measures/{mid}":                    "the signed-in client's due measure (404 for others): TestMeasurePages",
 	"POST /measures/{mid}":                   "as POST /api/v1/clients/{id}/measures/{mid}/responses for the signed-in client: TestMeasurePages",

@@ -130,7 +130,7 @@ func (s *Server) clientBrief(w http.ResponseWriter, r *http.Request) error {
 				continue
 			}
 		}
-		p.Charts = append(p.Charts, briefSeriesChart(sr, b, loc))
+		p.Charts = append(p.Charts, seriesSummaryChart(sr, b.Since, b.Now, loc))
 	}
 	for _, g := range b.Goals {
 		v := briefGoalView{Title: g.Title, Status: string(g.Status), Target: string(g.TargetDate)}
@@ -198,10 +198,11 @@ func briefFlagViews(flags []care.BriefFlag, zone string) []briefFlagView {
 	return out
 }
 
-// briefSeriesChart draws one trend of the window: the chart, and as its
-// text alternative the count, average, range and the direction from the
-// earlier to the later half.
-func briefSeriesChart(sr care.SeriesSummary, b *care.Brief, loc *time.Location) seriesChart {
+// seriesSummaryChart draws one trend between from and to (the brief's
+// window, or the weeks of the client's progress page): the chart, and as
+// its text alternative the count, average, range and the direction from
+// the earlier to the later half.
+func seriesSummaryChart(sr care.SeriesSummary, from, to time.Time, loc *time.Location) seriesChart {
 	format := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	unit := " " + sr.Unit
 	if sr.Unit == "hours" {
@@ -225,7 +226,7 @@ func briefSeriesChart(sr care.SeriesSummary, b *care.Brief, loc *time.Location) 
 	case 24:
 		step = 6
 	}
-	c := newSeriesChart("chart-"+sr.Name, sr.Label, summary, sr.Values, b.Since, b.Now, sr.Scale, evenTicks(sr.Scale, step),
+	c := newSeriesChart("chart-"+sr.Name, sr.Label, summary, sr.Values, from, to, sr.Scale, evenTicks(sr.Scale, step),
 		nil, time.Time{}, "", format, loc)
 	c.Columns = [2]string{"When", sr.Label + " (" + sr.Unit + ")"}
 	return c

@@ -147,6 +147,7 @@ func (s *Server) routeTable() []route {
 		{"GET /clients/{id}/messages/{mid}", s.handle(s.messageView)},
 		{"POST /clients/{id}/messages/{mid}", s.handle(s.messageEditForm)},
 		{"GET /measures", s.handle(s.clientMeasures)},
+		{"GET /progress", s.handle(s.progress)},
 		{"GET /measures/{mid}", s.handle(s.measureForm)},
 		{"POST /measures/{mid}", s.handle(s.measureSubmit)},
 		{"GET /measures/responses/{rid}", s.handle(s.measureResult)},

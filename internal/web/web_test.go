@@ -257,10 +257,11 @@ func TestEveryPageTemplate(t *testing.T) {
 		"error": &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
 		"client_home": &clientHomePage{Layout: clientLayout, FirstName: "Sam", Journal: sampleJournalHome(), CheckIn: sampleCheckIn(),
 			Waiting: []waitingItem{{Text: "2 new messages from your care team.", Link: "Read them", Href: "/messages"}}},
-		"more":   &morePage{Layout: clientLayout}, // shell_test.go
-		"signin": &signinPage{Layout: Layout{Title: "Sign in"}, Email: "a@b.c", Error: "wrong"},
-		"mfa":    &mfaPage{Layout: Layout{Title: "Step", Scripts: []string{"passkey.js"}}, Enroll: true, QR: "data:image/png;base64,AA==", Secret: "ABC", HasTOTP: true, HasPasskeys: true, Error: "bad"},
-		"invite": &invitePage{Layout: Layout{Title: "Join"}, ClinicName: "C", Role: care.RoleProvider, DisplayName: "D", TimeZone: "UTC", TimeZones: timeZones, MinLength: 8, Error: "e", Field: "password"},
+		"more":     &morePage{Layout: clientLayout}, // shell_test.go
+		"progress": sampleProgressPage(clientLayout),
+		"signin":   &signinPage{Layout: Layout{Title: "Sign in"}, Email: "a@b.c", Error: "wrong"},
+		"mfa":      &mfaPage{Layout: Layout{Title: "Step", Scripts: []string{"passkey.js"}}, Enroll: true, QR: "data:image/png;base64,AA==", Secret: "ABC", HasTOTP: true, HasPasskeys: true, Error: "bad"},
+		"invite":   &invitePage{Layout: Layout{Title: "Join"}, ClinicName: "C", Role: care.RoleProvider, DisplayName: "D", TimeZone: "UTC", TimeZones: timeZones, MinLength: 8, Error: "e", Field: "password"},
 		"account": &accountPage{Layout: signedIn, Email: "a@b.c", Enroll: true, QR: "data:image/png;base64,AA==", Secret: "S",
 			Sessions: []sessionRow{{ID: "s1", Device: "Firefox", Current: true}}, NewCodes: []string{"aaaaa-bbbb-cccc"},
 			Passkeys: []passkeyRow{{ID: "p1", Name: "Phone", Added: "today"}}, HasMFA: true, Error: "e"},
