@@ -287,7 +287,7 @@ func chartDot(days, mood int) string {
 // 1280 pixels wide, and fails on any serious or critical violation of WCAG
 // 2.0, 2.1 and 2.2 A and AA: the client's home, journal (list, new entry
 // form, with and without an error, edit form, versions, settings), plan,
-// tasks and access log; the provider's clients, client page (with and
+// tasks, access log, More and My progress; the provider's clients, client page (with and
 // without an error), goal editor (new and existing goal), plan version
 // and journal timeline. The client's pages and the provider's are checked
 // by two tests that run side by side, each on its own copy of the demo.
@@ -364,6 +364,7 @@ func accessibility(t *testing.T, whose string) {
 		{name: "tasks", who: client, path: "/tasks"},
 		{name: "access log", who: client, path: "/access-log"},
 		{name: "more", who: client, path: "/more"},
+		{name: "progress", who: client, path: "/progress"},
 		{name: "clients", who: provider, path: "/clients"},
 		{name: "client page", who: provider, path: record},
 		{name: "client page with an error", who: provider, load: weeklyTask},

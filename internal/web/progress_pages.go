@@ -240,7 +240,9 @@ func progressOfMeasure(in *care.Instrument, responses []care.MeasureResponse, rc
 	for _, band := range in.Bands[1:] {
 		bands = append(bands, chartLine{Value: float64(band.Min), Label: band.Severity.Label()})
 	}
-	summary := fmt.Sprintf("%s totals: %d %s, lower is better. %s", in.Name, len(points), plural(len(points), "answer", "answers"), m.Sentence)
+	day := func(t time.Time) string { return t.In(loc).Format("2 Jan 2006") }
+	summary := fmt.Sprintf("%s totals, lower is better: %d %s, from %d on %s to %d on %s.", in.Name, len(points), plural(len(points), "answer", "answers"),
+		first.Total, day(first.AnsweredAt), last.Total, day(last.AnsweredAt))
 	m.Chart = newSeriesChart("chart-"+in.Code, in.Name+" total", summary, points, first.AnsweredAt.Add(-24*time.Hour), now,
 		float64(in.MaxTotal()), []float64{0, float64(in.MaxTotal())}, bands, time.Time{}, "", func(x float64) string { return strconv.Itoa(int(x)) }, loc)
 	m.Chart.Columns = [2]string{"Answered", "Total"}
