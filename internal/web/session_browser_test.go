@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 )
 
 // TestBrowserIdleWarning (issue #18) walks the idle sign-out in headless
-// Chromium with a client idle limit of 12 seconds, so the warning shows 6
+// Chromium with a client idle limit of 20 seconds, so the warning shows 10
 // seconds before the end instead of two minutes:
 //
 //  1. A client writing a journal entry is warned before the end, in a
@@ -21,10 +22,12 @@ import (
 //  2. Left alone, the session ends: the page says so, and that the text
 //     is still on the page; the text is; sending it is held back rather
 //     than lost to a "sign in first" page.
+//  3. Signed in again in another tab, the person sends the held text
+//     from the first, and it is saved.
 func TestBrowserIdleWarning(t *testing.T) {
 	t.Parallel()
 	policy := care.DefaultSessionPolicy()
-	policy.ClientIdle = 12 * time.Second
+	policy.ClientIdle = 20 * time.Second // the warning at 10 seconds left leaves axe time to run
 	c := startCareSiteWith(t, policy)
 	axe := axeSource(t)
 	defer c.browser.checkMessages(t)
@@ -36,7 +39,7 @@ func TestBrowserIdleWarning(t *testing.T) {
 	p.do("focus the text", chromedp.Focus("#text"))
 
 	// 1. The warning, and "Stay signed in".
-	p.within(12*time.Second, "the idle warning shows", `document.getElementById("session-warning").open`)
+	p.within(20*time.Second, "the idle warning shows", `document.getElementById("session-warning").open`)
 	if got := p.text("#session-warning-text"); got != "You will be signed out in less than a minute to protect your privacy. Stay signed in?" {
 		t.Errorf("the warning says %q", got)
 	}
@@ -55,7 +58,7 @@ func TestBrowserIdleWarning(t *testing.T) {
 	}
 
 	// 2. The end, with the text still on the page.
-	p.within(20*time.Second, "the signed-out note shows", `document.getElementById("session-ended").open`)
+	p.within(30*time.Second, "the signed-out note shows", `document.getElementById("session-ended").open`)
 	if p.eval(`document.getElementById("session-warning").open`) {
 		t.Error("the warning is still open over the signed-out note")
 	}
@@ -78,6 +81,23 @@ func TestBrowserIdleWarning(t *testing.T) {
 	p.wantPath("/journal/new")
 	if got := p.value("#text"); got != entry {
 		t.Errorf("after trying to send, the text is %q, want %q", got, entry)
+	}
+
+	// 3. Signed in again in another tab, the held text is sent.
+	other := &person{t: t, b: c.browser, name: "client, second tab"}
+	otherCtx, cancel := chromedp.NewContext(p.ctx) // a tab of the same browser context: the cookie is shared
+	defer cancel()
+	if err := chromedp.Do(otherCtx); err != nil { // opens the tab
+		t.Fatalf("opening a second tab: %v", err)
+	}
+	other.ctx = otherCtx
+	other.open(c.url + "/signin")
+	other.signIn(c.client.Email, c.client.Password, "/")
+	p.do("back to the text again", chromedp.Click(`#session-ended [data-session-close]`))
+	p.do("send it now", chromedp.Click(`form.entry-form button[type="submit"]`))
+	p.within(5*time.Second, "the entry is sent", `location.pathname === "/journal"`)
+	if got := p.text("main"); !strings.Contains(got, entry) {
+		t.Errorf("after signing in again, the journal does not show the entry; it says %.300q", got)
 	}
 	for _, store := range []string{"localStorage", "sessionStorage"} {
 		if !p.eval(store + ".length === 0") {
