@@ -93,8 +93,10 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"DELETE /api/v1/sessions/current": signedInGets(204),
 	// A wrong password answers 400 on the field, whoever is signed in.
 	"POST /api/v1/sessions/current/confirm": signedInGets(400),
-	"DELETE /api/v1/sessions/{id}":          ownOnly(204),
-	"GET /api/v1/me":                        signedInGets(200),
+	// "Stay signed in" (#18): the caller's own session, nobody else's.
+	"POST /api/v1/sessions/current/touch": signedInGets(200),
+	"DELETE /api/v1/sessions/{id}":        ownOnly(204),
+	"GET /api/v1/me":                      signedInGets(200),
 	// The caller's own account (#17); a wrong current password answers
 	// 400 on its field, whoever is signed in.
 	"PATCH /api/v1/me":                   signedInGets(200),
@@ -607,6 +609,7 @@ func authzRequests() map[string]authzRequest {
 			return "/api/v1/email-changes/" + w.emailChangeToken(t, tg), nil
 		}},
 		"POST /api/v1/sessions/current/confirm": {build: fixedRequest("/api/v1/sessions/current/confirm", map[string]string{"password": "not the password at all"})},
+		"POST /api/v1/sessions/current/touch":   {build: fixedRequest("/api/v1/sessions/current/touch", nil)},
 		"POST /api/v1/me/totp": {build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 			if c == asClient {
 				// The client starts without an app, whatever cells before did.

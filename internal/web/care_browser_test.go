@@ -43,6 +43,7 @@ const (
 // Chromium to visit it.
 type careSite struct {
 	url      string
+	store    *store.Store
 	browser  *browser
 	client   demo.Login // Sam, a client with a plan, tasks and six weeks of entries
 	provider demo.Login // Dana, Sam's provider
@@ -56,11 +57,18 @@ type careSite struct {
 // it, and starts the browser. It skips without Chromium, except in CI.
 func startCareSite(t *testing.T) *careSite {
 	t.Helper()
+	return startCareSiteWith(t, care.SessionPolicy{})
+}
+
+// startCareSiteWith is startCareSite with a session policy of the test's
+// (zero: the default).
+func startCareSiteWith(t *testing.T, sessions care.SessionPolicy) *careSite {
+	t.Helper()
 	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
 	db, d := demoTemplate.Open(t)
 	st := store.New(db.Engine, db.Keyring, time.Now)
 	ctx := context.Background()
-	c := &careSite{}
+	c := &careSite{store: st}
 	for _, l := range d.Logins {
 		switch {
 		case l.Role == care.RoleClient && c.client.Email == "":
@@ -87,7 +95,7 @@ func startCareSite(t *testing.T) *careSite {
 	c.url = "http://" + srv.Listener.Addr().String()
 	logs := &syncBuffer{}
 	s, err := New(Config{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Registry: prometheus.NewRegistry(),
-		BaseURL: c.url, Passwords: auth.TestParams()})
+		BaseURL: c.url, Passwords: auth.TestParams(), Sessions: sessions})
 	if err != nil {
 		t.Fatal(err)
 	}

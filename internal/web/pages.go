@@ -78,6 +78,10 @@ type Layout struct {
 	// the page a write whose words held crisis language redirects to
 	// (withCrisis).
 	Crisis *crisisBanner
+
+	// Session is how long the signed-in user's session has left, for
+	// session.js to warn before it ends (issue #18); nil when signed out.
+	Session *sessionClock
 }
 
 func (s *Server) layout(r *http.Request, title string) Layout {
@@ -85,6 +89,7 @@ func (s *Server) layout(r *http.Request, title string) Layout {
 	if a := authOf(r); a != nil && a.session.Stage == care.StageFull {
 		actor := a.actor
 		l.User = &actor
+		l.Session = s.sessionClockOf(a)
 		s.breakGlassLayout(r, &l)
 		s.safetyLayout(r, &l)
 		s.clientShellLayout(r, &l)

@@ -169,6 +169,7 @@ func (s *Server) routeTable() []route {
 		{"DELETE /api/v1/sessions", s.handle(s.apiEndAllSessions)},
 		{"DELETE /api/v1/sessions/current", s.handle(s.apiSignOut)},
 		{"POST /api/v1/sessions/current/confirm", s.handle(s.apiConfirm)},
+		{"POST /api/v1/sessions/current/touch", s.handle(s.apiTouchSession)},
 		{"DELETE /api/v1/sessions/{id}", s.handle(s.apiEndSession)},
 		{"GET /api/v1/me", s.handle(s.apiMe)},
 		{"PATCH /api/v1/me", s.handle(s.apiUpdateMe)},

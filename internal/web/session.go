@@ -117,3 +117,48 @@ func rateLimited(w http.ResponseWriter, wait time.Duration) error {
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return care.Errorf(care.RateLimited, "too many attempts; try again in %d seconds", secs)
 }
+
+// sessionClock is what session.js knows of the current session: the idle
+// limit of the user's role and how long the session has left, in whole
+// seconds. It holds no time of day, so the browser's clock does not
+// matter; the server still decides when a session ends (AC-07).
+type sessionClock struct {
+	IdleSeconds int // the idle limit for the user's role
+	LeftSeconds int // until the session ends: idle or absolute limit, whichever is first; rounded up
+}
+
+// sessionClockOf measures the session of a, as its last-seen time stands
+// after this request's touch (Authenticate).
+func (s *Server) sessionClockOf(a *authInfo) *sessionClock {
+	idle := s.sessions.ClientIdle
+	if a.actor.Role.Staff() {
+		idle = s.sessions.StaffIdle
+	}
+	now := s.now()
+	left := idle - now.Sub(a.session.LastSeenAt)
+	if abs := s.sessions.Absolute - now.Sub(a.session.CreatedAt); abs < left {
+		left = abs
+	}
+	// Rounded up: the page must not say the session has ended while the
+	// server still holds it.
+	return &sessionClock{IdleSeconds: int(idle / time.Second), LeftSeconds: max(0, int((left+time.Second-1)/time.Second))}
+}
+
+// POST /api/v1/sessions/current/touch: the signed-in person is still
+// there (they pressed "Stay signed in", or they are typing), so their
+// session's idle time starts again. It answers how long the session now
+// has left.
+//
+// The touch itself is authenticate's: every signed-in request moves the
+// session's last-seen time once it is touchEvery old (a sixtieth of the
+// idle limit, at most a minute), and session.js calls this at most once a
+// minute and when the warning shows, two minutes before the limit, so the
+// call always moves it. The absolute limit is not moved by anything.
+func (s *Server) apiTouchSession(w http.ResponseWriter, r *http.Request) error {
+	if _, err := signedIn(r); err != nil {
+		return err
+	}
+	c := s.sessionClockOf(authOf(r))
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, map[string]any{"idle_seconds": c.IdleSeconds, "expires_in_seconds": c.LeftSeconds})
+}
