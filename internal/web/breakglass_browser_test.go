@@ -1,20 +1,13 @@
 package web
 
 import (
-	"context"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"interlude/internal/auth"
-	"interlude/internal/care"
-	"interlude/internal/store"
-	"interlude/internal/store/storetest"
 	"interlude/internal/web/browsertest"
 )
 
@@ -26,71 +19,11 @@ func TestBrowserBreakGlass(t *testing.T) {
 	t.Parallel()
 	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
 
-	// A real clock: the codes the test computes must hold when the server
-	// checks them.
-	db := storetest.Open(t, "sqlite")
-	st := store.New(db.Engine, db.Keyring, time.Now)
-	ctx := context.Background()
-
-	srv := httptest.NewUnstartedServer(nil)
-	baseURL := "http://" + srv.Listener.Addr().String()
-	logs := &syncBuffer{}
-	s, err := New(Config{
-		Store:     st,
-		Logger:    slog.New(slog.NewJSONHandler(logs, nil)),
-		Registry:  prometheus.NewRegistry(),
-		BaseURL:   baseURL,
-		Passwords: auth.TestParams(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = s.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs)
-		}
-	})
-
-	// A clinic: an admin and a provider with authenticator apps, and the
-	// provider's client.
-	clinic := &care.Clinic{Name: "Harbor Light Counseling"}
-	if err := st.CreateClinic(ctx, clinic); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := auth.HashPassword(auth.TestParams(), goodPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	newUser := func(role care.Role, email, name string) (care.User, []byte) {
-		t.Helper()
-		u := care.User{ClinicID: clinic.ID, Role: role, Email: email, DisplayName: name, TimeZone: "UTC"}
-		if err := st.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.SetPasswordHash(ctx, u.ID, hash); err != nil {
-			t.Fatal(err)
-		}
-		if !role.Staff() {
-			return u, nil
-		}
-		secret := auth.NewTOTPSecret()
-		if err := st.SetTOTP(ctx, actorOf(u), secret); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ConfirmTOTP(ctx, u.ID); err != nil {
-			t.Fatal(err)
-		}
-		return u, secret
-	}
-	admin, adminSecret := newUser(care.RoleAdmin, "ana.admin@harbor.test", "Ana Alvarez")
-	provider, providerSecret := newUser(care.RoleProvider, "pat.provider@harbor.test", "Pat Provider")
-	client, _ := newUser(care.RoleClient, "casey@example.test", "Casey Client")
-	if err := st.AddToCareTeam(ctx, actorOf(admin), client.ID, provider.ID); err != nil {
-		t.Fatal(err)
-	}
+	// A real clock, and a clinic of an admin and a provider with
+	// authenticator apps, and the provider's client.
+	h := startHarborSite(t)
+	baseURL := h.url
+	admin, adminSecret, provider, providerSecret, client := h.admin, h.adminSecret, h.provider, h.providerSecret, h.client
 
 	b := startBrowser(t)
 	b.checkCSPDetector(t)

@@ -2,19 +2,13 @@ package web
 
 import (
 	"context"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"interlude/internal/auth"
-	"interlude/internal/care"
-	"interlude/internal/store"
-	"interlude/internal/store/storetest"
 	"interlude/internal/web/browsertest"
 )
 
@@ -37,61 +31,9 @@ func TestBrowserAccountRecovery(t *testing.T) {
 	browsertest.ChromiumPath(t)
 	axe := axeSource(t)
 
-	db := storetest.Open(t, "sqlite")
-	st := store.New(db.Engine, db.Keyring, time.Now) // a real clock: codes must hold
-	ctx := context.Background()
-	srv := httptest.NewUnstartedServer(nil)
-	baseURL := "http://" + srv.Listener.Addr().String()
-	logs := &syncBuffer{}
-	s, err := New(Config{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Registry: prometheus.NewRegistry(),
-		BaseURL: baseURL, Passwords: auth.TestParams()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = s.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs)
-		}
-	})
-
-	clinic := &care.Clinic{Name: "Harbor Light Counseling"}
-	if err := st.CreateClinic(ctx, clinic); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := auth.HashPassword(auth.TestParams(), goodPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	newUser := func(role care.Role, email, name string) (care.User, []byte) {
-		t.Helper()
-		u := care.User{ClinicID: clinic.ID, Role: role, Email: email, DisplayName: name, TimeZone: "UTC"}
-		if err := st.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.SetPasswordHash(ctx, u.ID, hash); err != nil {
-			t.Fatal(err)
-		}
-		if !role.Staff() {
-			return u, nil
-		}
-		secret := auth.NewTOTPSecret()
-		if err := st.SetTOTP(ctx, actorOf(u), secret); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ConfirmTOTP(ctx, u.ID); err != nil {
-			t.Fatal(err)
-		}
-		return u, secret
-	}
-	admin, adminSecret := newUser(care.RoleAdmin, "ana.admin@harbor.test", "Ana Alvarez")
-	provider, providerSecret := newUser(care.RoleProvider, "pat.provider@harbor.test", "Pat Provider")
-	client, _ := newUser(care.RoleClient, "casey@example.test", "Casey Client")
-	if err := st.AddToCareTeam(ctx, actorOf(admin), client.ID, provider.ID); err != nil {
-		t.Fatal(err)
-	}
+	h := startHarborSite(t)
+	st, baseURL, ctx := h.st, h.url, context.Background()
+	admin, adminSecret, provider, providerSecret, client := h.admin, h.adminSecret, h.provider, h.providerSecret, h.client
 
 	b := startBrowser(t)
 	b.checkCSPDetector(t)
