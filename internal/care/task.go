@@ -58,7 +58,8 @@ type DueTask struct {
 	Task    Task // without occurrences
 	Day     Day
 	Done    bool
-	Overdue bool // a one-off task whose day has passed
+	Overdue bool      // a one-off task whose day has passed
+	DoneAt  time.Time // when it was marked done; zero unless Done
 }
 
 // Validate checks and normalizes a task about to be assigned.

@@ -217,14 +217,14 @@ func (s *Store) TasksDue(ctx context.Context, actor care.Actor, clientID string,
 		for _, t := range tasks {
 			if t.Recurring() {
 				if t.OccursOn(day) {
-					_, ok := done[t.ID][day]
-					out = append(out, care.DueTask{Task: t, Day: day, Done: ok})
+					o, ok := done[t.ID][day]
+					out = append(out, care.DueTask{Task: t, Day: day, Done: ok, DoneAt: o.CompletedAt})
 				}
 				continue
 			}
-			_, ok := done[t.ID][t.DueDate]
+			o, ok := done[t.ID][t.DueDate]
 			if !ok || t.DueDate == day {
-				out = append(out, care.DueTask{Task: t, Day: t.DueDate, Done: ok, Overdue: !ok && t.DueDate.Before(day)})
+				out = append(out, care.DueTask{Task: t, Day: t.DueDate, Done: ok, Overdue: !ok && t.DueDate.Before(day), DoneAt: o.CompletedAt})
 			}
 		}
 		slices.SortStableFunc(out, func(a, b care.DueTask) int {
@@ -350,4 +350,44 @@ func (s *Store) CompleteTask(ctx context.Context, actor care.Actor, clientID, ta
 		return nil, err
 	}
 	return c, nil
+}
+
+// UndoCompletion takes back the client's "done" on an occurrence of their
+// task, on the day they marked it (in their time zone): a tap by mistake
+// is undone until the end of that day, and what was done stays done after
+// it. Only the client may (their care team gets care.Forbidden); an
+// occurrence not marked done is care.ErrNotFound, and one marked on an
+// earlier day is care.Conflict. The completion's note goes with it.
+func (s *Store) UndoCompletion(ctx context.Context, actor care.Actor, clientID, taskID string, occurrence care.Day) error {
+	if _, err := care.ParseDay(string(occurrence)); err != nil {
+		return care.FieldError("occurrence", "must be a date as YYYY-MM-DD")
+	}
+	ev, err := s.recordEvent(ctx, actor, "task.undo", "task", taskID, clientID)
+	if err != nil {
+		return err
+	}
+	return s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		rec, err := s.record(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		if !rec.CanComplete() {
+			return care.Errorf(care.Forbidden, "only the client takes back their own tasks")
+		}
+		var at int64
+		err = tx.QueryRowContext(ctx,
+			`SELECT k.completed_at FROM task_completions k JOIN tasks t ON t.id = k.task_id AND t.client_id = k.client_id
+			 WHERE k.task_id = $1 AND k.client_id = $2 AND k.clinic_id = $3 AND k.occurrence = $4 AND t.archived_at IS NULL`,
+			taskID, rec.ID, rec.ClinicID, string(occurrence)).Scan(&at)
+		if err != nil {
+			return notFound(err)
+		}
+		if care.DayIn(fromMicros(at), rec.TimeZone) != rec.today(tx) {
+			return care.Errorf(care.Conflict, "a task can be marked not done only on the day it was marked done")
+		}
+		_, err = tx.ExecContext(ctx,
+			`DELETE FROM task_completions WHERE task_id = $1 AND client_id = $2 AND clinic_id = $3 AND occurrence = $4`,
+			taskID, rec.ID, rec.ClinicID, string(occurrence))
+		return err
+	})
 }

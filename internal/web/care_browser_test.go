@@ -166,6 +166,20 @@ func TestBrowserClientDay(t *testing.T) {
 	today := time.Now().In(site.zone).Format("Mon 2 Jan")
 
 	client := site.signInClient(t)
+	// Home fits the day on two phone screens (#18), with the evening's
+	// check-in open or not; an open one is answered first, so that the
+	// quick entry is there.
+	client.wantHomeFits()
+	if client.count("#checkin-h") > 0 {
+		ctx, cancel := context.WithTimeout(client.ctx, stepTimeout)
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(`button.mood-tap[value="6"]`)); err != nil {
+			client.fail("answer the check-in", err)
+		}
+		cancel()
+		client.open(site.url + "/")
+		client.wantHomeFits()
+	}
+	client.open(site.url + "/progress")
 	before := client.moodsOn(today)
 
 	// A full entry, linked to a goal, shared.
@@ -198,25 +212,27 @@ func TestBrowserClientDay(t *testing.T) {
 	client.fill(open+` textarea[name="note"]`, note)
 	client.submit("complete the task", open+` form`)
 
-	// Both on the home page.
+	// The task done on the home page, the entry in the journal.
 	client.open(site.url + "/")
-	const entry = `main section[aria-labelledby="recent-h"] article.entry:has(.entry-text)`
-	if got := client.text(entry + ` .entry-text`); got != shared {
-		t.Errorf("the newest entry on the home page says %q, want %q", got, shared)
-	}
-	facts := client.text(entry + ` dl.entry-facts`)
-	if !strings.Contains(facts, goal) || !strings.Contains(facts, "progress 6 out of 10") {
-		t.Errorf("the entry on the home page shows %q, want the goal %q with progress 6", facts, goal)
-	}
-	if got := client.text(entry + ` .badge`); got != "Shared with your care team" {
-		t.Errorf("the entry's badge says %q", got)
-	}
 	done := `main section[aria-labelledby="tasks-due-h"] li.task.done`
 	if client.count(done) == 0 || !strings.Contains(client.text(done), task) {
 		t.Errorf("the home page does not show the task %q as done", task)
 	}
-	// The mood chart: today's row of its table counts the entry, and its
-	// picture has a dot at today's place for mood 8.
+	client.open(site.url + "/journal")
+	const entry = `main section[aria-labelledby="entries-h"] article.entry:has(.entry-text)`
+	if got := client.text(entry + ` .entry-text`); got != shared {
+		t.Errorf("the newest entry in the journal says %q, want %q", got, shared)
+	}
+	facts := client.text(entry + ` dl.entry-facts`)
+	if !strings.Contains(facts, goal) || !strings.Contains(facts, "progress 6 out of 10") {
+		t.Errorf("the entry in the journal shows %q, want the goal %q with progress 6", facts, goal)
+	}
+	if got := client.text(entry + ` .badge`); got != "Shared with your care team" {
+		t.Errorf("the entry's badge says %q", got)
+	}
+	// The mood chart on My progress: today's row of its table counts the
+	// entry, and its picture has a dot at today's place for mood 8.
+	client.open(site.url + "/progress")
 	if got := client.moodsOn(today); got != before+1 {
 		t.Errorf("the chart's table counts %d ratings today, want %d", got, before+1)
 	}
@@ -225,6 +241,7 @@ func TestBrowserClientDay(t *testing.T) {
 	}
 
 	// A private quick entry, on the home page.
+	client.open(site.url + "/")
 	const private = "A private thought for nobody else"
 	quick := `form[action="/journal/quick"]`
 	client.do("choose mood 3", chromedp.Click(quick+` label[for="quick-mood-3"]`))
@@ -233,16 +250,22 @@ func TestBrowserClientDay(t *testing.T) {
 		client.do("keep it private", chromedp.Click(`#quick-shared`))
 	}
 	client.submit("save the quick entry", quick)
-	client.open(site.url + "/")
+	client.wantHomeFits()
+	client.open(site.url + "/journal")
 	if got := client.text(entry + ` .entry-text`); got != private {
-		t.Errorf("the newest entry on the home page says %q, want the quick entry", got)
+		t.Errorf("the newest entry in the journal says %q, want the quick entry", got)
 	}
 	if got := client.text(entry + ` .badge`); got != "Private: only you" {
 		t.Errorf("the quick entry's badge says %q", got)
 	}
+	client.open(site.url + "/progress")
 	if got := client.moodsOn(today); got != before+2 {
 		t.Errorf("after the quick entry the chart's table counts %d ratings today, want %d", got, before+2)
 	}
+	client.docShot("my-progress", phoneWidth, deskWidth)
+	client.open(site.url + "/journal")
+	client.docShot("journal", phoneWidth, deskWidth)
+	client.open(site.url + "/")
 	client.docShot("client-home", phoneWidth, deskWidth)
 
 	// The provider, at a desk.
@@ -269,6 +292,20 @@ func TestBrowserClientDay(t *testing.T) {
 	}
 	provider.docShot("provider-client-journal", deskWidth)
 	site.browser.checkMessages(t)
+}
+
+// homeHeight is the most a client's home may be tall on a phone: two
+// screens (#18).
+const homeHeight = 1600
+
+// wantHomeFits checks that the client's home, open at a phone's width,
+// is at most homeHeight tall.
+func (p *person) wantHomeFits() {
+	p.t.Helper()
+	p.wantPath("/")
+	if h := run(p, "measure the page", chromedp.Evaluate[int](`document.documentElement.scrollHeight`)); h > homeHeight {
+		p.t.Errorf("%s: the home page is %d px tall at %d px wide, want at most %d", p.name, h, phoneWidth, homeHeight)
+	}
 }
 
 // moodsOn reads the number of ratings in the row of day ("Mon 2 Jan") of

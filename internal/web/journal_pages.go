@@ -137,38 +137,19 @@ func (s *Server) moodCharts(r *http.Request, actor care.Actor, clientID, base, f
 
 // ---- The client's home ----
 
-// journalHome is the journal's part of the client's home page.
+// journalHome is the journal's part of the client's home page: the quick
+// entry. The entries and the mood chart have their own pages (/journal,
+// /progress), so that the home page fits the day on a phone (#18).
 type journalHome struct {
 	Moods          []int
 	ShareByDefault bool
-	Recent         []entryRow
-	Charts         moodCharts
 }
-
-// recentOnHome is how many entries the home page shows.
-const recentOnHome = 5
 
 // clientJournalHome gathers the journal's part of the client's home page.
 func (s *Server) clientJournalHome(r *http.Request, actor care.Actor) (*journalHome, error) {
 	h := &journalHome{Moods: moodScale}
 	var err error
 	if h.ShareByDefault, err = s.store.ShareByDefault(r.Context(), actor); err != nil {
-		return nil, err
-	}
-	page, err := s.store.Entries(r.Context(), actor, actor.UserID, store.EntryQuery{Limit: recentOnHome})
-	if err != nil {
-		return nil, err
-	}
-	var goals goalTitles
-	if hasGoal(page.Entries) {
-		if goals, _, err = s.goalTitles(r, actor, actor.UserID); err != nil {
-			return nil, err
-		}
-	}
-	for i := range page.Entries {
-		h.Recent = append(h.Recent, s.entryRow(actor, &page.Entries[i], goals))
-	}
-	if h.Charts, err = s.moodCharts(r, actor, actor.UserID, "/", "mood"); err != nil {
 		return nil, err
 	}
 	return h, nil

@@ -190,8 +190,7 @@ func sampleChart() moodCharts {
 }
 
 func sampleJournalHome() *journalHome {
-	return &journalHome{Moods: moodScale, ShareByDefault: true, Recent: []entryRow{sampleEntryRow(), {ID: "e2", When: "x", Own: true, Deleted: true, DeletedOn: "y"}},
-		Charts: sampleChart()}
+	return &journalHome{Moods: moodScale, ShareByDefault: true}
 }
 
 func journalPageSample(l Layout) *journalPage {
@@ -568,7 +567,6 @@ func TestJournalStoredXSSIsInert(t *testing.T) {
 		expect(t, j.call(t, "PATCH", j.clientPath+"/"+e.ID, j.client, map[string]any{"text": xssText + " again"}), 200, "", "editing")
 		escaped := html.EscapeString(`<script>alert(1)</script>`)
 		for _, p := range []struct{ who, token, path string }{
-			{"client", j.client, "/"},
 			{"client", j.client, "/journal"},
 			{"client", j.client, "/journal/" + e.ID + "/edit"},
 			{"client", j.client, "/journal/" + e.ID + "/versions"},
@@ -597,14 +595,21 @@ func TestJournalPages(t *testing.T) {
 		j := newJournalEnv(t, db)
 		goal := j.goal(t, j.c.Client, j.c.Provider, "Sleep before midnight")
 
-		// The home page: the quick entry, the chart, no entries yet.
+		// The home page: the quick entry; the chart on My progress, with
+		// no mood yet.
 		rec := j.call(t, "GET", "/", j.client, nil)
 		expect(t, rec, 200, "", "the client's home")
 		home := rec.Body.String()
 		for _, want := range []string{`action="/journal/quick"`, `<legend>Your mood right now`, `type="radio" name="mood" value="10"`,
-			`href="/journal/new"`, `role="img"`, `<title id="mood-chart-title">Mood over the last 30 days</title>`, "No mood was recorded"} {
+			`href="/journal/new"`, `href="/progress"`} {
 			if !strings.Contains(home, want) {
 				t.Errorf("the home page lacks %s", want)
+			}
+		}
+		progress := j.call(t, "GET", "/progress", j.client, nil).Body.String()
+		for _, want := range []string{`role="img"`, `<title id="mood-chart-title">Mood over the last 30 days</title>`, "No mood was recorded"} {
+			if !strings.Contains(progress, want) {
+				t.Errorf("My progress lacks %s", want)
 			}
 		}
 
@@ -630,15 +635,24 @@ func TestJournalPages(t *testing.T) {
 			t.Errorf("%d entries after refused quick entries", n)
 		}
 
-		// The home page shows it, with the chart.
-		home = j.call(t, "GET", "/?done=entry-saved", j.client, nil).Body.String()
-		for _, want := range []string{"Your entry is saved.", "Quick note", "Private: only you", "1 mood rating in the last 30 days: average 7.0",
-			`<circle class="point"`, "Mood by day, as a table"} {
-			if !strings.Contains(home, want) {
-				t.Errorf("the home page lacks %q", want)
+		// The home page confirms it, the journal lists it, the chart on
+		// My progress has it.
+		if home = j.call(t, "GET", "/?done=entry-saved", j.client, nil).Body.String(); !strings.Contains(home, "Your entry is saved.") {
+			t.Errorf("the home page does not confirm the entry")
+		}
+		journal := j.call(t, "GET", "/journal", j.client, nil).Body.String()
+		for _, want := range []string{"Quick note", "Private: only you"} {
+			if !strings.Contains(journal, want) {
+				t.Errorf("the journal lacks %q", want)
 			}
 		}
-		if !strings.Contains(j.call(t, "GET", "/?mood=90", j.client, nil).Body.String(), "Mood over the last 90 days") {
+		progress = j.call(t, "GET", "/progress", j.client, nil).Body.String()
+		for _, want := range []string{"1 mood rating in the last 30 days: average 7.0", `<circle class="point"`, "Mood by day, as a table"} {
+			if !strings.Contains(progress, want) {
+				t.Errorf("My progress lacks %q", want)
+			}
+		}
+		if !strings.Contains(j.call(t, "GET", "/progress?mood=90", j.client, nil).Body.String(), "Mood over the last 90 days") {
 			t.Error("the 90-day chart is missing")
 		}
 

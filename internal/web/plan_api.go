@@ -486,3 +486,22 @@ func (s *Server) apiCompleteTask(w http.ResponseWriter, r *http.Request) error {
 		"id": c.ID, "task_id": c.TaskID, "occurrence": c.Occurrence, "completed_at": c.CompletedAt, "note": optional(c.Note),
 	})
 }
+
+// DELETE /api/v1/clients/{id}/tasks/{tid}/complete/{day}: the client takes
+// back the "done" of the occurrence of day (YYYY-MM-DD), on the day they
+// marked it; 204.
+func (s *Server) apiUndoTask(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	day, err := care.ParseDay(r.PathValue("day"))
+	if err != nil {
+		return care.FieldError("day", "must be a date as YYYY-MM-DD")
+	}
+	if err := s.store.UndoCompletion(r.Context(), actor, r.PathValue("id"), r.PathValue("tid"), day); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -211,7 +211,8 @@ var careNotices = map[string]string{
 	"comment":           "Your comment is added.",
 	"session":           "The session is saved.",
 	"task":              "The task is assigned.",
-	"completed":         "Well done. It is marked as done.",
+	"completed":         "Well done. It is marked as done. You can take that back until the end of the day.",
+	"undone":            "It is marked as not done.",
 	"measure":           "The questionnaire is scheduled. It is due now, and then as often as you chose.",
 	"measure-stopped":   "The questionnaire is stopped. Its scores stay.",
 	"checkins":          "The check-in schedule is saved.",
@@ -494,6 +495,39 @@ func (s *Server) taskCompleteForm(w http.ResponseWriter, r *http.Request) error 
 		})
 	}
 	return redirect(w, r, back+"?done=completed")
+}
+
+// POST /clients/{id}/tasks/{tid}/undo (occurrence, return_to): the client
+// takes back a "done" of today.
+func (s *Server) taskUndoForm(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	back := "/tasks"
+	if r.PostForm.Get("return_to") == "home" {
+		back = "/"
+	}
+	day, err := care.ParseDay(r.PostForm.Get("occurrence"))
+	if err != nil {
+		return care.FieldError("occurrence", "must be a date as YYYY-MM-DD")
+	}
+	err = s.store.UndoCompletion(r.Context(), actor, r.PathValue("id"), r.PathValue("tid"), day)
+	if care.ErrorCode(err) == care.NotFound && actor.Role == care.RoleClient && r.PathValue("id") == actor.UserID {
+		err = nil // taken back already: a reload, or a second tab
+	}
+	if err != nil {
+		if actor.Role != care.RoleClient || r.PathValue("id") != actor.UserID {
+			return err
+		}
+		return refused(err, "task-"+r.PathValue("tid"), func(status int, p *formProblem) error {
+			return s.renderClientTasks(w, r, actor, status, p)
+		})
+	}
+	return redirect(w, r, back+"?done=undone")
 }
 
 // ---- Comments ----
@@ -881,6 +915,7 @@ type dueView struct {
 	Day          string
 	DayLabel     string
 	Done         bool
+	Undo         bool // done today: the client may take it back until the day ends
 	Overdue      bool
 	Today        bool
 	ReturnTo     string // "home" or "tasks": where the form leads back to
@@ -888,12 +923,14 @@ type dueView struct {
 	Problem      *formProblem
 }
 
-func dueViews(due []care.DueTask, today care.Day, clientID, returnTo string) []dueView {
+// dueViews shows the occurrences due of a client in zone whose today is
+// today; one marked done today may be taken back (Undo) until the day ends.
+func dueViews(due []care.DueTask, today care.Day, zone, clientID, returnTo string) []dueView {
 	out := []dueView{}
 	for _, d := range due {
 		out = append(out, dueView{ClientID: clientID, TaskID: d.Task.ID, Title: d.Task.Title, Instructions: d.Task.Instructions,
 			GoalTitle: d.Task.GoalTitle, Day: string(d.Day), DayLabel: dayLabel(d.Day), Done: d.Done, Overdue: d.Overdue,
-			Today: d.Day == today, ReturnTo: returnTo})
+			Undo: d.Done && !d.DoneAt.IsZero() && care.DayIn(d.DoneAt, zone) == today, Today: d.Day == today, ReturnTo: returnTo})
 	}
 	return out
 }
@@ -943,7 +980,7 @@ func (s *Server) renderClientTasks(w http.ResponseWriter, r *http.Request, actor
 		return err
 	}
 	p := &clientTasksPage{Layout: s.careLayout(r, "Your tasks"), ClientID: actor.UserID, Today: dayLabel(list.Today),
-		Due: dueViews(due, list.Today, actor.UserID, "tasks"), Tasks: taskViews(list, actor.TimeZone), Problem: problem, Form: url.Values{}}
+		Due: dueViews(due, list.Today, list.TimeZone, actor.UserID, "tasks"), Tasks: taskViews(list, actor.TimeZone), Problem: problem, Form: url.Values{}}
 	// Occurrences of recurring tasks missed in the past week can still be
 	// marked done.
 	for _, t := range list.Tasks {
@@ -952,7 +989,7 @@ func (s *Server) renderClientTasks(w http.ResponseWriter, r *http.Request, actor
 		}
 		for i := len(t.Occurrences) - 1; i >= 0; i-- {
 			if o := t.Occurrences[i]; !o.Done && o.Day.Before(list.Today) {
-				p.Missed = append(p.Missed, dueViews([]care.DueTask{{Task: t, Day: o.Day}}, list.Today, actor.UserID, "tasks")...)
+				p.Missed = append(p.Missed, dueViews([]care.DueTask{{Task: t, Day: o.Day}}, list.Today, list.TimeZone, actor.UserID, "tasks")...)
 			}
 		}
 	}
@@ -993,7 +1030,9 @@ func (s *Server) clientBetweenSessions(r *http.Request, actor care.Actor) (*betw
 		return nil, err
 	}
 	b := &betweenSessions{ClientID: actor.UserID, Next: appointmentView(next, actor.TimeZone, s.now()), Last: appointmentView(last, actor.TimeZone, s.now()),
-		Due: dueViews(due, today, actor.UserID, "home")}
+		Due: dueViews(due, today, actor.TimeZone, actor.UserID, "home")}
+	// Home is about today: tasks due later wait on /tasks.
+	b.Due = slices.DeleteFunc(b.Due, func(d dueView) bool { return !d.Today && !d.Overdue })
 	measures, err := s.store.MeasuresDue(ctx, actor, actor.UserID)
 	if err != nil {
 		return nil, err

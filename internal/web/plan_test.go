@@ -188,6 +188,20 @@ var (
 		id, tid := w.taskOfClient(t, c, tg)
 		return "/api/v1/clients/" + id + "/tasks/" + tid + "/complete", map[string]string{"note": "done"}
 	}}
+	// taskUndoRequest takes back a completion made today by the task's
+	// client (an unknown task for anyone else).
+	taskUndoRequest = authzRequest{targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+		id, tid := w.taskOfClient(t, c, tg)
+		day := care.DayIn(w.e.db.Clock.Now(), "UTC")
+		if u := w.user(c, tg); u.Role == care.RoleClient {
+			if _, ok := w.providerOf(u); ok {
+				if _, err := w.e.db.Store.CompleteTask(context.Background(), actorOf(u), id, tid, day, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return "/api/v1/clients/" + id + "/tasks/" + tid + "/complete/" + string(day), nil
+	}}
 )
 
 // ---- Page samples for TestEveryPageTemplate ----
@@ -206,8 +220,8 @@ func sampleGoalViews() []goalView {
 func sampleDue() []dueView {
 	due := dueViews([]care.DueTask{
 		{Task: care.Task{ID: "t1", Title: "Breathe", Instructions: "Slowly", GoalTitle: "Sleep"}, Day: "2026-11-20", Overdue: true},
-		{Task: care.Task{ID: "t2", Title: "Walk"}, Day: "2026-11-21", Done: true},
-	}, "2026-11-21", "c1", "tasks")
+		{Task: care.Task{ID: "t2", Title: "Walk"}, Day: "2026-11-21", Done: true, DoneAt: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)},
+	}, "2026-11-21", "UTC", "c1", "tasks")
 	withProblem(due, &formProblem{Section: "task-t1", Message: "Note must be at most 2000 characters.", Field: "note"}, url.Values{"occurrence": {"2026-11-20"}})
 	return due
 }
@@ -251,7 +265,7 @@ func clientPlanSample(l Layout) *clientPlanPage {
 }
 
 func clientTasksSample(l Layout) *clientTasksPage {
-	missed := dueViews([]care.DueTask{{Task: care.Task{ID: "t1", Title: "Breathe"}, Day: "2026-11-18"}}, "2026-11-21", "c1", "tasks")
+	missed := dueViews([]care.DueTask{{Task: care.Task{ID: "t1", Title: "Breathe"}, Day: "2026-11-18"}}, "2026-11-21", "UTC", "c1", "tasks")
 	return &clientTasksPage{Layout: l, ClientID: "c1", Today: "Sat 21 Nov 2026", Due: sampleDue(), Missed: missed,
 		Tasks: taskViews(sampleTaskList(), "UTC")}
 }
@@ -738,13 +752,19 @@ func TestPlanPages(t *testing.T) {
 		// The client: home, plan, tasks.
 		rec = e.call(t, "GET", "/", e.client, nil)
 		expect(t, rec, http.StatusOK, "", "the client's home")
-		for _, want := range []string{"Next session", "Tasks due", "Your goals", "Feel rested most days", "Breathe"} {
+		for _, want := range []string{"Next session", "Today", "Breathe"} {
 			if !strings.Contains(rec.Body.String(), want) {
 				t.Errorf("the client's home lacks %q", want)
 			}
 		}
+		if strings.Contains(rec.Body.String(), "Call a friend") {
+			t.Errorf("the client's home lists a task due in three days; home is about today")
+		}
 		rec = e.call(t, "GET", "/plan", e.client, nil)
 		expect(t, rec, http.StatusOK, "", "the client's plan")
+		if !strings.Contains(rec.Body.String(), "Feel rested most days") {
+			t.Errorf("the client's plan lacks the goal")
+		}
 		rec = e.postForm(t, page+"/plan/goals/"+gid+"/comments", e.client, url.Values{"text": {""}})
 		expect(t, rec, http.StatusBadRequest, "", "an empty comment")
 		if !strings.Contains(rec.Body.String(), `aria-invalid="true" aria-describedby="comment-`+gid+`-error"`) {
@@ -819,6 +839,70 @@ func TestPlanPages(t *testing.T) {
 			if rec := e.call(t, "GET", path, e.provider, nil); rec.Code != http.StatusNotFound {
 				t.Errorf("a provider at %s: %d", path, rec.Code)
 			}
+		}
+	})
+}
+
+// TestTaskUndo: a client takes back a task marked done by mistake, on the
+// page and through the API, until the end of that day in their zone; the
+// care team cannot, a second undo changes nothing, and the next day the
+// "done" stands.
+func TestTaskUndo(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newPlanEnv(t, db)
+		id := e.c.Client.ID
+		page := "/clients/" + id
+		today := care.DayIn(db.Clock.Now(), e.c.Client.TimeZone)
+		expect(t, e.postForm(t, page+"/tasks", e.provider, url.Values{"title": {"Breathe"}, "due_date": {string(today)}, "repeat": {"daily"}}),
+			http.StatusSeeOther, "", "a daily task")
+		list, err := db.Store.Tasks(context.Background(), e.c.Actor(e.c.Client), id)
+		if err != nil || len(list.Tasks) != 1 {
+			t.Fatalf("tasks: %v %v", list, err)
+		}
+		tid := list.Tasks[0].ID
+		done := func() bool {
+			t.Helper()
+			due, err := db.Store.TasksDue(context.Background(), e.c.Actor(e.c.Client), id, care.DayIn(db.Clock.Now(), e.c.Client.TimeZone))
+			if err != nil || len(due) != 1 {
+				t.Fatalf("due: %v %v", due, err)
+			}
+			return due[0].Done
+		}
+		undo := url.Values{"occurrence": {string(today)}, "return_to": {"home"}}
+
+		expect(t, e.postForm(t, page+"/tasks/"+tid+"/complete", e.client, undo), http.StatusSeeOther, "", "done")
+		home := e.call(t, "GET", "/", e.client, nil).Body.String()
+		if !strings.Contains(home, `action="`+page+`/tasks/`+tid+`/undo"`) {
+			t.Errorf("the home page offers no undo for the task done today")
+		}
+		expect(t, e.postForm(t, page+"/tasks/"+tid+"/undo", e.provider, undo), http.StatusForbidden, "", "the provider's undo")
+		if !done() {
+			t.Fatal("the provider's refused undo changed the task")
+		}
+		rec := e.postForm(t, page+"/tasks/"+tid+"/undo", e.client, undo)
+		expect(t, rec, http.StatusSeeOther, "", "the client's undo")
+		if loc := rec.Header().Get("Location"); loc != "/?done=undone" {
+			t.Errorf("the undo leads to %q", loc)
+		}
+		if done() {
+			t.Fatal("the task is still done after the undo")
+		}
+		// A reload of the undo changes nothing and says the same.
+		expect(t, e.postForm(t, page+"/tasks/"+tid+"/undo", e.client, undo), http.StatusSeeOther, "", "the undo again")
+		expect(t, e.postForm(t, page+"/tasks/"+tid+"/undo", e.client, url.Values{"occurrence": {"yesterday"}}), http.StatusBadRequest, "", "a bad day")
+
+		// The API, the same day; then done again, and the next day it stands.
+		expect(t, e.postForm(t, page+"/tasks/"+tid+"/complete", e.client, undo), http.StatusSeeOther, "", "done again")
+		api := e.base + "/tasks/" + tid + "/complete/" + string(today)
+		expect(t, e.call(t, "DELETE", api, e.client, nil), http.StatusNoContent, "", "the API's undo")
+		expect(t, e.call(t, "DELETE", api, e.client, nil), http.StatusNotFound, "not_found", "the API's undo of nothing")
+		expect(t, e.postForm(t, page+"/tasks/"+tid+"/complete", e.client, undo), http.StatusSeeOther, "", "done a third time")
+		db.Clock.Advance(24 * time.Hour)
+		e.client = e.signIn(t, e.c.Client) // the day's session has ended
+		expect(t, e.call(t, "DELETE", api, e.client, nil), http.StatusConflict, "conflict", "an undo the next day")
+		if rows := e.count(t, "task_completions"); rows != 1 {
+			t.Errorf("%d completions, want 1", rows)
 		}
 	})
 }

@@ -32,6 +32,7 @@ type progressPage struct {
 	Charts   []seriesChart // sleep and symptoms that were rated
 	Unrated  []string      // the series nobody rated in the weeks
 	Goals    []seriesChart // progress per goal
+	Mood     moodCharts    // the last 30 or 90 days, by day (journal_pages.go)
 }
 
 // moodBand is a colour of the calendar and the moods it stands for.
@@ -108,6 +109,9 @@ func (s *Server) progress(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := &progressPage{Layout: s.layout(r, "My progress"), Legend: moodBands, Weeks: progressWeeks}
 	p.Months = moodCalendar(entries, firstMonth, today, loc)
+	if p.Mood, err = s.moodCharts(r, actor, actor.UserID, "/progress", "mood"); err != nil {
+		return err
+	}
 	for _, in := range care.Instruments {
 		if m, ok := progressOfMeasure(in, measures.Responses, measures.ReliableChange, now, loc); ok {
 			p.Measures = append(p.Measures, m)

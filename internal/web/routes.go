@@ -92,6 +92,7 @@ func (s *Server) routeTable() []route {
 		{"POST /clients/{id}/sessions/{sid}", s.handle(s.sessionUpdateForm)},
 		{"POST /clients/{id}/tasks", s.handle(s.taskCreateForm)},
 		{"POST /clients/{id}/tasks/{tid}/complete", s.handle(s.taskCompleteForm)},
+		{"POST /clients/{id}/tasks/{tid}/undo", s.handle(s.taskUndoForm)},
 		{"GET /plan", s.handle(s.clientPlan)},
 		{"GET /more", s.handle(s.more)},
 		{"GET /safety-plan", s.handle(s.safetyPlanView(false))},
@@ -234,6 +235,7 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/clients/{id}/tasks", s.handle(s.apiTasks)},
 		{"POST /api/v1/clients/{id}/tasks", s.handle(s.apiCreateTask)},
 		{"POST /api/v1/clients/{id}/tasks/{tid}/complete", s.handle(s.apiCompleteTask)},
+		{"DELETE /api/v1/clients/{id}/tasks/{tid}/complete/{day}", s.handle(s.apiUndoTask)},
 
 		// JSON API: the journal.
 		{"GET /api/v1/clients/{id}/journal", s.handle(s.apiJournal)},
