@@ -111,20 +111,38 @@ func (s *Store) SetJournalReminder(ctx context.Context, actor care.Actor, rem *c
 			actor.UserID, actor.ClinicID, boolInt(rem.On), rem.WeekdayMask(), rem.Minute, rem.Version, micros(tx.now)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE jobs SET done_at = $1, last_error = 'superseded'
-			 WHERE kind = $2 AND client_id = $3 AND done_at IS NULL AND dead_at IS NULL
-			   AND (locked_until IS NULL OR locked_until <= $1)`,
-			micros(tx.now), JobJournalReminder, actor.UserID); err != nil {
-			return err
-		}
-		if due, ok := rem.Next(zone, tx.now); ok {
-			if _, err := tx.enqueueJob(ctx, journalReminderJob(actor.ClinicID, actor.UserID, rem.Version, due)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.scheduleJournalReminder(ctx, actor.ClinicID, zone, *rem)
 	})
+}
+
+// scheduleJournalReminder withdraws the pending jobs of client
+// rem.ClientID's reminder that no worker holds (one that is running finds
+// its version stale, or its day already recorded) and enqueues the job of
+// rem's next due time in zone, if it is on.
+func (tx tx) scheduleJournalReminder(ctx context.Context, clinicID, zone string, rem care.JournalReminder) error {
+	if _, err := tx.ExecContext(ctx,
+		`UPDATE jobs SET done_at = $1, last_error = 'superseded'
+		 WHERE kind = $2 AND client_id = $3 AND done_at IS NULL AND dead_at IS NULL
+		   AND (locked_until IS NULL OR locked_until <= $1)`,
+		micros(tx.now), JobJournalReminder, rem.ClientID); err != nil {
+		return err
+	}
+	if due, ok := rem.Next(zone, tx.now); ok {
+		_, err := tx.enqueueJob(ctx, journalReminderJob(clinicID, rem.ClientID, rem.Version, due))
+		return err
+	}
+	return nil
+}
+
+// journalReminderMoved reschedules client clientID's reminder after their
+// time zone changed to zone: it stays at the same wall-clock time, now in
+// the new zone.
+func (tx tx) journalReminderMoved(ctx context.Context, clinicID, clientID, zone string) error {
+	rem, err := tx.journalReminder(ctx, clientID)
+	if err != nil || !rem.On {
+		return err
+	}
+	return tx.scheduleJournalReminder(ctx, clinicID, zone, rem)
 }
 
 // FireJournalReminder does reminder job j (JobJournalReminder): in one

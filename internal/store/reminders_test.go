@@ -146,5 +146,38 @@ func TestJournalReminder(t *testing.T) {
 		if ns := claimKind(t, st, store.JobNotifyJournal, "n2"); len(ns) != 0 {
 			t.Errorf("more notifications: %+v", ns)
 		}
+
+		// On again, then the client moves to Berlin: the reminder stays
+		// at 21:00 of their day, now Berlin's.
+		every.On = true
+		if err := st.SetJournalReminder(ctx, client, &every); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.UpdateProfile(ctx, client, store.Profile{DisplayName: c.Client.DisplayName, TimeZone: "Europe/Berlin", Language: "en"}); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Set(time.Date(2026, 12, 10, 19, 59, 0, 0, time.UTC))
+		if js := claimKind(t, st, store.JobJournalReminder, "w5"); len(js) != 0 {
+			t.Fatalf("due before 21:00 Berlin: %+v", js)
+		}
+		db.Clock.Set(time.Date(2026, 12, 10, 20, 0, 0, 0, time.UTC)) // 21:00 CET
+		if js := claimKind(t, st, store.JobJournalReminder, "w6"); len(js) != 1 {
+			t.Errorf("at 21:00 Berlin: %+v, want the one job", js)
+		}
+
+		// A deleted client's reminder is gone with their account.
+		if _, err := db.Engine.SQLDB().Exec(`UPDATE clinics SET retention_days = 0 WHERE id = $1`, c.Clinic.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DeleteClient(ctx, c.Actor(c.Admin), c.Client.ID, "duplicate-account"); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		if err := db.Engine.SQLDB().QueryRow(`SELECT (SELECT count(*) FROM journal_reminders WHERE client_id = $1) + (SELECT count(*) FROM journal_reminder_days WHERE client_id = $1)`, c.Client.ID).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left != 0 {
+			t.Errorf("%d reminder rows outlive the client", left)
+		}
 	})
 }
