@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"interlude/internal/care"
@@ -31,10 +32,8 @@ type reminderDay struct {
 // reminderWeekdays are the form's days, Monday first.
 var reminderWeekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 
-func weekdayValue(d time.Weekday) string {
-	return map[time.Weekday]string{time.Sunday: "sun", time.Monday: "mon", time.Tuesday: "tue", time.Wednesday: "wed",
-		time.Thursday: "thu", time.Friday: "fri", time.Saturday: "sat"}[d]
-}
+// weekdayValue is a weekday as the form and the API name it: "mon".
+func weekdayValue(d time.Weekday) string { return strings.ToLower(d.String()[:3]) }
 
 func newReminderForm(rem care.JournalReminder, zone string) reminderForm {
 	f := reminderForm{On: rem.On, Time: rem.Clock(), TimeZone: zone}
