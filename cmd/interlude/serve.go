@@ -209,6 +209,8 @@ func registerJobs(r *jobs.Runner, d jobDeps) {
 	})
 	// Measures (#7): reminders of due questionnaires.
 	jobs.RegisterMeasures(r, d.store, d.notify)
+	// Journaling reminders (#18): a client's own, and their notifications.
+	jobs.RegisterJournalReminders(r, d.store, d.notify)
 	// FHIR Bulk Data exports (#8): the clients of an export, and its expiry.
 	jobs.RegisterBulkExport(r, d.store)
 	// Safety flags (#7): notices to the care team, escalation to the

@@ -12,10 +12,11 @@ type Kind string
 
 // The kinds of notification.
 const (
-	KindMessage Kind = "message" // a new message in a thread
-	KindCheckIn Kind = "checkin" // a check-in waits for an answer
-	KindMeasure Kind = "measure" // a questionnaire fell due (issue #7)
-	KindSafety  Kind = "safety"  // a safety flag was raised, for the client's care team (issue #7)
+	KindMessage Kind = "message"          // a new message in a thread
+	KindCheckIn Kind = "checkin"          // a check-in waits for an answer
+	KindMeasure Kind = "measure"          // a questionnaire fell due (issue #7)
+	KindSafety  Kind = "safety"           // a safety flag was raised, for the client's care team (issue #7)
+	KindJournal Kind = "journal-reminder" // the client's own journaling reminder (issue #18)
 	// KindSafetyEscalated: a safety flag nobody acknowledged in time, for
 	// the clinic's on-call provider or admins (issue #7).
 	KindSafetyEscalated Kind = "safety-escalated"
@@ -59,6 +60,12 @@ var texts = map[Kind]text{
 		subject:    "You have a questionnaire waiting in Interlude",
 		body:       "You have a questionnaire waiting in Interlude.",
 		clientPath: "/measures",
+		staffPath:  "/",
+	},
+	KindJournal: {
+		subject:    "A reminder from Interlude",
+		body:       "A reminder from Interlude: a moment for your journal.",
+		clientPath: "/journal",
 		staffPath:  "/",
 	},
 	KindSafety: {

@@ -219,7 +219,7 @@ func TestPusherRefusesPrivateAddresses(t *testing.T) {
 // to a page, never to a record.
 func TestNoticesCarryNoPHI(t *testing.T) {
 	t.Parallel()
-	for _, k := range []notify.Kind{notify.KindMessage, notify.KindCheckIn} {
+	for _, k := range []notify.Kind{notify.KindMessage, notify.KindCheckIn, notify.KindJournal} {
 		for _, staff := range []bool{false, true} {
 			n := notice(t, k, staff)
 			if !strings.HasPrefix(n.Link, base+"/") || strings.Count(n.Link, "/") > 3 {

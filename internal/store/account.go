@@ -95,10 +95,16 @@ func (s *Store) UpdateProfile(ctx context.Context, actor care.Actor, p Profile) 
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx,
+		if _, err := tx.ExecContext(ctx,
 			`UPDATE users SET display_name = $1, name_sealed = $2, time_zone = $3, language = $4 WHERE id = $5`,
-			per.name, per.nameSealed, p.TimeZone, p.Language, u.ID)
-		return err
+			per.name, per.nameSealed, p.TimeZone, p.Language, u.ID); err != nil {
+			return err
+		}
+		if u.Role == care.RoleClient && p.TimeZone != u.TimeZone {
+			// A journaling reminder is at a time of the client's day.
+			return tx.journalReminderMoved(ctx, u.ClinicID, u.ID, p.TimeZone)
+		}
+		return nil
 	})
 }
 

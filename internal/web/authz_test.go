@@ -226,6 +226,8 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/clients/{id}/journal/{eid}/versions": journalWritePolicy(200),
 	"GET /api/v1/me/journal-settings":                 journalSettingsPolicy,
 	"PUT /api/v1/me/journal-settings":                 journalSettingsPolicy,
+	"GET /api/v1/me/journal-reminder":                 journalSettingsPolicy,
+	"PUT /api/v1/me/journal-reminder":                 journalSettingsPolicy,
 
 	// Notification settings and push subscriptions; see notify_test.go.
 	"GET /api/v1/me/notification-settings":      signedInGets(200),
@@ -489,6 +491,7 @@ var authzExempt = map[string]string{
 	"GET /journal/{eid}/versions":                   "as GET /api/v1/clients/{id}/journal/{eid}/versions: TestJournalPages",
 	"GET /journal/settings":                         "as GET /api/v1/me/journal-settings: TestJournalPages",
 	"POST /journal/settings":                        "as PUT /api/v1/me/journal-settings: TestJournalPages",
+	"POST /journal/settings/reminder":               "as PUT /api/v1/me/journal-reminder: TestJournalReminderPage",
 	"GET /clients/{id}/journal":                     "as GET /api/v1/clients/{id}/journal: TestJournalProviderSeesSharedOnly",
 	"GET /clients/{id}/brief":                       "as GET /api/v1/clients/{id}/brief: TestBriefPage",
 
@@ -764,6 +767,8 @@ func authzRequests() map[string]authzRequest {
 		"GET /api/v1/clients/{id}/journal/{eid}/versions": journalVersionsRequest,
 		"GET /api/v1/me/journal-settings":                 journalSettingsRequest,
 		"PUT /api/v1/me/journal-settings":                 journalSettingsPut,
+		"GET /api/v1/me/journal-reminder":                 journalReminderRequest,
+		"PUT /api/v1/me/journal-reminder":                 journalReminderPut,
 
 		"GET /api/v1/me/notification-settings":      {build: fixedRequest("/api/v1/me/notification-settings", nil)},
 		"PUT /api/v1/me/notification-settings":      {build: fixedRequest("/api/v1/me/notification-settings", map[string]any{"email": false, "quiet_hours": map[string]string{"start": "22:00", "end": "07:00"}})},

@@ -379,6 +379,18 @@ func accessibility(t *testing.T, whose string) {
 			p.t.Fatalf("an entry in the future: status %d, want 400", resp.Status)
 		}
 	}
+	// A journaling reminder that is on with no weekday is refused: the
+	// settings page answers with the error beside the form (issue #18).
+	reminderNoDay := func(p *person) {
+		p.open(site.url + "/journal/settings")
+		p.do("turn the reminder on", chromedp.Click(`#reminder-on`))
+		for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+			p.do("clear "+d, chromedp.Click(`#reminder-`+d)) // every day is chosen until the client chooses
+		}
+		if resp := p.submit("save the reminder", `form[action="/journal/settings/reminder"]`); resp.Status != http.StatusBadRequest {
+			p.t.Fatalf("a reminder with no day: status %d, want 400", resp.Status)
+		}
+	}
 	// A weekly task without a weekday is refused: the client page answers
 	// with the error beside the form.
 	weeklyTask := func(p *person) {
@@ -405,6 +417,7 @@ func accessibility(t *testing.T, whose string) {
 		{name: "edit entry", who: client, path: edit},
 		{name: "entry versions", who: client, path: versions},
 		{name: "journal settings", who: client, path: "/journal/settings"},
+		{name: "journal settings with an error", who: client, load: reminderNoDay},
 		{name: "plan", who: client, path: "/plan"},
 		{name: "tasks", who: client, path: "/tasks"},
 		{name: "access log", who: client, path: "/access-log"},

@@ -686,6 +686,7 @@ var journalNotices = map[string]string{
 	"entry-shared":     "Your entry is shared with your care team.",
 	"entry-deleted":    "The entry is deleted. Its words are gone; the list shows when it was deleted.",
 	"journal-settings": "Your sharing setting is saved. Entries you wrote before keep their own setting.",
+	"journal-reminder": "Your reminder is saved.",
 	"checkin":          "Thank you. Your answer is in your journal, shared with your care team.",
 	"checkin-closed":   "That check-in has closed. You can still write in your journal.",
 }
@@ -736,10 +737,12 @@ func (s *Server) journalVersions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// journalSettingsPage is the client's sharing setting.
+// journalSettingsPage is the client's sharing setting and their
+// journaling reminder (reminders.go).
 type journalSettingsPage struct {
 	Layout
 	ShareByDefault bool
+	Reminder       reminderForm
 }
 
 // GET /journal/settings
@@ -748,12 +751,26 @@ func (s *Server) journalSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	on, err := s.store.ShareByDefault(r.Context(), actor)
+	p, err := s.journalSettingsData(r, actor)
 	if err != nil {
 		return err
 	}
-	s.renderPage(w, r, http.StatusOK, "journal_settings", &journalSettingsPage{Layout: s.layoutJournal(r, "Journal sharing"), ShareByDefault: on})
+	s.renderPage(w, r, http.StatusOK, "journal_settings", p)
 	return nil
+}
+
+// journalSettingsData is the journal settings page as stored.
+func (s *Server) journalSettingsData(r *http.Request, actor care.Actor) (*journalSettingsPage, error) {
+	on, err := s.store.ShareByDefault(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	rem, err := s.store.JournalReminder(r.Context(), actor)
+	if err != nil {
+		return nil, err
+	}
+	return &journalSettingsPage{Layout: s.layoutJournal(r, "Journal settings"), ShareByDefault: on,
+		Reminder: newReminderForm(rem, actor.TimeZone)}, nil
 }
 
 // POST /journal/settings (share_by_default: "on" or "off")

@@ -118,6 +118,7 @@ func (s *Server) routeTable() []route {
 		{"GET /journal/{eid}/versions", s.handle(s.journalVersions)},
 		{"GET /journal/settings", s.handle(s.journalSettings)},
 		{"POST /journal/settings", s.handle(s.journalSettingsSubmit)},
+		{"POST /journal/settings/reminder", s.handle(s.journalReminderSubmit)},
 		{"GET /clients/{id}/journal", s.handle(s.clientJournal)},
 		{"GET /clients/{id}/brief", s.handle(s.clientBrief)},
 		{"GET /messages", s.handle(s.clientMessages)},
@@ -246,6 +247,8 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/clients/{id}/journal/{eid}/versions", s.handle(s.apiJournalVersions)},
 		{"GET /api/v1/me/journal-settings", s.handle(s.apiJournalSettings)},
 		{"PUT /api/v1/me/journal-settings", s.handle(s.apiSetJournalSettings)},
+		{"GET /api/v1/me/journal-reminder", s.handle(s.apiJournalReminder)},
+		{"PUT /api/v1/me/journal-reminder", s.handle(s.apiSetJournalReminder)},
 
 		// JSON API: notification settings and Web Push subscriptions.
 		{"GET /api/v1/me/notification-settings", s.handle(s.apiNotificationSettings)},

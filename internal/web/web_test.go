@@ -295,7 +295,7 @@ func TestEveryPageTemplate(t *testing.T) {
 		"journal":          journalPageSample(signedIn),
 		"journal_form":     journalFormSample(signedIn),
 		"journal_versions": &journalVersionsPage{Layout: signedIn, EntryID: "e1", Versions: []entryRow{sampleEntryRow()}},
-		"journal_settings": &journalSettingsPage{Layout: signedIn, ShareByDefault: true},
+		"journal_settings": &journalSettingsPage{Layout: signedIn, ShareByDefault: true, Reminder: reminderFormSample()}, // reminders_test.go
 		"client_journal":   &clientJournalPage{Layout: signedIn, ClientName: "Sam", Timeline: sampleTimeline()},
 		"messages":         messagesPageSample(signedIn),      // messages_test.go
 		"message":          messagePageSample(signedIn),       // message_files_test.go
