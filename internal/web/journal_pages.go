@@ -670,7 +670,7 @@ func (s *Server) journalList(w http.ResponseWriter, r *http.Request) error {
 	if r, err = s.withSavedEntry(r, actor); err != nil {
 		return err
 	}
-	q, err := entryQuery(r)
+	q, err := entryQuery(r, viewerZone(actor))
 	if err != nil {
 		return err
 	}
@@ -865,7 +865,7 @@ func (s *Server) clientJournal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, err := entryQuery(r)
+	q, err := entryQuery(r, viewerZone(actor))
 	if err != nil {
 		return err
 	}

@@ -168,6 +168,7 @@ type entryOf struct {
 	GoalID             string         `json:"goal_id"`
 	GoalProgress       *int           `json:"goal_progress"`
 	DiscussNextSession bool           `json:"discuss_next_session"`
+	Tags               []string       `json:"tags"`
 }
 
 type entriesJSON struct {
