@@ -1,8 +1,10 @@
 package web
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -68,6 +70,86 @@ func TestJournalSearchAPI(t *testing.T) {
 		expect(t, j.call(t, "PATCH", j.clientPath+"/"+walk.ID, j.client, map[string]any{"tags": []string{strings.Repeat("x", 31)}}), 400, "invalid", "a long tag")
 		if got := list("tag=outdoors"); !slices.Equal(got, []string{walk.ID}) {
 			t.Errorf("after tagging: %q", got)
+		}
+	})
+}
+
+// TestJournalSearchPage: the journal page searches by a GET form; the
+// count, "No entries match" and Clear show; the older link keeps the
+// search; a bad parameter is a message on the page; tags are written on
+// the full form; no search word reaches the log or the audit trail.
+func TestJournalSearchPage(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		j := newJournalEnv(t, db)
+		at := j.db.Clock.Now().Add(-3 * time.Hour).UTC().Format("2006-01-02T15:04")
+		rec := j.form(t, "/journal", j.client, url.Values{"occurred_at": {at}, "mood": {"4"}, "text": {"Pelican at the lake"}, "tags": {"Birds, outdoors"}})
+		expect(t, rec, 303, "", "an entry with tags")
+		rec = j.form(t, "/journal", j.client, url.Values{"occurred_at": {at}, "mood": {"4"}, "text": {"x"}, "tags": {strings.Repeat("y", 31)}})
+		expect(t, rec, 400, "", "a tag too long")
+		if b := rec.Body.String(); !strings.Contains(b, `href="#tags"`) || !strings.Contains(b, "Tags must each be at most 30 characters") {
+			t.Errorf("the refused form lacks the tag error")
+		}
+		for i := range 21 {
+			j.mustPost(t, map[string]any{"occurred_at": j.ago(time.Duration(5+i) * time.Hour), "mood": 6, "text": "Ordinary day"})
+		}
+
+		page := j.call(t, "GET", "/journal?q=PELICAN", j.client, nil)
+		expect(t, page, 200, "", "a search")
+		b := page.Body.String()
+		for _, want := range []string{"Pelican at the lake", "1 entry matches", `href="/journal">Clear</a>`, "birds, outdoors", `<details class="journal-search" open>`, `value="PELICAN"`} {
+			if !strings.Contains(b, want) {
+				t.Errorf("the search page lacks %s", want)
+			}
+		}
+		if strings.Contains(b, "Ordinary day") {
+			t.Error("the search shows an entry that does not match")
+		}
+		if b := j.call(t, "GET", "/journal?tag=birds", j.client, nil).Body.String(); !strings.Contains(b, "Pelican at the lake") || strings.Contains(b, "Ordinary day") {
+			t.Error("the tag filter")
+		}
+		if b := j.call(t, "GET", "/journal?q=zebra", j.client, nil).Body.String(); !strings.Contains(b, "No entries match.") {
+			t.Error("no match")
+		}
+
+		// Paging keeps the search.
+		b = j.call(t, "GET", "/journal?q=ordinary&mood_min=5", j.client, nil).Body.String()
+		older := regexp.MustCompile(`href="(/journal\?[^"]*before=[^"]*)">Older entries`).FindStringSubmatch(b)
+		if older == nil {
+			t.Fatal("no link to older matches")
+		}
+		link := html.UnescapeString(older[1])
+		if !strings.Contains(link, "q=ordinary") || !strings.Contains(link, "mood_min=5") {
+			t.Errorf("the older link drops the search: %s", link)
+		}
+		b = j.call(t, "GET", link, j.client, nil).Body.String()
+		if strings.Count(b, "Ordinary day") != 1 || strings.Contains(b, "Pelican") {
+			t.Errorf("the second page of the search has %d matches", strings.Count(b, "Ordinary day"))
+		}
+
+		// Bad input: a message on the page, no entries listed.
+		for query, want := range map[string]string{
+			"mood_min=abc":                  "Lowest mood must be a whole number",
+			"from=2026-11-20&to=2026-11-19": "From must be before the end of the period",
+			"q=" + strings.Repeat("a", 101): "Words must be at most 100 characters",
+		} {
+			rec := j.call(t, "GET", "/journal?"+query, j.client, nil)
+			expect(t, rec, 400, "", query)
+			if b := rec.Body.String(); !strings.Contains(b, want) || !strings.Contains(b, `role="alert"`) || strings.Contains(b, "Ordinary day") {
+				t.Errorf("%s: the page lacks %q, or lists entries", query, want)
+			}
+		}
+
+		// No search word in the log or the audit trail.
+		if strings.Contains(strings.ToLower(j.log.String()), "pelican") || strings.Contains(j.log.String(), "zebra") {
+			t.Error("a search word is in the log")
+		}
+		var n int
+		if err := j.db.Engine.SQLDB().QueryRow(`SELECT count(*) FROM audit_events WHERE lower(COALESCE(reason, '')) LIKE '%pelican%' OR lower(COALESCE(reason, '')) LIKE '%zebra%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d audit rows hold a search word", n)
 		}
 	})
 }

@@ -196,7 +196,11 @@ func sampleJournalHome() *journalHome {
 }
 
 func journalPageSample(l Layout) *journalPage {
-	return &journalPage{Layout: l, Entries: []entryRow{sampleEntryRow(), {ID: "e2", Own: true, Deleted: true, DeletedOn: "y"}}, Older: "/journal?before=1-x"}
+	row := sampleEntryRow()
+	row.Tags = "work, family"
+	return &journalPage{Layout: l, Entries: []entryRow{row, {ID: "e2", Own: true, Deleted: true, DeletedOn: "y"}}, Older: "/journal?before=1-x&q=a",
+		Search: journalSearch{Q: "a", MoodMin: "3", Shared: "true", Goal: "g1", Goals: []goalChoice{{ID: "g1", Title: "Sleep"}}, Moods: moodScale,
+			Active: true, Count: 2, Field: "q"}}
 }
 
 func journalFormSample(l Layout) *entryForm {
