@@ -4,12 +4,14 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"interlude/internal/care"
 	"interlude/internal/store/storetest"
 )
 
@@ -150,6 +152,39 @@ func TestJournalSearchPage(t *testing.T) {
 		}
 		if n != 0 {
 			t.Errorf("%d audit rows hold a search word", n)
+		}
+	})
+}
+
+// FuzzEntryFilter: any query string either is refused as Invalid or gives
+// a filter that validates again unchanged, with a sane period and mood
+// range.
+func FuzzEntryFilter(f *testing.F) {
+	f.Add("q=caf%C3%A9&mood_min=3&mood_max=7&from=2026-11-01&to=2026-11-30&tag=%23Work&shared=true")
+	f.Add("mood_min=abc&from=2026-11-20&to=2026-11-19")
+	f.Add("from=2026-11-20T10:00:00%2B05:00&to=9999-12-31&q=%FF")
+	f.Fuzz(func(t *testing.T, query string) {
+		v, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		loc, _ := time.LoadLocation("America/Chicago")
+		ef, err := entryFilter(v, loc)
+		if err != nil {
+			if care.ErrorCode(err) != care.Invalid {
+				t.Fatalf("%q: %v, want Invalid", query, err)
+			}
+			return
+		}
+		again := ef
+		if err := again.Validate(); err != nil || !reflect.DeepEqual(again, ef) {
+			t.Fatalf("%q: validates again as %+v, %v; first %+v", query, again, err, ef)
+		}
+		if !ef.From.IsZero() && !ef.To.IsZero() && !ef.From.Before(ef.To) {
+			t.Fatalf("%q: period %v to %v", query, ef.From, ef.To)
+		}
+		if ef.MoodMin != nil && ef.MoodMax != nil && *ef.MoodMin > *ef.MoodMax {
+			t.Fatalf("%q: mood %d to %d", query, *ef.MoodMin, *ef.MoodMax)
 		}
 	})
 }
