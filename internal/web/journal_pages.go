@@ -920,7 +920,9 @@ func (s *Server) sharedTimeline(r *http.Request, actor care.Actor, clientID stri
 		tl.Entries = append(tl.Entries, s.entryRow(actor, &page.Entries[i], goals))
 	}
 	if page.More {
-		tl.Older = "/clients/" + clientID + "/journal?before=" + url.QueryEscape(entryCursor(&page.Entries[len(page.Entries)-1]))
+		next := searchQuery(r.URL.Query()) // the API's search parameters, if any were sent
+		next.Set("before", entryCursor(&page.Entries[len(page.Entries)-1]))
+		tl.Older = "/clients/" + clientID + "/journal?" + next.Encode()
 	}
 	if tl.Charts, err = s.moodCharts(r, actor, clientID, base, "mood"); err != nil {
 		return nil, err
