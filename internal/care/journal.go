@@ -108,14 +108,14 @@ type JournalEntry struct {
 	Crisis bool
 }
 
-// CrisisLanguage reports whether e's words (its text and own emotion
-// words) hold crisis language.
+// CrisisLanguage reports whether e's words (its text, own emotion words
+// and tags) hold crisis language.
 func (e *JournalEntry) CrisisLanguage() bool { return e.CrisisSignal().Level > CrisisNone }
 
-// CrisisSignal is what DetectCrisis finds in e's words (its text and own
-// emotion words).
+// CrisisSignal is what DetectCrisis finds in e's words (its text, own
+// emotion words and tags).
 func (e *JournalEntry) CrisisSignal() CrisisSignal {
-	return DetectCrisis(e.Text + "\n" + strings.Join(e.Emotions, "\n"))
+	return DetectCrisis(e.Text + "\n" + strings.Join(e.Emotions, "\n") + "\n" + strings.Join(e.Tags, "\n"))
 }
 
 // Deleted reports whether e is a tombstone.

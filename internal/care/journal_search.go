@@ -124,10 +124,10 @@ func (f *EntryFilter) Validate() error {
 }
 
 // MatchesContent reports whether the opened entry e matches the part of f
-// that needs content (mood and tag); fold folds words for comparison, and
-// words are f.Words split and folded. Words are matched by the caller's
-// fold so that this package needs no Unicode normalization tables.
-func (f *EntryFilter) MatchesContent(e *JournalEntry, fold func(string) string, words []string) bool {
+// that needs content: its mood range, its tag, and every word of f.Words
+// somewhere in e's text, emotions or tags, both folded by NormalizeText
+// (any case, any accents: "cafe" finds "Café"). A tombstone never matches.
+func (f *EntryFilter) MatchesContent(e *JournalEntry) bool {
 	if e.Deleted() {
 		return false
 	}
@@ -140,10 +140,11 @@ func (f *EntryFilter) MatchesContent(e *JournalEntry, fold func(string) string, 
 	if f.Tag != "" && !slices.Contains(e.Tags, f.Tag) {
 		return false
 	}
+	words := strings.Fields(NormalizeText(f.Words))
 	if len(words) == 0 {
 		return true
 	}
-	hay := fold(e.Text + "\n" + strings.Join(e.Emotions, "\n") + "\n" + strings.Join(e.Tags, "\n"))
+	hay := NormalizeText(e.Text + "\n" + strings.Join(e.Emotions, "\n") + "\n" + strings.Join(e.Tags, "\n"))
 	for _, w := range words {
 		if !strings.Contains(hay, w) {
 			return false

@@ -69,3 +69,28 @@ func FuzzEntryFilterValidate(f *testing.F) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+func TestEntryFilterMatchesContent(t *testing.T) {
+	t.Parallel()
+	e := &JournalEntry{Mood: ptrTo(4), Text: "Coffee at the Café; didn't sleep", Emotions: []string{"on edge"}, Tags: []string{"work"}}
+	for words, want := range map[string]bool{"CAFE": true, "café coffee": true, "didnt": true, "didn't": true, "edge": true, "WORK": true, "tea": false, "cafe tea": false} {
+		f := EntryFilter{Words: words}
+		if got := f.MatchesContent(e); got != want {
+			t.Errorf("%q: got %t, want %t", words, got, want)
+		}
+	}
+	if f := (EntryFilter{MoodMin: ptrTo(5)}); f.MatchesContent(e) {
+		t.Error("mood 4 matches mood_min 5")
+	}
+	if f := (EntryFilter{MoodMax: ptrTo(3)}); f.MatchesContent(&JournalEntry{Text: "no mood"}) {
+		t.Error("an entry without a mood matches a mood range")
+	}
+}
+
+// TestCrisisInTags: crisis language in a tag is crisis language.
+func TestCrisisInTags(t *testing.T) {
+	t.Parallel()
+	if e := (&JournalEntry{Mood: ptrTo(2), Tags: []string{"suicidal"}}); !e.CrisisLanguage() {
+		t.Error("a tag of crisis language is not found")
+	}
+}

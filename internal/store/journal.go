@@ -348,7 +348,6 @@ func (s *Store) entries(ctx context.Context, actor care.Actor, clientID string, 
 			args = append(args, q.Limit+1)
 			sqlq += fmt.Sprintf(" LIMIT $%d", len(args))
 		}
-		words := searchWords(f.Words)
 		s.warmKey(ctx, tx, actor.ClinicID, clientID)
 		rows, err := tx.QueryContext(ctx, sqlq, args...)
 		if err != nil {
@@ -364,7 +363,7 @@ func (s *Store) entries(ctx context.Context, actor care.Actor, clientID string, 
 			if err := s.scanEntry(ctx, tx, rows, &e); err != nil {
 				return err
 			}
-			if content && !f.MatchesContent(&e, foldSearch, words) {
+			if content && !f.MatchesContent(&e) {
 				continue
 			}
 			if len(page.Entries) == q.Limit {

@@ -210,7 +210,8 @@ func entryCursor(e *care.JournalEntry) string {
 	return strconv.FormatInt(e.OccurredAt.UnixMicro(), 10) + "-" + e.ID
 }
 
-// entryQuery reads ?before= and ?limit=.
+// entryQuery reads ?before= and ?limit=, and the search (entryFilter)
+// with dates in loc.
 func entryQuery(r *http.Request, loc *time.Location) (store.EntryQuery, error) {
 	var q store.EntryQuery
 	v := r.URL.Query()
