@@ -98,8 +98,9 @@ type JournalEntry struct {
 	Emotions     []string
 	Symptoms     Symptoms
 	Text         string
-	GoalProgress *int // 0..10, only with GoalID
-	Discuss      bool // "bring this up next session"
+	GoalProgress *int     // 0..10, only with GoalID
+	Discuss      bool     // "bring this up next session"
+	Tags         []string // the client's own short labels (NormalizeTags)
 
 	// Crisis is set on saving when the entry's words hold crisis language
 	// (CrisisLanguage): the client is shown crisis resources at once. It
@@ -107,14 +108,14 @@ type JournalEntry struct {
 	Crisis bool
 }
 
-// CrisisLanguage reports whether e's words (its text and own emotion
-// words) hold crisis language.
+// CrisisLanguage reports whether e's words (its text, own emotion words
+// and tags) hold crisis language.
 func (e *JournalEntry) CrisisLanguage() bool { return e.CrisisSignal().Level > CrisisNone }
 
-// CrisisSignal is what DetectCrisis finds in e's words (its text and own
-// emotion words).
+// CrisisSignal is what DetectCrisis finds in e's words (its text, own
+// emotion words and tags).
 func (e *JournalEntry) CrisisSignal() CrisisSignal {
-	return DetectCrisis(e.Text + "\n" + strings.Join(e.Emotions, "\n"))
+	return DetectCrisis(e.Text + "\n" + strings.Join(e.Emotions, "\n") + "\n" + strings.Join(e.Tags, "\n"))
 }
 
 // Deleted reports whether e is a tombstone.
@@ -123,7 +124,7 @@ func (e *JournalEntry) Deleted() bool { return !e.DeletedAt.IsZero() }
 // ClearContent empties the sealed part of e, as when it is deleted.
 func (e *JournalEntry) ClearContent() {
 	e.Mood, e.Emotions, e.Symptoms, e.Text, e.GoalProgress, e.Discuss = nil, nil, Symptoms{}, "", nil, false
-	e.GoalID = ""
+	e.GoalID, e.Tags = "", nil
 }
 
 // Validate checks and normalizes an entry's fields, with now the time it
@@ -150,6 +151,11 @@ func (e *JournalEntry) Validate(now time.Time, occurredBefore time.Time) error {
 		return err
 	}
 	e.Emotions = emotions
+	tags, err := NormalizeTags(e.Tags)
+	if err != nil {
+		return err
+	}
+	e.Tags = tags
 	if h := e.Symptoms.SleepHours; h != nil {
 		switch {
 		case math.IsNaN(*h) || *h < 0 || *h > MaxSleepHours:

@@ -30,6 +30,7 @@ type entryDoc struct {
 	Text         string       `json:"text,omitempty"`
 	GoalProgress *int         `json:"goal_progress,omitempty"`
 	Discuss      bool         `json:"discuss,omitempty"`
+	Tags         []string     `json:"tags,omitempty"`
 
 	OccurredAt int64  `json:"occurred_at,omitempty"` // versions only
 	GoalID     string `json:"goal_id,omitempty"`     // versions only
@@ -46,7 +47,7 @@ type symptomsDoc struct {
 }
 
 func docOf(e *care.JournalEntry) entryDoc {
-	d := entryDoc{Mood: e.Mood, Emotions: e.Emotions, Text: e.Text, GoalProgress: e.GoalProgress, Discuss: e.Discuss}
+	d := entryDoc{Mood: e.Mood, Emotions: e.Emotions, Text: e.Text, GoalProgress: e.GoalProgress, Discuss: e.Discuss, Tags: e.Tags}
 	if !e.Symptoms.Empty() {
 		s := e.Symptoms
 		d.Symptoms = &symptomsDoc{s.SleepHours, s.SleepQuality, s.Energy, s.Anxiety, s.Pain, s.Appetite, s.Irritability}
@@ -55,7 +56,7 @@ func docOf(e *care.JournalEntry) entryDoc {
 }
 
 func (d *entryDoc) fill(e *care.JournalEntry) {
-	e.Mood, e.Emotions, e.Text, e.GoalProgress, e.Discuss = d.Mood, d.Emotions, d.Text, d.GoalProgress, d.Discuss
+	e.Mood, e.Emotions, e.Text, e.GoalProgress, e.Discuss, e.Tags = d.Mood, d.Emotions, d.Text, d.GoalProgress, d.Discuss, d.Tags
 	e.Symptoms = care.Symptoms{}
 	if s := d.Symptoms; s != nil {
 		e.Symptoms = care.Symptoms{SleepHours: s.SleepHours, SleepQuality: s.SleepQuality, Energy: s.Energy,
@@ -265,6 +266,12 @@ type EntryQuery struct {
 	Since    time.Time // entries that occurred at or after this (zero: all)
 	Limit    int       // at most this many (0: care.EntryPageSize; at most care.MaxEntryPageLimit)
 	Deleted  bool      // the client's tombstones too (nobody else ever sees them)
+
+	// Filter narrows the list (a search): its goal, sharing and period in
+	// SQL, its words, mood and tag on the opened entries, so that no
+	// plaintext ever reaches an index. A filter never matches a tombstone.
+	// The caller validates it (care.EntryFilter.Validate).
+	Filter care.EntryFilter
 }
 
 // EntryPage is one page of a journal.
@@ -309,11 +316,24 @@ func (s *Store) entries(ctx context.Context, actor care.Actor, clientID string, 
 			}
 			sqlq += " AND " + cond
 		}
-		if !q.Deleted {
+		f := &q.Filter
+		if !q.Deleted || !f.Empty() {
 			add("j.deleted_at IS NULL")
 		}
 		if !q.Since.IsZero() {
 			add("j.occurred_at >= ?", micros(q.Since))
+		}
+		if !f.From.IsZero() {
+			add("j.occurred_at >= ?", micros(f.From))
+		}
+		if !f.To.IsZero() {
+			add("j.occurred_at < ?", micros(f.To))
+		}
+		if f.GoalID != "" {
+			add("j.goal_id = ?", f.GoalID)
+		}
+		if f.Shared != nil {
+			add("j.shared = ?", boolInt(*f.Shared))
 		}
 		switch {
 		case !q.Before.IsZero() && q.BeforeID != "":
@@ -321,8 +341,13 @@ func (s *Store) entries(ctx context.Context, actor care.Actor, clientID string, 
 		case !q.Before.IsZero():
 			add("j.occurred_at < ?", micros(q.Before))
 		}
-		args = append(args, q.Limit+1)
-		sqlq += fmt.Sprintf(" ORDER BY j.occurred_at DESC, j.id DESC LIMIT $%d", len(args))
+		sqlq += " ORDER BY j.occurred_at DESC, j.id DESC"
+		content := f.NeedsContent()
+		if !content {
+			// Else the rows are read until a page of them matches.
+			args = append(args, q.Limit+1)
+			sqlq += fmt.Sprintf(" LIMIT $%d", len(args))
+		}
 		s.warmKey(ctx, tx, actor.ClinicID, clientID)
 		rows, err := tx.QueryContext(ctx, sqlq, args...)
 		if err != nil {
@@ -330,13 +355,20 @@ func (s *Store) entries(ctx context.Context, actor care.Actor, clientID string, 
 		}
 		defer rows.Close()
 		for rows.Next() {
-			if len(page.Entries) == q.Limit {
+			if !content && len(page.Entries) == q.Limit {
 				page.More = true
 				break
 			}
 			var e care.JournalEntry
 			if err := s.scanEntry(ctx, tx, rows, &e); err != nil {
 				return err
+			}
+			if content && !f.MatchesContent(&e) {
+				continue
+			}
+			if len(page.Entries) == q.Limit {
+				page.More = true // one more matches
+				break
 			}
 			page.Entries = append(page.Entries, e)
 		}
@@ -374,7 +406,7 @@ func (s *Store) UpdateEntry(ctx context.Context, actor care.Actor, clientID, ent
 			return care.Errorf(care.Gone, "this entry was deleted")
 		}
 		old := e
-		old.Emotions = slices.Clone(e.Emotions)
+		old.Emotions, old.Tags = slices.Clone(e.Emotions), slices.Clone(e.Tags)
 		if err := edit(&e); err != nil {
 			return err
 		}

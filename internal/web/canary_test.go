@@ -108,6 +108,17 @@ func TestCanaryStaysSealed(t *testing.T) {
 		expect(t, rec, http.StatusOK, "", "editing the entry")
 		expect(t, e.call(t, "GET", journal+"/"+entryID+"/versions", clientToken, nil), http.StatusOK, "", "the versions")
 		expect(t, e.call(t, "GET", "/journal", clientToken, nil), http.StatusOK, "", "the client's journal page")
+		// Tags and searches (#18): a tag that is the canary, and searches
+		// for it by word and by tag, on the API and the page.
+		rec = e.call(t, "PATCH", journal+"/"+entryID, clientToken, map[string]any{"tags": []string{canary}})
+		expect(t, rec, http.StatusOK, "", "tagging the entry")
+		for _, path := range []string{journal + "?q=" + canary, journal + "?tag=" + canary, "/journal?q=" + canary + "&tag=" + canary,
+			"/journal?q=" + canary + "&mood_min=abc"} {
+			rec = e.call(t, "GET", path, clientToken, nil)
+			if rec.Code != http.StatusOK && rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), canary) {
+				t.Errorf("searching %s: %d, the answer lacks the canary", path[:strings.Index(path, "?")], rec.Code)
+			}
+		}
 		expect(t, e.call(t, "GET", "/clients/"+clientID+"/journal", providerToken, nil), http.StatusOK, "", "the provider's timeline")
 		for _, body := range []map[string]any{
 			{"occurred_at": db.Clock.Now().Format(time.RFC3339), "emotions": []string{canary + "1"}},

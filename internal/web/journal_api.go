@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +54,7 @@ type entryJSON struct {
 	GoalID             string        `json:"goal_id,omitempty"`
 	GoalProgress       *int          `json:"goal_progress,omitempty"`
 	DiscussNextSession bool          `json:"discuss_next_session"`
+	Tags               []string      `json:"tags,omitzero"` // [] when none; absent from a tombstone
 
 	// CrisisResources, in the answer to a write whose words hold crisis
 	// language: where to get help now, to show at once.
@@ -72,6 +74,10 @@ func toEntryJSON(e *care.JournalEntry) entryJSON {
 	}
 	out.Mood, out.Emotions, out.Text, out.GoalID, out.GoalProgress, out.DiscussNextSession =
 		e.Mood, e.Emotions, e.Text, e.GoalID, e.GoalProgress, e.Discuss
+	out.Tags = e.Tags
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
 	if s := e.Symptoms; !s.Empty() {
 		out.Symptoms = &symptomsJSON{s.SleepHours, s.SleepQuality, s.Energy, s.Anxiety, s.Pain, s.Appetite, s.Irritability}
 	}
@@ -91,6 +97,7 @@ type entryRequest struct {
 	GoalProgress       *int          `json:"goal_progress"`
 	DiscussNextSession *bool         `json:"discuss_next_session"`
 	Shared             *bool         `json:"shared"`
+	Tags               []string      `json:"tags"`
 }
 
 // decodeEntryRequest reads an entry body and returns it with the set of
@@ -171,6 +178,9 @@ func (req *entryRequest) apply(e *care.JournalEntry, present map[string]bool) (s
 	if present["goal_progress"] {
 		e.GoalProgress = req.GoalProgress
 	}
+	if present["tags"] {
+		e.Tags = req.Tags
+	}
 	if present["discuss_next_session"] {
 		e.Discuss = req.DiscussNextSession != nil && *req.DiscussNextSession
 	}
@@ -200,10 +210,16 @@ func entryCursor(e *care.JournalEntry) string {
 	return strconv.FormatInt(e.OccurredAt.UnixMicro(), 10) + "-" + e.ID
 }
 
-// entryQuery reads ?before= and ?limit=.
-func entryQuery(r *http.Request) (store.EntryQuery, error) {
+// entryQuery reads ?before= and ?limit=, and the search (entryFilter)
+// with dates in loc.
+func entryQuery(r *http.Request, loc *time.Location) (store.EntryQuery, error) {
 	var q store.EntryQuery
 	v := r.URL.Query()
+	f, err := entryFilter(v, loc)
+	if err != nil {
+		return q, err
+	}
+	q.Filter = f
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > care.MaxEntryPageLimit {
@@ -227,13 +243,66 @@ func entryQuery(r *http.Request) (store.EntryQuery, error) {
 	return q, nil
 }
 
-// GET /api/v1/clients/{id}/journal?before=&limit=
+// entryFilter reads a journal search from a query: q (words), mood_min,
+// mood_max, goal, shared (true or false), from and to (dates, in loc, both
+// included, or RFC 3339 times) and tag. Empty parameters are left out, as
+// a GET form sends them.
+func entryFilter(v url.Values, loc *time.Location) (care.EntryFilter, error) {
+	f := care.EntryFilter{Words: v.Get("q"), GoalID: strings.TrimSpace(v.Get("goal")), Tag: v.Get("tag")}
+	for _, m := range []struct {
+		name string
+		dst  **int
+	}{{"mood_min", &f.MoodMin}, {"mood_max", &f.MoodMax}} {
+		if s := strings.TrimSpace(v.Get(m.name)); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return f, care.FieldError(m.name, "must be a whole number from 0 to %d", care.MaxRating)
+			}
+			*m.dst = &n
+		}
+	}
+	switch v.Get("shared") {
+	case "":
+	case "true":
+		f.Shared = new(true)
+	case "false":
+		f.Shared = new(false)
+	default:
+		return f, care.FieldError("shared", "must be true or false")
+	}
+	day := func(name string, next bool) (time.Time, error) {
+		s := strings.TrimSpace(v.Get(name))
+		if s == "" {
+			return time.Time{}, nil
+		}
+		if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+			if next {
+				t = t.AddDate(0, 0, 1) // "to" includes its day
+			}
+			return t.UTC(), nil
+		}
+		if t, err := parseAPITime(s); err == nil {
+			return t, nil
+		}
+		return time.Time{}, care.FieldError(name, "must be a date, like 2026-11-20")
+	}
+	var err error
+	if f.From, err = day("from", false); err != nil {
+		return f, err
+	}
+	if f.To, err = day("to", true); err != nil {
+		return f, err
+	}
+	return f, f.Validate()
+}
+
+// GET /api/v1/clients/{id}/journal?before=&limit=&q=&mood_min=&mood_max=&goal=&shared=&from=&to=&tag=
 func (s *Server) apiJournal(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
 	if err != nil {
 		return err
 	}
-	q, err := entryQuery(r)
+	q, err := entryQuery(r, viewerZone(actor))
 	if err != nil {
 		return err
 	}

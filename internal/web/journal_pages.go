@@ -42,6 +42,7 @@ type entryRow struct {
 
 	Mood      string // "6" or ""
 	Emotions  string // "anxious, hopeful"
+	Tags      string // "work, family"
 	Symptoms  []labelValue
 	Text      string
 	Goal      string // the goal's title, or a phrase when it is no longer in the plan
@@ -78,6 +79,7 @@ func (s *Server) entryRow(actor care.Actor, e *care.JournalEntry, goals goalTitl
 		row.Mood = strconv.Itoa(*e.Mood)
 	}
 	row.Emotions = strings.Join(e.Emotions, ", ")
+	row.Tags = strings.Join(e.Tags, ", ")
 	if h := e.Symptoms.SleepHours; h != nil {
 		row.Symptoms = append(row.Symptoms, labelValue{"Sleep", strconv.FormatFloat(*h, 'f', -1, 64) + " hours"})
 	}
@@ -231,6 +233,9 @@ type entryForm struct {
 	Progress   string
 	Discuss    bool
 	Shared     bool
+	Tags       string // comma-separated
+	MaxTags    int
+	MaxTagLen  int
 
 	Error  string // the one error, as a sentence
 	Field  string // the field it is about ("mood", "symptoms.energy")
@@ -269,6 +274,8 @@ func fieldAnchor(field string) string {
 		return "goal-progress"
 	case "shared":
 		return "shared"
+	case "tags":
+		return "tags"
 	}
 	if name, ok := strings.CutPrefix(field, "symptoms."); ok {
 		return "symptom-" + name
@@ -295,6 +302,8 @@ func journalFieldLabel(field string) string {
 		return "Progress on the goal"
 	case "shared":
 		return "Sharing"
+	case "tags":
+		return "Tags"
 	}
 	var s care.Symptoms
 	for _, r := range s.Ratings() {
@@ -322,7 +331,7 @@ func (f *entryForm) setError(err error) bool {
 
 // fill completes the form's choices around its values.
 func (f *entryForm) fill(goals []care.Goal, checked []string) {
-	f.Moods, f.MaxText = moodScale, care.MaxEntryText
+	f.Moods, f.MaxText, f.MaxTags, f.MaxTagLen = moodScale, care.MaxEntryText, care.MaxTags, care.MaxTagLen
 	f.Emotions = nil
 	for _, w := range care.Emotions {
 		f.Emotions = append(f.Emotions, emotionChoice{Word: w, Checked: containsString(checked, w)})
@@ -351,7 +360,8 @@ func localInput(t time.Time, loc *time.Location) string { return t.In(loc).Forma
 
 // formFromEntry fills a form with an entry's values.
 func formFromEntry(e *care.JournalEntry, loc *time.Location) (*entryForm, []string) {
-	f := &entryForm{OccurredAt: localInput(e.OccurredAt, loc), Text: e.Text, GoalID: e.GoalID, Discuss: e.Discuss, Shared: e.Shared}
+	f := &entryForm{OccurredAt: localInput(e.OccurredAt, loc), Text: e.Text, GoalID: e.GoalID, Discuss: e.Discuss, Shared: e.Shared,
+		Tags: strings.Join(e.Tags, ", ")}
 	if e.Mood != nil {
 		f.Mood = strconv.Itoa(*e.Mood)
 	}
@@ -407,7 +417,7 @@ func parseRating(field, s string, dst **int) error {
 func entryFromForm(f url.Values, loc *time.Location, e *care.JournalEntry) (*entryForm, []string, error) {
 	form := &entryForm{OccurredAt: f.Get("occurred_at"), Mood: f.Get("mood"), OwnWords: f.Get("own_words"),
 		SleepHours: f.Get("sleep_hours"), Text: f.Get("text"), GoalID: f.Get("goal_id"), Progress: f.Get("goal_progress"),
-		Discuss: f.Get("discuss") == "on", Shared: f.Get("shared") == "on"}
+		Discuss: f.Get("discuss") == "on", Shared: f.Get("shared") == "on", Tags: f.Get("tags")}
 	checked := f["emotion"]
 	var sym care.Symptoms
 	for _, r := range sym.Ratings() {
@@ -440,6 +450,7 @@ func entryFromForm(f url.Values, loc *time.Location, e *care.JournalEntry) (*ent
 			e.Emotions = append(e.Emotions, w)
 		}
 	}
+	e.Tags = strings.Split(form.Tags, ",") // normalized, empty ones dropped, by Validate
 	e.Symptoms = care.Symptoms{}
 	if v := strings.TrimSpace(form.SleepHours); v != "" {
 		h, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64)
@@ -633,16 +644,57 @@ func (s *Server) journalDelete(w http.ResponseWriter, r *http.Request) error {
 
 // ---- The client's list, versions and settings ----
 
-// journalPage is the client's journal: every entry, tombstones too.
+// journalPage is the client's journal: every entry, tombstones too, or
+// the entries that match a search.
 type journalPage struct {
 	Layout
 	Entries        []entryRow
 	Older          string // the link to the next page, or ""
 	Newest         bool   // this is the first page
 	ShareByDefault bool
+	Search         journalSearch
 }
 
-// GET /journal?before=
+// journalSearch is the search form of the journal page, as sent.
+type journalSearch struct {
+	Q, MoodMin, MoodMax, Goal, Shared, From, To, Tag string
+	Goals                                            []goalChoice
+	Moods                                            []int
+	Active                                           bool   // a search was made: show the count and Clear
+	Count                                            int    // the entries that match, on this page
+	Error                                            string // a bad parameter, as a sentence
+	Field                                            string // the parameter it is about
+}
+
+// searchParams are the query parameters of a journal search, in the
+// order of the form.
+var searchParams = []string{"q", "mood_min", "mood_max", "goal", "shared", "from", "to", "tag"}
+
+// readJournalSearch copies the search parameters of a query into the form.
+func readJournalSearch(v url.Values) journalSearch {
+	js := journalSearch{Q: v.Get("q"), MoodMin: v.Get("mood_min"), MoodMax: v.Get("mood_max"), Goal: v.Get("goal"),
+		Shared: v.Get("shared"), From: v.Get("from"), To: v.Get("to"), Tag: v.Get("tag"), Moods: moodScale}
+	for _, k := range searchParams {
+		if v.Get(k) != "" {
+			js.Active = true
+		}
+	}
+	return js
+}
+
+// searchQuery is the non-empty search parameters of v, encoded, for the
+// link to older entries.
+func searchQuery(v url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range searchParams {
+		if x := v.Get(k); x != "" {
+			out.Set(k, x)
+		}
+	}
+	return out
+}
+
+// GET /journal?before=&q=&mood_min=&mood_max=&goal=&shared=&from=&to=&tag=
 func (s *Server) journalList(w http.ResponseWriter, r *http.Request) error {
 	actor, err := clientOnly(r)
 	if err != nil {
@@ -651,33 +703,72 @@ func (s *Server) journalList(w http.ResponseWriter, r *http.Request) error {
 	if r, err = s.withSavedEntry(r, actor); err != nil {
 		return err
 	}
-	q, err := entryQuery(r)
+	p := &journalPage{Layout: s.layoutJournal(r, "Your journal"), Search: readJournalSearch(r.URL.Query())}
+	titles, goals, err := s.goalTitles(r, actor, actor.UserID)
 	if err != nil {
 		return err
+	}
+	for _, g := range goals {
+		p.Search.Goals = append(p.Search.Goals, goalChoice{ID: g.ID, Title: g.Title})
+	}
+	if p.ShareByDefault, err = s.store.ShareByDefault(r.Context(), actor); err != nil {
+		return err
+	}
+	q, err := entryQuery(r, viewerZone(actor))
+	if err != nil {
+		var e *care.Error
+		if !errors.As(err, &e) || e.Code != care.Invalid {
+			return err
+		}
+		msg := e.Message
+		if e.Field != "" && msg != "" && 'a' <= msg[0] && msg[0] <= 'z' {
+			msg = searchFieldLabel(e.Field) + " " + msg
+		}
+		p.Search.Error, p.Search.Field, p.Newest = sentence(msg), e.Field, true
+		s.renderPage(w, r, http.StatusBadRequest, "journal", p)
+		return nil
 	}
 	q.Deleted, q.Limit = true, 20
 	page, err := s.store.Entries(r.Context(), actor, actor.UserID, q)
 	if err != nil {
 		return err
 	}
-	var goals goalTitles
-	if hasGoal(page.Entries) {
-		if goals, _, err = s.goalTitles(r, actor, actor.UserID); err != nil {
-			return err
-		}
-	}
-	p := &journalPage{Layout: s.layoutJournal(r, "Your journal"), Newest: q.Before.IsZero()}
-	if p.ShareByDefault, err = s.store.ShareByDefault(r.Context(), actor); err != nil {
-		return err
-	}
+	p.Newest, p.Search.Count = q.Before.IsZero(), len(page.Entries)
 	for i := range page.Entries {
-		p.Entries = append(p.Entries, s.entryRow(actor, &page.Entries[i], goals))
+		p.Entries = append(p.Entries, s.entryRow(actor, &page.Entries[i], titles))
 	}
 	if page.More {
-		p.Older = "/journal?before=" + url.QueryEscape(entryCursor(&page.Entries[len(page.Entries)-1]))
+		next := searchQuery(r.URL.Query())
+		next.Set("before", entryCursor(&page.Entries[len(page.Entries)-1]))
+		p.Older = "/journal?" + next.Encode()
 	}
 	s.renderPage(w, r, http.StatusOK, "journal", p)
 	return nil
+}
+
+// searchFieldLabel names a search parameter for a person.
+func searchFieldLabel(field string) string {
+	switch field {
+	case "q":
+		return "Words"
+	case "mood_min":
+		return "Lowest mood"
+	case "mood_max":
+		return "Highest mood"
+	case "goal":
+		return "Goal"
+	case "shared":
+		return "Sharing"
+	case "from":
+		return "From"
+	case "to":
+		return "To"
+	case "tag":
+		return "Tag"
+	case "before":
+		return "The page"
+	}
+	return "This field"
 }
 
 // journalNotices are the confirmations of the journal's redirects.
@@ -827,7 +918,9 @@ func (s *Server) sharedTimeline(r *http.Request, actor care.Actor, clientID stri
 		tl.Entries = append(tl.Entries, s.entryRow(actor, &page.Entries[i], goals))
 	}
 	if page.More {
-		tl.Older = "/clients/" + clientID + "/journal?before=" + url.QueryEscape(entryCursor(&page.Entries[len(page.Entries)-1]))
+		next := searchQuery(r.URL.Query()) // the API's search parameters, if any were sent
+		next.Set("before", entryCursor(&page.Entries[len(page.Entries)-1]))
+		tl.Older = "/clients/" + clientID + "/journal?" + next.Encode()
 	}
 	if tl.Charts, err = s.moodCharts(r, actor, clientID, base, "mood"); err != nil {
 		return nil, err
@@ -863,7 +956,7 @@ func (s *Server) clientJournal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, err := entryQuery(r)
+	q, err := entryQuery(r, viewerZone(actor))
 	if err != nil {
 		return err
 	}

@@ -168,6 +168,7 @@ type entryOf struct {
 	GoalID             string         `json:"goal_id"`
 	GoalProgress       *int           `json:"goal_progress"`
 	DiscussNextSession bool           `json:"discuss_next_session"`
+	Tags               []string       `json:"tags"`
 }
 
 type entriesJSON struct {
@@ -194,7 +195,11 @@ func sampleJournalHome() *journalHome {
 }
 
 func journalPageSample(l Layout) *journalPage {
-	return &journalPage{Layout: l, Entries: []entryRow{sampleEntryRow(), {ID: "e2", Own: true, Deleted: true, DeletedOn: "y"}}, Older: "/journal?before=1-x"}
+	row := sampleEntryRow()
+	row.Tags = "work, family"
+	return &journalPage{Layout: l, Entries: []entryRow{row, {ID: "e2", Own: true, Deleted: true, DeletedOn: "y"}}, Older: "/journal?before=1-x&q=a",
+		Search: journalSearch{Q: "a", MoodMin: "3", Shared: "true", Goal: "g1", Goals: []goalChoice{{ID: "g1", Title: "Sleep"}}, Moods: moodScale,
+			Active: true, Count: 2, Field: "q"}}
 }
 
 func journalFormSample(l Layout) *entryForm {

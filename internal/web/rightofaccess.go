@@ -99,6 +99,7 @@ type docEntry struct {
 	Private  bool
 	Mood     string
 	Emotions string
+	Tags     string
 	Symptoms []docField
 	Goal     string
 	Discuss  bool
@@ -322,7 +323,8 @@ func (d docTimes) journal(entries []care.JournalEntry, goals map[string]string, 
 			continue
 		}
 		when, at := d.when(e.OccurredAt)
-		de := docEntry{When: when, At: at, Private: !e.Shared, Mood: outOf10(e.Mood), Emotions: strings.Join(e.Emotions, ", "), Discuss: e.Discuss, Text: e.Text}
+		de := docEntry{When: when, At: at, Private: !e.Shared, Mood: outOf10(e.Mood), Emotions: strings.Join(e.Emotions, ", "),
+			Tags: strings.Join(e.Tags, ", "), Discuss: e.Discuss, Text: e.Text}
 		if h := e.Symptoms.SleepHours; h != nil {
 			de.Symptoms = append(de.Symptoms, docField{"Sleep", strconv.FormatFloat(*h, 'f', -1, 64) + " hours"})
 		}
