@@ -176,8 +176,9 @@ func TestBrowserAuditPages(t *testing.T) {
 	cp.shot("access-log-375")
 	cp.open(baseURL + "/")
 	cp.shot("home-375")
+	cp.open(baseURL + "/more")
 	if n := cp.count(`main a[href="/access-log"]`); n != 1 {
-		t.Errorf("the client's home links the report %d times", n)
+		t.Errorf("the client's More page links the report %d times", n)
 	}
 
 	b.checkMessages(t)

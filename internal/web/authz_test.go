@@ -525,6 +525,7 @@ var authzExempt = map[string]string{
 
 	"GET /plan": "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
 	"GET /more": "links only, for a signed-in client (404 for staff): TestClientShell",
+	"GET /resume": "sends the signed-in user's own kept forms, as them, and nobody else's: TestHeldPost",
 	// The safety plan's pages: safetyplan_test.go.
 	"GET /safety-plan":                   "the signed-in client's own safety plan: as GET /api/v1/clients/{id}/safety-plan: TestSafetyPlanPages",
 	"GET /safety-plan/edit":              "as GET /safety-plan: TestSafetyPlanPages",

@@ -217,6 +217,9 @@ type clientHomePage struct {
 // GET /: the landing page when signed out; each role's start otherwise.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if actor, err := signedIn(r); err == nil {
+		if hasHeld(r) {
+			return redirect(w, r, "/resume") // a form kept while signed out (forms.go)
+		}
 		switch actor.Role {
 		case care.RoleAdmin:
 			return redirect(w, r, "/people")
@@ -267,6 +270,7 @@ type signinPage struct {
 	// Throttled shows the authenticator-code field: during a backoff the
 	// password and a code are checked together (AU-05, see checkPassword).
 	Throttled bool
+	Held      bool // a form was posted after the session ended, and is kept (forms.go)
 }
 
 // GET /signin
@@ -274,7 +278,7 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) error {
 	if _, err := signedIn(r); err == nil {
 		return redirect(w, r, "/")
 	}
-	s.renderPage(w, r, http.StatusOK, "signin", &signinPage{Layout: s.layoutNotice(r, "Sign in")})
+	s.renderPage(w, r, http.StatusOK, "signin", &signinPage{Layout: s.layoutNotice(r, "Sign in"), Held: r.URL.Query().Get("held") == "1" && hasHeld(r)})
 	return nil
 }
 

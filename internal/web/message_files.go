@@ -96,6 +96,7 @@ func (s *Server) readCompose(w http.ResponseWriter, r *http.Request) (text strin
 				return text, nil, err
 			}
 			files = append(files, a)
+		case formTokenField: // formOnce's (forms.go)
 		default:
 			return text, nil, care.Errorf(care.Invalid, "the form has an unknown field")
 		}

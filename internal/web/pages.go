@@ -115,9 +115,13 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 		w.Write([]byte("Something went wrong on our side. Request id: " + RequestID(r.Context()) + "\n")) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
 		return
 	}
+	page := buf.Bytes()
+	if a := authOf(r); a != nil && a.session.Stage == care.StageFull {
+		page = s.withFormTokens(page, a.actor.UserID) // forms.go
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes()) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
+	w.Write(page) //nolint:errcheck // a failed write to a response means the client has gone: the status is sent, and no one is left to tell
 }
 
 // errorPage is the page for any failed UI request.

@@ -24,6 +24,7 @@ func (s *Server) routeTable() []route {
 		// Web UI.
 		{"GET /static/{file}", s.handle(s.static)},
 		{"GET /{$}", s.handle(s.home)},
+		{"GET /resume", s.handle(s.resumeHeld)},
 		{"GET /signin", s.handle(s.signinForm)},
 		{"POST /signin", s.handle(s.signinSubmit)},
 		{"GET /signin/mfa", s.handle(s.mfaForm)},
@@ -339,5 +340,5 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return care.Errorf(care.Forbidden, "cross-origin request refused")
 	}))
-	return s.requestID(s.observe(s.recoverPanics(securityHeaders(cop.Handler(s.authenticate(recordRoute(mux)))))))
+	return s.requestID(s.observe(s.recoverPanics(securityHeaders(cop.Handler(s.authenticate(s.formOnce(recordRoute(mux))))))))
 }

@@ -232,6 +232,18 @@
       .catch(function () { window.location.assign(link.href); });
   });
 
+  // freshToken gives the compose form the one-time token of its copy in
+  // html, the page the server answered a send with: the token it had is
+  // spent, and a second send with it would be taken for a reload.
+  function freshToken(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.querySelector('form.compose-form input[name="form_token"]');
+    var mine = compose && compose.querySelector('input[name="form_token"]');
+    if (fresh && mine) {
+      mine.value = fresh.value;
+    }
+  }
+
   // showPage puts a page the server answered a post with in place of
   // this one's main content; its forms then post the ordinary way.
   function showPage(html) {
@@ -303,8 +315,15 @@
           if (!r.ok) {
             return Promise.reject(r.status); // refused: nothing was stored
           }
+          if (r.redirected && new URL(r.url).pathname === "/signin") {
+            // The session had ended: the server keeps the message until
+            // its writer signs in again (forms.go).
+            window.location.assign(r.url);
+            return;
+          }
           return r.text().then(function (html) {
             compose.reset();
+            freshToken(html);
             if (html.indexOf('class="crisis-now"') >= 0) {
               window.location.assign(r.url);
               return;
