@@ -523,8 +523,8 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/measures":            "as POST /api/v1/clients/{id}/measures: TestMeasurePages",
 	"POST /clients/{id}/measures/{mid}/stop": "as DELETE /api/v1/clients/{id}/measures/{mid}",
 
-	"GET /plan": "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
-	"GET /more": "links only, for a signed-in client (404 for staff): TestClientShell",
+	"GET /plan":   "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
+	"GET /more":   "links only, for a signed-in client (404 for staff): TestClientShell",
 	"GET /resume": "sends the signed-in user's own kept forms, as them, and nobody else's: TestHeldPost",
 	// The safety plan's pages: safetyplan_test.go.
 	"GET /safety-plan":                   "the signed-in client's own safety plan: as GET /api/v1/clients/{id}/safety-plan: TestSafetyPlanPages",
