@@ -205,31 +205,42 @@ func (s *Store) caseloadMoods(ctx context.Context, tx tx, actor care.Actor, sinc
 // Client returns a client's profile if the actor may see it, else
 // care.ErrNotFound, exactly as for an id that does not exist (AC-03).
 func (s *Store) Client(ctx context.Context, actor care.Actor, clientID string) (*care.User, error) {
-	var u care.User
 	ev := Event(actor, "client.read", "client", clientID)
 	ev.ClientID = clientID
 	if err := s.markBreakGlass(ctx, actor, &ev); err != nil {
 		return nil, err
 	}
+	var u *care.User
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
-		var created int64
-		var p personal
-		var deleted sql.NullInt64
-		err := tx.QueryRowContext(ctx,
-			`SELECT c.id, c.clinic_id, c.time_zone, c.created_at, c.deleted_at, c.email, c.display_name, c.email_sealed, c.name_sealed
-			 FROM users c WHERE `+visibleClient+` AND c.id = $4`,
-			visibleArgs(tx, actor, clientID)...).
-			Scan(append([]any{&u.ID, &u.ClinicID, &u.TimeZone, &created, &deleted}, p.dest()...)...)
-		if err != nil {
-			return notFound(err)
-		}
-		if deleted.Valid {
-			return ErrShredded
-		}
-		u.Role, u.CreatedAt = care.RoleClient, fromMicros(created)
-		return s.openUser(ctx, tx, &u, p)
+		var err error
+		u, err = s.readClient(ctx, tx, actor, clientID)
+		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// readClient reads a client's profile as Client does, in tx.
+func (s *Store) readClient(ctx context.Context, tx tx, actor care.Actor, clientID string) (*care.User, error) {
+	var u care.User
+	var created int64
+	var p personal
+	var deleted sql.NullInt64
+	err := tx.QueryRowContext(ctx,
+		`SELECT c.id, c.clinic_id, c.time_zone, c.created_at, c.deleted_at, c.email, c.display_name, c.email_sealed, c.name_sealed
+		 FROM users c WHERE `+visibleClient+` AND c.id = $4`,
+		visibleArgs(tx, actor, clientID)...).
+		Scan(append([]any{&u.ID, &u.ClinicID, &u.TimeZone, &created, &deleted}, p.dest()...)...)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if deleted.Valid {
+		return nil, ErrShredded
+	}
+	u.Role, u.CreatedAt = care.RoleClient, fromMicros(created)
+	if err := s.openUser(ctx, tx, &u, p); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -279,32 +279,15 @@ func (s *Server) clientRecord(w http.ResponseWriter, r *http.Request) error {
 // renderClientRecord renders the client page, with a refused form's
 // problem and values when there is one.
 func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, actor care.Actor, status int, problem *formProblem) error {
-	ctx := r.Context()
 	id := r.PathValue("id")
-	client, err := s.store.Client(ctx, actor, id)
+	// One store call, one read transaction, one audit row (#18).
+	rec, err := s.store.ClientPage(r.Context(), actor, id, store.ClientPageQuery{
+		Sessions: 20, Versions: 10, Entries: 10, MoodSince: s.chartSince(r, actor), CheckIns: 14,
+	})
 	if err != nil {
 		return err
 	}
-	plan, err := s.store.Plan(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	last, next, err := s.store.SessionSummary(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	sessions, err := s.store.Appointments(ctx, actor, id, 20)
-	if err != nil {
-		return err
-	}
-	tasks, err := s.store.Tasks(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	versions, err := s.store.PlanVersions(ctx, actor, id, 0, 10)
-	if err != nil {
-		return err
-	}
+	client, plan, tasks, sessions, versions := rec.Client, rec.Plan, rec.Tasks, rec.Sessions, rec.Versions
 	zone, now := actor.TimeZone, s.now()
 	p := &clientRecordPage{
 		Layout:     s.careLayout(r, client.DisplayName),
@@ -314,29 +297,17 @@ func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, acto
 		CanEdit:    actor.Role == care.RoleProvider, // a provider who reads the record is on the care team
 		Version:    plan.Version,
 		Goals:      goalViews(plan.Goals, zone),
-		Last:       appointmentView(last, zone, now),
-		Next:       appointmentView(next, zone, now),
+		Last:       appointmentView(rec.Last, zone, now),
+		Next:       appointmentView(rec.Next, zone, now),
 		Tasks:      taskViews(tasks, zone),
 		Today:      string(tasks.Today),
 		Form:       url.Values{},
 		Problem:    problem,
 	}
-	if p.SharedEntries, err = s.recordTimeline(r, actor, id); err != nil { // journal_pages.go
-		return err
-	}
-	if p.Measures, err = s.recordMeasures(r, actor, id); err != nil { // measures_pages.go
-		return err
-	}
-	checkIns, err := s.store.CheckIns(ctx, actor, id, 14)
-	if err != nil {
-		return err
-	}
-	p.CheckIns = recordCheckInsView(checkIns, r.PostForm, problem != nil && problem.Section == "checkins")
-	flags, err := s.store.ListOpenFlags(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	p.Flags = flagViews(flags, id, zone)
+	p.SharedEntries = s.recordTimeline(r, actor, rec)  // journal_pages.go
+	p.Measures = recordMeasuresOf(actor, rec.Measures) // measures_pages.go
+	p.CheckIns = recordCheckInsView(rec.CheckIns, r.PostForm, problem != nil && problem.Section == "checkins")
+	p.Flags = flagViews(rec.Flags, id, zone)
 	for i := range sessions {
 		p.Sessions = append(p.Sessions, *appointmentView(&sessions[i], zone, now))
 	}
