@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ func TestClientPageOneAuditRow(t *testing.T) {
 			before := e.count(t, "audit_events")
 			rec := e.call(t, "GET", tt.path, tt.token, nil)
 			if rec.Code != tt.status {
-				t.Fatalf("%s: GET %s: status %d, want %d", tt.name, tt.path, rec.Code, tt.status)
+				t.Fatalf("%s: GET %s: status %d, want %d: %s", tt.name, tt.path, rec.Code, tt.status, e.log.String())
 			}
 			if n := e.count(t, "audit_events") - before; n != 1 {
 				t.Errorf("%s: GET %s wrote %d audit rows, want 1", tt.name, tt.path, n)
@@ -45,6 +46,58 @@ func TestClientPageOneAuditRow(t *testing.T) {
 			}
 			if tt.status == 200 && !strings.Contains(rec.Body.String(), "Treatment plan") {
 				t.Errorf("%s: the page has no plan: %.300s", tt.name, rec.Body)
+			}
+		}
+
+		// Each tab is the same one store call, and shows its sections
+		// only, with its link marked current; without ?tab= (or with an
+		// unknown one) the whole page shows.
+		all := []string{"overview", "plan", "tasks", "history", "sessions", "journal", "measures", "checkins", "account"}
+		for _, tt := range []struct {
+			tab, current string
+			want         []string
+		}{
+			{"", "Everything", []string{"plan", "tasks", "history", "sessions", "journal", "measures", "checkins", "account"}},
+			{"nonsense", "Everything", []string{"plan", "tasks", "history", "sessions", "journal", "measures", "checkins", "account"}},
+			{"overview", "Overview", []string{"overview", "account"}},
+			{"plan", "Plan &amp; tasks", []string{"plan", "tasks", "history"}},
+			{"journal", "Journal", []string{"journal"}},
+			{"measures", "Measures &amp; check-ins", []string{"measures", "checkins"}},
+			{"sessions", "Sessions", []string{"sessions"}},
+		} {
+			p := path
+			if tt.tab != "" {
+				p += "?tab=" + tt.tab
+			}
+			before := e.count(t, "audit_events")
+			rec := e.call(t, "GET", p, provider, nil)
+			if rec.Code != 200 {
+				t.Fatalf("GET %s: %d", p, rec.Code)
+			}
+			if n := e.count(t, "audit_events") - before; n != 1 {
+				t.Errorf("GET %s wrote %d audit rows, want 1", p, n)
+			}
+			body := rec.Body.String()
+			for _, id := range all {
+				has, want := strings.Contains(body, `id="`+id+`"`), strings.Contains(" "+strings.Join(tt.want, " ")+" ", " "+id+" ")
+				if has != want {
+					t.Errorf("GET %s: section %q shown %t, want %t", p, id, has, want)
+				}
+			}
+			nav, _, _ := strings.Cut(body[strings.Index(body, `<nav class="record-tabs"`)+1:], "</nav>")
+			cur := regexp.MustCompile(`<a href="[^"]*" aria-current="page">([^<]*)</a>`).FindAllStringSubmatch(nav, -1)
+			if len(cur) != 1 || cur[0][1] != tt.current {
+				t.Errorf("GET %s: current tab %q, want %q", p, cur, tt.current)
+			}
+			if tt.tab == "journal" && !strings.Contains(body, `?mood=90&amp;tab=journal#mood"`) {
+				t.Errorf("GET %s: the chart's links leave the tab", p)
+			}
+			seen := map[string]bool{}
+			for _, m := range regexp.MustCompile(`\sid="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+				if seen[m[1]] {
+					t.Errorf("GET %s: the id %q twice", p, m[1])
+				}
+				seen[m[1]] = true
 			}
 		}
 	})

@@ -120,7 +120,17 @@ func chartDays(r *http.Request) int {
 type moodCharts struct {
 	Chart    moodChart
 	Base     string // the page's path, for ?mood=30 and ?mood=90
+	Tab      string // the page's ?tab=, kept by the links (the client page's, #18)
 	Fragment string // where the chart is on the page
+}
+
+// Link is the page with the chart of the last days days.
+func (c moodCharts) Link(days int) string {
+	q := url.Values{"mood": {strconv.Itoa(days)}}
+	if c.Tab != "" {
+		q.Set("tab", c.Tab)
+	}
+	return c.Base + "?" + q.Encode() + "#" + c.Fragment
 }
 
 func (s *Server) moodCharts(r *http.Request, actor care.Actor, clientID, base, fragment string) (moodCharts, error) {
@@ -853,13 +863,14 @@ func (s *Server) timelineOf(actor care.Actor, clientID string, page store.EntryP
 // recordTimeline is the newest shared entries of a client, with the mood
 // chart, for the provider's client page (client_record.html), from what
 // Store.ClientPage read.
-func (s *Server) recordTimeline(r *http.Request, actor care.Actor, rec *store.ClientPage) *journalTimeline {
+func (s *Server) recordTimeline(r *http.Request, actor care.Actor, rec *store.ClientPage, tab string) *journalTimeline {
 	goals := goalTitles{}
 	for _, g := range rec.Plan.Goals {
 		goals[g.ID] = g.Title
 	}
 	tl := s.timelineOf(actor, rec.Client.ID, rec.Entries, goals)
 	tl.Charts = s.moodChartsOf(r, actor, rec.Moods, "/clients/"+rec.Client.ID, "mood")
+	tl.Charts.Tab = tab
 	return tl
 }
 

@@ -262,6 +262,49 @@ type clientRecordPage struct {
 	// Measures are the PHQ-9 and GAD-7 schedules and scores
 	// (measures_pages.go).
 	Measures *recordMeasures
+
+	// Tab is the one section ?tab= asks for ("" for the whole page), and
+	// Sections the links of the section tab bar (#18).
+	Tab      string
+	Sections []recordTab
+}
+
+// recordTab is a link of the client page's tab bar.
+type recordTab struct {
+	Label, Href string
+	Current     bool
+}
+
+// recordTabs are the sections of the client page, by ?tab= value: each
+// renders only its part of the page, so that it is short; without ?tab=
+// (or with one not here) the whole page renders, as the forms' redirects
+// and refusals expect. Open safety flags show on every tab.
+var recordTabs = []struct{ Tab, Label string }{
+	{"overview", "Overview"},
+	{"plan", "Plan & tasks"},
+	{"journal", "Journal"},
+	{"measures", "Measures & check-ins"},
+	{"sessions", "Sessions"},
+	{"", "Everything"},
+}
+
+// Show says whether the page shows section, one of recordTabs.
+func (p *clientRecordPage) Show(section string) bool { return p.Tab == "" || p.Tab == section }
+
+// withTabs sets the page's tab from ?tab= and its tab bar.
+func (p *clientRecordPage) withTabs(tab string) {
+	for _, t := range recordTabs {
+		if t.Tab == tab {
+			p.Tab = tab
+		}
+	}
+	for _, t := range recordTabs {
+		href := "/clients/" + p.ClientID
+		if t.Tab != "" {
+			href += "?tab=" + t.Tab
+		}
+		p.Sections = append(p.Sections, recordTab{Label: t.Label, Href: href, Current: t.Tab == p.Tab})
+	}
 }
 
 // GET /clients/{id}
@@ -304,10 +347,15 @@ func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, acto
 		Form:       url.Values{},
 		Problem:    problem,
 	}
-	p.SharedEntries = s.recordTimeline(r, actor, rec)  // journal_pages.go
 	p.Measures = recordMeasuresOf(actor, rec.Measures) // measures_pages.go
 	p.CheckIns = recordCheckInsView(rec.CheckIns, r.PostForm, problem != nil && problem.Section == "checkins")
 	p.Flags = flagViews(rec.Flags, id, zone)
+	if problem == nil {
+		p.withTabs(r.URL.Query().Get("tab"))
+	} else {
+		p.withTabs("") // a refused form comes back on the whole page, beside its form
+	}
+	p.SharedEntries = s.recordTimeline(r, actor, rec, p.Tab) // journal_pages.go
 	for i := range sessions {
 		p.Sessions = append(p.Sessions, *appointmentView(&sessions[i], zone, now))
 	}
