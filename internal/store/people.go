@@ -68,7 +68,9 @@ const visibleClient = `c.clinic_id = $2 AND c.role = 'client' AND (
 // (care.SortCaseload), each with its care.Need. Anyone but a provider gets
 // an empty list. It is one audited list read: one query counts open safety
 // flags, unread messages and missed check-ins and finds the next session
-// of every client; one finds the overdue measure schedules; one reads the
+// and the last contact of every client (care.Need.LastContact: a max() of
+// plain timestamps per kind of contact, the latest of them taken here);
+// one finds the overdue measure schedules; one reads the
 // shared journal entries of the window (care.CaseloadWindow), opened only
 // for their mood; and one reads the first and the latest response of each
 // instrument, opened only for their totals. Nothing else sealed is opened
@@ -93,7 +95,13 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			        (SELECT count(*) FROM check_ins k WHERE k.client_id = c.id AND k.sent_at IS NOT NULL
 			           AND k.answered_at IS NULL AND k.closes_at <= $3 AND k.closes_at > $4),
 			        (SELECT min(a.starts_at) FROM appointments a WHERE a.client_id = c.id
-			           AND a.status = 'scheduled' AND a.starts_at >= $3)
+			           AND a.status = 'scheduled' AND a.starts_at >= $3),
+			        (SELECT max(m.sent_at) FROM messages m WHERE m.client_id = c.id AND m.clinic_id = c.clinic_id),
+			        (SELECT max(j.created_at) FROM journal_entries j WHERE j.client_id = c.id AND j.clinic_id = c.clinic_id
+			           AND j.shared = 1 AND j.deleted_at IS NULL),
+			        (SELECT max(k.answered_at) FROM check_ins k WHERE k.client_id = c.id AND k.clinic_id = c.clinic_id),
+			        (SELECT max(a.starts_at) FROM appointments a WHERE a.client_id = c.id AND a.clinic_id = c.clinic_id
+			           AND a.status = 'held' AND a.starts_at <= $3)
 			 FROM users c
 			 WHERE `+visibleClient+` AND c.disabled_at IS NULL AND c.deleted_at IS NULL`,
 			append(visibleArgs(tx, actor), since)...)
@@ -107,9 +115,16 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			var created int64
 			var sealed []byte
 			var next sql.NullInt64
+			var contact [4]sql.NullInt64 // message, shared entry, check-in answer, held session (care.Need.LastContact)
 			var screen int
-			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.OpenCrisisFlags, &screen, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
+			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.OpenCrisisFlags, &screen, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next,
+				&contact[0], &contact[1], &contact[2], &contact[3]); err != nil {
 				return err
+			}
+			for _, c := range contact {
+				if at := fromMicros(c.Int64); c.Valid && (cs.Need.LastContact == nil || at.After(*cs.Need.LastContact)) {
+					cs.Need.LastContact = &at
+				}
 			}
 			cs.CreatedAt = fromMicros(created)
 			cs.Need.Screener = care.ScreenerOfRank(screen)
