@@ -14,19 +14,38 @@ import (
 // method uses (readClient, loadPlan, sessionSummary, ...), so the SQL,
 // and the access filter in it, is the same on both paths.
 
-// ClientPageQuery says how much of each part of the client page ClientPage
-// reads. A zero count reads that method's default.
+// ClientPageParts are the parts of the client page ClientPage reads, as
+// bits; the client, the session summary and the open safety flags it
+// always reads. Zero reads every part.
+type ClientPageParts uint
+
+// The parts of the client page.
+const (
+	PagePlan     ClientPageParts = 1 << iota // Plan
+	PageSessions                             // Sessions
+	PageTasks                                // Tasks
+	PageVersions                             // Versions
+	PageJournal                              // Entries and Moods
+	PageMeasures                             // Measures
+	PageCheckIns                             // CheckIns
+)
+
+// ClientPageQuery says which parts of the client page ClientPage reads,
+// and how much of each. A zero count reads that method's default.
 type ClientPageQuery struct {
-	Sessions  int       // the latest sessions (Appointments)
-	Versions  int       // the newest plan versions (PlanVersions)
-	Entries   int       // the newest shared journal entries (Entries)
-	MoodSince time.Time // the first moment of the mood chart (MoodPoints)
-	CheckIns  int       // the last check-ins (CheckIns)
+	Parts     ClientPageParts // 0: all
+	Sessions  int             // the latest sessions (Appointments)
+	Versions  int             // the newest plan versions (PlanVersions)
+	Entries   int             // the newest shared journal entries (Entries)
+	MoodSince time.Time       // the first moment of the mood chart (MoodPoints)
+	CheckIns  int             // the last check-ins (CheckIns)
 }
 
 // ClientPage is the client page's data: what Client, Plan,
 // SessionSummary, Appointments, Tasks, PlanVersions, Entries, MoodPoints,
-// Measures, CheckIns and ListOpenFlags return, read at one moment.
+// Measures, CheckIns and ListOpenFlags return, read at one moment. A part
+// the query left out is its zero value (nil, or an empty EntryPage and
+// CheckInOverview).
 type ClientPage struct {
 	Client     *care.User
 	Plan       *care.Plan
@@ -55,6 +74,10 @@ func (s *Store) ClientPage(ctx context.Context, actor care.Actor, clientID strin
 		q.Entries = care.EntryPageSize
 	}
 	q.Entries = min(q.Entries, care.MaxEntryPageLimit)
+	if q.Parts == 0 {
+		q.Parts = ^ClientPageParts(0)
+	}
+	has := func(p ClientPageParts) bool { return q.Parts&p != 0 }
 	ev, err := s.recordEvent(ctx, actor, care.ActionClientPageRead, "client", clientID, clientID)
 	if err != nil {
 		return nil, err
@@ -76,36 +99,50 @@ func (s *Store) ClientPage(ctx context.Context, actor care.Actor, clientID strin
 		if r.Client, err = s.readClient(ctx, tx, actor, clientID); err != nil {
 			return err
 		}
-		if r.Plan, err = s.loadPlan(ctx, tx, rec); err != nil {
-			return err
+		if has(PagePlan) {
+			if r.Plan, err = s.loadPlan(ctx, tx, rec); err != nil {
+				return err
+			}
 		}
 		if r.Last, r.Next, err = tx.sessionSummary(ctx, rec); err != nil {
 			return err
 		}
-		if r.Sessions, err = tx.appointments(ctx, rec, q.Sessions); err != nil {
-			return err
+		if has(PageSessions) {
+			if r.Sessions, err = tx.appointments(ctx, rec, q.Sessions); err != nil {
+				return err
+			}
 		}
-		if r.Tasks, err = s.taskList(ctx, tx, rec); err != nil {
-			return err
+		if has(PageTasks) {
+			if r.Tasks, err = s.taskList(ctx, tx, rec); err != nil {
+				return err
+			}
 		}
-		if r.Versions, err = tx.planVersions(ctx, rec, 1<<30, q.Versions); err != nil {
-			return err
+		if has(PageVersions) {
+			if r.Versions, err = tx.planVersions(ctx, rec, 1<<30, q.Versions); err != nil {
+				return err
+			}
 		}
-		if r.Entries, err = s.entryPage(ctx, tx, actor, clientID, EntryQuery{Limit: q.Entries}); err != nil {
-			return err
+		if has(PageJournal) {
+			if r.Entries, err = s.entryPage(ctx, tx, actor, clientID, EntryQuery{Limit: q.Entries}); err != nil {
+				return err
+			}
 		}
-		if !q.MoodSince.IsZero() {
+		if has(PageJournal) && !q.MoodSince.IsZero() {
 			chart, err := s.entryPage(ctx, tx, actor, clientID, EntryQuery{Since: q.MoodSince, Limit: maxChartEntries})
 			if err != nil {
 				return err
 			}
 			r.Moods = moodPoints(chart.Entries)
 		}
-		if r.Measures, err = s.measureList(ctx, tx, rec); err != nil {
-			return err
+		if has(PageMeasures) {
+			if r.Measures, err = s.measureList(ctx, tx, rec); err != nil {
+				return err
+			}
 		}
-		if r.CheckIns, err = s.checkInOverview(ctx, tx, actor, clientID, q.CheckIns); err != nil {
-			return err
+		if has(PageCheckIns) {
+			if r.CheckIns, err = s.checkInOverview(ctx, tx, actor, clientID, q.CheckIns); err != nil {
+				return err
+			}
 		}
 		if r.Flags, err = s.flagList(ctx, tx, actor, clientID, true); err != nil {
 			return err

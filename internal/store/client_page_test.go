@@ -76,6 +76,18 @@ func TestClientPage(t *testing.T) {
 			}
 		}
 
+		// A part left out is not read.
+		some, err := st.ClientPage(ctx, provider, id, store.ClientPageQuery{Parts: store.PageSessions | store.PageCheckIns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if some.Plan != nil || some.Tasks != nil || some.Versions != nil || some.Measures != nil || len(some.Entries.Entries) > 0 || some.Moods != nil {
+			t.Errorf("parts read that were left out: %+v", some)
+		}
+		if some.Client == nil || len(some.Sessions) == 0 || len(some.Flags) == 0 || some.CheckIns.CheckIns == nil {
+			t.Errorf("parts asked for, or always read, missing: %+v", some)
+		}
+
 		// The client themself: forbidden; another team's provider and an
 		// admin without a grant: not found, as for a client who does not
 		// exist.

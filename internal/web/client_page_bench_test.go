@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -22,8 +23,9 @@ import (
 // (storetest.EachBriefYear): the session check, the store's read with its
 // audit row(s), decryption and rendering. It measures what #18 changed:
 // the page read in one store call, one transaction and one audit row
-// instead of one per part of the page. Besides ns/op it reports the 50th
-// and 95th percentile in milliseconds and the size of the page.
+// instead of one per part of the page; and its tabs (?tab=), which read
+// only the parts they show. Besides ns/op it reports the 50th and 95th
+// percentile in milliseconds and the size of the page.
 //
 //	go test -run xxx -bench BenchmarkClientPageHTTP -benchtime 100x ./internal/web/
 func BenchmarkClientPageHTTP(b *testing.B) {
@@ -44,20 +46,27 @@ func BenchmarkClientPageHTTP(b *testing.B) {
 		if err := db.Store.CreateSession(context.Background(), &care.Session{UserID: c.Provider.ID, Kind: "api", Stage: care.StageFull, Device: "bench"}, hash); err != nil {
 			b.Fatal(err)
 		}
-		path := "/clients/" + c.Client.ID
-		var size int
-		get := func() {
-			req := httptest.NewRequest("GET", path, nil)
-			req.Header.Set("Authorization", "Bearer "+token)
-			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Treatment plan") {
-				b.Fatalf("GET %s: %d %.300s", path, rec.Code, rec.Body)
+		for _, tab := range []string{"", "overview", "journal", "sessions"} {
+			name, path := cmp.Or(tab, "all"), "/clients/"+c.Client.ID
+			if tab != "" {
+				path += "?tab=" + tab
 			}
-			size = rec.Body.Len()
+			b.Run(name, func(b *testing.B) {
+				var size int
+				get := func() {
+					req := httptest.NewRequest("GET", path, nil)
+					req.Header.Set("Authorization", "Bearer "+token)
+					rec := httptest.NewRecorder()
+					srv.Handler().ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Pre-session brief") {
+						b.Fatalf("GET %s: %d %.300s", path, rec.Code, rec.Body)
+					}
+					size = rec.Body.Len()
+				}
+				get() // warm the key cache
+				storetest.ReportLatencies(b, get)
+				b.ReportMetric(float64(size)/1024, "KiB")
+			})
 		}
-		get() // warm the key cache
-		storetest.ReportLatencies(b, get)
-		b.ReportMetric(float64(size)/1024, "KiB")
 	})
 }

@@ -288,6 +288,16 @@ var recordTabs = []struct{ Tab, Label string }{
 	{"", "Everything"},
 }
 
+// tabParts are the parts of the client page each tab reads (ClientPage);
+// the whole page, and an unknown tab, read all (0).
+var tabParts = map[string]store.ClientPageParts{
+	"overview": store.PagePlan | store.PageTasks | store.PageJournal | store.PageMeasures | store.PageCheckIns,
+	"plan":     store.PagePlan | store.PageTasks | store.PageVersions,
+	"journal":  store.PagePlan | store.PageJournal, // the goals' titles
+	"measures": store.PageMeasures | store.PageCheckIns,
+	"sessions": store.PageSessions,
+}
+
 // Show says whether the page shows section, one of recordTabs.
 func (p *clientRecordPage) Show(section string) bool { return p.Tab == "" || p.Tab == section }
 
@@ -323,14 +333,30 @@ func (s *Server) clientRecord(w http.ResponseWriter, r *http.Request) error {
 // problem and values when there is one.
 func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, actor care.Actor, status int, problem *formProblem) error {
 	id := r.PathValue("id")
-	// One store call, one read transaction, one audit row (#18).
+	tab := ""
+	if problem == nil { // a refused form comes back on the whole page, beside its form
+		tab = r.URL.Query().Get("tab")
+	}
+	// One store call, one read transaction, one audit row (#18), of the
+	// parts the tab shows (an unknown tab: tabParts 0, all).
+	parts, moodSince := tabParts[tab], s.chartSince(r, actor)
+	if tab == "overview" {
+		moodSince = time.Time{} // the newest entry, no chart
+	}
 	rec, err := s.store.ClientPage(r.Context(), actor, id, store.ClientPageQuery{
-		Sessions: 20, Versions: 10, Entries: 10, MoodSince: s.chartSince(r, actor), CheckIns: 14,
+		Parts: parts, Sessions: 20, Versions: 10, Entries: 10, MoodSince: moodSince, CheckIns: 14,
 	})
 	if err != nil {
 		return err
 	}
 	client, plan, tasks, sessions, versions := rec.Client, rec.Plan, rec.Tasks, rec.Sessions, rec.Versions
+	if plan == nil {
+		plan = &care.Plan{} // a part the tab does not show
+	}
+	if tasks == nil {
+		tasks = &store.TaskList{}
+	}
+	read := func(part store.ClientPageParts) bool { return parts == 0 || parts&part != 0 }
 	zone, now := actor.TimeZone, s.now()
 	p := &clientRecordPage{
 		Layout:     s.careLayout(r, client.DisplayName),
@@ -347,15 +373,17 @@ func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, acto
 		Form:       url.Values{},
 		Problem:    problem,
 	}
-	p.Measures = recordMeasuresOf(actor, rec.Measures) // measures_pages.go
-	p.CheckIns = recordCheckInsView(rec.CheckIns, r.PostForm, problem != nil && problem.Section == "checkins")
-	p.Flags = flagViews(rec.Flags, id, zone)
-	if problem == nil {
-		p.withTabs(r.URL.Query().Get("tab"))
-	} else {
-		p.withTabs("") // a refused form comes back on the whole page, beside its form
+	if read(store.PageMeasures) {
+		p.Measures = recordMeasuresOf(actor, rec.Measures) // measures_pages.go
 	}
-	p.SharedEntries = s.recordTimeline(r, actor, rec, p.Tab) // journal_pages.go
+	if read(store.PageCheckIns) {
+		p.CheckIns = recordCheckInsView(rec.CheckIns, r.PostForm, problem != nil && problem.Section == "checkins")
+	}
+	p.Flags = flagViews(rec.Flags, id, zone)
+	p.withTabs(tab)
+	if read(store.PageJournal) {
+		p.SharedEntries = s.recordTimeline(r, actor, rec, p.Tab) // journal_pages.go
+	}
 	for i := range sessions {
 		p.Sessions = append(p.Sessions, *appointmentView(&sessions[i], zone, now))
 	}
