@@ -156,9 +156,9 @@ func (s *Store) ClientPage(ctx context.Context, actor care.Actor, clientID strin
 	return out, nil
 }
 
-// limitOr is n within 1..max, or def when it is not.
-func limitOr(n, max, def int) int {
-	if n <= 0 || n > max {
+// limitOr is n when it is within 1..most, else def.
+func limitOr(n, most, def int) int {
+	if n <= 0 || n > most {
 		return def
 	}
 	return n
