@@ -40,7 +40,14 @@ type Need struct {
 	MissedCheckIns  int             // check-ins sent and left unanswered in the window
 	OverdueMeasures []Overdue       // active schedules due for longer than MeasureOverdueGrace, the longest first
 	NextSession     *time.Time      // the soonest scheduled session, if any
+	LastContact     *time.Time      // the latest contact (see below); nil if there was none
 }
+
+// Contact, for the caseload's LastContact and its "no contact in N days"
+// filter (#18), is the latest of: a message either way (sent), a shared,
+// undeleted journal entry (written), a check-in answered, and a session
+// held (its start). Each is one indexed max() per client in the query the
+// caseload runs already; a private entry is no contact with the care team.
 
 // Deterioration is a reliable deterioration on a measure
 // (Instrument.ProgressOf): the client's latest total of the instrument
@@ -232,6 +239,9 @@ type CaseloadFilter struct {
 	Flagged bool         // only clients with an open safety flag
 	Review  bool         // only clients whose measures need review (Need.NeedsReview)
 	Sort    CaseloadSort // "" is SortByNeed
+	// NoContactSince, when not zero, keeps only the clients with no
+	// contact (Need.LastContact) since then: none at all, or before it.
+	NoContactSince time.Time
 }
 
 // NeedsReview reports whether the client's measures call for a look:
@@ -251,6 +261,7 @@ func FilterCaseload(list []ClientSummary, f CaseloadFilter) []ClientSummary {
 		switch {
 		case f.Flagged && c.Need.OpenFlags == 0,
 			f.Review && !c.Need.NeedsReview(),
+			!f.NoContactSince.IsZero() && c.Need.LastContact != nil && !c.Need.LastContact.Before(f.NoContactSince),
 			name != "" && !strings.Contains(NormalizeText(c.DisplayName), name):
 			continue
 		}

@@ -158,11 +158,11 @@ func TestCaseloadScreenerOrder(t *testing.T) {
 func TestFilterCaseload(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
-	later := at.Add(time.Hour)
+	later, long := at.Add(time.Hour), at.AddDate(0, 0, -30)
 	list := []ClientSummary{ // in need order
 		{ID: "flag", DisplayName: "Zoë Ångström", Need: Need{OpenFlags: 1, NextSession: &later}},
-		{ID: "worse", DisplayName: "José Núñez", Need: Need{Deteriorations: []Deterioration{{Instrument: "phq9"}}}},
-		{ID: "mood", DisplayName: "Ann-Marie O'Brien", Need: Need{MoodFall: &MoodFall{From: 8, To: 3}, NextSession: &at}},
+		{ID: "worse", DisplayName: "José Núñez", Need: Need{Deteriorations: []Deterioration{{Instrument: "phq9"}}, LastContact: &at}},
+		{ID: "mood", DisplayName: "Ann-Marie O'Brien", Need: Need{MoodFall: &MoodFall{From: 8, To: 3}, NextSession: &at, LastContact: &long}},
 		{ID: "due", DisplayName: "bea", Need: Need{OverdueMeasures: []Overdue{{Instrument: "gad7"}}}},
 		{ID: "none", DisplayName: "Alma", Need: Need{NextSession: &later}},
 	}
@@ -179,6 +179,9 @@ func TestFilterCaseload(t *testing.T) {
 		{"open flag", CaseloadFilter{Flagged: true}, "flag"},
 		{"review", CaseloadFilter{Review: true}, "worse mood due"},
 		{"review and name", CaseloadFilter{Review: true, Name: "O"}, "worse mood"},
+		{"no contact in 14 days", CaseloadFilter{NoContactSince: at.AddDate(0, 0, -14)}, "flag mood due none"},
+		{"no contact since the last one", CaseloadFilter{NoContactSince: at}, "flag mood due none"},
+		{"no contact just after it", CaseloadFilter{NoContactSince: at.Add(time.Second)}, "flag worse mood due none"},
 		{"by name", CaseloadFilter{Sort: SortByName}, "none mood due worse flag"},
 		{"by session", CaseloadFilter{Sort: SortBySession}, "mood flag none worse due"},
 	} {

@@ -74,3 +74,9 @@ func (r *Record) Person(id string) *User {
 // ActionRecordReadAll is the audit action of reading a client's whole
 // record at once (Store.ClientRecord): ids only, as every audit row.
 const ActionRecordReadAll = "record.read_all"
+
+// ActionClientPageRead is the audit action of reading the provider's
+// client page (Store.ClientPage): one row per view of the page, rather
+// than one per part of it, so the client's access report shows one line
+// per look.
+const ActionClientPageRead = "client-page.read"

@@ -39,27 +39,36 @@ func (s *Store) Appointments(ctx context.Context, actor care.Actor, clientID str
 	if err != nil {
 		return nil, err
 	}
-	out := []care.Appointment{}
+	var out []care.Appointment
 	err = s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
 		rec, err := s.record(ctx, tx, actor, clientID)
 		if err != nil {
 			return err
 		}
-		return tx.each(ctx, func(scan func(...any) error) error {
-			var a care.Appointment
-			if err := scanAppointment(scan, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		}, `SELECT `+appointmentColumns+` FROM `+appointmentFrom+`
-			WHERE a.client_id = $1 AND a.clinic_id = $2 ORDER BY a.starts_at DESC, a.id LIMIT $3`,
-			rec.ID, rec.ClinicID, limit)
+		out, err = tx.appointments(ctx, rec, limit)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// appointments lists the client's sessions, the latest start first, at
+// most limit of them (Appointments, ClientRecord).
+func (tx tx) appointments(ctx context.Context, rec *clientRecord, limit int) ([]care.Appointment, error) {
+	out := []care.Appointment{}
+	err := tx.each(ctx, func(scan func(...any) error) error {
+		var a care.Appointment
+		if err := scanAppointment(scan, &a); err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	}, `SELECT `+appointmentColumns+` FROM `+appointmentFrom+`
+		WHERE a.client_id = $1 AND a.clinic_id = $2 ORDER BY a.starts_at DESC, a.id LIMIT $3`,
+		rec.ID, rec.ClinicID, limit)
+	return out, err
 }
 
 // CreateAppointment schedules (or records) a session of the client with
@@ -142,28 +151,35 @@ func (s *Store) SessionSummary(ctx context.Context, actor care.Actor, clientID s
 		if err != nil {
 			return err
 		}
-		one := func(query string, args ...any) (*care.Appointment, error) {
-			var a care.Appointment
-			err := scanAppointment(tx.QueryRowContext(ctx, query, args...).Scan, &a)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil, nil
-			}
-			return &a, err
-		}
-		if last, err = one(`SELECT `+appointmentColumns+` FROM `+appointmentFrom+`
-			WHERE a.client_id = $1 AND a.clinic_id = $2 AND a.status = 'held'
-			ORDER BY a.starts_at DESC, a.id LIMIT 1`, rec.ID, rec.ClinicID); err != nil {
-			return err
-		}
-		// A session that has started but not ended is still the next one.
-		next, err = one(`SELECT `+appointmentColumns+` FROM `+appointmentFrom+`
-			WHERE a.client_id = $1 AND a.clinic_id = $2 AND a.status = 'scheduled'
-			  AND a.starts_at + CAST(a.minutes AS BIGINT) * 60000000 > $3
-			ORDER BY a.starts_at, a.id LIMIT 1`, rec.ID, rec.ClinicID, micros(tx.now))
+		last, next, err = tx.sessionSummary(ctx, rec)
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return last, next, nil
+}
+
+// sessionSummary finds the client's last held session and their next
+// scheduled one (SessionSummary, ClientRecord).
+func (tx tx) sessionSummary(ctx context.Context, rec *clientRecord) (last, next *care.Appointment, err error) {
+	one := func(query string, args ...any) (*care.Appointment, error) {
+		var a care.Appointment
+		err := scanAppointment(tx.QueryRowContext(ctx, query, args...).Scan, &a)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return &a, err
+	}
+	if last, err = one(`SELECT `+appointmentColumns+` FROM `+appointmentFrom+`
+		WHERE a.client_id = $1 AND a.clinic_id = $2 AND a.status = 'held'
+		ORDER BY a.starts_at DESC, a.id LIMIT 1`, rec.ID, rec.ClinicID); err != nil {
+		return nil, nil, err
+	}
+	// A session that has started but not ended is still the next one.
+	next, err = one(`SELECT `+appointmentColumns+` FROM `+appointmentFrom+`
+		WHERE a.client_id = $1 AND a.clinic_id = $2 AND a.status = 'scheduled'
+		  AND a.starts_at + CAST(a.minutes AS BIGINT) * 60000000 > $3
+		ORDER BY a.starts_at, a.id LIMIT 1`, rec.ID, rec.ClinicID, micros(tx.now))
+	return last, next, err
 }

@@ -149,61 +149,69 @@ func (s *Store) CheckIns(ctx context.Context, actor care.Actor, clientID string,
 		return o, err
 	}
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
-		o = CheckInOverview{CheckIns: []care.CheckIn{}, Now: tx.now}
-		if err := tx.journalClient(ctx, actor, clientID); err != nil {
-			return err
-		}
 		var err error
-		if o.Schedule, err = tx.checkInSchedule(ctx, clientID); err != nil {
-			return err
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT time_zone FROM users WHERE id = $1`, clientID).Scan(&o.TimeZone); err != nil {
-			return err
-		}
-		if next, ok := care.NextCheckIn(o.Schedule, o.TimeZone, tx.now); ok {
-			o.Next = next
-		}
-		rows, err := tx.QueryContext(ctx,
-			`SELECT `+checkInColumns+` FROM check_ins k WHERE k.client_id = $1 AND k.clinic_id = $2
-			 ORDER BY k.due_at DESC LIMIT $3`, clientID, actor.ClinicID, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c care.CheckIn
-			if err := scanCheckIn(rows, &c); err != nil {
-				return err
-			}
-			o.CheckIns = append(o.CheckIns, c)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		// The mood of each answer, from its journal entry as the actor may
-		// see it (the answer is shared, but the client may have made it
-		// private or deleted it since).
-		for i := range o.CheckIns {
-			c := &o.CheckIns[i]
-			if c.EntryID == "" {
-				continue
-			}
-			var e care.JournalEntry
-			row := tx.QueryRowContext(ctx,
-				`SELECT `+entryColumns+` FROM users c JOIN journal_entries j ON j.client_id = c.id
-				 WHERE `+visibleClient+` AND c.id = $4 AND j.id = $5 AND `+journalVisible,
-				visibleArgs(tx, actor, clientID, c.EntryID)...)
-			if err := s.scanEntry(ctx, tx, row, &e); errors.Is(err, sql.ErrNoRows) {
-				continue
-			} else if err != nil {
-				return err
-			}
-			c.Mood = e.Mood
-		}
-		return nil
+		o, err = s.checkInOverview(ctx, tx, actor, clientID, limit)
+		return err
 	})
 	return o, err
+}
+
+// checkInOverview reads client clientID's check-in schedule and last limit
+// check-ins as CheckIns does, in tx (CheckIns, ClientRecord).
+func (s *Store) checkInOverview(ctx context.Context, tx tx, actor care.Actor, clientID string, limit int) (CheckInOverview, error) {
+	o := CheckInOverview{CheckIns: []care.CheckIn{}, Now: tx.now}
+	if err := tx.journalClient(ctx, actor, clientID); err != nil {
+		return o, err
+	}
+	var err error
+	if o.Schedule, err = tx.checkInSchedule(ctx, clientID); err != nil {
+		return o, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT time_zone FROM users WHERE id = $1`, clientID).Scan(&o.TimeZone); err != nil {
+		return o, err
+	}
+	if next, ok := care.NextCheckIn(o.Schedule, o.TimeZone, tx.now); ok {
+		o.Next = next
+	}
+	rows, err := tx.QueryContext(ctx,
+		`SELECT `+checkInColumns+` FROM check_ins k WHERE k.client_id = $1 AND k.clinic_id = $2
+		 ORDER BY k.due_at DESC LIMIT $3`, clientID, actor.ClinicID, limit)
+	if err != nil {
+		return o, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c care.CheckIn
+		if err := scanCheckIn(rows, &c); err != nil {
+			return o, err
+		}
+		o.CheckIns = append(o.CheckIns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return o, err
+	}
+	rows.Close()
+	// The mood of each answer, from its journal entry as the actor may
+	// see it (the answer is shared, but the client may have made it
+	// private or deleted it since).
+	for i := range o.CheckIns {
+		c := &o.CheckIns[i]
+		if c.EntryID == "" {
+			continue
+		}
+		var e care.JournalEntry
+		row := tx.QueryRowContext(ctx,
+			`SELECT `+entryColumns+` FROM users c JOIN journal_entries j ON j.client_id = c.id
+			 WHERE `+visibleClient+` AND c.id = $4 AND j.id = $5 AND `+journalVisible,
+			visibleArgs(tx, actor, clientID, c.EntryID)...)
+		if err := s.scanEntry(ctx, tx, row, &e); errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return o, err
+		}
+		c.Mood = e.Mood
+	}
+	return o, nil
 }
 
 // OpenCheckIn returns the client's check-in that awaits an answer now

@@ -303,78 +303,87 @@ func (s *Store) entries(ctx context.Context, actor care.Actor, clientID string, 
 		return page, err
 	}
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
-		if err := tx.journalClient(ctx, actor, clientID); err != nil {
-			return err
-		}
-		sqlq := `SELECT ` + entryColumns + ` FROM users c JOIN journal_entries j ON j.client_id = c.id
-			WHERE ` + visibleClient + ` AND c.id = $4 AND ` + journalVisible
-		args := visibleArgs(tx, actor, clientID)
-		add := func(cond string, vs ...any) {
-			for _, v := range vs {
-				args = append(args, v)
-				cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(args)), 1)
-			}
-			sqlq += " AND " + cond
-		}
-		f := &q.Filter
-		if !q.Deleted || !f.Empty() {
-			add("j.deleted_at IS NULL")
-		}
-		if !q.Since.IsZero() {
-			add("j.occurred_at >= ?", micros(q.Since))
-		}
-		if !f.From.IsZero() {
-			add("j.occurred_at >= ?", micros(f.From))
-		}
-		if !f.To.IsZero() {
-			add("j.occurred_at < ?", micros(f.To))
-		}
-		if f.GoalID != "" {
-			add("j.goal_id = ?", f.GoalID)
-		}
-		if f.Shared != nil {
-			add("j.shared = ?", boolInt(*f.Shared))
-		}
-		switch {
-		case !q.Before.IsZero() && q.BeforeID != "":
-			add("(j.occurred_at < ? OR (j.occurred_at = ? AND j.id < ?))", micros(q.Before), micros(q.Before), q.BeforeID)
-		case !q.Before.IsZero():
-			add("j.occurred_at < ?", micros(q.Before))
-		}
-		sqlq += " ORDER BY j.occurred_at DESC, j.id DESC"
-		content := f.NeedsContent()
-		if !content {
-			// Else the rows are read until a page of them matches.
-			args = append(args, q.Limit+1)
-			sqlq += fmt.Sprintf(" LIMIT $%d", len(args))
-		}
-		s.warmKey(ctx, tx, actor.ClinicID, clientID)
-		rows, err := tx.QueryContext(ctx, sqlq, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if !content && len(page.Entries) == q.Limit {
-				page.More = true
-				break
-			}
-			var e care.JournalEntry
-			if err := s.scanEntry(ctx, tx, rows, &e); err != nil {
-				return err
-			}
-			if content && !f.MatchesContent(&e) {
-				continue
-			}
-			if len(page.Entries) == q.Limit {
-				page.More = true // one more matches
-				break
-			}
-			page.Entries = append(page.Entries, e)
-		}
-		return rows.Err()
+		var err error
+		page, err = s.entryPage(ctx, tx, actor, clientID, q)
+		return err
 	})
 	return page, err
+}
+
+// entryPage reads a page of client clientID's journal as entries does,
+// in tx (Entries, MoodPoints, ClientRecord).
+func (s *Store) entryPage(ctx context.Context, tx tx, actor care.Actor, clientID string, q EntryQuery) (EntryPage, error) {
+	page := EntryPage{Entries: []care.JournalEntry{}}
+	if err := tx.journalClient(ctx, actor, clientID); err != nil {
+		return page, err
+	}
+	sqlq := `SELECT ` + entryColumns + ` FROM users c JOIN journal_entries j ON j.client_id = c.id
+		WHERE ` + visibleClient + ` AND c.id = $4 AND ` + journalVisible
+	args := visibleArgs(tx, actor, clientID)
+	add := func(cond string, vs ...any) {
+		for _, v := range vs {
+			args = append(args, v)
+			cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(args)), 1)
+		}
+		sqlq += " AND " + cond
+	}
+	f := &q.Filter
+	if !q.Deleted || !f.Empty() {
+		add("j.deleted_at IS NULL")
+	}
+	if !q.Since.IsZero() {
+		add("j.occurred_at >= ?", micros(q.Since))
+	}
+	if !f.From.IsZero() {
+		add("j.occurred_at >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		add("j.occurred_at < ?", micros(f.To))
+	}
+	if f.GoalID != "" {
+		add("j.goal_id = ?", f.GoalID)
+	}
+	if f.Shared != nil {
+		add("j.shared = ?", boolInt(*f.Shared))
+	}
+	switch {
+	case !q.Before.IsZero() && q.BeforeID != "":
+		add("(j.occurred_at < ? OR (j.occurred_at = ? AND j.id < ?))", micros(q.Before), micros(q.Before), q.BeforeID)
+	case !q.Before.IsZero():
+		add("j.occurred_at < ?", micros(q.Before))
+	}
+	sqlq += " ORDER BY j.occurred_at DESC, j.id DESC"
+	content := f.NeedsContent()
+	if !content {
+		// Else the rows are read until a page of them matches.
+		args = append(args, q.Limit+1)
+		sqlq += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	s.warmKey(ctx, tx, actor.ClinicID, clientID)
+	rows, err := tx.QueryContext(ctx, sqlq, args...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if !content && len(page.Entries) == q.Limit {
+			page.More = true
+			break
+		}
+		var e care.JournalEntry
+		if err := s.scanEntry(ctx, tx, rows, &e); err != nil {
+			return page, err
+		}
+		if content && !f.MatchesContent(&e) {
+			continue
+		}
+		if len(page.Entries) == q.Limit {
+			page.More = true // one more matches
+			break
+		}
+		page.Entries = append(page.Entries, e)
+	}
+	return page, rows.Err()
 }
 
 // UpdateEntry edits an entry of the client's own journal: edit changes a
@@ -614,13 +623,7 @@ func (s *Store) MoodPoints(ctx context.Context, actor care.Actor, clientID strin
 	if err != nil {
 		return nil, err
 	}
-	points := []care.MoodPoint{}
-	for _, e := range slices.Backward(page.Entries) {
-		if e.Mood != nil {
-			points = append(points, care.MoodPoint{At: e.OccurredAt, Mood: *e.Mood})
-		}
-	}
-	return points, nil
+	return moodPoints(page.Entries), nil
 }
 
 // EntriesSince returns the entries of client clientID's journal that

@@ -95,14 +95,28 @@ func (s *Store) Measures(ctx context.Context, actor care.Actor, clientID string)
 		if err != nil {
 			return err
 		}
-		list.Now = tx.now
-		if list.Schedules, err = tx.schedules(ctx, rec, false); err != nil {
+		l, err := s.measureList(ctx, tx, rec)
+		if err != nil {
 			return err
 		}
-		list.Responses, list.ReliableChange, err = s.responses(ctx, tx, rec)
-		return err
+		list = *l
+		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	return &list, nil
+}
+
+// measureList reads the client's measure schedules and responses
+// (Measures, ClientRecord).
+func (s *Store) measureList(ctx context.Context, tx tx, rec *clientRecord) (*MeasureList, error) {
+	list := MeasureList{Now: tx.now}
+	var err error
+	if list.Schedules, err = tx.schedules(ctx, rec, false); err != nil {
+		return nil, err
+	}
+	if list.Responses, list.ReliableChange, err = s.responses(ctx, tx, rec); err != nil {
 		return nil, err
 	}
 	return &list, nil

@@ -68,7 +68,9 @@ const visibleClient = `c.clinic_id = $2 AND c.role = 'client' AND (
 // (care.SortCaseload), each with its care.Need. Anyone but a provider gets
 // an empty list. It is one audited list read: one query counts open safety
 // flags, unread messages and missed check-ins and finds the next session
-// of every client; one finds the overdue measure schedules; one reads the
+// and the last contact of every client (care.Need.LastContact: a max() of
+// plain timestamps per kind of contact, the latest of them taken here);
+// one finds the overdue measure schedules; one reads the
 // shared journal entries of the window (care.CaseloadWindow), opened only
 // for their mood; and one reads the first and the latest response of each
 // instrument, opened only for their totals. Nothing else sealed is opened
@@ -93,7 +95,13 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			        (SELECT count(*) FROM check_ins k WHERE k.client_id = c.id AND k.sent_at IS NOT NULL
 			           AND k.answered_at IS NULL AND k.closes_at <= $3 AND k.closes_at > $4),
 			        (SELECT min(a.starts_at) FROM appointments a WHERE a.client_id = c.id
-			           AND a.status = 'scheduled' AND a.starts_at >= $3)
+			           AND a.status = 'scheduled' AND a.starts_at >= $3),
+			        (SELECT max(m.sent_at) FROM messages m WHERE m.client_id = c.id AND m.clinic_id = c.clinic_id),
+			        (SELECT max(j.created_at) FROM journal_entries j WHERE j.client_id = c.id AND j.clinic_id = c.clinic_id
+			           AND j.shared = 1 AND j.deleted_at IS NULL),
+			        (SELECT max(k.answered_at) FROM check_ins k WHERE k.client_id = c.id AND k.clinic_id = c.clinic_id),
+			        (SELECT max(a.starts_at) FROM appointments a WHERE a.client_id = c.id AND a.clinic_id = c.clinic_id
+			           AND a.status = 'held' AND a.starts_at <= $3)
 			 FROM users c
 			 WHERE `+visibleClient+` AND c.disabled_at IS NULL AND c.deleted_at IS NULL`,
 			append(visibleArgs(tx, actor), since)...)
@@ -107,9 +115,16 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			var created int64
 			var sealed []byte
 			var next sql.NullInt64
+			var contact [4]sql.NullInt64 // message, shared entry, check-in answer, held session (care.Need.LastContact)
 			var screen int
-			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.OpenCrisisFlags, &screen, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next); err != nil {
+			if err := rows.Scan(&cs.ID, &cs.TimeZone, &created, &sealed, &cs.Need.OpenFlags, &cs.Need.OpenCrisisFlags, &screen, &cs.Need.UnreadMessages, &cs.Need.MissedCheckIns, &next,
+				&contact[0], &contact[1], &contact[2], &contact[3]); err != nil {
 				return err
+			}
+			for _, c := range contact {
+				if at := fromMicros(c.Int64); c.Valid && (cs.Need.LastContact == nil || at.After(*cs.Need.LastContact)) {
+					cs.Need.LastContact = &at
+				}
 			}
 			cs.CreatedAt = fromMicros(created)
 			cs.Need.Screener = care.ScreenerOfRank(screen)
@@ -205,31 +220,42 @@ func (s *Store) caseloadMoods(ctx context.Context, tx tx, actor care.Actor, sinc
 // Client returns a client's profile if the actor may see it, else
 // care.ErrNotFound, exactly as for an id that does not exist (AC-03).
 func (s *Store) Client(ctx context.Context, actor care.Actor, clientID string) (*care.User, error) {
-	var u care.User
 	ev := Event(actor, "client.read", "client", clientID)
 	ev.ClientID = clientID
 	if err := s.markBreakGlass(ctx, actor, &ev); err != nil {
 		return nil, err
 	}
+	var u *care.User
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
-		var created int64
-		var p personal
-		var deleted sql.NullInt64
-		err := tx.QueryRowContext(ctx,
-			`SELECT c.id, c.clinic_id, c.time_zone, c.created_at, c.deleted_at, c.email, c.display_name, c.email_sealed, c.name_sealed
-			 FROM users c WHERE `+visibleClient+` AND c.id = $4`,
-			visibleArgs(tx, actor, clientID)...).
-			Scan(append([]any{&u.ID, &u.ClinicID, &u.TimeZone, &created, &deleted}, p.dest()...)...)
-		if err != nil {
-			return notFound(err)
-		}
-		if deleted.Valid {
-			return ErrShredded
-		}
-		u.Role, u.CreatedAt = care.RoleClient, fromMicros(created)
-		return s.openUser(ctx, tx, &u, p)
+		var err error
+		u, err = s.readClient(ctx, tx, actor, clientID)
+		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// readClient reads a client's profile as Client does, in tx.
+func (s *Store) readClient(ctx context.Context, tx tx, actor care.Actor, clientID string) (*care.User, error) {
+	var u care.User
+	var created int64
+	var p personal
+	var deleted sql.NullInt64
+	err := tx.QueryRowContext(ctx,
+		`SELECT c.id, c.clinic_id, c.time_zone, c.created_at, c.deleted_at, c.email, c.display_name, c.email_sealed, c.name_sealed
+		 FROM users c WHERE `+visibleClient+` AND c.id = $4`,
+		visibleArgs(tx, actor, clientID)...).
+		Scan(append([]any{&u.ID, &u.ClinicID, &u.TimeZone, &created, &deleted}, p.dest()...)...)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if deleted.Valid {
+		return nil, ErrShredded
+	}
+	u.Role, u.CreatedAt = care.RoleClient, fromMicros(created)
+	if err := s.openUser(ctx, tx, &u, p); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -418,7 +418,7 @@ func (s *Store) PlanVersions(ctx context.Context, actor care.Actor, clientID str
 	if err != nil {
 		return nil, err
 	}
-	out := []care.PlanVersion{}
+	var out []care.PlanVersion
 	err = s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
 		rec, err := s.record(ctx, tx, actor, clientID)
 		if err != nil {
@@ -427,24 +427,34 @@ func (s *Store) PlanVersions(ctx context.Context, actor care.Actor, clientID str
 		if rec.Self {
 			return care.Errorf(care.Forbidden, "the plan's history is for the care team")
 		}
-		return tx.each(ctx, func(scan func(...any) error) error {
-			var v care.PlanVersion
-			var at int64
-			if err := scan(&v.Version, &at, &v.ChangedBy, &v.ChangedByName); err != nil {
-				return err
-			}
-			v.ChangedAt = fromMicros(at)
-			out = append(out, v)
-			return nil
-		}, `SELECT v.version, v.changed_at, v.changed_by, COALESCE(u.display_name, '')
-			FROM plan_versions v LEFT JOIN users u ON u.id = v.changed_by AND u.clinic_id = v.clinic_id
-			WHERE v.client_id = $1 AND v.clinic_id = $2 AND v.version < $3
-			ORDER BY v.version DESC LIMIT $4`, rec.ID, rec.ClinicID, before, limit)
+		out, err = tx.planVersions(ctx, rec, before, limit)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// planVersions lists the saved versions of the client's plan before
+// version before, newest first, at most limit (PlanVersions,
+// ClientRecord).
+func (tx tx) planVersions(ctx context.Context, rec *clientRecord, before, limit int) ([]care.PlanVersion, error) {
+	out := []care.PlanVersion{}
+	err := tx.each(ctx, func(scan func(...any) error) error {
+		var v care.PlanVersion
+		var at int64
+		if err := scan(&v.Version, &at, &v.ChangedBy, &v.ChangedByName); err != nil {
+			return err
+		}
+		v.ChangedAt = fromMicros(at)
+		out = append(out, v)
+		return nil
+	}, `SELECT v.version, v.changed_at, v.changed_by, COALESCE(u.display_name, '')
+		FROM plan_versions v LEFT JOIN users u ON u.id = v.changed_by AND u.clinic_id = v.clinic_id
+		WHERE v.client_id = $1 AND v.clinic_id = $2 AND v.version < $3
+		ORDER BY v.version DESC LIMIT $4`, rec.ID, rec.ClinicID, before, limit)
+	return out, err
 }
 
 // PlanVersion returns the client's plan as it was saved in version

@@ -192,59 +192,16 @@ func (s *Store) SafetyFlags(ctx context.Context, actor care.Actor, clientID stri
 }
 
 func (s *Store) flags(ctx context.Context, actor care.Actor, clientID string, open bool) ([]care.SafetyFlag, error) {
-	out := []care.SafetyFlag{}
+	var out []care.SafetyFlag
 	ev := Event(actor, "safety_flag.list", "safety_flag", "")
 	ev.ClientID = clientID
 	if err := s.markBreakGlass(ctx, actor, &ev); err != nil {
 		return nil, err
 	}
 	err := s.auditedRead(ctx, ev, func(ctx context.Context, tx tx) error {
-		out = out[:0]
-		if actor.Role == care.RoleClient {
-			return care.ErrNotFound
-		}
-		// Through visibleClient: the care team (and an admin under
-		// break-glass). In a provider's list of every open flag, also the
-		// open flags escalated to them as the clinic's on-call provider.
-		seen := `(` + visibleClient + `)`
-		cond := seen
-		if open && clientID == "" && actor.Role == care.RoleProvider {
-			cond = `(` + seen + ` OR (c.clinic_id = $2 AND c.role = 'client' AND f.escalated_to = $1))`
-		}
-		q := `SELECT ` + flagColumns + `, COALESCE(f.escalated_to, ''), c.name_sealed, ` + seen + ` FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
-			WHERE ` + cond + ` AND c.deleted_at IS NULL`
-		args := visibleArgs(tx, actor)
-		if clientID != "" {
-			if err := tx.journalClient(ctx, actor, clientID); err != nil {
-				return err
-			}
-			args = append(args, clientID)
-			q += ` AND c.id = $4`
-		}
-		if open {
-			q += ` AND f.acknowledged_at IS NULL ORDER BY f.raised_at, f.id`
-		} else {
-			q += ` ORDER BY f.raised_at DESC, f.id DESC`
-		}
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var f care.SafetyFlag
-			var team bool
-			var name []byte
-			if err := s.scanFlag(ctx, tx, rows, &f, &f.EscalatedTo, &name, &team); err != nil {
-				return err
-			}
-			if err := s.openFlagClientName(ctx, tx, &f, name); err != nil {
-				return err
-			}
-			f.OnCall = !team
-			out = append(out, f)
-		}
-		return rows.Err()
+		var err error
+		out, err = s.flagList(ctx, tx, actor, clientID, open)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -261,6 +218,58 @@ func (s *Store) flags(ctx context.Context, actor care.Actor, clientID string, op
 		}
 	}
 	return out, nil
+}
+
+// flagList reads the safety flags as flags does, in tx, without the
+// on-call audit rows, which are flags's to write (ListOpenFlags,
+// SafetyFlags, ClientRecord).
+func (s *Store) flagList(ctx context.Context, tx tx, actor care.Actor, clientID string, open bool) ([]care.SafetyFlag, error) {
+	out := []care.SafetyFlag{}
+	if actor.Role == care.RoleClient {
+		return nil, care.ErrNotFound
+	}
+	// Through visibleClient: the care team (and an admin under
+	// break-glass). In a provider's list of every open flag, also the
+	// open flags escalated to them as the clinic's on-call provider.
+	seen := `(` + visibleClient + `)`
+	cond := seen
+	if open && clientID == "" && actor.Role == care.RoleProvider {
+		cond = `(` + seen + ` OR (c.clinic_id = $2 AND c.role = 'client' AND f.escalated_to = $1))`
+	}
+	q := `SELECT ` + flagColumns + `, COALESCE(f.escalated_to, ''), c.name_sealed, ` + seen + ` FROM users c JOIN safety_flags f ON f.client_id = c.id AND f.clinic_id = c.clinic_id
+		WHERE ` + cond + ` AND c.deleted_at IS NULL`
+	args := visibleArgs(tx, actor)
+	if clientID != "" {
+		if err := tx.journalClient(ctx, actor, clientID); err != nil {
+			return nil, err
+		}
+		args = append(args, clientID)
+		q += ` AND c.id = $4`
+	}
+	if open {
+		q += ` AND f.acknowledged_at IS NULL ORDER BY f.raised_at, f.id`
+	} else {
+		q += ` ORDER BY f.raised_at DESC, f.id DESC`
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f care.SafetyFlag
+		var team bool
+		var name []byte
+		if err := s.scanFlag(ctx, tx, rows, &f, &f.EscalatedTo, &name, &team); err != nil {
+			return nil, err
+		}
+		if err := s.openFlagClientName(ctx, tx, &f, name); err != nil {
+			return nil, err
+		}
+		f.OnCall = !team
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }
 
 // AcknowledgeFlag closes flag flagID of client clientID with the

@@ -156,34 +156,47 @@ func (s *Store) Tasks(ctx context.Context, actor care.Actor, clientID string) (*
 		if err != nil {
 			return err
 		}
-		list.Today, list.TimeZone = rec.today(tx), rec.TimeZone
-		list.From, list.To = list.Today.AddDays(-TaskDaysBack), list.Today.AddDays(TaskDaysAhead)
-		if list.Tasks, err = s.loadTasks(ctx, tx, rec); err != nil {
-			return err
-		}
-		done, err := s.completions(ctx, tx, rec, list.From, list.To)
+		l, err := s.taskList(ctx, tx, rec)
 		if err != nil {
 			return err
 		}
-		for i := range list.Tasks {
-			t := &list.Tasks[i]
-			days := []care.Day{t.DueDate}
-			if t.Recurring() {
-				days = t.Days(list.From, list.To)
-			}
-			t.Occurrences = make([]care.Occurrence, 0, len(days))
-			for _, d := range days {
-				o, ok := done[t.ID][d]
-				if !ok {
-					o = care.Occurrence{Day: d}
-				}
-				t.Occurrences = append(t.Occurrences, o)
-			}
-		}
+		list = *l
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	return &list, nil
+}
+
+// taskList reads the client's tasks with their occurrences around the
+// client's today (Tasks, ClientRecord).
+func (s *Store) taskList(ctx context.Context, tx tx, rec *clientRecord) (*TaskList, error) {
+	var list TaskList
+	var err error
+	list.Today, list.TimeZone = rec.today(tx), rec.TimeZone
+	list.From, list.To = list.Today.AddDays(-TaskDaysBack), list.Today.AddDays(TaskDaysAhead)
+	if list.Tasks, err = s.loadTasks(ctx, tx, rec); err != nil {
+		return nil, err
+	}
+	done, err := s.completions(ctx, tx, rec, list.From, list.To)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list.Tasks {
+		t := &list.Tasks[i]
+		days := []care.Day{t.DueDate}
+		if t.Recurring() {
+			days = t.Days(list.From, list.To)
+		}
+		t.Occurrences = make([]care.Occurrence, 0, len(days))
+		for _, d := range days {
+			o, ok := done[t.ID][d]
+			if !ok {
+				o = care.Occurrence{Day: d}
+			}
+			t.Occurrences = append(t.Occurrences, o)
+		}
 	}
 	return &list, nil
 }

@@ -390,8 +390,8 @@ func accountJSON(u *store.UserSummary) map[string]any {
 }
 
 // GET /api/v1/clients: the caseload, ordered by need (care.SortCaseload)
-// or as sort asks, searched and filtered by q, flag and review
-// (caseloadFilter), each client with the reasons for their place: as text ("reasons"), as
+// or as sort asks, searched and filtered by q, flag, review and
+// no_contact (caseloadFilter), each client with the reasons for their place: as text ("reasons"), as
 // codes with text ("reason_details"), and the figures behind them.
 func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 	actor, err := signedIn(r)
@@ -401,7 +401,7 @@ func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 	if actor.Role != care.RoleProvider {
 		return care.Errorf(care.Forbidden, "only providers have a caseload")
 	}
-	f, err := caseloadFilter(r)
+	f, err := caseloadFilter(r, s.now())
 	if err != nil {
 		return err
 	}
@@ -427,12 +427,15 @@ func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 		row := map[string]any{"id": c.ID, "display_name": c.DisplayName, "time_zone": c.TimeZone,
 			"open_safety_flags": n.OpenFlags, "deteriorations": worse,
 			"unread_messages": n.UnreadMessages, "missed_check_ins": n.MissedCheckIns, "overdue_measures": overdue,
-			"mood_fall": nil, "next_session_at": nil, "reasons": n.ReasonTexts(now), "reason_details": details}
+			"mood_fall": nil, "next_session_at": nil, "last_contact_at": nil, "reasons": n.ReasonTexts(now), "reason_details": details}
 		if f := n.MoodFall; f != nil {
 			row["mood_fall"] = map[string]any{"from": f.From, "to": f.To, "days": f.Days}
 		}
 		if t := n.NextSession; t != nil {
 			row["next_session_at"] = t.UTC().Format(time.RFC3339)
+		}
+		if t := n.LastContact; t != nil {
+			row["last_contact_at"] = t.UTC().Format(time.RFC3339)
 		}
 		out = append(out, row)
 	}

@@ -425,6 +425,7 @@ var actionLabels = map[string]string{
 	"break-glass.start": "Opened emergency access",
 	"break-glass.end":   "Ended emergency access",
 	"client.read":       "Viewed the client's profile",
+	"client-page.read":  "Opened the client's page",
 }
 
 var outcomeLabels = map[care.Outcome]string{

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -892,8 +893,9 @@ type clientsPage struct {
 type caseloadFind struct {
 	Query, Sort     string
 	Flagged, Review bool
-	Filtered        bool // a search or filter is on: the page says how many of all match
-	Total           int  // the whole caseload
+	NoContact       string // the no_contact days asked for, "" for none
+	Filtered        bool   // a search or filter is on: the page says how many of all match
+	Total           int    // the whole caseload
 	Error, Field    string
 	Sorts           []sortChoice
 }
@@ -903,17 +905,29 @@ type sortChoice struct{ Value, Label string }
 
 // caseloadParams are the query parameters of GET /clients and
 // GET /api/v1/clients.
-var caseloadParams = []string{"q", "flag", "review", "sort"}
+var caseloadParams = []string{"q", "flag", "review", "sort", "no_contact"}
+
+// maxNoContactDays bounds the caseload's no_contact filter: ten years.
+const maxNoContactDays = 3650
 
 // caseloadFilter reads the caseload's query parameters: q, part of a name;
 // flag and review, true to keep only the clients with an open safety flag
-// or with measures to review; sort, one of care.CaseloadSorts.
-func caseloadFilter(r *http.Request) (care.CaseloadFilter, error) {
+// or with measures to review; no_contact, a number of days, to keep only
+// the clients with no contact (care.Need.LastContact) in the days before
+// now; sort, one of care.CaseloadSorts.
+func caseloadFilter(r *http.Request, now time.Time) (care.CaseloadFilter, error) {
 	p, err := queryParams(r, caseloadParams...)
 	if err != nil {
 		return care.CaseloadFilter{}, err
 	}
 	f := care.CaseloadFilter{Name: p["q"], Sort: care.CaseloadSort(p["sort"])}
+	if v := strings.TrimSpace(p["no_contact"]); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 1 || days > maxNoContactDays {
+			return f, care.FieldError("no_contact", "must be a whole number of days, 1 to %d", maxNoContactDays)
+		}
+		f.NoContactSince = now.Add(-time.Duration(days) * 24 * time.Hour)
+	}
 	if utf8.RuneCountInString(f.Name) > 200 {
 		return f, care.FieldError("q", "must be at most 200 characters")
 	}
@@ -942,6 +956,7 @@ type caseloadRow struct {
 	ID, DisplayName            string
 	Reasons                    []care.Reason // in order of need (care.Need.Reasons)
 	NextSession, NextSessionAt string        // in the viewer's zone, and as RFC 3339
+	LastContact, LastContactAt string        // the same, of care.Need.LastContact; "" for none
 }
 
 // GET /clients: the provider's caseload, ordered by need; the provider's home.
@@ -958,7 +973,7 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 		return care.ErrNotFound
 	}
 	find := caseloadFind{Sorts: []sortChoice{{"need", "Need (most first)"}, {"name", "Name"}, {"session", "Next session (soonest first)"}}}
-	f, ferr := caseloadFilter(r)
+	f, ferr := caseloadFilter(r, s.now())
 	if ferr != nil {
 		msg, field, code, ok := formError(ferr)
 		if !ok {
@@ -975,7 +990,10 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 	}
 	find.Total = len(list)
 	find.Query, find.Sort, find.Flagged, find.Review = f.Name, string(f.Sort), f.Flagged, f.Review
-	find.Filtered = f.Name != "" || f.Flagged || f.Review
+	if !f.NoContactSince.IsZero() {
+		find.NoContact = strings.TrimSpace(r.URL.Query().Get("no_contact"))
+	}
+	find.Filtered = f.Name != "" || f.Flagged || f.Review || !f.NoContactSince.IsZero()
 	list = care.FilterCaseload(list, f)
 	loc, now := zoneOf(actor), s.now()
 	rows := make([]caseloadRow, 0, len(list))
@@ -983,6 +1001,9 @@ func (s *Server) renderClients(w http.ResponseWriter, r *http.Request, status in
 		row := caseloadRow{ID: c.ID, DisplayName: c.DisplayName, Reasons: c.Need.Reasons(now)}
 		if n := c.Need.NextSession; n != nil {
 			row.NextSession, row.NextSessionAt = n.In(loc).Format("Mon 2 Jan, 15:04"), n.UTC().Format(time.RFC3339)
+		}
+		if c := c.Need.LastContact; c != nil {
+			row.LastContact, row.LastContactAt = c.In(loc).Format("Mon 2 Jan 2006"), c.UTC().Format(time.RFC3339)
 		}
 		rows = append(rows, row)
 	}

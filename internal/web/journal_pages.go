@@ -122,19 +122,36 @@ func chartDays(r *http.Request) int {
 type moodCharts struct {
 	Chart    moodChart
 	Base     string // the page's path, for ?mood=30 and ?mood=90
+	Tab      string // the page's ?tab=, kept by the links (the client page's, #18)
 	Fragment string // where the chart is on the page
 }
 
+// Link is the page with the chart of the last days days.
+func (c moodCharts) Link(days int) string {
+	q := url.Values{"mood": {strconv.Itoa(days)}}
+	if c.Tab != "" {
+		q.Set("tab", c.Tab)
+	}
+	return c.Base + "?" + q.Encode() + "#" + c.Fragment
+}
+
 func (s *Server) moodCharts(r *http.Request, actor care.Actor, clientID, base, fragment string) (moodCharts, error) {
-	days := chartDays(r)
-	now := s.now()
-	loc := viewerZone(actor)
-	since := dayStart(now.In(loc)).AddDate(0, 0, -(days - 1))
-	points, err := s.store.MoodPoints(r.Context(), actor, clientID, since)
+	points, err := s.store.MoodPoints(r.Context(), actor, clientID, s.chartSince(r, actor))
 	if err != nil {
 		return moodCharts{}, err
 	}
-	return moodCharts{Chart: newMoodChart("mood-chart", points, days, now, loc), Base: base, Fragment: fragment}, nil
+	return s.moodChartsOf(r, actor, points, base, fragment), nil
+}
+
+// chartSince is the first moment of the mood chart ?mood= asks for, in
+// the viewer's zone.
+func (s *Server) chartSince(r *http.Request, actor care.Actor) time.Time {
+	return dayStart(s.now().In(viewerZone(actor))).AddDate(0, 0, -(chartDays(r) - 1))
+}
+
+// moodChartsOf draws the chart of points read since chartSince.
+func (s *Server) moodChartsOf(r *http.Request, actor care.Actor, points []care.MoodPoint, base, fragment string) moodCharts {
+	return moodCharts{Chart: newMoodChart("mood-chart", points, chartDays(r), s.now(), viewerZone(actor)), Base: base, Fragment: fragment}
 }
 
 // ---- The client's home ----
@@ -913,25 +930,43 @@ func (s *Server) sharedTimeline(r *http.Request, actor care.Actor, clientID stri
 			return nil, err
 		}
 	}
-	tl := &journalTimeline{ClientID: clientID}
-	for i := range page.Entries {
-		tl.Entries = append(tl.Entries, s.entryRow(actor, &page.Entries[i], goals))
-	}
-	if page.More {
-		next := searchQuery(r.URL.Query()) // the API's search parameters, if any were sent
-		next.Set("before", entryCursor(&page.Entries[len(page.Entries)-1]))
-		tl.Older = "/clients/" + clientID + "/journal?" + next.Encode()
-	}
+	tl := s.timelineOf(actor, clientID, page, goals, searchQuery(r.URL.Query())) // the search parameters, if any were sent
 	if tl.Charts, err = s.moodCharts(r, actor, clientID, base, "mood"); err != nil {
 		return nil, err
 	}
 	return tl, nil
 }
 
+// timelineOf is the timeline of page, without its chart.
+// search is the journal search of the page, which its Older link keeps.
+func (s *Server) timelineOf(actor care.Actor, clientID string, page store.EntryPage, goals goalTitles, search url.Values) *journalTimeline {
+	tl := &journalTimeline{ClientID: clientID}
+	for i := range page.Entries {
+		tl.Entries = append(tl.Entries, s.entryRow(actor, &page.Entries[i], goals))
+	}
+	if page.More {
+		next := url.Values{}
+		for k, v := range search {
+			next[k] = v
+		}
+		next.Set("before", entryCursor(&page.Entries[len(page.Entries)-1]))
+		tl.Older = "/clients/" + clientID + "/journal?" + next.Encode()
+	}
+	return tl
+}
+
 // recordTimeline is the newest shared entries of a client, with the mood
-// chart, for the provider's client page (client_record.html).
-func (s *Server) recordTimeline(r *http.Request, actor care.Actor, clientID string) (*journalTimeline, error) {
-	return s.sharedTimeline(r, actor, clientID, store.EntryQuery{Limit: 10}, "/clients/"+clientID)
+// chart, for the provider's client page (client_record.html), from what
+// Store.ClientPage read.
+func (s *Server) recordTimeline(r *http.Request, actor care.Actor, rec *store.ClientPage, tab string) *journalTimeline {
+	goals := goalTitles{}
+	for _, g := range rec.Plan.Goals {
+		goals[g.ID] = g.Title
+	}
+	tl := s.timelineOf(actor, rec.Client.ID, rec.Entries, goals, nil)
+	tl.Charts = s.moodChartsOf(r, actor, rec.Moods, "/clients/"+rec.Client.ID, "mood")
+	tl.Charts.Tab = tab
+	return tl
 }
 
 // clientJournalPage is a client's shared journal for their care team.

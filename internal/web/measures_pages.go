@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"interlude/internal/care"
+	"interlude/internal/store"
 )
 
 // Measures on the web (issue #7). The client answers a due PHQ-9 or
@@ -401,17 +402,14 @@ type recordMeasures struct {
 	Reliable    []string // "PHQ-9: 6 points or more", for the legend
 }
 
-func (s *Server) recordMeasures(r *http.Request, actor care.Actor, clientID string) (*recordMeasures, error) {
-	list, err := s.store.Measures(r.Context(), actor, clientID)
-	if err != nil {
-		return nil, err
-	}
+// recordMeasuresOf is the measures block of list.
+func recordMeasuresOf(actor care.Actor, list *store.MeasureList) *recordMeasures {
 	out := &recordMeasures{Schedules: scheduleRows(list.Schedules, list.Now, actor.TimeZone), Scores: scoreRows(list.Responses, actor.TimeZone)}
 	for _, in := range care.Instruments {
 		out.Instruments = append(out.Instruments, option{Value: in.Code, Label: in.Title})
 		out.Reliable = append(out.Reliable, fmt.Sprintf("%s: %d points or more", in.Name, list.ReliableChange.Points(in)))
 	}
-	return out, nil
+	return out
 }
 
 // POST /clients/{id}/measures (instrument, every, unit: days|weeks)

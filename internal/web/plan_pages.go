@@ -263,6 +263,59 @@ type clientRecordPage struct {
 	// Measures are the PHQ-9 and GAD-7 schedules and scores
 	// (measures_pages.go).
 	Measures *recordMeasures
+
+	// Tab is the one section ?tab= asks for ("" for the whole page), and
+	// Sections the links of the section tab bar (#18).
+	Tab      string
+	Sections []recordTab
+}
+
+// recordTab is a link of the client page's tab bar.
+type recordTab struct {
+	Label, Href string
+	Current     bool
+}
+
+// recordTabs are the sections of the client page, by ?tab= value: each
+// renders only its part of the page, so that it is short; without ?tab=
+// (or with one not here) the whole page renders, as the forms' redirects
+// and refusals expect. Open safety flags show on every tab.
+var recordTabs = []struct{ Tab, Label string }{
+	{"overview", "Overview"},
+	{"plan", "Plan & tasks"},
+	{"journal", "Journal"},
+	{"measures", "Measures & check-ins"},
+	{"sessions", "Sessions"},
+	{"", "Everything"},
+}
+
+// tabParts are the parts of the client page each tab reads (ClientPage);
+// the whole page, and an unknown tab, read all (0).
+var tabParts = map[string]store.ClientPageParts{
+	"overview": store.PagePlan | store.PageTasks | store.PageJournal | store.PageMeasures | store.PageCheckIns,
+	"plan":     store.PagePlan | store.PageTasks | store.PageVersions,
+	"journal":  store.PagePlan | store.PageJournal, // the goals' titles
+	"measures": store.PageMeasures | store.PageCheckIns,
+	"sessions": store.PageSessions,
+}
+
+// Show says whether the page shows section, one of recordTabs.
+func (p *clientRecordPage) Show(section string) bool { return p.Tab == "" || p.Tab == section }
+
+// withTabs sets the page's tab from ?tab= and its tab bar.
+func (p *clientRecordPage) withTabs(tab string) {
+	for _, t := range recordTabs {
+		if t.Tab == tab {
+			p.Tab = tab
+		}
+	}
+	for _, t := range recordTabs {
+		href := "/clients/" + p.ClientID
+		if t.Tab != "" {
+			href += "?tab=" + t.Tab
+		}
+		p.Sections = append(p.Sections, recordTab{Label: t.Label, Href: href, Current: t.Tab == p.Tab})
+	}
 }
 
 // GET /clients/{id}
@@ -280,32 +333,31 @@ func (s *Server) clientRecord(w http.ResponseWriter, r *http.Request) error {
 // renderClientRecord renders the client page, with a refused form's
 // problem and values when there is one.
 func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, actor care.Actor, status int, problem *formProblem) error {
-	ctx := r.Context()
 	id := r.PathValue("id")
-	client, err := s.store.Client(ctx, actor, id)
+	tab := ""
+	if problem == nil { // a refused form comes back on the whole page, beside its form
+		tab = r.URL.Query().Get("tab")
+	}
+	// One store call, one read transaction, one audit row (#18), of the
+	// parts the tab shows (an unknown tab: tabParts 0, all).
+	parts, moodSince := tabParts[tab], s.chartSince(r, actor)
+	if tab == "overview" {
+		moodSince = time.Time{} // the newest entry, no chart
+	}
+	rec, err := s.store.ClientPage(r.Context(), actor, id, store.ClientPageQuery{
+		Parts: parts, Sessions: 20, Versions: 10, Entries: 10, MoodSince: moodSince, CheckIns: 14,
+	})
 	if err != nil {
 		return err
 	}
-	plan, err := s.store.Plan(ctx, actor, id)
-	if err != nil {
-		return err
+	client, plan, tasks, sessions, versions := rec.Client, rec.Plan, rec.Tasks, rec.Sessions, rec.Versions
+	if plan == nil {
+		plan = &care.Plan{} // a part the tab does not show
 	}
-	last, next, err := s.store.SessionSummary(ctx, actor, id)
-	if err != nil {
-		return err
+	if tasks == nil {
+		tasks = &store.TaskList{}
 	}
-	sessions, err := s.store.Appointments(ctx, actor, id, 20)
-	if err != nil {
-		return err
-	}
-	tasks, err := s.store.Tasks(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	versions, err := s.store.PlanVersions(ctx, actor, id, 0, 10)
-	if err != nil {
-		return err
-	}
+	read := func(part store.ClientPageParts) bool { return parts == 0 || parts&part != 0 }
 	zone, now := actor.TimeZone, s.now()
 	p := &clientRecordPage{
 		Layout:     s.careLayout(r, client.DisplayName),
@@ -315,29 +367,24 @@ func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, acto
 		CanEdit:    actor.Role == care.RoleProvider, // a provider who reads the record is on the care team
 		Version:    plan.Version,
 		Goals:      goalViews(plan.Goals, zone),
-		Last:       appointmentView(last, zone, now),
-		Next:       appointmentView(next, zone, now),
+		Last:       appointmentView(rec.Last, zone, now),
+		Next:       appointmentView(rec.Next, zone, now),
 		Tasks:      taskViews(tasks, zone),
 		Today:      string(tasks.Today),
 		Form:       url.Values{},
 		Problem:    problem,
 	}
-	if p.SharedEntries, err = s.recordTimeline(r, actor, id); err != nil { // journal_pages.go
-		return err
+	if read(store.PageMeasures) {
+		p.Measures = recordMeasuresOf(actor, rec.Measures) // measures_pages.go
 	}
-	if p.Measures, err = s.recordMeasures(r, actor, id); err != nil { // measures_pages.go
-		return err
+	if read(store.PageCheckIns) {
+		p.CheckIns = recordCheckInsView(rec.CheckIns, r.PostForm, problem != nil && problem.Section == "checkins")
 	}
-	checkIns, err := s.store.CheckIns(ctx, actor, id, 14)
-	if err != nil {
-		return err
+	p.Flags = flagViews(rec.Flags, id, zone)
+	p.withTabs(tab)
+	if read(store.PageJournal) {
+		p.SharedEntries = s.recordTimeline(r, actor, rec, p.Tab) // journal_pages.go
 	}
-	p.CheckIns = recordCheckInsView(checkIns, r.PostForm, problem != nil && problem.Section == "checkins")
-	flags, err := s.store.ListOpenFlags(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	p.Flags = flagViews(flags, id, zone)
 	for i := range sessions {
 		p.Sessions = append(p.Sessions, *appointmentView(&sessions[i], zone, now))
 	}

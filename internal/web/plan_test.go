@@ -237,7 +237,7 @@ func sampleTaskList() *store.TaskList {
 func clientRecordSample(l Layout) *clientRecordPage {
 	row := appointmentRow{ID: "s1", When: "Mon", WhenISO: "2026-11-20T10:00:00Z", Minutes: 50, Status: "scheduled", StatusLabel: "Scheduled",
 		Provider: "Dana", CanHold: true, CanCancel: true}
-	return &clientRecordPage{Layout: l, Flags: []flagView{{ID: "f1", Kind: "Crisis language", When: "Mon", WhenISO: "2026-11-20T09:00:00Z", Source: "a message", SourceURL: "/clients/c1/messages#m-m1", Action: "/clients/c1/safety-flags/f1/acknowledge"}}, ClientID: "c1", ClientName: "Sam", ClientZone: "UTC", CanEdit: true, Version: 2,
+	p := &clientRecordPage{Layout: l, Flags: []flagView{{ID: "f1", Kind: "Crisis language", When: "Mon", WhenISO: "2026-11-20T09:00:00Z", Source: "a message", SourceURL: "/clients/c1/messages#m-m1", Action: "/clients/c1/safety-flags/f1/acknowledge"}}, ClientID: "c1", ClientName: "Sam", ClientZone: "UTC", CanEdit: true, Version: 2,
 		Goals: sampleGoalViews(), Last: &row, Next: &row, Sessions: []appointmentRow{row, {ID: "s2", Status: "cancelled", CanRestore: true}},
 		Tasks: taskViews(sampleTaskList(), "UTC"), Today: "2026-11-21", Versions: []versionRow{{Version: 2, When: "now", By: "Dana"}},
 		GoalOptions: []option{{"", "No particular goal", false}, {"g1", "Sleep", true}}, Weekdays: []option{{"1", "Monday", true}},
@@ -246,7 +246,10 @@ func clientRecordSample(l Layout) *clientRecordPage {
 		Measures: &recordMeasures{Schedules: []scheduleRow{{ID: "m1", Name: "PHQ-9", Every: "Every week", IsDue: true}, {ID: "m2", Name: "GAD-7", Stopped: true}},
 			Scores: scoreRows(sampleResponses(), "UTC"), Instruments: []option{{"phq9", "Depression (PHQ-9)", false}}, Reliable: []string{"PHQ-9: 4 points or more"}},
 		CheckIns: &recordCheckIns{Weekdays: []option{{"mon", "Monday", true}}, Time: "18:00", Zone: "UTC", Next: "Mon", Active: true, Missed: 1,
-			Rows: []checkInRow{{When: "Mon", WhenISO: "2026-11-20T18:00:00Z", Status: "missed", StatusLabel: "Missed"}}}}
+			Rows: []checkInRow{{When: "Mon", WhenISO: "2026-11-20T18:00:00Z", Status: "missed", StatusLabel: "Missed"}}},
+		SharedEntries: sampleTimeline()}
+	p.withTabs("")
+	return p
 }
 
 func planEditSample(l Layout) *planEditPage {
