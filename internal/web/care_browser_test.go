@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,7 +51,12 @@ type careSite struct {
 	admin    demo.Login // the clinic's admin
 	clientID string
 	zone     *time.Location // the client's
+	skew     *atomic.Int64  // nanoseconds the site's clock is ahead of the real one (advance)
 }
+
+// advance moves the site's clock (the server's and the store's) forward,
+// as if d had passed: sessions end, without a test waiting for them.
+func (c *careSite) advance(d time.Duration) { c.skew.Add(int64(d)) }
 
 // startCareSite seeds the demo clinic on SQLite with a real clock (the TOTP
 // codes the test computes must hold when the server checks them), serves
@@ -66,9 +72,11 @@ func startCareSiteWith(t *testing.T, sessions care.SessionPolicy) *careSite {
 	t.Helper()
 	browsertest.ChromiumPath(t) // skips without Chromium (fails in CI) before any seeding
 	db, d := demoTemplate.Open(t)
-	st := store.New(db.Engine, db.Keyring, time.Now)
+	skew := &atomic.Int64{}
+	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	st := store.New(db.Engine, db.Keyring, now)
 	ctx := context.Background()
-	c := &careSite{store: st}
+	c := &careSite{store: st, skew: skew}
 	for _, l := range d.Logins {
 		switch {
 		case l.Role == care.RoleClient && c.client.Email == "":
@@ -95,7 +103,7 @@ func startCareSiteWith(t *testing.T, sessions care.SessionPolicy) *careSite {
 	c.url = "http://" + srv.Listener.Addr().String()
 	logs := &syncBuffer{}
 	s, err := New(Config{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Registry: prometheus.NewRegistry(),
-		BaseURL: c.url, Passwords: auth.TestParams(), Sessions: sessions})
+		BaseURL: c.url, Passwords: auth.TestParams(), Sessions: sessions, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
