@@ -270,6 +270,7 @@ func TestBrowserClientDay(t *testing.T) {
 	if got := client.moodsOn(today); got != before+2 {
 		t.Errorf("after the quick entry the chart's table counts %d ratings today, want %d", got, before+2)
 	}
+	client.wantReadableCharts()
 	client.docShot("my-progress", phoneWidth, deskWidth)
 	client.open(site.url + "/journal")
 	client.docShot("journal", phoneWidth, deskWidth)
@@ -313,6 +314,23 @@ func (p *person) wantHomeFits() {
 	p.wantPath("/")
 	if h := run(p, "measure the page", chromedp.Evaluate[int](`document.documentElement.scrollHeight`)); h > homeHeight {
 		p.t.Errorf("%s: the home page is %d px tall at %d px wide, want at most %d", p.name, h, phoneWidth, homeHeight)
+	}
+}
+
+// wantReadableCharts checks that every label of every chart on the page
+// is drawn at 10 px or more at a phone's width.
+func (p *person) wantReadableCharts() {
+	p.t.Helper()
+	p.emulate(phoneWidth)
+	smallest := run(p, "measure the charts' labels", chromedp.Evaluate[float64](`(() => {
+		let min = 1000;
+		for (const t of document.querySelectorAll("svg text")) {
+			const scale = t.ownerSVGElement.getScreenCTM().a;
+			min = Math.min(min, parseFloat(getComputedStyle(t).fontSize) * scale);
+		}
+		return min })()`))
+	if smallest < 10 {
+		p.t.Errorf("%s: a chart label is drawn at %.1f px on a %d px phone, want 10 or more", p.name, smallest, phoneWidth)
 	}
 }
 

@@ -19,7 +19,8 @@ import (
 // provider's caseload lists the clients in the order of need, each row
 // saying why; the flagged client's page shows the PHQ-9 trend with its
 // change markers. Every page is axe-clean at 375 and 1280 px. With
-// -screenshots it refreshes docs/screenshots/caseload.png
+// -screenshots it refreshes docs/screenshots/caseload.png (and
+// caseload-375.png and caseload-1280.png)
 // and measure-*.png.
 func TestBrowserCaseloadAndMeasures(t *testing.T) {
 	t.Parallel()
@@ -118,6 +119,7 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 		t.Errorf("the caseload scrolls sideways on a phone")
 	}
 	docShotAs(provider, "caseload.png", deskWidth)
+	provider.docShot("caseload", phoneWidth, deskWidth)
 
 	// 3. Alex's page: the PHQ-9 trend with its change markers.
 	provider.emulate(deskWidth)
