@@ -348,5 +348,5 @@ func (s *Server) flagAckForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderClientRecord(w, r, actor, http.StatusBadRequest, &formProblem{Section: "flag-" + r.PathValue("fid"), Field: "note", Message: errorMessage(err)})
 	}
-	return redirect(w, r, "/clients/"+id+"?done=flag-acknowledged#flags")
+	return redirect(w, r, recordPath(id, "flag-acknowledged", "#flags"))
 }

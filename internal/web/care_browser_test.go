@@ -279,7 +279,7 @@ func TestBrowserClientDay(t *testing.T) {
 
 	// The provider, at a desk.
 	provider := site.signInProvider(t)
-	provider.open(site.url + "/clients/" + site.clientID)
+	provider.open(site.url + "/clients/" + site.clientID + "?tab=all")
 	journal := provider.text("#journal")
 	if !strings.Contains(journal, shared) {
 		t.Errorf("the provider's client page lacks the shared entry")
@@ -290,7 +290,14 @@ func TestBrowserClientDay(t *testing.T) {
 	if tasks := provider.text("#tasks"); !strings.Contains(tasks, task) || !strings.Contains(tasks, note) {
 		t.Errorf("the provider's client page does not show the task %q done with its note", task)
 	}
+	// The page opens at its overview, short; each tab is one section.
+	provider.open(site.url + "/clients/" + site.clientID)
+	if h := run(provider, "measure the page", chromedp.Evaluate[int](`document.documentElement.scrollHeight`)); h > 2*900 {
+		t.Errorf("the client page opens %d px tall at a desk, want at most two screens", h)
+	}
 	provider.docShot("provider-client-page", phoneWidth, deskWidth)
+	provider.open(site.url + "/clients/" + site.clientID + "?tab=plan")
+	provider.docShot("provider-client-plan", deskWidth)
 	provider.open(site.url + "/clients/" + site.clientID + "/journal")
 	timeline := provider.text("main")
 	if !strings.Contains(timeline, shared) {
@@ -392,7 +399,7 @@ func accessibility(t *testing.T, whose string) {
 
 	provider := site.signInProvider(t)
 	record := "/clients/" + site.clientID
-	provider.open(site.url + record)
+	provider.open(site.url + record + "?tab=all")
 	goal := provider.attr(`#plan a[href*="/plan/goals/"]:not([href$="/new"])`, "href")
 	version := provider.attr(`#history ol.versions a`, "href")
 
@@ -420,7 +427,7 @@ func accessibility(t *testing.T, whose string) {
 	// A weekly task without a weekday is refused: the client page answers
 	// with the error beside the form.
 	weeklyTask := func(p *person) {
-		p.open(site.url + record)
+		p.open(site.url + record + "?tab=plan")
 		p.fill("#task-title", "Call a friend")
 		p.do("choose weekly", chromedp.Click(`#repeat-weekly`))
 		if resp := p.submit("assign the task", `form[action$="/tasks"]`); resp.Status != http.StatusBadRequest {
@@ -451,6 +458,7 @@ func accessibility(t *testing.T, whose string) {
 		{name: "progress", who: client, path: "/progress"},
 		{name: "clients", who: provider, path: "/clients"},
 		{name: "client page", who: provider, path: record},
+		{name: "client page, every section", who: provider, path: record + "?tab=all"},
 		{name: "client page with an error", who: provider, load: weeklyTask},
 		{name: "new goal", who: provider, path: record + "/plan/goals/new"},
 		{name: "goal editor", who: provider, path: goal},

@@ -127,7 +127,7 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 	if !strings.HasPrefix(provider.path(), "/clients/") {
 		t.Fatalf("at %s", provider.path())
 	}
-	provider.open(site.url + provider.path())
+	provider.open(site.url + provider.path() + "?tab=measures")
 	scores := provider.text("#measures table.scores")
 	for _, want := range []string{"Baseline", "Item 9 above 0: safety flag", "since baseline"} {
 		if !strings.Contains(scores, want) {

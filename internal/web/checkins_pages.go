@@ -127,5 +127,5 @@ func (s *Server) checkInScheduleForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return refused(err, "checkins", func(status int, p *formProblem) error { return s.renderClientRecord(w, r, actor, status, p) })
 	}
-	return redirect(w, r, "/clients/"+r.PathValue("id")+"?done=checkins#checkins")
+	return redirect(w, r, recordPath(r.PathValue("id"), "checkins", "#checkins"))
 }

@@ -159,7 +159,7 @@ func TestCheckInPages(t *testing.T) {
 			t.Errorf("the refused form does not point at the time: %s", body)
 		}
 		rec = m.send2(t, record+"/checkins", m.provider, url.Values{"weekday": {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, "time": {"09:30"}}.Encode())
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != record+"?done=checkins#checkins" {
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != record+"?tab=measures&done=checkins#checkins" {
 			t.Fatalf("saving the schedule: %d %s", rec.Code, rec.Header().Get("Location"))
 		}
 		expect(t, m.send2(t, record+"/checkins", m.client, url.Values{"weekday": {"mon"}, "time": {"09:30"}}.Encode()), http.StatusForbidden, "", "the client sets the schedule")
@@ -196,7 +196,7 @@ func TestCheckInPages(t *testing.T) {
 		}
 
 		provider := m.signIn(t, m.c.Provider)
-		page := m.call(t, "GET", record, provider, nil)
+		page := m.call(t, "GET", record+"?tab=measures", provider, nil)
 		expect(t, page, http.StatusOK, "", "the client page")
 		body = page.Body.String()
 		for _, want := range []string{`id="checkins"`, "1 missed", "Answered: mood 4 of 10", `value="09:30"`, `id="checkin-day-mon" name="weekday" value="mon" checked`} {

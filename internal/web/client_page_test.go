@@ -57,7 +57,8 @@ func TestClientPageOneAuditRow(t *testing.T) {
 			tab, current string
 			want         []string
 		}{
-			{"", "Everything", []string{"plan", "tasks", "history", "sessions", "journal", "measures", "checkins", "account"}},
+			{"", "Overview", []string{"overview", "account"}}, // the page opens at a glance
+			{"all", "Everything", []string{"plan", "tasks", "history", "sessions", "journal", "measures", "checkins", "account"}},
 			{"nonsense", "Everything", []string{"plan", "tasks", "history", "sessions", "journal", "measures", "checkins", "account"}},
 			{"overview", "Overview", []string{"overview", "account"}},
 			{"plan", "Plan &amp; tasks", []string{"plan", "tasks", "history"}},

@@ -154,7 +154,7 @@ func TestBrowserJournal(t *testing.T) {
 	pp.open(baseURL + "/signin")
 	pp.signIn(provider.Email, goodPassword, "/signin/mfa")
 	pp.enterCode(auth.TOTPCode(secret, auth.TOTPStep(time.Now())))
-	pp.open(baseURL + "/clients/" + client.ID)
+	pp.open(baseURL + "/clients/" + client.ID + "?tab=journal")
 	page := pp.text("#journal")
 	if !strings.Contains(page, "Went to bed at 11") || strings.Contains(page, "wobble") {
 		t.Errorf("the provider's timeline says %q", page)

@@ -464,7 +464,7 @@ func TestJournalProviderSeesSharedOnly(t *testing.T) {
 		expect(t, j.call(t, "GET", "/clients/"+j.c.Client.ID+"/journal", j.other, nil), 404, "", "another provider's timeline")
 
 		// The provider's client page carries the timeline too.
-		rec = j.call(t, "GET", "/clients/"+j.c.Client.ID, j.provider, nil)
+		rec = j.call(t, "GET", "/clients/"+j.c.Client.ID+"?tab=journal", j.provider, nil)
 		expect(t, rec, 200, "", "the provider's client page")
 		if page := rec.Body.String(); !strings.Contains(page, "shared one") || strings.Contains(page, "private one") || strings.Contains(page, private.ID) ||
 			!strings.Contains(page, `<title id="mood-chart-title">`) {

@@ -441,7 +441,7 @@ func (s *Server) measureScheduleForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return refused(err, "measures", func(status int, p *formProblem) error { return s.renderClientRecord(w, r, actor, status, p) })
 	}
-	return redirect(w, r, "/clients/"+r.PathValue("id")+"?done=measure#measures")
+	return redirect(w, r, recordPath(r.PathValue("id"), "measure", "#measures"))
 }
 
 // POST /clients/{id}/measures/{mid}/stop
@@ -456,5 +456,5 @@ func (s *Server) measureStopForm(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.StopMeasure(r.Context(), actor, r.PathValue("id"), r.PathValue("mid")); err != nil {
 		return refused(err, "measures", func(status int, p *formProblem) error { return s.renderClientRecord(w, r, actor, status, p) })
 	}
-	return redirect(w, r, "/clients/"+r.PathValue("id")+"?done=measure-stopped#measures")
+	return redirect(w, r, recordPath(r.PathValue("id"), "measure-stopped", "#measures"))
 }

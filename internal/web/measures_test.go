@@ -257,7 +257,7 @@ func TestMeasurePages(t *testing.T) {
 			t.Errorf("the result page: %s", result)
 		}
 
-		page := e.call(t, "GET", "/clients/"+id, e.provider, nil).Body.String()
+		page := e.call(t, "GET", "/clients/"+id+"?tab=measures", e.provider, nil).Body.String()
 		for _, want := range []string{`id="measures"`, "PHQ-9", "Mild", "Item 9 above 0: safety flag", "Baseline", "Every 2 weeks", "Very difficult"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the client page lacks %q", want)

@@ -103,6 +103,7 @@ func TestBrowserPlanAndTasks(t *testing.T) {
 	pp.wantPath("/clients")
 	pp.follow("open the client", `main a[href="`+page+`"]`)
 	pp.wantPath(page)
+	pp.follow("open the plan's tab", `nav.record-tabs a[href="`+page+`?tab=plan"]`)
 
 	pp.follow("add a goal", `a[href="`+page+`/plan/goals/new"]`)
 	pp.wantPath(page + "/plan/goals/new")
@@ -116,6 +117,7 @@ func TestBrowserPlanAndTasks(t *testing.T) {
 		t.Errorf("the plan after adding a goal: %q", got)
 	}
 
+	pp.follow("open the sessions' tab", `nav.record-tabs a[href="`+page+`?tab=sessions"]`)
 	next := time.Now().In(care.Location(rivera.TimeZone)).Add(72 * time.Hour)
 	pp.do("pick the session's time", chromedp.SetValue(chromedp.CSS("#starts_at"), next.Format("2006-01-02T15:04")))
 	pp.submit("schedule", `form[action="`+page+`/sessions"]`)
@@ -124,6 +126,7 @@ func TestBrowserPlanAndTasks(t *testing.T) {
 		t.Errorf("the sessions after scheduling: %q", got)
 	}
 
+	pp.follow("back to the plan's tab", `nav.record-tabs a[href="`+page+`?tab=plan"]`)
 	pp.typeIn("#task-title", "Box breathing for five minutes")
 	pp.typeIn("#task-instructions", "In for four, hold for four, out for four.")
 	pp.do("every day", chromedp.Click(chromedp.CSS("#repeat-daily")))
@@ -176,7 +179,7 @@ func TestBrowserPlanAndTasks(t *testing.T) {
 	cp.shot("tasks-375")
 
 	// 3. The provider sees the completion and the comment.
-	pp.open(baseURL + page)
+	pp.open(baseURL + page + "?tab=all")
 	if got := pp.text("main"); !strings.Contains(got, "Calmer after") || !strings.Contains(got, "Two good nights this week") {
 		t.Errorf("the client page lacks the note or the comment")
 	}
@@ -185,7 +188,7 @@ func TestBrowserPlanAndTasks(t *testing.T) {
 	pm.open(baseURL + "/signin")
 	pm.signIn(rivera.Email, goodPassword, "/signin/mfa")
 	pm.enterCode(auth.TOTPCode(riveraSecret, auth.TOTPStep(time.Now())+1))
-	pm.open(baseURL + page)
+	pm.open(baseURL + page + "?tab=all")
 	pm.shot("client-record-375")
 	if pm.eval(`document.documentElement.scrollWidth > window.innerWidth + 1`) {
 		t.Errorf("the client page scrolls sideways on a phone")

@@ -277,16 +277,17 @@ type recordTab struct {
 }
 
 // recordTabs are the sections of the client page, by ?tab= value: each
-// renders only its part of the page, so that it is short; without ?tab=
-// (or with one not here) the whole page renders, as the forms' redirects
-// and refusals expect. Open safety flags show on every tab.
+// renders only its part of the page, so that it is short. Without ?tab=
+// the page opens at the overview; "all" (or a tab not here) renders the
+// whole page, as a refused form does, beside its form. Open safety flags
+// show on every tab.
 var recordTabs = []struct{ Tab, Label string }{
 	{"overview", "Overview"},
 	{"plan", "Plan & tasks"},
 	{"journal", "Journal"},
 	{"measures", "Measures & check-ins"},
 	{"sessions", "Sessions"},
-	{"", "Everything"},
+	{"all", "Everything"},
 }
 
 // tabParts are the parts of the client page each tab reads (ClientPage);
@@ -305,17 +306,34 @@ func (p *clientRecordPage) Show(section string) bool { return p.Tab == "" || p.T
 // withTabs sets the page's tab from ?tab= and its tab bar.
 func (p *clientRecordPage) withTabs(tab string) {
 	for _, t := range recordTabs {
-		if t.Tab == tab {
+		if t.Tab == tab && tab != "all" {
 			p.Tab = tab
 		}
 	}
 	for _, t := range recordTabs {
 		href := "/clients/" + p.ClientID
-		if t.Tab != "" {
+		if t.Tab != "overview" {
 			href += "?tab=" + t.Tab
 		}
-		p.Sections = append(p.Sections, recordTab{Label: t.Label, Href: href, Current: t.Tab == p.Tab})
+		p.Sections = append(p.Sections, recordTab{Label: t.Label, Href: href, Current: t.Tab == p.Tab || (t.Tab == "all" && p.Tab == "")})
 	}
+}
+
+// recordPath is where a form of the client page leads back to: the tab of
+// the section at anchor ("#tasks"), with the notice done.
+func recordPath(clientID, done, anchor string) string {
+	tab := "overview"
+	switch {
+	case anchor == "#plan" || anchor == "#tasks" || anchor == "#history" || strings.HasPrefix(anchor, "#goal-"):
+		tab = "plan"
+	case anchor == "#measures" || anchor == "#checkins":
+		tab = "measures"
+	case anchor == "#sessions":
+		tab = "sessions"
+	case anchor == "#journal" || anchor == "#mood":
+		tab = "journal"
+	}
+	return "/clients/" + clientID + "?tab=" + tab + "&done=" + done + anchor
 }
 
 // GET /clients/{id}
@@ -336,7 +354,12 @@ func (s *Server) renderClientRecord(w http.ResponseWriter, r *http.Request, acto
 	id := r.PathValue("id")
 	tab := ""
 	if problem == nil { // a refused form comes back on the whole page, beside its form
-		tab = r.URL.Query().Get("tab")
+		switch tab = r.URL.Query().Get("tab"); tab {
+		case "":
+			tab = "overview" // short: the page opens at a glance (#18)
+		case "all":
+			tab = ""
+		}
 	}
 	// One store call, one read transaction, one audit row (#18), of the
 	// parts the tab shows (an unknown tab: tabParts 0, all).
@@ -455,7 +478,7 @@ func (s *Server) sessionCreateForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return refused(err, "sessions", render)
 	}
-	return redirect(w, r, "/clients/"+r.PathValue("id")+"?done=session#sessions")
+	return redirect(w, r, recordPath(r.PathValue("id"), "session", "#sessions"))
 }
 
 // POST /clients/{id}/sessions/{sid} (status)
@@ -472,7 +495,7 @@ func (s *Server) sessionUpdateForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return refused(err, "sessions", func(status int, p *formProblem) error { return s.renderClientRecord(w, r, actor, status, p) })
 	}
-	return redirect(w, r, "/clients/"+r.PathValue("id")+"?done=session#sessions")
+	return redirect(w, r, recordPath(r.PathValue("id"), "session", "#sessions"))
 }
 
 // ---- Tasks (forms) ----
@@ -509,7 +532,7 @@ func (s *Server) taskCreateForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return refused(err, "tasks", func(status int, p *formProblem) error { return s.renderClientRecord(w, r, actor, status, p) })
 	}
-	return redirect(w, r, "/clients/"+r.PathValue("id")+"?done=task#tasks")
+	return redirect(w, r, recordPath(r.PathValue("id"), "task", "#tasks"))
 }
 
 // POST /clients/{id}/tasks/{tid}/complete (occurrence, note, return_to):
@@ -603,7 +626,7 @@ func (s *Server) goalCommentForm(w http.ResponseWriter, r *http.Request) error {
 	if own {
 		return redirect(w, r, "/plan?done=comment#goal-"+gid)
 	}
-	return redirect(w, r, "/clients/"+id+"?done=comment#goal-"+gid)
+	return redirect(w, r, recordPath(id, "comment", "#goal-"+gid))
 }
 
 // ---- The plan editor ----
@@ -856,7 +879,7 @@ func (s *Server) planGoalSave(w http.ResponseWriter, r *http.Request) error {
 	if anchor == "" {
 		anchor = "#plan"
 	}
-	return redirect(w, r, "/clients/"+client.ID+"?done="+done+anchor)
+	return redirect(w, r, recordPath(client.ID, done, anchor))
 }
 
 // ---- Plan history ----

@@ -667,7 +667,7 @@ func TestPlanPages(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), `href="/clients/`+id+`"`) {
 			t.Errorf("the client list does not link the client's page")
 		}
-		rec = e.call(t, "GET", page, e.provider, nil)
+		rec = e.call(t, "GET", page+"?tab=all", e.provider, nil)
 		expect(t, rec, http.StatusOK, "", "the client page")
 		if src, err := templateFiles.ReadFile("templates/client_record.html"); err != nil || !strings.Contains(string(src), "<!-- journal timeline -->") {
 			t.Errorf("client_record.html lacks the marked journal timeline section (%v)", err)
@@ -694,7 +694,7 @@ func TestPlanPages(t *testing.T) {
 			t.Fatalf("the plan after the form: %+v", p)
 		}
 		gid := p.Goals[0].ID
-		if loc := rec.Header().Get("Location"); loc != page+"?done=goal#goal-"+gid {
+		if loc := rec.Header().Get("Location"); loc != page+"?tab=plan&done=goal#goal-"+gid {
 			t.Errorf("redirect to %q", loc)
 		}
 
@@ -802,7 +802,7 @@ func TestPlanPages(t *testing.T) {
 		expect(t, rec, http.StatusConflict, "", "completing twice")
 
 		// The provider sees the completion, the comment and the history.
-		rec = e.call(t, "GET", page, e.provider, nil)
+		rec = e.call(t, "GET", page+"?tab=all", e.provider, nil)
 		for _, want := range []string{"Calmer", "Slept well twice", "Version 2", "/clients/" + id + "/plan/versions/1"} {
 			if !strings.Contains(rec.Body.String(), want) {
 				t.Errorf("the client page lacks %q", want)
@@ -932,7 +932,7 @@ func TestPlanStoredXSSIsInert(t *testing.T) {
 
 		escaped := html.EscapeString(planXSS)
 		for _, tt := range []struct{ path, token string }{
-			{"/clients/" + id, e.provider}, {"/clients/" + id + "/plan/goals/" + gid, e.provider}, {"/clients/" + id + "/plan/versions/1", e.provider},
+			{"/clients/" + id + "?tab=all", e.provider}, {"/clients/" + id + "/plan/goals/" + gid, e.provider}, {"/clients/" + id + "/plan/versions/1", e.provider},
 			{"/plan", e.client}, {"/tasks", e.client}, {"/", e.client},
 		} {
 			rec := e.call(t, "GET", tt.path, tt.token, nil)
