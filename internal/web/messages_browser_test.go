@@ -237,3 +237,41 @@ func (p *person) within(d time.Duration, what, cond string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestBrowserUnreadBadge (#18): a provider's reply shows as unread on the
+// Messages tab of the client's tab bar, on every page, and says so on
+// Home; once the client has opened the thread (the provider sees the
+// receipt), the badge is gone.
+func TestBrowserUnreadBadge(t *testing.T) {
+	t.Parallel()
+	site := startCareSite(t)
+	client := site.signInClient(t)
+	provider := site.signInProviderIn(t, site.browser)
+	const badge = `nav.tabs a[href="/messages"] .unread`
+
+	// Whatever the demo left unread is read first.
+	client.open(site.url + "/messages")
+	client.open(site.url + "/journal")
+	if n := client.count(badge); n != 0 {
+		t.Fatalf("a badge after reading the thread: %q", client.text(badge))
+	}
+
+	provider.open(site.url + "/clients/" + site.clientID + "/messages")
+	provider.waitLive()
+	reply := provider.send("A note before Thursday: bring your sleep diary.")
+
+	client.open(site.url + "/journal")
+	if got := client.text(badge); got != "1" {
+		t.Errorf("the Messages tab's badge says %q after one reply, want 1", got)
+	}
+	client.open(site.url + "/")
+	if waiting := client.text("#waiting-h + ul"); !strings.Contains(waiting, "A new message from your care team.") {
+		t.Errorf("Home's waiting strip says %q", waiting)
+	}
+	client.follow("open the Messages tab", `nav.tabs a[href="/messages"]`)
+	provider.within(receiptDeadline, "the receipt shows on the provider's page", receipt(reply))
+	client.open(site.url + "/")
+	if n := client.count(badge); n != 0 {
+		t.Errorf("the badge stays after the reply was read: %q", client.text(badge))
+	}
+}
