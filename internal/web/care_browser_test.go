@@ -445,6 +445,7 @@ func accessibility(t *testing.T, whose string) {
 	}{
 		{name: "client home", who: client, path: "/"},
 		{name: "journal", who: client, path: "/journal"},
+		{name: "journal search", who: client, path: "/journal?q=walk&mood_min=3&shared=true"},
 		{name: "new entry", who: client, path: "/journal/new"},
 		{name: "new entry with an error", who: client, load: futureEntry},
 		{name: "edit entry", who: client, path: edit},
@@ -457,6 +458,7 @@ func accessibility(t *testing.T, whose string) {
 		{name: "more", who: client, path: "/more"},
 		{name: "progress", who: client, path: "/progress"},
 		{name: "clients", who: provider, path: "/clients"},
+		{name: "clients, searched and filtered", who: provider, path: "/clients?q=sa&no_contact=7"},
 		{name: "client page", who: provider, path: record},
 		{name: "client page, every section", who: provider, path: record + "?tab=all"},
 		{name: "client page with an error", who: provider, load: weeklyTask},
