@@ -724,8 +724,9 @@ func (tx tx) crisisCheckTrackerEntry(ctx context.Context, actor care.Actor, e *c
 // written: whether it is shared (shared, when not nil) and whether to
 // bring it up (discuss, when not nil). Sharing an entry with crisis
 // language raises a flag then. Only the client may (care.Forbidden for
-// anyone who sees the entry, else care.ErrNotFound).
-func (s *Store) UpdateTrackerEntry(ctx context.Context, actor care.Actor, clientID, entryID string, shared, discuss *bool) (*care.TrackerEntry, error) {
+// anyone who sees the entry, else care.ErrNotFound). trackerID, when not
+// "", is the tracker the entry must be of (else care.ErrNotFound).
+func (s *Store) UpdateTrackerEntry(ctx context.Context, actor care.Actor, clientID, trackerID, entryID string, shared, discuss *bool) (*care.TrackerEntry, error) {
 	ev := Event(actor, "tracker_entry.update", "tracker_entry", care.AuditID(entryID))
 	ev.ClientID = clientID
 	var e care.TrackerEntry
@@ -745,6 +746,9 @@ func (s *Store) UpdateTrackerEntry(ctx context.Context, actor care.Actor, client
 			entryID, rec.ID, rec.ClinicID)
 		if err := notFound(s.scanTrackerEntry(ctx, tx, row, &e)); err != nil {
 			return err
+		}
+		if trackerID != "" && e.TrackerID != trackerID {
+			return care.ErrNotFound
 		}
 		wasShared, wasDiscuss := e.Shared, e.Discuss
 		if shared != nil {
@@ -927,8 +931,9 @@ type TrackerEntryRead struct {
 // TrackerEntry returns one entry of the client's trackers with its
 // template version, as the actor may see it (trackerEntryVisible):
 // care.ErrNotFound for anyone but the client when it is private, as when
-// it does not exist.
-func (s *Store) TrackerEntry(ctx context.Context, actor care.Actor, clientID, entryID string) (*TrackerEntryRead, error) {
+// it does not exist. trackerID, when not "", is the tracker the entry
+// must be of (else care.ErrNotFound).
+func (s *Store) TrackerEntry(ctx context.Context, actor care.Actor, clientID, trackerID, entryID string) (*TrackerEntryRead, error) {
 	ev, err := s.recordEvent(ctx, actor, "tracker_entry.read", "tracker_entry", care.AuditID(entryID), clientID)
 	if err != nil {
 		return nil, err
@@ -948,6 +953,9 @@ func (s *Store) TrackerEntry(ctx context.Context, actor care.Actor, clientID, en
 			visibleArgs(tx, actor, clientID, entryID)...)
 		if err := notFound(s.scanTrackerEntry(ctx, tx, row, &out.Entry)); err != nil {
 			return err
+		}
+		if trackerID != "" && out.Entry.TrackerID != trackerID {
+			return care.ErrNotFound
 		}
 		out.Template, err = tx.template(ctx, rec.ClinicID, out.Entry.TemplateID, out.Entry.TemplateVersion)
 		return err

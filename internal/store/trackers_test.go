@@ -227,7 +227,7 @@ func TestTrackerStrictInput(t *testing.T) {
 
 		e := s.mustWrite(t, db, `{"urge": 5, "used_skills": false, "drinks": 0, "exercise": 10080, "bedtime": "23:45",
 			"emotion": "fear", "skills": ["TIPP", "wise mind"], "situation": " at work ", "notes": "line one\nline two", "intro": null}`, false)
-		got, err := db.Store.TrackerEntry(context.Background(), s.c.Actor(s.c.Client), s.c.Client.ID, e.ID)
+		got, err := db.Store.TrackerEntry(context.Background(), s.c.Actor(s.c.Client), s.c.Client.ID, s.tracker.ID, e.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,18 +271,18 @@ func TestTrackerEntryPrivacy(t *testing.T) {
 		if err != nil || len(since.Entries) != 1 {
 			t.Errorf("the brief's read gives the provider %d entries (%v), want 1", len(since.Entries), err)
 		}
-		if _, err := db.Store.TrackerEntry(ctx, provider, c.Client.ID, shared.ID); err != nil {
+		if _, err := db.Store.TrackerEntry(ctx, provider, c.Client.ID, "", shared.ID); err != nil {
 			t.Errorf("the provider reading a shared entry: %v", err)
 		}
 		for _, id := range []string{private.ID, private2.ID, care.NewID()} {
-			if _, err := db.Store.TrackerEntry(ctx, provider, c.Client.ID, id); care.ErrorCode(err) != care.NotFound {
+			if _, err := db.Store.TrackerEntry(ctx, provider, c.Client.ID, "", id); care.ErrorCode(err) != care.NotFound {
 				t.Errorf("the provider reading a private or missing entry: %v, want not found", err)
 			}
-			if _, err := db.Store.UpdateTrackerEntry(ctx, provider, c.Client.ID, id, ptr(true), nil); care.ErrorCode(err) != care.NotFound {
+			if _, err := db.Store.UpdateTrackerEntry(ctx, provider, c.Client.ID, "", id, ptr(true), nil); care.ErrorCode(err) != care.NotFound {
 				t.Errorf("the provider sharing a private or missing entry: %v, want not found", err)
 			}
 		}
-		if _, err := db.Store.UpdateTrackerEntry(ctx, provider, c.Client.ID, shared.ID, ptr(false), nil); care.ErrorCode(err) != care.Forbidden {
+		if _, err := db.Store.UpdateTrackerEntry(ctx, provider, c.Client.ID, s.tracker.ID, shared.ID, ptr(false), nil); care.ErrorCode(err) != care.Forbidden {
 			t.Errorf("the provider unsharing a shared entry: %v, want forbidden", err)
 		}
 		// Adherence counts what each may see: the provider one day, one entry.
@@ -323,10 +323,10 @@ func TestTrackerEntryPrivacy(t *testing.T) {
 		}
 
 		// Sharing: the client shares the private entry; the provider sees it.
-		if _, err := db.Store.UpdateTrackerEntry(ctx, client, c.Client.ID, private.ID, ptr(true), ptr(true)); err != nil {
+		if _, err := db.Store.UpdateTrackerEntry(ctx, client, c.Client.ID, s.tracker.ID, private.ID, ptr(true), ptr(true)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.Store.TrackerEntry(ctx, provider, c.Client.ID, private.ID)
+		got, err := db.Store.TrackerEntry(ctx, provider, c.Client.ID, "", private.ID)
 		if err != nil || !got.Entry.Discuss || !got.Entry.Shared {
 			t.Errorf("a newly shared entry: %+v, %v", got, err)
 		}
@@ -411,7 +411,7 @@ func TestTrackerAssignments(t *testing.T) {
 		if _, err := s.write(t, db, `{"urge": 1}`, false); care.ErrorCode(err) != care.Conflict {
 			t.Errorf("writing in a removed tracker: %v, want conflict", err)
 		}
-		read, err := db.Store.TrackerEntry(ctx, client, c.Client.ID, e.ID)
+		read, err := db.Store.TrackerEntry(ctx, client, c.Client.ID, s.tracker.ID, e.ID)
 		if err != nil || read.Entry.Values["urge"].Number != 3 {
 			t.Errorf("an entry of a removed tracker: %+v, %v", read, err)
 		}
@@ -440,7 +440,7 @@ func TestTrackerTemplateVersionKept(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, who := range []care.Actor{client, c.Actor(c.Provider)} {
-			got, err := db.Store.TrackerEntry(ctx, who, c.Client.ID, old.ID)
+			got, err := db.Store.TrackerEntry(ctx, who, c.Client.ID, "", old.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -465,6 +465,12 @@ func TestTrackerTemplateVersionKept(t *testing.T) {
 		e, err := db.Store.CreateTrackerEntry(ctx, client, c.Client.ID, newer.ID, store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Values: raw})
 		if err != nil || e.TemplateVersion != 2 {
 			t.Fatalf("an entry on version 2: %+v, %v", e, err)
+		}
+		if _, err := db.Store.TrackerEntry(ctx, client, c.Client.ID, newer.ID, old.ID); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("an entry read under another tracker: %v, want not found", err)
+		}
+		if _, err := db.Store.UpdateTrackerEntry(ctx, client, c.Client.ID, newer.ID, old.ID, ptr(false), nil); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("an entry changed under another tracker: %v, want not found", err)
 		}
 		page, err := db.Store.TrackerEntries(ctx, client, c.Client.ID, store.TrackerEntryQuery{})
 		if err != nil || len(page.Entries) != 2 || len(page.Templates) != 2 {
@@ -498,7 +504,7 @@ func TestTrackerCrisisLanguage(t *testing.T) {
 		if err != nil || len(flags) != 1 || flags[0].SourceType != "tracker_entry" || flags[0].SourceID != shared.ID {
 			t.Fatalf("flags = %+v (%v), want one, of the shared entry", flags, err)
 		}
-		if _, err := db.Store.UpdateTrackerEntry(ctx, c.Actor(c.Client), c.Client.ID, private.ID, ptr(true), nil); err != nil {
+		if _, err := db.Store.UpdateTrackerEntry(ctx, c.Actor(c.Client), c.Client.ID, "", private.ID, ptr(true), nil); err != nil {
 			t.Fatal(err)
 		}
 		if flags, _ := db.Store.SafetyFlags(ctx, c.Actor(c.Provider), c.Client.ID); len(flags) != 2 {
