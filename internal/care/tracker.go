@@ -827,3 +827,31 @@ type TrackerAdherence struct {
 	DoneDays  int
 	Entries   int
 }
+
+// TrackerPoint is one value of a tracker's main measure at a time, for a
+// chart.
+type TrackerPoint struct {
+	At    time.Time
+	Value float64
+}
+
+// MainPoints returns the main-measure values of entries, oldest first,
+// each read against the template version it was written with (templateOf;
+// nil skips the entry): an entry whose version has no main measure, or
+// that did not answer it, gives no point. Entries of several trackers
+// should be split by TrackerID first.
+func MainPoints(entries []TrackerEntry, templateOf func(*TrackerEntry) *TrackerTemplate) []TrackerPoint {
+	out := []TrackerPoint{}
+	for i := range entries {
+		e := &entries[i]
+		tmpl := templateOf(e)
+		if tmpl == nil {
+			continue
+		}
+		if v, ok := e.MainValue(tmpl); ok {
+			out = append(out, TrackerPoint{At: e.OccurredAt, Value: v})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b TrackerPoint) int { return a.At.Compare(b.At) })
+	return out
+}

@@ -446,3 +446,33 @@ func checkEntryInRules(t *testing.T, tmpl *care.TrackerTemplate, e *care.Tracker
 		t.Fatalf("round trip changed %s to %s", b, b2)
 	}
 }
+
+func TestTrackerMainPoints(t *testing.T) {
+	t.Parallel()
+	v1 := validTemplate(t)
+	v2 := testTemplate()
+	v2.Version = 4
+	v2.Fields[1].Main, v2.Fields[2].Main = false, true // used_skills is the main measure from version 4
+	if err := v2.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+	entries := []care.TrackerEntry{
+		{TemplateVersion: 4, OccurredAt: at.Add(48 * time.Hour), Values: map[string]care.TrackerValue{"used_skills": {Kind: care.FieldYesNo, Bool: true}}},
+		{TemplateVersion: 3, OccurredAt: at, Values: map[string]care.TrackerValue{"urge_selfharm": {Kind: care.FieldRating, Number: 4}}},
+		{TemplateVersion: 3, OccurredAt: at.Add(24 * time.Hour), Values: map[string]care.TrackerValue{"drinks": {Kind: care.FieldCount, Number: 2}}},
+		{TemplateVersion: 9, OccurredAt: at.Add(72 * time.Hour), Values: map[string]care.TrackerValue{"urge_selfharm": {Kind: care.FieldRating, Number: 1}}},
+	}
+	got := care.MainPoints(entries, func(e *care.TrackerEntry) *care.TrackerTemplate {
+		switch e.TemplateVersion {
+		case 3:
+			return v1
+		case 4:
+			return v2
+		}
+		return nil
+	})
+	if len(got) != 2 || !got[0].At.Equal(at) || got[0].Value != 4 || got[1].Value != 1 {
+		t.Errorf("MainPoints = %+v, want 4 at the first day and 1 (yes) two days later", got)
+	}
+}

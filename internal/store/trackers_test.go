@@ -512,3 +512,57 @@ func TestTrackerCrisisLanguage(t *testing.T) {
 		}
 	})
 }
+
+// TestTrackerBreakGlassAndSealing: an admin with an open grant sees the
+// shared entries only, audited as break-glass; the entries' values are
+// nowhere in the database in plain text.
+func TestTrackerBreakGlassAndSealing(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		s := setupTracker(t, db, "Tracker Glass")
+		c := s.c
+		const canary = "zebra-canary-7731"
+		shared := s.mustWrite(t, db, `{"situation": "`+canary+`", "emotion": "joy"}`, true)
+		private := s.mustWrite(t, db, `{"urge": 2}`, false)
+		admin := c.Actor(c.Admin)
+		if _, err := db.Store.TrackerEntries(ctx, admin, c.Client.ID, store.TrackerEntryQuery{}); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("an admin without a grant: %v, want not found", err)
+		}
+		if _, err := db.Store.StartBreakGlass(ctx, admin, c.Client.ID, "The client's provider is away and the client asked for help"); err != nil {
+			t.Fatal(err)
+		}
+		page, err := db.Store.TrackerEntries(ctx, admin, c.Client.ID, store.TrackerEntryQuery{})
+		if err != nil || len(page.Entries) != 1 || page.Entries[0].ID != shared.ID {
+			t.Fatalf("the admin's list through break-glass: %d entries, %v; want the shared one", len(page.Entries), err)
+		}
+		if _, err := db.Store.TrackerEntry(ctx, admin, c.Client.ID, "", private.ID); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("a private entry through break-glass: %v", err)
+		}
+		var purpose string
+		if err := db.Engine.SQLDB().QueryRow(`SELECT purpose FROM audit_events WHERE action = 'tracker_entry.list' AND actor_id = $1 AND outcome = 'success'`,
+			c.Admin.ID).Scan(&purpose); err != nil || purpose != care.PurposeBreakGlass {
+			t.Errorf("the admin's list is audited with purpose %q (%v), want %q", purpose, err, care.PurposeBreakGlass)
+		}
+
+		rows, err := db.Engine.SQLDB().Query(`SELECT body_sealed FROM tracker_entries`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if strings.Contains(string(b), canary) || strings.Contains(string(b), "joy") || len(b) < 28 {
+				t.Errorf("a sealed body holds its plain text, or is too short to be sealed: %q", b)
+			}
+		}
+		rows.Close()
+		if n != 2 {
+			t.Errorf("%d entry rows, want 2", n)
+		}
+	})
+}
