@@ -968,8 +968,10 @@ func (s *Store) TrackerEntry(ctx context.Context, actor care.Actor, clientID, tr
 
 // TrackerAdherence counts, for each of the client's trackers assigned
 // during the local days from through to (both included, in the client's
-// time zone), the days it was due (while assigned), the due days with an
-// entry, and the entries in all, as the actor may see them: the care team
+// time zone), the days it was due (while assigned, from the first due
+// time after its assignment, and up to the client's today: a day to come
+// is not missed), the due days with an entry, and the entries in all, as
+// the actor may see them: the care team
 // counts shared entries only, never a private one, so that adherence
 // tells nothing of what the client kept to themself. The order is
 // TrackersOfClient's, removed trackers included while they overlap the
@@ -1024,9 +1026,20 @@ func (s *Store) TrackerAdherence(ctx context.Context, actor care.Actor, clientID
 		if err != nil {
 			return err
 		}
+		today := rec.today(tx)
 		for _, tr := range trackers {
 			first, last := from, to
-			if d := care.DayIn(tr.AssignedAt, rec.TimeZone); first.Before(d) {
+			if today.Before(last) {
+				last = today // days to come are not missed yet
+			}
+			// The first day due is the day of the assignment if it was
+			// made before that day's time, else the next.
+			assigned := tr.AssignedAt.In(care.Location(rec.TimeZone))
+			d := care.DayIn(tr.AssignedAt, rec.TimeZone)
+			if assigned.Hour()*60+assigned.Minute() > tr.Schedule.Minute {
+				d = d.AddDays(1)
+			}
+			if first.Before(d) {
 				first = d
 			}
 			if tr.Removed() {

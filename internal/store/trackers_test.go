@@ -249,6 +249,7 @@ func TestTrackerEntryPrivacy(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
+		db.Clock.Set(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)) // assigned before the day's 20:00, written the same day
 		s := setupTracker(t, db, "Tracker Privacy")
 		c := s.c
 		client, provider := c.Actor(c.Client), c.Actor(c.Provider)
@@ -563,6 +564,96 @@ func TestTrackerBreakGlassAndSealing(t *testing.T) {
 		rows.Close()
 		if n != 2 {
 			t.Errorf("%d entry rows, want 2", n)
+		}
+	})
+}
+
+// TestTrackerAdherence: due days run from the first due time after the
+// assignment to the client's today (or the removal), on the schedule's
+// days, in the client's time zone; a day with an entry is done however
+// many it has; an event log is never due.
+func TestTrackerAdherence(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		// Monday 30 November 2026, 21:00 UTC: after the day's 20:00.
+		db.Clock.Set(time.Date(2026, 11, 30, 21, 0, 0, 0, time.UTC))
+		s := setupTracker(t, db, "Tracker Adherence")
+		c := s.c
+		provider, client := c.Actor(c.Provider), c.Actor(c.Client)
+		weekly := &care.Tracker{TemplateID: s.tmpl.ID,
+			Schedule: care.TrackerSchedule{Kind: care.ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday, time.Thursday}, Minute: 22 * 60}}
+		event := &care.Tracker{TemplateID: s.tmpl.ID, Schedule: care.TrackerSchedule{Kind: care.ScheduleEvent}}
+		removed := &care.Tracker{TemplateID: s.tmpl.ID, Schedule: weekly.Schedule}
+		for _, tr := range []*care.Tracker{weekly, event, removed} {
+			if err := db.Store.AssignTracker(ctx, provider, c.Client.ID, tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Removed on Thursday before its 22:00: it was due on Monday only.
+		db.Clock.Set(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
+		if err := db.Store.RemoveTracker(ctx, provider, c.Client.ID, removed.ID); err != nil {
+			t.Fatal(err)
+		}
+		write := func(tr *care.Tracker, at time.Time, shared bool) {
+			t.Helper()
+			var raw map[string]json.RawMessage
+			json.Unmarshal([]byte(`{"urge": 1}`), &raw)
+			if _, err := db.Store.CreateTrackerEntry(ctx, client, c.Client.ID, tr.ID,
+				store.TrackerEntryInput{OccurredAt: at, Values: raw, Shared: &shared}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Through Sunday 6 December: the daily one is due Tuesday to Sunday
+		// (6 days), the weekly one Monday (22:00, after the assignment)
+		// and Thursday.
+		db.Clock.Set(time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC))
+		day := func(d int) time.Time { return time.Date(2026, 12, d, 9, 0, 0, 0, time.UTC) }
+		write(s.tracker, day(1), true)
+		write(s.tracker, day(1).Add(time.Hour), true) // the same day again
+		write(s.tracker, day(2), false)
+		write(s.tracker, day(5), true)
+		write(weekly, day(3), true)
+		write(event, day(4), true)
+		write(event, day(4).Add(time.Hour), false)
+
+		want := map[care.Actor]map[string]care.TrackerAdherence{
+			client: {
+				s.tracker.ID: {DueDays: 6, DoneDays: 3, Entries: 4},
+				weekly.ID:    {DueDays: 2, DoneDays: 1, Entries: 1},
+				event.ID:     {DueDays: 0, DoneDays: 0, Entries: 2},
+				removed.ID:   {DueDays: 1},
+			},
+			provider: { // what was shared only
+				s.tracker.ID: {DueDays: 6, DoneDays: 2, Entries: 3},
+				weekly.ID:    {DueDays: 2, DoneDays: 1, Entries: 1},
+				event.ID:     {DueDays: 0, DoneDays: 0, Entries: 1},
+				removed.ID:   {DueDays: 1},
+			},
+		}
+		for who, byTracker := range want {
+			// To the 20th: days to come are not counted.
+			got, err := db.Store.TrackerAdherence(ctx, who, c.Client.ID, "2026-11-23", "2026-12-20")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 4 {
+				t.Fatalf("%s: %d trackers, want 4", who.Role, len(got))
+			}
+			for _, a := range got {
+				w := byTracker[a.TrackerID]
+				w.TrackerID = a.TrackerID
+				if a != w {
+					t.Errorf("%s: adherence %+v, want %+v", who.Role, a, w)
+				}
+			}
+		}
+		// A period before the assignment has nothing to count.
+		if got, err := db.Store.TrackerAdherence(ctx, client, c.Client.ID, "2026-11-01", "2026-11-29"); err != nil || len(got) != 0 {
+			t.Errorf("before the assignments: %+v, %v; want none", got, err)
+		}
+		if _, err := db.Store.TrackerAdherence(ctx, client, c.Client.ID, "2026-12-03", "2026-11-30"); care.ErrorCode(err) != care.Invalid {
+			t.Errorf("a period that ends before it starts: %v, want invalid", err)
 		}
 	})
 }
