@@ -441,6 +441,91 @@ func (s *Store) RemoveTracker(ctx context.Context, actor care.Actor, clientID, t
 	})
 }
 
+// TrackerChange is a change the care team makes to a tracker; a nil
+// field, and a TemplateVersion of 0, leave that part as it is.
+type TrackerChange struct {
+	Schedule *care.TrackerSchedule
+	Reminder *bool
+	GoalID   *string // "" unlinks the goal
+	// TemplateVersion moves the tracker to that version of its template:
+	// entries written from then on are written against it, those before
+	// keep theirs.
+	TemplateVersion int
+}
+
+// UpdateTracker changes a tracker of the client: its schedule, reminder,
+// goal or template version. Only the care team may (care.Forbidden for
+// anyone else who sees the client, else care.ErrNotFound); a removed
+// tracker is care.Conflict; a goal not in the client's plan or a version
+// the template does not have is care.Invalid. It returns the tracker as
+// saved.
+func (s *Store) UpdateTracker(ctx context.Context, actor care.Actor, clientID, trackerID string, ch TrackerChange) (*care.Tracker, error) {
+	ev, err := s.recordEvent(ctx, actor, "tracker.update", "tracker", care.AuditID(trackerID), clientID)
+	if err != nil {
+		return nil, err
+	}
+	var tr *care.Tracker
+	err = s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		rec, err := s.editable(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		if tr, err = tx.tracker(ctx, rec, trackerID); err != nil {
+			return err
+		}
+		if tr.Removed() {
+			return care.Errorf(care.Conflict, "this tracker was removed; assign it again instead")
+		}
+		if ch.Schedule != nil {
+			sch := *ch.Schedule
+			if err := sch.Normalize("schedule"); err != nil {
+				return err
+			}
+			tr.Schedule = sch
+		}
+		if ch.Reminder != nil {
+			tr.Reminder = *ch.Reminder
+		}
+		if ch.GoalID != nil && *ch.GoalID != tr.GoalID {
+			if *ch.GoalID != "" {
+				if !care.ValidID(*ch.GoalID) {
+					return care.FieldError("goal_id", "is not a goal of this client's plan")
+				}
+				if err := tx.liveGoal(ctx, rec, *ch.GoalID); err != nil {
+					if errors.Is(err, sql.ErrNoRows) {
+						return care.FieldError("goal_id", "is not a goal of this client's plan")
+					}
+					return err
+				}
+			}
+			tr.GoalID = *ch.GoalID
+		}
+		if ch.TemplateVersion < 0 {
+			return care.FieldError("template_version", "is not a version of this template")
+		}
+		if ch.TemplateVersion != 0 && ch.TemplateVersion != tr.TemplateVersion {
+			tmpl, err := tx.template(ctx, rec.ClinicID, tr.TemplateID, ch.TemplateVersion)
+			if err != nil {
+				if care.ErrorCode(err) == care.NotFound {
+					return care.FieldError("template_version", "is not a version of this template")
+				}
+				return err
+			}
+			tr.TemplateVersion, tr.Template = tmpl.Version, tmpl
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE client_trackers SET template_version = $1, goal_id = $2, schedule_kind = $3, weekdays = $4, minute = $5, reminder = $6
+			 WHERE id = $7 AND removed_at IS NULL`,
+			tr.TemplateVersion, nullString(tr.GoalID), string(tr.Schedule.Kind), scheduleDocOf(tr.Schedule).Weekdays,
+			tr.Schedule.Minute, boolInt(tr.Reminder), tr.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tr, nil
+}
+
 // tracker reads one tracker of the client, removed or not, with its
 // template version.
 func (tx tx) tracker(ctx context.Context, rec *clientRecord, trackerID string) (*care.Tracker, error) {

@@ -657,3 +657,68 @@ func TestTrackerAdherence(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateTracker: the care team changes a tracker's schedule, reminder,
+// goal and template version; entries written before keep their version.
+func TestUpdateTracker(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		s := setupTracker(t, db, "Tracker Update")
+		c := s.c
+		provider := c.Actor(c.Provider)
+		old := s.mustWrite(t, db, `{"urge": 5}`, true)
+		v2 := trackerTemplate()
+		v2.Fields[1].Max = 10
+		if err := db.Store.UpdateTrackerTemplate(ctx, provider, s.tmpl.ID, 0, v2); err != nil {
+			t.Fatal(err)
+		}
+		goal := addGoal(t, db, c.Client)
+		for _, tc := range []struct {
+			who  care.Actor
+			ch   store.TrackerChange
+			code care.Code
+		}{
+			{c.Actor(c.Client), store.TrackerChange{Reminder: ptr(false)}, care.Forbidden},
+			{c.Actor(c.OtherProvider), store.TrackerChange{Reminder: ptr(false)}, care.NotFound},
+			{provider, store.TrackerChange{TemplateVersion: 3}, care.Invalid},
+			{provider, store.TrackerChange{GoalID: ptr(care.NewID())}, care.Invalid},
+			{provider, store.TrackerChange{Schedule: &care.TrackerSchedule{Kind: care.ScheduleWeekdays, Minute: 60}}, care.Invalid},
+		} {
+			if _, err := db.Store.UpdateTracker(ctx, tc.who, c.Client.ID, s.tracker.ID, tc.ch); care.ErrorCode(err) != tc.code {
+				t.Errorf("%s changing %+v: %v, want %s", tc.who.Role, tc.ch, err, tc.code)
+			}
+		}
+		got, err := db.Store.UpdateTracker(ctx, provider, c.Client.ID, s.tracker.ID, store.TrackerChange{
+			TemplateVersion: 2, GoalID: &goal, Reminder: ptr(false),
+			Schedule: &care.TrackerSchedule{Kind: care.ScheduleWeekdays, Weekdays: []time.Weekday{time.Wednesday}, Minute: 9 * 60}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := db.Store.Tracker(ctx, c.Actor(c.Client), c.Client.ID, s.tracker.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range []*care.Tracker{got, read} {
+			if tr.TemplateVersion != 2 || tr.Template.Version != 2 || tr.GoalID != goal || tr.Reminder ||
+				tr.Schedule.Kind != care.ScheduleWeekdays || tr.Schedule.Minute != 9*60 {
+				t.Errorf("after the change: %+v", tr)
+			}
+		}
+		if _, err := s.write(t, db, `{"urge": 9}`, true); err != nil {
+			t.Errorf("9 on the version 2 scale: %v", err)
+		}
+		if e, err := db.Store.TrackerEntry(ctx, provider, c.Client.ID, "", old.ID); err != nil || e.Template.Version != 1 {
+			t.Errorf("the entry before the change: %+v, %v; want version 1", e, err)
+		}
+		if _, err := db.Store.UpdateTracker(ctx, provider, c.Client.ID, s.tracker.ID, store.TrackerChange{GoalID: ptr("")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Store.RemoveTracker(ctx, provider, c.Client.ID, s.tracker.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Store.UpdateTracker(ctx, provider, c.Client.ID, s.tracker.ID, store.TrackerChange{Reminder: ptr(true)}); care.ErrorCode(err) != care.Conflict {
+			t.Errorf("changing a removed tracker: %v, want conflict", err)
+		}
+	})
+}

@@ -186,6 +186,10 @@ var (
 		u := w.user(c, tg)
 		return "/api/v1/clients/" + u.ID + "/trackers", map[string]any{"template_id": w.templateIn(t, w.clinicOf(u)).ID}
 	}}
+	trackerUpdateRequest = authzRequest{targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+		client, tracker := w.trackerOf(t, c, tg, false)
+		return "/api/v1/clients/" + client + "/trackers/" + tracker, map[string]any{"reminder": true}
+	}}
 	trackerRemoveRequest = authzRequest{targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 		client, tracker := w.trackerOf(t, c, tg, true)
 		return "/api/v1/clients/" + client + "/trackers/" + tracker, nil
@@ -441,6 +445,17 @@ func TestTrackersAPI(t *testing.T) {
 		rec = call("POST", entriesT, entries, client, map[string]any{"occurred_at": at, "values": map[string]any{"notes": "I want to kill myself"}, "shared": true}, 201)
 		if len(respJSON[trackerEntryOf](t, rec).CrisisResources) == 0 {
 			t.Errorf("crisis language without crisis resources: %s", rec.Body)
+		}
+
+		// The care team moves the tracker to version 2 and changes its time.
+		call("PATCH", "/api/v1/clients/{id}/trackers/{trid}", clientPath+"/trackers/"+tr.ID, client, map[string]any{"reminder": false}, 403)
+		rec = call("PATCH", "/api/v1/clients/{id}/trackers/{trid}", clientPath+"/trackers/"+tr.ID, provider,
+			map[string]any{"template_version": 2, "schedule": map[string]any{"kind": "daily", "time": "21:30"}}, 200)
+		if moved := respJSON[trackerJSON](t, rec); moved.TemplateVersion != 2 || moved.Template.Version != 2 || moved.Schedule.Time != "21:30" || !moved.Reminder {
+			t.Errorf("the changed tracker: %s", rec.Body)
+		}
+		if one := respJSON[trackerEntryOf](t, call("GET", entryT, entries+"/"+shared.ID, client, nil, 200)); one.TemplateVersion != 1 || one.Template.Version != 1 {
+			t.Errorf("an entry written before the move reads as version %d", one.TemplateVersion)
 		}
 
 		// Removal keeps the entries.
