@@ -476,3 +476,51 @@ func TestTrackersAPI(t *testing.T) {
 		call("POST", entriesT, entries, client, map[string]any{"occurred_at": at, "values": map[string]any{"urge": 1}}, 409)
 	})
 }
+
+// TestTrackerRequestsAreAudited: each tracker request writes the audit
+// row it should, with the actor, the record and the client; a refusal as
+// denied, once.
+func TestTrackerRequestsAreAudited(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newWebEnv(t, db)
+		c := storetest.SeedClinic(t, db.Store, "Audited Trackers")
+		e.setPassword(t, c.Client)
+		client := e.signIn(t, c.Client)
+		provider := e.signInWithTOTP(t, c.Provider)
+		P, C := c.Provider.ID, c.Client.ID
+		do := func(method, path, token string, body any, status int) (*httptest.ResponseRecorder, []string) {
+			t.Helper()
+			rec := e.call(t, method, path, token, body)
+			if rec.Code != status {
+				t.Fatalf("%s %s = %d, want %d: %s", method, path, rec.Code, status, rec.Body)
+			}
+			return rec, e.auditOf(t, rec.Header().Get("X-Request-Id"))
+		}
+		want := func(what string, got []string, want ...string) {
+			t.Helper()
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("%s: audit rows\n got %q\nwant %q", what, got, want)
+			}
+		}
+		rec, got := do("POST", "/api/v1/tracker-templates", provider, matrixTemplate(), 201)
+		tid := respJSON[trackerTemplateJSON](t, rec).ID
+		want("a new template", got, "tracker_template.create success "+P+" "+tid)
+		_, got = do("PUT", "/api/v1/tracker-templates/"+tid, client, matrixTemplate(), 403)
+		want("a client changing the library", got, "tracker_template.update denied "+C+" "+tid)
+		rec, got = do("POST", "/api/v1/clients/"+C+"/trackers", provider, map[string]any{"template_id": tid}, 201)
+		trid := respJSON[trackerJSON](t, rec).ID
+		want("an assignment", got, "tracker.assign success "+P+" "+trid+" "+C)
+		entries := "/api/v1/clients/" + C + "/trackers/" + trid + "/entries"
+		rec, got = do("POST", entries, client, map[string]any{"occurred_at": db.Clock.Now().Add(-time.Minute).Format(time.RFC3339),
+			"values": map[string]any{"hours": 400}, "shared": false}, 201)
+		eid := respJSON[trackerEntryOf](t, rec).ID
+		want("a private entry", got, "tracker_entry.create success "+C+" "+eid+" "+C)
+		_, got = do("GET", entries+"/"+eid, provider, nil, 404)
+		want("the provider at a private entry", got, "tracker_entry.read denied "+P+" "+eid+" "+C)
+		_, got = do("GET", entries, provider, nil, 200)
+		want("the provider's list", got, "tracker_entry.list success "+P+"  "+C)
+		_, got = do("DELETE", "/api/v1/clients/"+C+"/trackers/"+trid, provider, nil, 204)
+		want("a removal", got, "tracker.remove success "+P+" "+trid+" "+C)
+	})
+}
