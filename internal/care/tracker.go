@@ -855,3 +855,18 @@ func MainPoints(entries []TrackerEntry, templateOf func(*TrackerEntry) *TrackerT
 	slices.SortStableFunc(out, func(a, b TrackerPoint) int { return a.At.Compare(b.At) })
 	return out
 }
+
+// Next returns the first due time of schedule s strictly after after, for
+// a client in zone zone (UTC if unknown), by the daylight-saving rule of
+// NextCheckIn; false for an event log, which is never due.
+func (s TrackerSchedule) Next(zone string, after time.Time) (time.Time, bool) {
+	days := s.Weekdays
+	switch s.Kind {
+	case ScheduleDaily:
+		days = []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
+	case ScheduleWeekdays:
+	default:
+		return time.Time{}, false
+	}
+	return NextCheckIn(CheckInSchedule{Weekdays: days, Minute: s.Minute}, zone, after)
+}

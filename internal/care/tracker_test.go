@@ -476,3 +476,24 @@ func TestTrackerMainPoints(t *testing.T) {
 		t.Errorf("MainPoints = %+v, want 4 at the first day and 1 (yes) two days later", got)
 	}
 }
+
+func TestTrackerScheduleNext(t *testing.T) {
+	t.Parallel()
+	// Friday 4 December 2026, 12:00 UTC: 07:00 in New York.
+	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		s    care.TrackerSchedule
+		want time.Time
+		ok   bool
+	}{
+		{care.TrackerSchedule{Kind: care.ScheduleDaily, Minute: 8 * 60}, time.Date(2026, 12, 4, 13, 0, 0, 0, time.UTC), true},
+		{care.TrackerSchedule{Kind: care.ScheduleDaily, Minute: 6 * 60}, time.Date(2026, 12, 5, 11, 0, 0, 0, time.UTC), true},
+		{care.TrackerSchedule{Kind: care.ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday}, Minute: 6 * 60}, time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC), true},
+		{care.TrackerSchedule{Kind: care.ScheduleEvent}, time.Time{}, false},
+	} {
+		got, ok := tc.s.Next("America/New_York", at)
+		if ok != tc.ok || !got.Equal(tc.want) {
+			t.Errorf("%+v: Next = %v %v, want %v %v", tc.s, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -410,7 +410,10 @@ func (s *Store) AssignTracker(ctx context.Context, actor care.Actor, clientID st
 			tr.ID, tr.ClinicID, tr.ClientID, tr.TemplateID, tr.TemplateVersion, nullString(tr.GoalID),
 			string(tr.Schedule.Kind), scheduleDocOf(tr.Schedule).Weekdays, tr.Schedule.Minute, boolInt(tr.Reminder),
 			actor.UserID, micros(tx.now))
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.scheduleTrackerReminder(ctx, tr, rec.TimeZone)
 	})
 }
 
@@ -435,9 +438,12 @@ func (s *Store) RemoveTracker(ctx context.Context, actor care.Actor, clientID, t
 		if tr.Removed() {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE client_trackers SET removed_at = $1, removed_by = $2 WHERE id = $3 AND removed_at IS NULL`,
-			micros(tx.now), actor.UserID, tr.ID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE client_trackers SET removed_at = $1, removed_by = $2 WHERE id = $3 AND removed_at IS NULL`,
+			micros(tx.now), actor.UserID, tr.ID); err != nil {
+			return err
+		}
+		tr.RemovedAt = tx.now
+		return tx.scheduleTrackerReminder(ctx, tr, rec.TimeZone) // withdraws its reminder
 	})
 }
 
@@ -518,7 +524,10 @@ func (s *Store) UpdateTracker(ctx context.Context, actor care.Actor, clientID, t
 			 WHERE id = $7 AND removed_at IS NULL`,
 			tr.TemplateVersion, nullString(tr.GoalID), string(tr.Schedule.Kind), scheduleDocOf(tr.Schedule).Weekdays,
 			tr.Schedule.Minute, boolInt(tr.Reminder), tr.ID)
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.scheduleTrackerReminder(ctx, tr, rec.TimeZone)
 	})
 	if err != nil {
 		return nil, err

@@ -722,3 +722,139 @@ func TestUpdateTracker(t *testing.T) {
 		}
 	})
 }
+
+// TestTrackerReminder: a tracker with a reminder has its job at the next
+// due time in the client's zone; firing it enqueues one notification and
+// the next occurrence, once even if run again; a day the tracker was
+// filled in gets none; a changed schedule supersedes the pending job, a
+// removal or a reminder turned off withdraws it, a move to another time
+// zone keeps the wall-clock time.
+func TestTrackerReminder(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		st := db.Store
+		st.SetEmailNotifications(true)
+		// Friday 2026-12-04, 12:00 UTC: 07:00 in New York.
+		db.Clock.Set(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC))
+		c := storetest.SeedClinic(t, st, "Tracker Reminders")
+		if _, err := db.Engine.SQLDB().Exec(`UPDATE users SET time_zone = 'America/New_York' WHERE id = $1`, c.Client.ID); err != nil {
+			t.Fatal(err)
+		}
+		provider := c.Actor(c.Provider)
+		tmpl := trackerTemplate()
+		if err := st.CreateTrackerTemplate(ctx, provider, tmpl); err != nil {
+			t.Fatal(err)
+		}
+		// Daily at 20:00 New York time; one without a reminder, one event log.
+		tr := &care.Tracker{TemplateID: tmpl.ID, Reminder: true}
+		quiet := &care.Tracker{TemplateID: tmpl.ID}
+		event := &care.Tracker{TemplateID: tmpl.ID, Reminder: true, Schedule: care.TrackerSchedule{Kind: care.ScheduleEvent}}
+		for _, x := range []*care.Tracker{tr, quiet, event} {
+			if err := st.AssignTracker(ctx, provider, c.Client.ID, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pending := func() []time.Time {
+			t.Helper()
+			rows, err := db.Engine.SQLDB().Query(`SELECT ref_at FROM jobs WHERE kind = $1 AND done_at IS NULL ORDER BY ref_at`, store.JobTrackerReminder)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out []time.Time
+			for rows.Next() {
+				var at int64
+				if err := rows.Scan(&at); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, time.UnixMicro(at).UTC())
+			}
+			return out
+		}
+		friday := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC) // Friday 20:00 EST
+		if got := pending(); len(got) != 1 || !got[0].Equal(friday) {
+			t.Fatalf("pending reminders %v, want one at %v", got, friday)
+		}
+		if js := claimKind(t, st, store.JobTrackerReminder, "early"); len(js) != 0 {
+			t.Fatalf("a reminder job was due at once: %+v", js)
+		}
+		db.Clock.Set(friday)
+		js := claimKind(t, st, store.JobTrackerReminder, "w1")
+		if len(js) != 1 || js[0].RefID != tr.ID {
+			t.Fatalf("claimed %+v, want the tracker's reminder", js)
+		}
+		if queued, err := st.FireTrackerReminder(ctx, js[0]); err != nil || !queued {
+			t.Fatalf("firing: %v %v, want a notification", queued, err)
+		}
+		// The same claim runs again (a retry after a lost commit reply):
+		// nothing more.
+		if queued, err := st.FireTrackerReminder(ctx, js[0]); err != nil || queued {
+			t.Errorf("firing again: %v %v, want nothing queued", queued, err)
+		}
+		if n := len(claimKind(t, st, store.JobNotifyTracker, "w1")); n != 1 {
+			t.Errorf("%d notifications, want 1", n)
+		}
+		saturday := friday.Add(24 * time.Hour)
+		if got := pending(); len(got) != 1 || !got[0].Equal(saturday) {
+			t.Fatalf("after firing, pending %v, want the next day's", got)
+		}
+
+		// Saturday: filled in before 20:00, so no notification.
+		db.Clock.Set(saturday.Add(-2 * time.Hour))
+		var raw map[string]json.RawMessage
+		json.Unmarshal([]byte(`{"urge": 1}`), &raw)
+		if _, err := st.CreateTrackerEntry(ctx, c.Actor(c.Client), c.Client.ID, tr.ID, store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Values: raw}); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Set(saturday)
+		js = claimKind(t, st, store.JobTrackerReminder, "w2")
+		if len(js) != 1 {
+			t.Fatalf("claimed %d on Saturday, want 1", len(js))
+		}
+		if queued, err := st.FireTrackerReminder(ctx, js[0]); err != nil || queued {
+			t.Errorf("a day filled in: %v %v, want no notification", queued, err)
+		}
+
+		// A changed schedule supersedes the pending job.
+		if _, err := st.UpdateTracker(ctx, provider, c.Client.ID, tr.ID, store.TrackerChange{
+			Schedule: &care.TrackerSchedule{Kind: care.ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday}, Minute: 9 * 60}}); err != nil {
+			t.Fatal(err)
+		}
+		monday := time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC) // Monday 09:00 EST
+		if got := pending(); len(got) != 1 || !got[0].Equal(monday) {
+			t.Fatalf("after the change, pending %v, want Monday's %v", got, monday)
+		}
+
+		// A move to Berlin keeps 09:00, now Berlin time.
+		p, err := st.Profile(ctx, c.Actor(c.Client))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.TimeZone = "Europe/Berlin"
+		if err := st.UpdateProfile(ctx, c.Actor(c.Client), p); err != nil {
+			t.Fatal(err)
+		}
+		berlin := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC) // Monday 09:00 CET
+		if got := pending(); len(got) != 1 || !got[0].Equal(berlin) {
+			t.Fatalf("after the move, pending %v, want %v", got, berlin)
+		}
+
+		// Off, or removed: nothing pending.
+		if _, err := st.UpdateTracker(ctx, provider, c.Client.ID, tr.ID, store.TrackerChange{Reminder: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := pending(); len(got) != 0 {
+			t.Errorf("with the reminder off, pending %v", got)
+		}
+		if _, err := st.UpdateTracker(ctx, provider, c.Client.ID, tr.ID, store.TrackerChange{Reminder: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RemoveTracker(ctx, provider, c.Client.ID, tr.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := pending(); len(got) != 0 {
+			t.Errorf("after the removal, pending %v", got)
+		}
+	})
+}
