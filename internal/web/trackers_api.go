@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -461,10 +463,23 @@ func (s *Server) apiTrackerEntries(w http.ResponseWriter, r *http.Request) error
 	}
 	out := struct {
 		Entries []trackerEntryJSON `json:"entries"`
-		Next    string             `json:"next,omitempty"`
-	}{Entries: []trackerEntryJSON{}}
+		// Templates are the template versions the entries were written
+		// against, oldest first, to show each as written.
+		Templates []trackerTemplateJSON `json:"templates"`
+		Next      string                `json:"next,omitempty"`
+	}{Entries: []trackerEntryJSON{}, Templates: []trackerTemplateJSON{}}
 	for i := range page.Entries {
 		out.Entries = append(out.Entries, toTrackerEntryJSON(&page.Entries[i]))
+	}
+	refs := make([]store.TemplateRef, 0, len(page.Templates))
+	for ref := range page.Templates {
+		refs = append(refs, ref)
+	}
+	slices.SortFunc(refs, func(a, b store.TemplateRef) int {
+		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Version, b.Version))
+	})
+	for _, ref := range refs {
+		out.Templates = append(out.Templates, toTrackerTemplateJSON(page.Templates[ref]))
 	}
 	if page.More {
 		out.Next = trackerEntryCursor(&page.Entries[len(page.Entries)-1])

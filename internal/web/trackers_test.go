@@ -268,8 +268,12 @@ type trackerEntryOf struct {
 }
 
 type trackerEntriesOf struct {
-	Entries []trackerEntryOf `json:"entries"`
-	Next    string           `json:"next"`
+	Entries   []trackerEntryOf `json:"entries"`
+	Templates []struct {
+		ID      string `json:"id"`
+		Version int    `json:"version"`
+	} `json:"templates"`
+	Next string `json:"next"`
 }
 
 // allKindsTemplate is a template body with a field of every kind.
@@ -470,8 +474,9 @@ func TestTrackersAPI(t *testing.T) {
 		if len(current.Trackers) != 0 || len(all.Trackers) != 1 || all.Trackers[0].RemovedAt == nil {
 			t.Errorf("after the removal: %d current, %d in all", len(current.Trackers), len(all.Trackers))
 		}
-		if got := respJSON[trackerEntriesOf](t, call("GET", entriesT, entries, client, nil, 200)); len(got.Entries) != 3 {
-			t.Errorf("the removed tracker's entries: %d, want 3", len(got.Entries))
+		if got := respJSON[trackerEntriesOf](t, call("GET", entriesT, entries, client, nil, 200)); len(got.Entries) != 3 ||
+			len(got.Templates) != 1 || got.Templates[0].Version != 1 {
+			t.Errorf("the removed tracker's entries: %d, with templates %+v; want 3, with version 1", len(got.Entries), got.Templates)
 		}
 		call("POST", entriesT, entries, client, map[string]any{"occurred_at": at, "values": map[string]any{"urge": 1}}, 409)
 	})
