@@ -491,7 +491,7 @@ func (e *TrackerEntry) Validate(tmpl *TrackerTemplate, now time.Time) error {
 	e.TemplateID, e.TemplateVersion = tmpl.ID, tmpl.Version
 	for id := range e.Values {
 		if tmpl.Field(id) == nil {
-			return FieldError("values."+safeFieldName(id), "is not a field of this tracker")
+			return FieldError("values", "holds an answer to a field this tracker does not have")
 		}
 	}
 	for i := range tmpl.Fields {
@@ -618,9 +618,11 @@ func normalizeTrackerText(name, s string, max int, multiline bool) (string, erro
 // JSON) against tmpl, strictly: a rating, count and duration is a whole
 // JSON number (no fraction, no exponent), a yes/no a boolean, a time a
 // string "HH:MM", a choice a string, a multichoice an array of strings, a
-// text a string. A null value is no answer. An unknown field, a value of
-// the wrong type or an info field with a value is an error naming
-// "values.<id>". The result still needs Validate for bounds.
+// text a string. A null value is no answer. A value of the wrong type or
+// an info field with a value is an error naming "values.<id>"; an unknown
+// field is an error on "values" that does not repeat the key (it is the
+// caller's text, and could be anything). The result still needs Validate
+// for bounds.
 func DecodeTrackerValues(tmpl *TrackerTemplate, raw map[string]json.RawMessage) (map[string]TrackerValue, error) {
 	out := make(map[string]TrackerValue, len(raw))
 	// Field order, then unknown ids sorted, so the error named is stable.
@@ -631,7 +633,7 @@ func DecodeTrackerValues(tmpl *TrackerTemplate, raw map[string]json.RawMessage) 
 	slices.Sort(ids)
 	for _, id := range ids {
 		if tmpl.Field(id) == nil {
-			return nil, FieldError("values."+safeFieldName(id), "is not a field of this tracker")
+			return nil, FieldError("values", "holds an answer to a field this tracker does not have")
 		}
 	}
 	for i := range tmpl.Fields {
@@ -735,16 +737,6 @@ func parseStrictClock(s string) (int, bool) {
 		return 0, false
 	}
 	return h*60 + m, true
-}
-
-// safeFieldName returns id for an error's field name when it has the
-// shape of a field ID, and "?" otherwise: an error never echoes
-// arbitrary input.
-func safeFieldName(id string) string {
-	if ValidFieldID(id) {
-		return id
-	}
-	return "?"
 }
 
 func itoa(i int) string {

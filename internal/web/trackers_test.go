@@ -377,7 +377,7 @@ func TestTrackersAPI(t *testing.T) {
 			{`{"situation": "` + strings.Repeat("x", 41) + `"}`, "values.situation"},
 			{`{"notes": 5}`, "values.notes"},
 			{`{"intro": "hello"}`, "values.intro"},
-			{`{"mood": 3}`, "values.mood"},
+			{`{"mood": 3}`, "values"},
 			{`{}`, "values"},
 		} {
 			body := `{"occurred_at": "` + at + `", "values": ` + tc.values + `}`
