@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -761,7 +762,7 @@ func (s *Store) CreateTrackerEntry(ctx context.Context, actor care.Actor, client
 		if tr.Removed() {
 			return care.Errorf(care.Conflict, "this tracker was removed; its entries are kept, but it takes no new ones")
 		}
-		values := in.Typed
+		values := maps.Clone(in.Typed) // Validate normalizes in place
 		if in.Values != nil {
 			if values, err = care.DecodeTrackerValues(tr.Template, in.Values); err != nil {
 				return err

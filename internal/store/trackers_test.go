@@ -858,3 +858,33 @@ func TestTrackerReminder(t *testing.T) {
 		}
 	})
 }
+
+// TestTrackerTypedEntry: an entry built in code (typed values) obeys the
+// same rules as one read from JSON, and the caller's values are left as
+// they were.
+func TestTrackerTypedEntry(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		s := setupTracker(t, db, "Tracker Typed")
+		client := s.c.Actor(s.c.Client)
+		typed := map[string]care.TrackerValue{
+			"urge":  {Kind: care.FieldRating, Number: 3},
+			"notes": {Kind: care.FieldLongText, Text: "  padded  "},
+		}
+		e, err := db.Store.CreateTrackerEntry(ctx, client, s.c.Client.ID, s.tracker.ID,
+			store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Typed: typed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Values["notes"].Text != "padded" || typed["notes"].Text != "  padded  " {
+			t.Errorf("stored %q, the caller's value became %q", e.Values["notes"].Text, typed["notes"].Text)
+		}
+		bad := map[string]care.TrackerValue{"urge": {Kind: care.FieldRating, Number: 6}}
+		_, err = db.Store.CreateTrackerEntry(ctx, client, s.c.Client.ID, s.tracker.ID, store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Typed: bad})
+		var ce *care.Error
+		if !errors.As(err, &ce) || ce.Field != "values.urge" {
+			t.Errorf("a typed rating out of its scale: %v, want invalid on values.urge", err)
+		}
+	})
+}
