@@ -888,3 +888,39 @@ func TestTrackerTypedEntry(t *testing.T) {
 		}
 	})
 }
+
+// TestTrackerOfDeletedClient: deleting a client (crypto-shredding) turns
+// their trackers' reminders off, and a pending reminder job then does
+// nothing; the entries cannot be opened any more.
+func TestTrackerOfDeletedClient(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		db.Store.SetEmailNotifications(true)
+		s := setupTracker(t, db, "Tracker Shred") // daily at 20:00 with a reminder
+		c := s.c
+		s.mustWrite(t, db, `{"notes": "something only the client knows"}`, true)
+		admin := c.Actor(c.Admin)
+		if err := db.Store.SetRetentionDays(ctx, admin, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Store.DeleteClient(ctx, admin, c.Client.ID, "retention-expired"); err != nil {
+			t.Fatal(err)
+		}
+		var on int
+		if err := db.Engine.SQLDB().QueryRow(`SELECT reminder FROM client_trackers WHERE id = $1`, s.tracker.ID).Scan(&on); err != nil || on != 0 {
+			t.Errorf("the deleted client's tracker reminder is %d (%v), want off", on, err)
+		}
+		db.Clock.Advance(25 * time.Hour)
+		js := claimKind(t, db.Store, store.JobTrackerReminder, "w")
+		if len(js) != 1 {
+			t.Fatalf("claimed %d reminder jobs, want the one pending", len(js))
+		}
+		if queued, err := db.Store.FireTrackerReminder(ctx, js[0]); err != nil || queued {
+			t.Errorf("a deleted client's reminder: %v %v, want nothing", queued, err)
+		}
+		if _, err := db.Store.TrackerEntries(ctx, c.Actor(c.Provider), c.Client.ID, store.TrackerEntryQuery{}); err == nil {
+			t.Error("a deleted client's tracker entries can still be read")
+		}
+	})
+}
