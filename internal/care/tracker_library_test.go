@@ -1,6 +1,7 @@
 package care_test
 
 import (
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -143,5 +144,20 @@ func TestTrackerLibrarySampleEntries(t *testing.T) {
 				t.Error("no main value")
 			}
 		})
+	}
+}
+
+// TestTrackerLibraryDocumented: docs/trackers.md names every seeded
+// template by its key, where it cites the form it follows.
+func TestTrackerLibraryDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/trackers.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tmpl := range care.TrackerLibrary() {
+		if !strings.Contains(string(doc), "(`"+tmpl.Key+"`)") {
+			t.Errorf("docs/trackers.md has no section for %s", tmpl.Key)
+		}
 	}
 }
