@@ -230,8 +230,9 @@ func cravingLog() TrackerTemplate {
 
 // medicationCheck is a daily self-report of taking medication as
 // planned, shaped by the NIH Adherence Network's recommendations
-// (Stirratt et al., 2015): a one-day recall, and wording that makes a
-// missed dose easy to report.
+// (Stirratt et al., 2015), which advise reducing social desirability
+// bias: the wording makes a missed dose easy to report. The one-day
+// recall is our choice.
 func medicationCheck() TrackerTemplate {
 	return TrackerTemplate{
 		Key: TrackerKeyMedication, Version: 1,
