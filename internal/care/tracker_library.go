@@ -134,7 +134,7 @@ func sleepDiary() TrackerTemplate {
 				Help: "Don't count the last time you woke up in the morning."},
 			{ID: "minutes_awake", Kind: FieldDuration, Label: "Those times awake added up to about"},
 			{ID: "final_wake", Kind: FieldTime, Label: "I woke up for the last time at"},
-			{ID: "out_of_bed", Kind: FieldTime, Label: "I got out of bed for the day at", Required: true},
+			{ID: "out_of_bed", Kind: FieldTime, Label: "I got up to start the day at", Required: true},
 			{ID: "quality", Kind: FieldRating, Label: "How well did I sleep?", Main: true,
 				Min: 1, Max: 5, MinLabel: "Very badly", MaxLabel: "Very well"},
 			{ID: "note", Kind: FieldText, Label: "Anything unusual last night?", MaxLen: 300,
@@ -211,9 +211,9 @@ func cravingLog() TrackerTemplate {
 	return TrackerTemplate{
 		Key: TrackerKeyCravingLog, Version: 1,
 		Name: "Craving and use log",
-		Explainer: "Cravings are normal and they pass, like a wave. Noting each one, what set it off and what you did, " +
-			"shows us your triggers and which ways of coping work for you. If you used, note that too: " +
-			"it is information we can learn from, not a failure.",
+		Explainer: "Cravings are common, and each one rises, peaks and fades. Noting each one, what set it off and what you did, " +
+			"shows us your triggers and which ways of coping work for you. If you used, note that too, honestly: " +
+			"it helps us plan together, and nobody here will judge you for it.",
 		Schedule: TrackerSchedule{Kind: ScheduleEvent},
 		Fields: []TrackerField{
 			{ID: "at", Kind: FieldTime, Label: "When did the craving start?"},

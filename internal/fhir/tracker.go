@@ -168,7 +168,8 @@ func displayItem(linkID, text, control string) map[string]any {
 
 // TrackerResponse returns an entry as a QuestionnaireResponse to t, which
 // must be the template version the entry was written against: its
-// questionnaire is t's url|version, and each answered field is an item
+// questionnaire is the url|version of the version the entry names (t's
+// when it names none), and each answered field of t is an item
 // with the field's id as linkId, in the template's order. A private entry
 // (which only the client's own record holds) is labelled restricted, as
 // a private journal entry is.
@@ -190,13 +191,19 @@ func TrackerResponse(t *care.TrackerTemplate, e *care.TrackerEntry) Resource {
 	if e.Discuss {
 		ext = append(ext, obj("url", ExtDiscuss, "valueBoolean", true))
 	}
+	// The version the entry was written against, as it says; t is the
+	// caller's copy of that version, for the labels.
+	tid, version := e.TemplateID, e.TemplateVersion
+	if tid == "" || version == 0 {
+		tid, version = t.ID, t.Version
+	}
 	patient := ref("Patient/"+e.ClientID, "")
 	return obj(
 		"resourceType", "QuestionnaireResponse",
 		"id", e.ID,
 		"meta", entryMeta(e),
 		"extension", ext,
-		"questionnaire", TrackerQuestionnaireURL(t.ID)+"|"+fmt.Sprint(t.Version),
+		"questionnaire", TrackerQuestionnaireURL(tid)+"|"+fmt.Sprint(version),
 		"status", "completed",
 		"subject", patient,
 		"authored", instant(latest(e.CreatedAt, e.UpdatedAt)),
