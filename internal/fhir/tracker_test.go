@@ -1,7 +1,11 @@
 package fhir_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +240,67 @@ func TestTrackerResponseAnswers(t *testing.T) {
 	b, _ = json.Marshal(fhir.TrackerObservation(med, sampleTrackerEntry(t, med, at, true)))
 	if !strings.Contains(string(b), `"valueBoolean":false`) {
 		t.Errorf("yes/no main measure: %s", b)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestTrackerGolden: the seeded library's Questionnaires and a sample
+// entry of each (its QuestionnaireResponse and main measure), as a
+// collection Bundle, are testdata/trackers.golden.json, byte for byte, and
+// schema-valid: a clinician or an integrator can read exactly what is
+// exported. After a meant change: go test -run TestTrackerGolden -update.
+func TestTrackerGolden(t *testing.T) {
+	t.Parallel()
+	v := fhirtest.New(t)
+	at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	var entries []any
+	add := func(r fhir.Resource) {
+		entries = append(entries, map[string]any{"fullUrl": "https://example.org/fhir/R4/" + fhir.Ref(r), "resource": r})
+	}
+	for _, lib := range care.TrackerLibrary() {
+		tmpl := libraryTemplate(t, lib, at.Add(-30*24*time.Hour))
+		add(fhir.TrackerQuestionnaire(tmpl))
+		for _, r := range fhir.TrackerEntryResources(tmpl, sampleTrackerEntry(t, tmpl, at, lib.Key != care.TrackerKeyThoughtRecord)) {
+			add(r)
+		}
+	}
+	bundle := map[string]any{"resourceType": "Bundle", "type": "collection", "timestamp": "2026-12-06T09:00:00Z", "entry": entries}
+	if err := v.Validate(bundle); err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(bundle, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "trackers.golden.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to write it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range max(len(gl), len(wl)) {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs from line %d:\n got %s\nwant %s\n(if the change is meant, run go test -run %s -update)", path, i+1, g, w, t.Name())
+			}
+		}
 	}
 }
