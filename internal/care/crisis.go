@@ -775,6 +775,15 @@ type crisisFinding struct {
 	historic bool // told as history (@distant): lowered, and quiet beside recovery in the entry
 }
 
+// crisisVeto is the scored layer's say over the rules: a text whose risk
+// the model puts below it raises nothing, whatever rule matched. The
+// rules match words; a risk this low means the words stand where the
+// training statements never meant harm ("kill me with homework", "to die
+// for"). Chosen on the 5-fold cross-validation with the threshold
+// (crisisTraining): 0.10 with 0.45 kept recall at 0.95 and brought
+// specificity from 0.89 to 0.90 (docs/crisis-detection.md).
+const crisisVeto = 0.10
+
 func (d *crisisDetector) detect(text string) CrisisSignal {
 	sig, _ := d.detectWhy(text)
 	return sig
@@ -829,6 +838,8 @@ func (d *crisisDetector) detectWhy(text string) (CrisisSignal, []string) {
 		historic := len(why) > 0 && !slices.ContainsFunc(found, func(f crisisFinding) bool { return !f.historic })
 		switch {
 		case historic && level == CrisisNone:
+			sig, why = CrisisSignal{}, nil
+		case s.risk < crisisVeto:
 			sig, why = CrisisSignal{}, nil
 		case !recovered && sig.Level == CrisisNone && level > CrisisNone:
 			sig.Level = level

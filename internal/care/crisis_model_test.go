@@ -24,7 +24,7 @@ var crisisTraining = struct {
 	epochs    int     // passes of stochastic gradient descent
 	rate      float64 // the learning rate of the first pass
 	l2        float64 // weight decay
-}{threshold: 0.55, minCount: 2, epochs: 25, rate: 0.2, l2: 1e-2}
+}{threshold: 0.50, minCount: 2, epochs: 25, rate: 0.2, l2: 1e-2}
 
 // trainCrisisModel trains the scored layer on corpus by stochastic
 // gradient descent in a fixed order: the same corpus gives the same
