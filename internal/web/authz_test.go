@@ -229,6 +229,19 @@ var authzPolicy = map[string]func(c caller, tg target) int{
 	"GET /api/v1/me/journal-reminder":                 journalSettingsPolicy,
 	"PUT /api/v1/me/journal-reminder":                 journalSettingsPolicy,
 
+	// Trackers; see trackers_test.go.
+	"GET /api/v1/tracker-templates":                            libraryPolicy(200),
+	"POST /api/v1/tracker-templates":                           libraryPolicy(201),
+	"GET /api/v1/tracker-templates/{tid}":                      templatePolicy(200),
+	"PUT /api/v1/tracker-templates/{tid}":                      templatePolicy(200),
+	"GET /api/v1/clients/{id}/trackers":                        clientOrTeam(200),
+	"POST /api/v1/clients/{id}/trackers":                       teamOnly(201),
+	"DELETE /api/v1/clients/{id}/trackers/{trid}":              teamOnly(204),
+	"GET /api/v1/clients/{id}/trackers/{trid}/entries":         clientOrTeam(200),
+	"POST /api/v1/clients/{id}/trackers/{trid}/entries":        clientAlone(201),
+	"GET /api/v1/clients/{id}/trackers/{trid}/entries/{eid}":   journalEntryPolicy,
+	"PATCH /api/v1/clients/{id}/trackers/{trid}/entries/{eid}": journalWritePolicy(200),
+
 	// Notification settings and push subscriptions; see notify_test.go.
 	"GET /api/v1/me/notification-settings":      signedInGets(200),
 	"PUT /api/v1/me/notification-settings":      signedInGets(200),
@@ -771,6 +784,18 @@ func authzRequests() map[string]authzRequest {
 		"GET /api/v1/me/journal-reminder":                 journalReminderRequest,
 		"PUT /api/v1/me/journal-reminder":                 journalReminderPut,
 
+		"GET /api/v1/tracker-templates":                            trackerTemplatesRequest,
+		"POST /api/v1/tracker-templates":                           trackerTemplateCreate,
+		"GET /api/v1/tracker-templates/{tid}":                      trackerTemplateRead,
+		"PUT /api/v1/tracker-templates/{tid}":                      trackerTemplateUpdate,
+		"GET /api/v1/clients/{id}/trackers":                        trackersRequest,
+		"POST /api/v1/clients/{id}/trackers":                       trackerAssignRequest,
+		"DELETE /api/v1/clients/{id}/trackers/{trid}":              trackerRemoveRequest,
+		"GET /api/v1/clients/{id}/trackers/{trid}/entries":         trackerEntriesRequest,
+		"POST /api/v1/clients/{id}/trackers/{trid}/entries":        trackerEntryCreate,
+		"GET /api/v1/clients/{id}/trackers/{trid}/entries/{eid}":   trackerEntryRead,
+		"PATCH /api/v1/clients/{id}/trackers/{trid}/entries/{eid}": trackerEntryUpdate,
+
 		"GET /api/v1/me/notification-settings":      {build: fixedRequest("/api/v1/me/notification-settings", nil)},
 		"PUT /api/v1/me/notification-settings":      {build: fixedRequest("/api/v1/me/notification-settings", map[string]any{"email": false, "quiet_hours": map[string]string{"start": "22:00", "end": "07:00"}})},
 		"GET /api/v1/me/push-subscriptions":         {build: fixedRequest("/api/v1/me/push-subscriptions", nil), after: onlyOwnPushSubscriptions},
@@ -925,6 +950,7 @@ type authzWorld struct {
 	signer care.User // signs in through POST /api/v1/sessions
 
 	foreign      []string          // ids of clinic B and what is in it: never in an answer to anyone
+	trackers     map[string]string // client id → a tracker of theirs (trackers_test.go)
 	sessionOwner map[string]string // session id → user id, for sessions made here
 	passkeyOwner map[string]string // passkey id → user id
 	n            int

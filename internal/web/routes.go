@@ -251,6 +251,20 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/me/journal-reminder", s.handle(s.apiJournalReminder)},
 		{"PUT /api/v1/me/journal-reminder", s.handle(s.apiSetJournalReminder)},
 
+		// JSON API: trackers (issue #19): the clinic's library, a client's
+		// trackers and their entries.
+		{"GET /api/v1/tracker-templates", s.handle(s.apiTrackerTemplates)},
+		{"POST /api/v1/tracker-templates", s.handle(s.apiCreateTrackerTemplate)},
+		{"GET /api/v1/tracker-templates/{tid}", s.handle(s.apiTrackerTemplate)},
+		{"PUT /api/v1/tracker-templates/{tid}", s.handle(s.apiUpdateTrackerTemplate)},
+		{"GET /api/v1/clients/{id}/trackers", s.handle(s.apiTrackers)},
+		{"POST /api/v1/clients/{id}/trackers", s.handle(s.apiAssignTracker)},
+		{"DELETE /api/v1/clients/{id}/trackers/{trid}", s.handle(s.apiRemoveTracker)},
+		{"GET /api/v1/clients/{id}/trackers/{trid}/entries", s.handle(s.apiTrackerEntries)},
+		{"POST /api/v1/clients/{id}/trackers/{trid}/entries", s.handle(s.apiCreateTrackerEntry)},
+		{"GET /api/v1/clients/{id}/trackers/{trid}/entries/{eid}", s.handle(s.apiTrackerEntry)},
+		{"PATCH /api/v1/clients/{id}/trackers/{trid}/entries/{eid}", s.handle(s.apiUpdateTrackerEntry)},
+
 		// JSON API: notification settings and Web Push subscriptions.
 		{"GET /api/v1/me/notification-settings", s.handle(s.apiNotificationSettings)},
 		{"PUT /api/v1/me/notification-settings", s.handle(s.apiSetNotificationSettings)},
