@@ -50,6 +50,9 @@ var Concepts = []Concept{
 	{string(care.FlagCrisisLanguage), care.FlagCrisisLanguage.Label(), "Crisis language in a message or a shared journal entry."},
 	{string(care.FlagPHQ9Item9), care.FlagPHQ9Item9.Label(), "A PHQ-9 response with item 9 above 0."},
 	{"severity", "Severity", "The severity band of a measure's total score."},
+	// Trackers (issue #19).
+	{"tracker", "Tracker", "A between-session tracker: a form of the clinic's library that the care team assigns a client, with a plain-words reason to fill it in."},
+	{"tracker_main", "Tracker main measure", "The value of a tracker entry's main measure, charted over time; the text of the code names the tracker and the field."},
 	// The follow-up screener (issue #16): NIMH's ASQ, its questions and
 	// its triage. No LOINC code for the ASQ could be verified here.
 	{care.InstrumentASQ, "Ask Suicide-Screening Questions (ASQ)", "NIMH's ASQ, answered by the client after a safety flag: four yes/no questions, and the acuity question after a yes."},
