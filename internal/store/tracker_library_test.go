@@ -56,7 +56,7 @@ func TestTrackerSeedLibrary(t *testing.T) {
 			if err != nil {
 				t.Fatalf("an entry of %s: %v", tmpl.Key, err)
 			}
-			read, err := db.Store.TrackerEntry(ctx, c.Actor(c.Provider), c.Client.ID, e.ID)
+			read, err := db.Store.TrackerEntry(ctx, c.Actor(c.Provider), c.Client.ID, "", e.ID)
 			if err != nil {
 				t.Fatalf("reading the %s entry: %v", tmpl.Key, err)
 			}
