@@ -68,7 +68,11 @@ func scheduleText(s care.TrackerSchedule) string {
 // adherenceText says how often a tracker was filled in.
 func adherenceText(a care.TrackerAdherence) string {
 	if a.DueDays > 0 {
-		return fmt.Sprintf("Filled in on %d of %d %s it was due", a.DoneDays, a.DueDays, plural(a.DueDays, "day", "days"))
+		out := fmt.Sprintf("Filled in on %d of %d %s it was due", a.DoneDays, a.DueDays, plural(a.DueDays, "day", "days"))
+		if a.Entries != a.DoneDays {
+			out += fmt.Sprintf(" (%d %s in all)", a.Entries, plural(a.Entries, "entry", "entries"))
+		}
+		return out
 	}
 	return fmt.Sprintf("%d %s", a.Entries, plural(a.Entries, "entry", "entries"))
 }
