@@ -46,9 +46,10 @@ type careSite struct {
 	url      string
 	store    *store.Store
 	browser  *browser
-	client   demo.Login // Sam, a client with a plan, tasks and six weeks of entries
-	provider demo.Login // Dana, Sam's provider
-	admin    demo.Login // the clinic's admin
+	client   demo.Login   // Sam, a client with a plan, tasks and six weeks of entries
+	provider demo.Login   // Dana, Sam's provider
+	admin    demo.Login   // the clinic's admin
+	logins   []demo.Login // every login of the demo (Alex's too)
 	clientID string
 	zone     *time.Location // the client's
 	skew     *atomic.Int64  // nanoseconds the site's clock is ahead of the real one (advance)
@@ -76,7 +77,7 @@ func startCareSiteWith(t *testing.T, sessions care.SessionPolicy) *careSite {
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	st := store.New(db.Engine, db.Keyring, now)
 	ctx := context.Background()
-	c := &careSite{store: st, skew: skew}
+	c := &careSite{store: st, skew: skew, logins: d.Logins}
 	for _, l := range d.Logins {
 		switch {
 		case l.Role == care.RoleClient && c.client.Email == "":
