@@ -211,6 +211,8 @@ func registerJobs(r *jobs.Runner, d jobDeps) {
 	jobs.RegisterMeasures(r, d.store, d.notify)
 	// Journaling reminders (#18): a client's own, and their notifications.
 	jobs.RegisterJournalReminders(r, d.store, d.notify)
+	// Tracker reminders (#19): when a tracker with a reminder falls due.
+	jobs.RegisterTrackerReminders(r, d.store, d.notify)
 	// FHIR Bulk Data exports (#8): the clients of an export, and its expiry.
 	jobs.RegisterBulkExport(r, d.store)
 	// Safety flags (#7): notices to the care team, escalation to the

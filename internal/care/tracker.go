@@ -491,7 +491,7 @@ func (e *TrackerEntry) Validate(tmpl *TrackerTemplate, now time.Time) error {
 	e.TemplateID, e.TemplateVersion = tmpl.ID, tmpl.Version
 	for id := range e.Values {
 		if tmpl.Field(id) == nil {
-			return FieldError("values."+safeFieldName(id), "is not a field of this tracker")
+			return FieldError("values", "holds an answer to a field this tracker does not have")
 		}
 	}
 	for i := range tmpl.Fields {
@@ -618,9 +618,11 @@ func normalizeTrackerText(name, s string, max int, multiline bool) (string, erro
 // JSON) against tmpl, strictly: a rating, count and duration is a whole
 // JSON number (no fraction, no exponent), a yes/no a boolean, a time a
 // string "HH:MM", a choice a string, a multichoice an array of strings, a
-// text a string. A null value is no answer. An unknown field, a value of
-// the wrong type or an info field with a value is an error naming
-// "values.<id>". The result still needs Validate for bounds.
+// text a string. A null value is no answer. A value of the wrong type or
+// an info field with a value is an error naming "values.<id>"; an unknown
+// field is an error on "values" that does not repeat the key (it is the
+// caller's text, and could be anything). The result still needs Validate
+// for bounds.
 func DecodeTrackerValues(tmpl *TrackerTemplate, raw map[string]json.RawMessage) (map[string]TrackerValue, error) {
 	out := make(map[string]TrackerValue, len(raw))
 	// Field order, then unknown ids sorted, so the error named is stable.
@@ -631,7 +633,7 @@ func DecodeTrackerValues(tmpl *TrackerTemplate, raw map[string]json.RawMessage) 
 	slices.Sort(ids)
 	for _, id := range ids {
 		if tmpl.Field(id) == nil {
-			return nil, FieldError("values."+safeFieldName(id), "is not a field of this tracker")
+			return nil, FieldError("values", "holds an answer to a field this tracker does not have")
 		}
 	}
 	for i := range tmpl.Fields {
@@ -737,16 +739,6 @@ func parseStrictClock(s string) (int, bool) {
 	return h*60 + m, true
 }
 
-// safeFieldName returns id for an error's field name when it has the
-// shape of a field ID, and "?" otherwise: an error never echoes
-// arbitrary input.
-func safeFieldName(id string) string {
-	if ValidFieldID(id) {
-		return id
-	}
-	return "?"
-}
-
 func itoa(i int) string {
 	if i == 0 {
 		return "0"
@@ -826,4 +818,47 @@ type TrackerAdherence struct {
 	DueDays   int
 	DoneDays  int
 	Entries   int
+}
+
+// TrackerPoint is one value of a tracker's main measure at a time, for a
+// chart.
+type TrackerPoint struct {
+	At    time.Time
+	Value float64
+}
+
+// MainPoints returns the main-measure values of entries, oldest first,
+// each read against the template version it was written with (templateOf;
+// nil skips the entry): an entry whose version has no main measure, or
+// that did not answer it, gives no point. Entries of several trackers
+// should be split by TrackerID first.
+func MainPoints(entries []TrackerEntry, templateOf func(*TrackerEntry) *TrackerTemplate) []TrackerPoint {
+	out := []TrackerPoint{}
+	for i := range entries {
+		e := &entries[i]
+		tmpl := templateOf(e)
+		if tmpl == nil {
+			continue
+		}
+		if v, ok := e.MainValue(tmpl); ok {
+			out = append(out, TrackerPoint{At: e.OccurredAt, Value: v})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b TrackerPoint) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// Next returns the first due time of schedule s strictly after after, for
+// a client in zone zone (UTC if unknown), by the daylight-saving rule of
+// NextCheckIn; false for an event log, which is never due.
+func (s TrackerSchedule) Next(zone string, after time.Time) (time.Time, bool) {
+	days := s.Weekdays
+	switch s.Kind {
+	case ScheduleDaily:
+		days = []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
+	case ScheduleWeekdays:
+	default:
+		return time.Time{}, false
+	}
+	return NextCheckIn(CheckInSchedule{Weekdays: days, Minute: s.Minute}, zone, after)
 }

@@ -228,8 +228,8 @@ func TestTrackerEntryFieldTypes(t *testing.T) {
 		{"longtext lines", `{"notes": "first\r\nsecond"}`, ""},
 		{"longtext too long", `{"notes": "` + strings.Repeat("x", care.MaxLongTextLen+1) + `"}`, "values.notes"},
 		{"info answered", `{"intro": "hi", "drinks": 1}`, "values.intro"},
-		{"unknown field", `{"drinks": 1, "mood": 3}`, "values.mood"},
-		{"unknown odd field", `{"drinks": 1, "<b>": 3}`, "values.?"},
+		{"unknown field", `{"drinks": 1, "mood": 3}`, "values"},
+		{"unknown odd field", `{"drinks": 1, "<b>": 3}`, "values"},
 		{"nothing", `{}`, "values"},
 		{"only nulls", `{"drinks": null}`, "values"},
 		{"only blank text", `{"situation": "  "}`, "values"},
@@ -444,5 +444,56 @@ func checkEntryInRules(t *testing.T, tmpl *care.TrackerTemplate, e *care.Tracker
 	b2, _ := json.Marshal(e2.Values)
 	if string(b) != string(b2) {
 		t.Fatalf("round trip changed %s to %s", b, b2)
+	}
+}
+
+func TestTrackerMainPoints(t *testing.T) {
+	t.Parallel()
+	v1 := validTemplate(t)
+	v2 := testTemplate()
+	v2.Version = 4
+	v2.Fields[1].Main, v2.Fields[2].Main = false, true // used_skills is the main measure from version 4
+	if err := v2.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+	entries := []care.TrackerEntry{
+		{TemplateVersion: 4, OccurredAt: at.Add(48 * time.Hour), Values: map[string]care.TrackerValue{"used_skills": {Kind: care.FieldYesNo, Bool: true}}},
+		{TemplateVersion: 3, OccurredAt: at, Values: map[string]care.TrackerValue{"urge_selfharm": {Kind: care.FieldRating, Number: 4}}},
+		{TemplateVersion: 3, OccurredAt: at.Add(24 * time.Hour), Values: map[string]care.TrackerValue{"drinks": {Kind: care.FieldCount, Number: 2}}},
+		{TemplateVersion: 9, OccurredAt: at.Add(72 * time.Hour), Values: map[string]care.TrackerValue{"urge_selfharm": {Kind: care.FieldRating, Number: 1}}},
+	}
+	got := care.MainPoints(entries, func(e *care.TrackerEntry) *care.TrackerTemplate {
+		switch e.TemplateVersion {
+		case 3:
+			return v1
+		case 4:
+			return v2
+		}
+		return nil
+	})
+	if len(got) != 2 || !got[0].At.Equal(at) || got[0].Value != 4 || got[1].Value != 1 {
+		t.Errorf("MainPoints = %+v, want 4 at the first day and 1 (yes) two days later", got)
+	}
+}
+
+func TestTrackerScheduleNext(t *testing.T) {
+	t.Parallel()
+	// Friday 4 December 2026, 12:00 UTC: 07:00 in New York.
+	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		s    care.TrackerSchedule
+		want time.Time
+		ok   bool
+	}{
+		{care.TrackerSchedule{Kind: care.ScheduleDaily, Minute: 8 * 60}, time.Date(2026, 12, 4, 13, 0, 0, 0, time.UTC), true},
+		{care.TrackerSchedule{Kind: care.ScheduleDaily, Minute: 6 * 60}, time.Date(2026, 12, 5, 11, 0, 0, 0, time.UTC), true},
+		{care.TrackerSchedule{Kind: care.ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday}, Minute: 6 * 60}, time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC), true},
+		{care.TrackerSchedule{Kind: care.ScheduleEvent}, time.Time{}, false},
+	} {
+		got, ok := tc.s.Next("America/New_York", at)
+		if ok != tc.ok || !got.Equal(tc.want) {
+			t.Errorf("%+v: Next = %v %v, want %v %v", tc.s, got, ok, tc.want, tc.ok)
+		}
 	}
 }

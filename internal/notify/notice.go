@@ -17,6 +17,7 @@ const (
 	KindMeasure Kind = "measure"          // a questionnaire fell due (issue #7)
 	KindSafety  Kind = "safety"           // a safety flag was raised, for the client's care team (issue #7)
 	KindJournal Kind = "journal-reminder" // the client's own journaling reminder (issue #18)
+	KindTracker Kind = "tracker-reminder" // a tracker the care team assigned fell due (issue #19)
 	// KindSafetyEscalated: a safety flag nobody acknowledged in time, for
 	// the clinic's on-call provider or admins (issue #7).
 	KindSafetyEscalated Kind = "safety-escalated"
@@ -66,6 +67,12 @@ var texts = map[Kind]text{
 		subject:    "A reminder from Interlude",
 		body:       "A reminder from Interlude: a moment for your journal.",
 		clientPath: "/journal",
+		staffPath:  "/",
+	},
+	KindTracker: {
+		subject:    "A reminder from Interlude",
+		body:       "A reminder from Interlude: a tracker is ready for you to fill in.",
+		clientPath: "/",
 		staffPath:  "/",
 	},
 	KindSafety: {

@@ -101,8 +101,12 @@ func (s *Store) UpdateProfile(ctx context.Context, actor care.Actor, p Profile) 
 			return err
 		}
 		if u.Role == care.RoleClient && p.TimeZone != u.TimeZone {
-			// A journaling reminder is at a time of the client's day.
-			return tx.journalReminderMoved(ctx, u.ClinicID, u.ID, p.TimeZone)
+			// A journaling reminder is at a time of the client's day, and
+			// so are their trackers' reminders.
+			if err := tx.journalReminderMoved(ctx, u.ClinicID, u.ID, p.TimeZone); err != nil {
+				return err
+			}
+			return tx.trackerRemindersMoved(ctx, u.ClinicID, u.ID, p.TimeZone)
 		}
 		return nil
 	})

@@ -69,6 +69,8 @@ func (s *Store) DeleteClient(ctx context.Context, actor care.Actor, clientID, re
 			`DELETE FROM notification_settings WHERE user_id = $1`,
 			`DELETE FROM journal_reminders WHERE client_id = $1`,
 			`DELETE FROM journal_reminder_days WHERE client_id = $1`,
+			`DELETE FROM tracker_reminder_days WHERE tracker_id IN (SELECT id FROM client_trackers WHERE client_id = $1)`,
+			`UPDATE client_trackers SET reminder = 0 WHERE client_id = $1`,
 			`DELETE FROM held_posts WHERE user_id = $1`,
 			`DELETE FROM form_tokens WHERE user_id = $1`,
 		} {

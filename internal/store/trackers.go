@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -410,7 +411,10 @@ func (s *Store) AssignTracker(ctx context.Context, actor care.Actor, clientID st
 			tr.ID, tr.ClinicID, tr.ClientID, tr.TemplateID, tr.TemplateVersion, nullString(tr.GoalID),
 			string(tr.Schedule.Kind), scheduleDocOf(tr.Schedule).Weekdays, tr.Schedule.Minute, boolInt(tr.Reminder),
 			actor.UserID, micros(tx.now))
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.scheduleTrackerReminder(ctx, tr, rec.TimeZone)
 	})
 }
 
@@ -435,10 +439,101 @@ func (s *Store) RemoveTracker(ctx context.Context, actor care.Actor, clientID, t
 		if tr.Removed() {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE client_trackers SET removed_at = $1, removed_by = $2 WHERE id = $3 AND removed_at IS NULL`,
-			micros(tx.now), actor.UserID, tr.ID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE client_trackers SET removed_at = $1, removed_by = $2 WHERE id = $3 AND removed_at IS NULL`,
+			micros(tx.now), actor.UserID, tr.ID); err != nil {
+			return err
+		}
+		tr.RemovedAt = tx.now
+		return tx.scheduleTrackerReminder(ctx, tr, rec.TimeZone) // withdraws its reminder
 	})
+}
+
+// TrackerChange is a change the care team makes to a tracker; a nil
+// field, and a TemplateVersion of 0, leave that part as it is.
+type TrackerChange struct {
+	Schedule *care.TrackerSchedule
+	Reminder *bool
+	GoalID   *string // "" unlinks the goal
+	// TemplateVersion moves the tracker to that version of its template:
+	// entries written from then on are written against it, those before
+	// keep theirs.
+	TemplateVersion int
+}
+
+// UpdateTracker changes a tracker of the client: its schedule, reminder,
+// goal or template version. Only the care team may (care.Forbidden for
+// anyone else who sees the client, else care.ErrNotFound); a removed
+// tracker is care.Conflict; a goal not in the client's plan or a version
+// the template does not have is care.Invalid. It returns the tracker as
+// saved.
+func (s *Store) UpdateTracker(ctx context.Context, actor care.Actor, clientID, trackerID string, ch TrackerChange) (*care.Tracker, error) {
+	ev, err := s.recordEvent(ctx, actor, "tracker.update", "tracker", care.AuditID(trackerID), clientID)
+	if err != nil {
+		return nil, err
+	}
+	var tr *care.Tracker
+	err = s.auditedWrite(ctx, &ev, func(ctx context.Context, tx tx) error {
+		rec, err := s.editable(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		if tr, err = tx.tracker(ctx, rec, trackerID); err != nil {
+			return err
+		}
+		if tr.Removed() {
+			return care.Errorf(care.Conflict, "this tracker was removed; assign it again instead")
+		}
+		if ch.Schedule != nil {
+			sch := *ch.Schedule
+			if err := sch.Normalize("schedule"); err != nil {
+				return err
+			}
+			tr.Schedule = sch
+		}
+		if ch.Reminder != nil {
+			tr.Reminder = *ch.Reminder
+		}
+		if ch.GoalID != nil && *ch.GoalID != tr.GoalID {
+			if *ch.GoalID != "" {
+				if !care.ValidID(*ch.GoalID) {
+					return care.FieldError("goal_id", "is not a goal of this client's plan")
+				}
+				if err := tx.liveGoal(ctx, rec, *ch.GoalID); err != nil {
+					if errors.Is(err, sql.ErrNoRows) {
+						return care.FieldError("goal_id", "is not a goal of this client's plan")
+					}
+					return err
+				}
+			}
+			tr.GoalID = *ch.GoalID
+		}
+		if ch.TemplateVersion < 0 {
+			return care.FieldError("template_version", "is not a version of this template")
+		}
+		if ch.TemplateVersion != 0 && ch.TemplateVersion != tr.TemplateVersion {
+			tmpl, err := tx.template(ctx, rec.ClinicID, tr.TemplateID, ch.TemplateVersion)
+			if err != nil {
+				if care.ErrorCode(err) == care.NotFound {
+					return care.FieldError("template_version", "is not a version of this template")
+				}
+				return err
+			}
+			tr.TemplateVersion, tr.Template = tmpl.Version, tmpl
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE client_trackers SET template_version = $1, goal_id = $2, schedule_kind = $3, weekdays = $4, minute = $5, reminder = $6
+			 WHERE id = $7 AND removed_at IS NULL`,
+			tr.TemplateVersion, nullString(tr.GoalID), string(tr.Schedule.Kind), scheduleDocOf(tr.Schedule).Weekdays,
+			tr.Schedule.Minute, boolInt(tr.Reminder), tr.ID)
+		if err != nil {
+			return err
+		}
+		return tx.scheduleTrackerReminder(ctx, tr, rec.TimeZone)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tr, nil
 }
 
 // tracker reads one tracker of the client, removed or not, with its
@@ -667,7 +762,7 @@ func (s *Store) CreateTrackerEntry(ctx context.Context, actor care.Actor, client
 		if tr.Removed() {
 			return care.Errorf(care.Conflict, "this tracker was removed; its entries are kept, but it takes no new ones")
 		}
-		values := in.Typed
+		values := maps.Clone(in.Typed) // Validate normalizes in place
 		if in.Values != nil {
 			if values, err = care.DecodeTrackerValues(tr.Template, in.Values); err != nil {
 				return err
@@ -968,8 +1063,10 @@ func (s *Store) TrackerEntry(ctx context.Context, actor care.Actor, clientID, tr
 
 // TrackerAdherence counts, for each of the client's trackers assigned
 // during the local days from through to (both included, in the client's
-// time zone), the days it was due (while assigned), the due days with an
-// entry, and the entries in all, as the actor may see them: the care team
+// time zone), the days it was due (while assigned, from the first due
+// time after its assignment, and up to the client's today: a day to come
+// is not missed), the due days with an entry, and the entries in all, as
+// the actor may see them: the care team
 // counts shared entries only, never a private one, so that adherence
 // tells nothing of what the client kept to themself. The order is
 // TrackersOfClient's, removed trackers included while they overlap the
@@ -1024,9 +1121,20 @@ func (s *Store) TrackerAdherence(ctx context.Context, actor care.Actor, clientID
 		if err != nil {
 			return err
 		}
+		today := rec.today(tx)
 		for _, tr := range trackers {
 			first, last := from, to
-			if d := care.DayIn(tr.AssignedAt, rec.TimeZone); first.Before(d) {
+			if today.Before(last) {
+				last = today // days to come are not missed yet
+			}
+			// The first day due is the day of the assignment if it was
+			// made before that day's time, else the next.
+			assigned := tr.AssignedAt.In(care.Location(rec.TimeZone))
+			d := care.DayIn(tr.AssignedAt, rec.TimeZone)
+			if assigned.Hour()*60+assigned.Minute() > tr.Schedule.Minute {
+				d = d.AddDays(1)
+			}
+			if first.Before(d) {
 				first = d
 			}
 			if tr.Removed() {

@@ -208,7 +208,7 @@ func TestTrackerStrictInput(t *testing.T) {
 			{`{"notes": ["a"]}`, "values.notes"},
 			{`{"notes": "` + strings.Repeat("x", care.MaxLongTextLen+1) + `"}`, "values.notes"},
 			{`{"intro": "an answer"}`, "values.intro"},
-			{`{"mood": 5}`, "values.mood"},
+			{`{"mood": 5}`, "values"},
 			{`{}`, "values"},
 		}
 		for _, tt := range tests {
@@ -249,6 +249,7 @@ func TestTrackerEntryPrivacy(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
+		db.Clock.Set(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)) // assigned before the day's 20:00, written the same day
 		s := setupTracker(t, db, "Tracker Privacy")
 		c := s.c
 		client, provider := c.Actor(c.Client), c.Actor(c.Provider)
@@ -509,6 +510,417 @@ func TestTrackerCrisisLanguage(t *testing.T) {
 		}
 		if flags, _ := db.Store.SafetyFlags(ctx, c.Actor(c.Provider), c.Client.ID); len(flags) != 2 {
 			t.Errorf("%d flags after sharing the private entry, want 2", len(flags))
+		}
+	})
+}
+
+// TestTrackerBreakGlassAndSealing: an admin with an open grant sees the
+// shared entries only, audited as break-glass; the entries' values are
+// nowhere in the database in plain text.
+func TestTrackerBreakGlassAndSealing(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		s := setupTracker(t, db, "Tracker Glass")
+		c := s.c
+		const canary = "zebra-canary-7731"
+		shared := s.mustWrite(t, db, `{"situation": "`+canary+`", "emotion": "joy"}`, true)
+		private := s.mustWrite(t, db, `{"urge": 2}`, false)
+		admin := c.Actor(c.Admin)
+		if _, err := db.Store.TrackerEntries(ctx, admin, c.Client.ID, store.TrackerEntryQuery{}); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("an admin without a grant: %v, want not found", err)
+		}
+		if _, err := db.Store.StartBreakGlass(ctx, admin, c.Client.ID, "The client's provider is away and the client asked for help"); err != nil {
+			t.Fatal(err)
+		}
+		page, err := db.Store.TrackerEntries(ctx, admin, c.Client.ID, store.TrackerEntryQuery{})
+		if err != nil || len(page.Entries) != 1 || page.Entries[0].ID != shared.ID {
+			t.Fatalf("the admin's list through break-glass: %d entries, %v; want the shared one", len(page.Entries), err)
+		}
+		if _, err := db.Store.TrackerEntry(ctx, admin, c.Client.ID, "", private.ID); care.ErrorCode(err) != care.NotFound {
+			t.Errorf("a private entry through break-glass: %v", err)
+		}
+		var purpose string
+		if err := db.Engine.SQLDB().QueryRow(`SELECT purpose FROM audit_events WHERE action = 'tracker_entry.list' AND actor_id = $1 AND outcome = 'success'`,
+			c.Admin.ID).Scan(&purpose); err != nil || purpose != care.PurposeBreakGlass {
+			t.Errorf("the admin's list is audited with purpose %q (%v), want %q", purpose, err, care.PurposeBreakGlass)
+		}
+
+		rows, err := db.Engine.SQLDB().Query(`SELECT body_sealed FROM tracker_entries`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if strings.Contains(string(b), canary) || strings.Contains(string(b), "joy") || len(b) < 28 {
+				t.Errorf("a sealed body holds its plain text, or is too short to be sealed: %q", b)
+			}
+		}
+		rows.Close()
+		if n != 2 {
+			t.Errorf("%d entry rows, want 2", n)
+		}
+	})
+}
+
+// TestTrackerAdherence: due days run from the first due time after the
+// assignment to the client's today (or the removal), on the schedule's
+// days, in the client's time zone; a day with an entry is done however
+// many it has; an event log is never due.
+func TestTrackerAdherence(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		// Monday 30 November 2026, 21:00 UTC: after the day's 20:00.
+		db.Clock.Set(time.Date(2026, 11, 30, 21, 0, 0, 0, time.UTC))
+		s := setupTracker(t, db, "Tracker Adherence")
+		c := s.c
+		provider, client := c.Actor(c.Provider), c.Actor(c.Client)
+		weekly := &care.Tracker{TemplateID: s.tmpl.ID,
+			Schedule: care.TrackerSchedule{Kind: care.ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday, time.Thursday}, Minute: 22 * 60}}
+		event := &care.Tracker{TemplateID: s.tmpl.ID, Schedule: care.TrackerSchedule{Kind: care.ScheduleEvent}}
+		removed := &care.Tracker{TemplateID: s.tmpl.ID, Schedule: weekly.Schedule}
+		for _, tr := range []*care.Tracker{weekly, event, removed} {
+			if err := db.Store.AssignTracker(ctx, provider, c.Client.ID, tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Removed on Thursday before its 22:00: it was due on Monday only.
+		db.Clock.Set(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
+		if err := db.Store.RemoveTracker(ctx, provider, c.Client.ID, removed.ID); err != nil {
+			t.Fatal(err)
+		}
+		write := func(tr *care.Tracker, at time.Time, shared bool) {
+			t.Helper()
+			var raw map[string]json.RawMessage
+			json.Unmarshal([]byte(`{"urge": 1}`), &raw)
+			if _, err := db.Store.CreateTrackerEntry(ctx, client, c.Client.ID, tr.ID,
+				store.TrackerEntryInput{OccurredAt: at, Values: raw, Shared: &shared}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Through Sunday 6 December: the daily one is due Tuesday to Sunday
+		// (6 days), the weekly one Monday (22:00, after the assignment)
+		// and Thursday.
+		db.Clock.Set(time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC))
+		day := func(d int) time.Time { return time.Date(2026, 12, d, 9, 0, 0, 0, time.UTC) }
+		write(s.tracker, day(1), true)
+		write(s.tracker, day(1).Add(time.Hour), true) // the same day again
+		write(s.tracker, day(2), false)
+		write(s.tracker, day(5), true)
+		write(weekly, day(3), true)
+		write(event, day(4), true)
+		write(event, day(4).Add(time.Hour), false)
+
+		want := map[care.Actor]map[string]care.TrackerAdherence{
+			client: {
+				s.tracker.ID: {DueDays: 6, DoneDays: 3, Entries: 4},
+				weekly.ID:    {DueDays: 2, DoneDays: 1, Entries: 1},
+				event.ID:     {DueDays: 0, DoneDays: 0, Entries: 2},
+				removed.ID:   {DueDays: 1},
+			},
+			provider: { // what was shared only
+				s.tracker.ID: {DueDays: 6, DoneDays: 2, Entries: 3},
+				weekly.ID:    {DueDays: 2, DoneDays: 1, Entries: 1},
+				event.ID:     {DueDays: 0, DoneDays: 0, Entries: 1},
+				removed.ID:   {DueDays: 1},
+			},
+		}
+		for who, byTracker := range want {
+			// To the 20th: days to come are not counted.
+			got, err := db.Store.TrackerAdherence(ctx, who, c.Client.ID, "2026-11-23", "2026-12-20")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 4 {
+				t.Fatalf("%s: %d trackers, want 4", who.Role, len(got))
+			}
+			for _, a := range got {
+				w := byTracker[a.TrackerID]
+				w.TrackerID = a.TrackerID
+				if a != w {
+					t.Errorf("%s: adherence %+v, want %+v", who.Role, a, w)
+				}
+			}
+		}
+		// A period before the assignment has nothing to count.
+		if got, err := db.Store.TrackerAdherence(ctx, client, c.Client.ID, "2026-11-01", "2026-11-29"); err != nil || len(got) != 0 {
+			t.Errorf("before the assignments: %+v, %v; want none", got, err)
+		}
+		if _, err := db.Store.TrackerAdherence(ctx, client, c.Client.ID, "2026-12-03", "2026-11-30"); care.ErrorCode(err) != care.Invalid {
+			t.Errorf("a period that ends before it starts: %v, want invalid", err)
+		}
+	})
+}
+
+// TestUpdateTracker: the care team changes a tracker's schedule, reminder,
+// goal and template version; entries written before keep their version.
+func TestUpdateTracker(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		s := setupTracker(t, db, "Tracker Update")
+		c := s.c
+		provider := c.Actor(c.Provider)
+		old := s.mustWrite(t, db, `{"urge": 5}`, true)
+		v2 := trackerTemplate()
+		v2.Fields[1].Max = 10
+		if err := db.Store.UpdateTrackerTemplate(ctx, provider, s.tmpl.ID, 0, v2); err != nil {
+			t.Fatal(err)
+		}
+		goal := addGoal(t, db, c.Client)
+		for _, tc := range []struct {
+			who  care.Actor
+			ch   store.TrackerChange
+			code care.Code
+		}{
+			{c.Actor(c.Client), store.TrackerChange{Reminder: ptr(false)}, care.Forbidden},
+			{c.Actor(c.OtherProvider), store.TrackerChange{Reminder: ptr(false)}, care.NotFound},
+			{provider, store.TrackerChange{TemplateVersion: 3}, care.Invalid},
+			{provider, store.TrackerChange{GoalID: ptr(care.NewID())}, care.Invalid},
+			{provider, store.TrackerChange{Schedule: &care.TrackerSchedule{Kind: care.ScheduleWeekdays, Minute: 60}}, care.Invalid},
+		} {
+			if _, err := db.Store.UpdateTracker(ctx, tc.who, c.Client.ID, s.tracker.ID, tc.ch); care.ErrorCode(err) != tc.code {
+				t.Errorf("%s changing %+v: %v, want %s", tc.who.Role, tc.ch, err, tc.code)
+			}
+		}
+		got, err := db.Store.UpdateTracker(ctx, provider, c.Client.ID, s.tracker.ID, store.TrackerChange{
+			TemplateVersion: 2, GoalID: &goal, Reminder: ptr(false),
+			Schedule: &care.TrackerSchedule{Kind: care.ScheduleWeekdays, Weekdays: []time.Weekday{time.Wednesday}, Minute: 9 * 60}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := db.Store.Tracker(ctx, c.Actor(c.Client), c.Client.ID, s.tracker.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range []*care.Tracker{got, read} {
+			if tr.TemplateVersion != 2 || tr.Template.Version != 2 || tr.GoalID != goal || tr.Reminder ||
+				tr.Schedule.Kind != care.ScheduleWeekdays || tr.Schedule.Minute != 9*60 {
+				t.Errorf("after the change: %+v", tr)
+			}
+		}
+		if _, err := s.write(t, db, `{"urge": 9}`, true); err != nil {
+			t.Errorf("9 on the version 2 scale: %v", err)
+		}
+		if e, err := db.Store.TrackerEntry(ctx, provider, c.Client.ID, "", old.ID); err != nil || e.Template.Version != 1 {
+			t.Errorf("the entry before the change: %+v, %v; want version 1", e, err)
+		}
+		if _, err := db.Store.UpdateTracker(ctx, provider, c.Client.ID, s.tracker.ID, store.TrackerChange{GoalID: ptr("")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Store.RemoveTracker(ctx, provider, c.Client.ID, s.tracker.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Store.UpdateTracker(ctx, provider, c.Client.ID, s.tracker.ID, store.TrackerChange{Reminder: ptr(true)}); care.ErrorCode(err) != care.Conflict {
+			t.Errorf("changing a removed tracker: %v, want conflict", err)
+		}
+	})
+}
+
+// TestTrackerReminder: a tracker with a reminder has its job at the next
+// due time in the client's zone; firing it enqueues one notification and
+// the next occurrence, once even if run again; a day the tracker was
+// filled in gets none; a changed schedule supersedes the pending job, a
+// removal or a reminder turned off withdraws it, a move to another time
+// zone keeps the wall-clock time.
+func TestTrackerReminder(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		st := db.Store
+		st.SetEmailNotifications(true)
+		// Friday 2026-12-04, 12:00 UTC: 07:00 in New York.
+		db.Clock.Set(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC))
+		c := storetest.SeedClinic(t, st, "Tracker Reminders")
+		if _, err := db.Engine.SQLDB().Exec(`UPDATE users SET time_zone = 'America/New_York' WHERE id = $1`, c.Client.ID); err != nil {
+			t.Fatal(err)
+		}
+		provider := c.Actor(c.Provider)
+		tmpl := trackerTemplate()
+		if err := st.CreateTrackerTemplate(ctx, provider, tmpl); err != nil {
+			t.Fatal(err)
+		}
+		// Daily at 20:00 New York time; one without a reminder, one event log.
+		tr := &care.Tracker{TemplateID: tmpl.ID, Reminder: true}
+		quiet := &care.Tracker{TemplateID: tmpl.ID}
+		event := &care.Tracker{TemplateID: tmpl.ID, Reminder: true, Schedule: care.TrackerSchedule{Kind: care.ScheduleEvent}}
+		for _, x := range []*care.Tracker{tr, quiet, event} {
+			if err := st.AssignTracker(ctx, provider, c.Client.ID, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pending := func() []time.Time {
+			t.Helper()
+			rows, err := db.Engine.SQLDB().Query(`SELECT ref_at FROM jobs WHERE kind = $1 AND done_at IS NULL ORDER BY ref_at`, store.JobTrackerReminder)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out []time.Time
+			for rows.Next() {
+				var at int64
+				if err := rows.Scan(&at); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, time.UnixMicro(at).UTC())
+			}
+			return out
+		}
+		friday := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC) // Friday 20:00 EST
+		if got := pending(); len(got) != 1 || !got[0].Equal(friday) {
+			t.Fatalf("pending reminders %v, want one at %v", got, friday)
+		}
+		if js := claimKind(t, st, store.JobTrackerReminder, "early"); len(js) != 0 {
+			t.Fatalf("a reminder job was due at once: %+v", js)
+		}
+		db.Clock.Set(friday)
+		js := claimKind(t, st, store.JobTrackerReminder, "w1")
+		if len(js) != 1 || js[0].RefID != tr.ID {
+			t.Fatalf("claimed %+v, want the tracker's reminder", js)
+		}
+		if queued, err := st.FireTrackerReminder(ctx, js[0]); err != nil || !queued {
+			t.Fatalf("firing: %v %v, want a notification", queued, err)
+		}
+		// The same claim runs again (a retry after a lost commit reply):
+		// nothing more.
+		if queued, err := st.FireTrackerReminder(ctx, js[0]); err != nil || queued {
+			t.Errorf("firing again: %v %v, want nothing queued", queued, err)
+		}
+		if n := len(claimKind(t, st, store.JobNotifyTracker, "w1")); n != 1 {
+			t.Errorf("%d notifications, want 1", n)
+		}
+		saturday := friday.Add(24 * time.Hour)
+		if got := pending(); len(got) != 1 || !got[0].Equal(saturday) {
+			t.Fatalf("after firing, pending %v, want the next day's", got)
+		}
+
+		// Saturday: filled in before 20:00, so no notification.
+		db.Clock.Set(saturday.Add(-2 * time.Hour))
+		var raw map[string]json.RawMessage
+		json.Unmarshal([]byte(`{"urge": 1}`), &raw)
+		if _, err := st.CreateTrackerEntry(ctx, c.Actor(c.Client), c.Client.ID, tr.ID, store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Values: raw}); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Set(saturday)
+		js = claimKind(t, st, store.JobTrackerReminder, "w2")
+		if len(js) != 1 {
+			t.Fatalf("claimed %d on Saturday, want 1", len(js))
+		}
+		if queued, err := st.FireTrackerReminder(ctx, js[0]); err != nil || queued {
+			t.Errorf("a day filled in: %v %v, want no notification", queued, err)
+		}
+
+		// A changed schedule supersedes the pending job.
+		if _, err := st.UpdateTracker(ctx, provider, c.Client.ID, tr.ID, store.TrackerChange{
+			Schedule: &care.TrackerSchedule{Kind: care.ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday}, Minute: 9 * 60}}); err != nil {
+			t.Fatal(err)
+		}
+		monday := time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC) // Monday 09:00 EST
+		if got := pending(); len(got) != 1 || !got[0].Equal(monday) {
+			t.Fatalf("after the change, pending %v, want Monday's %v", got, monday)
+		}
+
+		// A move to Berlin keeps 09:00, now Berlin time.
+		p, err := st.Profile(ctx, c.Actor(c.Client))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.TimeZone = "Europe/Berlin"
+		if err := st.UpdateProfile(ctx, c.Actor(c.Client), p); err != nil {
+			t.Fatal(err)
+		}
+		berlin := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC) // Monday 09:00 CET
+		if got := pending(); len(got) != 1 || !got[0].Equal(berlin) {
+			t.Fatalf("after the move, pending %v, want %v", got, berlin)
+		}
+
+		// Off, or removed: nothing pending.
+		if _, err := st.UpdateTracker(ctx, provider, c.Client.ID, tr.ID, store.TrackerChange{Reminder: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := pending(); len(got) != 0 {
+			t.Errorf("with the reminder off, pending %v", got)
+		}
+		if _, err := st.UpdateTracker(ctx, provider, c.Client.ID, tr.ID, store.TrackerChange{Reminder: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RemoveTracker(ctx, provider, c.Client.ID, tr.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := pending(); len(got) != 0 {
+			t.Errorf("after the removal, pending %v", got)
+		}
+	})
+}
+
+// TestTrackerTypedEntry: an entry built in code (typed values) obeys the
+// same rules as one read from JSON, and the caller's values are left as
+// they were.
+func TestTrackerTypedEntry(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		s := setupTracker(t, db, "Tracker Typed")
+		client := s.c.Actor(s.c.Client)
+		typed := map[string]care.TrackerValue{
+			"urge":  {Kind: care.FieldRating, Number: 3},
+			"notes": {Kind: care.FieldLongText, Text: "  padded  "},
+		}
+		e, err := db.Store.CreateTrackerEntry(ctx, client, s.c.Client.ID, s.tracker.ID,
+			store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Typed: typed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Values["notes"].Text != "padded" || typed["notes"].Text != "  padded  " {
+			t.Errorf("stored %q, the caller's value became %q", e.Values["notes"].Text, typed["notes"].Text)
+		}
+		bad := map[string]care.TrackerValue{"urge": {Kind: care.FieldRating, Number: 6}}
+		_, err = db.Store.CreateTrackerEntry(ctx, client, s.c.Client.ID, s.tracker.ID, store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Typed: bad})
+		var ce *care.Error
+		if !errors.As(err, &ce) || ce.Field != "values.urge" {
+			t.Errorf("a typed rating out of its scale: %v, want invalid on values.urge", err)
+		}
+	})
+}
+
+// TestTrackerOfDeletedClient: deleting a client (crypto-shredding) turns
+// their trackers' reminders off, and a pending reminder job then does
+// nothing; the entries cannot be opened any more.
+func TestTrackerOfDeletedClient(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		db.Store.SetEmailNotifications(true)
+		s := setupTracker(t, db, "Tracker Shred") // daily at 20:00 with a reminder
+		c := s.c
+		s.mustWrite(t, db, `{"notes": "something only the client knows"}`, true)
+		admin := c.Actor(c.Admin)
+		if err := db.Store.SetRetentionDays(ctx, admin, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Store.DeleteClient(ctx, admin, c.Client.ID, "retention-expired"); err != nil {
+			t.Fatal(err)
+		}
+		var on int
+		if err := db.Engine.SQLDB().QueryRow(`SELECT reminder FROM client_trackers WHERE id = $1`, s.tracker.ID).Scan(&on); err != nil || on != 0 {
+			t.Errorf("the deleted client's tracker reminder is %d (%v), want off", on, err)
+		}
+		db.Clock.Advance(25 * time.Hour)
+		js := claimKind(t, db.Store, store.JobTrackerReminder, "w")
+		if len(js) != 1 {
+			t.Fatalf("claimed %d reminder jobs, want the one pending", len(js))
+		}
+		if queued, err := db.Store.FireTrackerReminder(ctx, js[0]); err != nil || queued {
+			t.Errorf("a deleted client's reminder: %v %v, want nothing", queued, err)
+		}
+		if _, err := db.Store.TrackerEntries(ctx, c.Actor(c.Provider), c.Client.ID, store.TrackerEntryQuery{}); err == nil {
+			t.Error("a deleted client's tracker entries can still be read")
 		}
 	})
 }

@@ -144,6 +144,40 @@ func TestCanaryStaysSealed(t *testing.T) {
 		expect(t, e.call(t, "GET", "/clients/"+clientID+"/messages", providerToken, nil), http.StatusOK, "", "the provider's thread page")
 		expect(t, e.call(t, "POST", messages, clientToken, map[string]string{"text": strings.Repeat(canary, 400)}), http.StatusBadRequest, "", "a message too long")
 
+		// Trackers (#19): a template (clinic content, no canary), and the
+		// client's entries whose text answers hold it, read by both;
+		// refused entries that carry it (too long, an unknown field).
+		rec = e.call(t, "POST", "/api/v1/tracker-templates", providerToken, allKindsTemplate())
+		expect(t, rec, http.StatusCreated, "", "a tracker template")
+		rec = e.call(t, "POST", "/api/v1/clients/"+clientID+"/trackers", providerToken,
+			map[string]any{"template_id": respJSON[trackerTemplateJSON](t, rec).ID, "reminder": true})
+		expect(t, rec, http.StatusCreated, "", "assigning a tracker")
+		trackerEntries := "/api/v1/clients/" + clientID + "/trackers/" + respJSON[trackerJSON](t, rec).ID + "/entries"
+		for _, shared := range []bool{true, false} {
+			rec = e.call(t, "POST", trackerEntries, clientToken, map[string]any{
+				"occurred_at": db.Clock.Now().Add(-time.Hour).Format(time.RFC3339), "shared": shared,
+				"values": map[string]any{"situation": "at " + canary[:20], "notes": "Today " + canary + " happened.", "urge": 2}})
+			expect(t, rec, http.StatusCreated, "", "a tracker entry with the canary")
+		}
+		rec = e.call(t, "GET", trackerEntries, providerToken, nil)
+		expect(t, rec, http.StatusOK, "", "the provider reads the tracker entries")
+		if !strings.Contains(rec.Body.String(), "Today "+canary) {
+			t.Fatalf("the provider's read lacks the tracker entry: %s", rec.Body)
+		}
+		for _, values := range []map[string]any{
+			{"situation": strings.Repeat(canary, 3)},
+			{canary: 1},
+			{"emotion": canary},
+			{"bedtime": canary},
+		} {
+			rec = e.call(t, "POST", trackerEntries, clientToken, map[string]any{
+				"occurred_at": db.Clock.Now().Format(time.RFC3339), "values": values})
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("refused tracker input answered %d: %s", rec.Code, rec.Body)
+			}
+			errorBodies = append(errorBodies, rec.Body.String())
+		}
+
 		// Refused input that carries the canary: the error does not echo it.
 		for _, body := range []map[string]string{
 			{"role": "client", "email": canary + "@@client.test", "display_name": name},

@@ -266,6 +266,7 @@ func (s *Server) routeTable() []route {
 		{"PUT /api/v1/tracker-templates/{tid}", s.handle(s.apiUpdateTrackerTemplate)},
 		{"GET /api/v1/clients/{id}/trackers", s.handle(s.apiTrackers)},
 		{"POST /api/v1/clients/{id}/trackers", s.handle(s.apiAssignTracker)},
+		{"PATCH /api/v1/clients/{id}/trackers/{trid}", s.handle(s.apiUpdateTracker)},
 		{"DELETE /api/v1/clients/{id}/trackers/{trid}", s.handle(s.apiRemoveTracker)},
 		{"GET /api/v1/clients/{id}/trackers/{trid}/entries", s.handle(s.apiTrackerEntries)},
 		{"POST /api/v1/clients/{id}/trackers/{trid}/entries", s.handle(s.apiCreateTrackerEntry)},

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -333,6 +335,42 @@ func (s *Server) apiAssignTracker(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusCreated, toTrackerJSON(tr))
 }
 
+// PATCH /api/v1/clients/{id}/trackers/{trid} {"schedule"?, "reminder"?,
+// "goal_id"? ("" unlinks), "template_version"?}: the care team changes a
+// tracker; moved to a newer template version, entries written before
+// keep theirs.
+func (s *Server) apiUpdateTracker(w http.ResponseWriter, r *http.Request) error {
+	actor, err := signedIn(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Schedule        *trackerScheduleJSON `json:"schedule"`
+		Reminder        *bool                `json:"reminder"`
+		GoalID          *string              `json:"goal_id"`
+		TemplateVersion int                  `json:"template_version"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.TemplateVersion < 0 {
+		return care.FieldError("template_version", "must be a version number from 1")
+	}
+	ch := store.TrackerChange{Reminder: req.Reminder, GoalID: req.GoalID, TemplateVersion: req.TemplateVersion}
+	if req.Schedule != nil {
+		sch, err := req.Schedule.schedule()
+		if err != nil {
+			return err
+		}
+		ch.Schedule = &sch
+	}
+	tr, err := s.store.UpdateTracker(r.Context(), actor, r.PathValue("id"), r.PathValue("trid"), ch)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toTrackerJSON(tr))
+}
+
 // DELETE /api/v1/clients/{id}/trackers/{trid}: the care team takes a
 // tracker off the client; its entries stay.
 func (s *Server) apiRemoveTracker(w http.ResponseWriter, r *http.Request) error {
@@ -425,10 +463,23 @@ func (s *Server) apiTrackerEntries(w http.ResponseWriter, r *http.Request) error
 	}
 	out := struct {
 		Entries []trackerEntryJSON `json:"entries"`
-		Next    string             `json:"next,omitempty"`
-	}{Entries: []trackerEntryJSON{}}
+		// Templates are the template versions the entries were written
+		// against, oldest first, to show each as written.
+		Templates []trackerTemplateJSON `json:"templates"`
+		Next      string                `json:"next,omitempty"`
+	}{Entries: []trackerEntryJSON{}, Templates: []trackerTemplateJSON{}}
 	for i := range page.Entries {
 		out.Entries = append(out.Entries, toTrackerEntryJSON(&page.Entries[i]))
+	}
+	refs := make([]store.TemplateRef, 0, len(page.Templates))
+	for ref := range page.Templates {
+		refs = append(refs, ref)
+	}
+	slices.SortFunc(refs, func(a, b store.TemplateRef) int {
+		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Version, b.Version))
+	})
+	for _, ref := range refs {
+		out.Templates = append(out.Templates, toTrackerTemplateJSON(page.Templates[ref]))
 	}
 	if page.More {
 		out.Next = trackerEntryCursor(&page.Entries[len(page.Entries)-1])

@@ -186,6 +186,10 @@ var (
 		u := w.user(c, tg)
 		return "/api/v1/clients/" + u.ID + "/trackers", map[string]any{"template_id": w.templateIn(t, w.clinicOf(u)).ID}
 	}}
+	trackerUpdateRequest = authzRequest{targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
+		client, tracker := w.trackerOf(t, c, tg, false)
+		return "/api/v1/clients/" + client + "/trackers/" + tracker, map[string]any{"reminder": true}
+	}}
 	trackerRemoveRequest = authzRequest{targets: whoseTargets, build: func(t *testing.T, w *authzWorld, c caller, tg target) (string, any) {
 		client, tracker := w.trackerOf(t, c, tg, true)
 		return "/api/v1/clients/" + client + "/trackers/" + tracker, nil
@@ -264,8 +268,12 @@ type trackerEntryOf struct {
 }
 
 type trackerEntriesOf struct {
-	Entries []trackerEntryOf `json:"entries"`
-	Next    string           `json:"next"`
+	Entries   []trackerEntryOf `json:"entries"`
+	Templates []struct {
+		ID      string `json:"id"`
+		Version int    `json:"version"`
+	} `json:"templates"`
+	Next string `json:"next"`
 }
 
 // allKindsTemplate is a template body with a field of every kind.
@@ -369,7 +377,7 @@ func TestTrackersAPI(t *testing.T) {
 			{`{"situation": "` + strings.Repeat("x", 41) + `"}`, "values.situation"},
 			{`{"notes": 5}`, "values.notes"},
 			{`{"intro": "hello"}`, "values.intro"},
-			{`{"mood": 3}`, "values.mood"},
+			{`{"mood": 3}`, "values"},
 			{`{}`, "values"},
 		} {
 			body := `{"occurred_at": "` + at + `", "values": ` + tc.values + `}`
@@ -443,6 +451,17 @@ func TestTrackersAPI(t *testing.T) {
 			t.Errorf("crisis language without crisis resources: %s", rec.Body)
 		}
 
+		// The care team moves the tracker to version 2 and changes its time.
+		call("PATCH", "/api/v1/clients/{id}/trackers/{trid}", clientPath+"/trackers/"+tr.ID, client, map[string]any{"reminder": false}, 403)
+		rec = call("PATCH", "/api/v1/clients/{id}/trackers/{trid}", clientPath+"/trackers/"+tr.ID, provider,
+			map[string]any{"template_version": 2, "schedule": map[string]any{"kind": "daily", "time": "21:30"}}, 200)
+		if moved := respJSON[trackerJSON](t, rec); moved.TemplateVersion != 2 || moved.Template.Version != 2 || moved.Schedule.Time != "21:30" || !moved.Reminder {
+			t.Errorf("the changed tracker: %s", rec.Body)
+		}
+		if one := respJSON[trackerEntryOf](t, call("GET", entryT, entries+"/"+shared.ID, client, nil, 200)); one.TemplateVersion != 1 || one.Template.Version != 1 {
+			t.Errorf("an entry written before the move reads as version %d", one.TemplateVersion)
+		}
+
 		// Removal keeps the entries.
 		call("DELETE", "/api/v1/clients/{id}/trackers/{trid}", clientPath+"/trackers/"+tr.ID, client, nil, 403)
 		call("DELETE", "/api/v1/clients/{id}/trackers/{trid}", clientPath+"/trackers/"+tr.ID, provider, nil, 204)
@@ -455,9 +474,58 @@ func TestTrackersAPI(t *testing.T) {
 		if len(current.Trackers) != 0 || len(all.Trackers) != 1 || all.Trackers[0].RemovedAt == nil {
 			t.Errorf("after the removal: %d current, %d in all", len(current.Trackers), len(all.Trackers))
 		}
-		if got := respJSON[trackerEntriesOf](t, call("GET", entriesT, entries, client, nil, 200)); len(got.Entries) != 3 {
-			t.Errorf("the removed tracker's entries: %d, want 3", len(got.Entries))
+		if got := respJSON[trackerEntriesOf](t, call("GET", entriesT, entries, client, nil, 200)); len(got.Entries) != 3 ||
+			len(got.Templates) != 1 || got.Templates[0].Version != 1 {
+			t.Errorf("the removed tracker's entries: %d, with templates %+v; want 3, with version 1", len(got.Entries), got.Templates)
 		}
 		call("POST", entriesT, entries, client, map[string]any{"occurred_at": at, "values": map[string]any{"urge": 1}}, 409)
+	})
+}
+
+// TestTrackerRequestsAreAudited: each tracker request writes the audit
+// row it should, with the actor, the record and the client; a refusal as
+// denied, once.
+func TestTrackerRequestsAreAudited(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		e := newWebEnv(t, db)
+		c := storetest.SeedClinic(t, db.Store, "Audited Trackers")
+		e.setPassword(t, c.Client)
+		client := e.signIn(t, c.Client)
+		provider := e.signInWithTOTP(t, c.Provider)
+		P, C := c.Provider.ID, c.Client.ID
+		do := func(method, path, token string, body any, status int) (*httptest.ResponseRecorder, []string) {
+			t.Helper()
+			rec := e.call(t, method, path, token, body)
+			if rec.Code != status {
+				t.Fatalf("%s %s = %d, want %d: %s", method, path, rec.Code, status, rec.Body)
+			}
+			return rec, e.auditOf(t, rec.Header().Get("X-Request-Id"))
+		}
+		want := func(what string, got []string, want ...string) {
+			t.Helper()
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("%s: audit rows\n got %q\nwant %q", what, got, want)
+			}
+		}
+		rec, got := do("POST", "/api/v1/tracker-templates", provider, matrixTemplate(), 201)
+		tid := respJSON[trackerTemplateJSON](t, rec).ID
+		want("a new template", got, "tracker_template.create success "+P+" "+tid)
+		_, got = do("PUT", "/api/v1/tracker-templates/"+tid, client, matrixTemplate(), 403)
+		want("a client changing the library", got, "tracker_template.update denied "+C+" "+tid)
+		rec, got = do("POST", "/api/v1/clients/"+C+"/trackers", provider, map[string]any{"template_id": tid}, 201)
+		trid := respJSON[trackerJSON](t, rec).ID
+		want("an assignment", got, "tracker.assign success "+P+" "+trid+" "+C)
+		entries := "/api/v1/clients/" + C + "/trackers/" + trid + "/entries"
+		rec, got = do("POST", entries, client, map[string]any{"occurred_at": db.Clock.Now().Add(-time.Minute).Format(time.RFC3339),
+			"values": map[string]any{"hours": 400}, "shared": false}, 201)
+		eid := respJSON[trackerEntryOf](t, rec).ID
+		want("a private entry", got, "tracker_entry.create success "+C+" "+eid+" "+C)
+		_, got = do("GET", entries+"/"+eid, provider, nil, 404)
+		want("the provider at a private entry", got, "tracker_entry.read denied "+P+" "+eid+" "+C)
+		_, got = do("GET", entries, provider, nil, 200)
+		want("the provider's list", got, "tracker_entry.list success "+P+"  "+C)
+		_, got = do("DELETE", "/api/v1/clients/"+C+"/trackers/"+trid, provider, nil, 204)
+		want("a removal", got, "tracker.remove success "+P+" "+trid+" "+C)
 	})
 }

@@ -57,3 +57,14 @@ CREATE TABLE tracker_entries (
 );
 CREATE INDEX tracker_entries_client ON tracker_entries (client_id, occurred_at);
 CREATE INDEX tracker_entries_tracker ON tracker_entries (tracker_id, occurred_at);
+
+-- Each local day (YYYY-MM-DD in the client's zone) a tracker's reminder
+-- fell due for, once, as journal_reminder_days: a reminder is sent at most
+-- once a day, and not on a day the tracker was filled in already.
+CREATE TABLE tracker_reminder_days (
+    tracker_id TEXT NOT NULL REFERENCES client_trackers (id),
+    day        TEXT NOT NULL,
+    fired_at   BIGINT NOT NULL,
+    sent       INTEGER NOT NULL CHECK (sent IN (0, 1)), -- 0: skipped (filled in that day already)
+    PRIMARY KEY (tracker_id, day)
+);
