@@ -214,5 +214,29 @@ func TestTrackerPages(t *testing.T) {
 		mustNotContain(t, "the home after removing", home, `href="/trackers/`+sleep.ID+`/new"`)
 		expect(t, j.form(t, "/clients/"+j.c.OtherClient.ID+"/trackers/"+thought.ID+"/remove", j.provider, url.Values{}), 404, "", "removing through another client")
 		expect(t, j.call(t, "GET", "/trackers/"+care.NewID()+"/new", j.client, nil), 404, "", "an unknown tracker")
+
+		// A shared entry with words of crisis: the banner says the care
+		// team was told, and a safety flag is raised.
+		flags := j.count(t, "safety_flags")
+		private.Set("shared", "on")
+		rec = j.form(t, "/trackers/"+thought.ID+"/entries", j.client, private)
+		expect(t, rec, 303, "", "a shared thought record with crisis words")
+		loc, _, _ = strings.Cut(rec.Header().Get("Location"), "#")
+		page = j.call(t, "GET", loc, j.client, nil).Body.String()
+		mustContain(t, "the page after a shared entry with crisis words", page, "crisis-now", "Your care team has been told")
+		if n := j.count(t, "safety_flags"); n != flags+1 {
+			t.Errorf("%d safety flags after a shared entry with crisis words, want %d", n, flags+1)
+		}
+
+		// The form's sharing starts from the journal's setting.
+		if strings.Contains(j.call(t, "GET", "/trackers/"+thought.ID+"/new", j.client, nil).Body.String(), `name="shared" aria-describedby="shared-hint" checked`) {
+			t.Error("the form shares by default, but the client's journal does not")
+		}
+		if err := db.Store.SetShareByDefault(ctx, actorOf(j.c.Client), true); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(j.call(t, "GET", "/trackers/"+thought.ID+"/new", j.client, nil).Body.String(), `name="shared" aria-describedby="shared-hint" checked`) {
+			t.Error("the form does not share by default, but the client's journal does")
+		}
 	})
 }
