@@ -216,7 +216,7 @@ func summaries(ov *store.TrackerOverview, goals goalTitles, now time.Time, chart
 		case doneToday:
 			sum.Status = "Done today"
 		case tr.Schedule.DueOn(today):
-			sum.Status, sum.Due = "Due today", true
+			sum.Status, sum.Due = "Due today at "+tr.Schedule.Clock(), true
 		case tr.Schedule.Kind == care.ScheduleEvent:
 			sum.Status = "When it happens"
 		default:
