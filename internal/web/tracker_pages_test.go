@@ -170,6 +170,7 @@ func TestTrackerPages(t *testing.T) {
 		mustContain(t, "the trackers page after an entry", page, "Your entry is saved.", `<circle class="point"`, "Late coffee at the office",
 			"Sleep diary: How well did I sleep?", "Filled in on 1 of 1 day it was due")
 		mustNotContain(t, "the trackers page after a calm entry", page, "crisis-now")
+		mustContain(t, "the trackers page", page, `href="/more" class="tab tab-More" aria-current="true"`) // a page of the More tab
 
 		// The private thought record, with words of crisis: the banner,
 		// nobody told.
