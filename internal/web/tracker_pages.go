@@ -548,6 +548,9 @@ func (s *Server) trackerEntryCreate(w http.ResponseWriter, r *http.Request) erro
 	p := &trackerFormPage{OccurredAt: f.Get("occurred_at"), Shared: f.Get("shared") == "on", Discuss: f.Get("discuss") == "on"}
 	var e *care.TrackerEntry
 	at, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(p.OccurredAt), viewerZone(actor))
+	if err != nil { // some browsers send the seconds
+		at, err = time.ParseInLocation("2006-01-02T15:04:05", strings.TrimSpace(p.OccurredAt), viewerZone(actor))
+	}
 	if err != nil {
 		err = care.FieldError("occurred_at", "must be a date and time")
 	} else {
