@@ -36,6 +36,7 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&m.Count, "count", 0, "end each run's measurement after this many messages instead (0: after --duration)")
 	senders := fs.String("senders", "1,8,32", "comma-separated numbers of concurrent senders, one run each")
 	idle := fs.String("idle", "0,500", "comma-separated numbers of idle recipients connected on the real-time stream")
+	fs.IntVar(&m.ClinicUsers, "clinic-users", 0, "fill the clinic with clients up to this many users, to compare a message's cost across clinic sizes (0: only the users the runs need)")
 	fs.StringVar(&m.ProfileDir, "profile", "", "write a CPU profile of the server for each run into this folder (the server serves its profiler on loopback)")
 	fs.StringVar(&m.Server, "server", "", "the interlude binary to start (default: this one)")
 	if err := parseFlags(fs, e, args[1:]); err != nil {

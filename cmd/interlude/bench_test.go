@@ -37,12 +37,15 @@ func TestBenchMessages(t *testing.T) {
 			// (the tests run side by side): a window of fixed length may
 			// hold none. The duration only bounds a run that hangs.
 			args := append([]string{"bench", "messages", "--count", "3", "--duration", "1m", "--warmup", "100ms",
-				"--senders", "1,2", "--idle", "0,3"}, eng...)
+				"--senders", "1,2", "--idle", "0,3", "--clinic-users", "20"}, eng...)
 			out, err := binaryCommand(t, args...).CombinedOutput()
 			if err != nil {
 				t.Fatalf("bench: %v\n%s", err, out)
 			}
 			text := string(out)
+			if !strings.Contains(text, "and 20 users in all") {
+				t.Errorf("the bench does not say it filled the clinic to 20 users:\n%s", text)
+			}
 			if !strings.Contains(text, eng[1]) || !strings.Contains(text, "audit and encryption on") {
 				t.Errorf("the report does not name the engine and safeguards:\n%s", text)
 			}

@@ -125,14 +125,9 @@ func (b *bench) measure(ctx context.Context, n, idle int) (result, error) {
 	}
 	// Wait for the measured messages' events, then forget this run's.
 	var lat []time.Duration
-	deadline := time.After(10 * time.Second)
-	for _, d := range waits {
-		select {
-		case <-d.done:
-			lat = append(lat, d.arrived.Sub(d.start))
-		case <-deadline:
-			res.lost++
-		}
+	lat, res.lost = arrivals(ctx, waits, 10*time.Second)
+	if ctx.Err() != nil {
+		return res, ctx.Err()
 	}
 	b.pending.Clear()
 	slices.Sort(lat)
@@ -141,6 +136,30 @@ func (b *bench) measure(ctx context.Context, n, idle int) (result, error) {
 		return res, errors.New("no message reached its recipient's stream")
 	}
 	return res, nil
+}
+
+// arrivals waits up to timeout in all for the deliveries' events and
+// returns their latencies, and how many did not arrive. The deadline is
+// one for them all and stays passed once it has (a time.After fires once:
+// with two lost messages the bench waited for ever, #20); it ends with
+// ctx too (SIGTERM).
+func arrivals(ctx context.Context, waits []*delivery, timeout time.Duration) (lat []time.Duration, lost int) {
+	wait, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for _, d := range waits {
+		select {
+		case <-d.done: // arrived (also after the deadline: checked first)
+		default:
+			select {
+			case <-d.done:
+			case <-wait.Done():
+				lost++
+				continue
+			}
+		}
+		lat = append(lat, d.arrived.Sub(d.start))
+	}
+	return lat, lost
 }
 
 // percentile is the q-quantile of sorted (nearest rank).

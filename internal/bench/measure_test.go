@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -39,5 +40,37 @@ func TestPercentile(t *testing.T) {
 				t.Errorf("percentile(%v, %v) = %v, want %v", tc.sorted, tc.q, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestArrivalsLostMessages (#20): with several messages whose events
+// never come, the bench waits its one deadline and counts each as lost,
+// instead of waiting for ever after the first; a cancelled run (SIGTERM)
+// stops waiting at once.
+func TestArrivalsLostMessages(t *testing.T) {
+	t.Parallel()
+	arrived := &delivery{done: make(chan struct{}), start: time.Unix(0, 0), arrived: time.Unix(0, int64(5*time.Millisecond))}
+	close(arrived.done)
+	waits := []*delivery{{done: make(chan struct{})}, arrived, {done: make(chan struct{})}, {done: make(chan struct{})}}
+	done := make(chan struct{})
+	var lat []time.Duration
+	var lost int
+	go func() {
+		lat, lost = arrivals(context.Background(), waits, time.Millisecond)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("waiting for lost messages never ends")
+	}
+	if lost != 3 || len(lat) != 1 || lat[0] != 5*time.Millisecond {
+		t.Errorf("lost %d, latencies %v; want 3 lost and one of 5ms", lost, lat)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, lost := arrivals(ctx, waits[:1], time.Hour); lost != 1 {
+		t.Errorf("a cancelled run still waits: lost %d", lost)
 	}
 }

@@ -37,6 +37,10 @@ type Messages struct {
 	// Idle are the numbers of idle recipients connected on the real-time
 	// stream, in increasing order; each runs every number of Senders.
 	Idle []int
+	// ClinicUsers, when above the users the runs need, fills the clinic
+	// with more clients (never signed in) up to that many users, so that
+	// the cost of a message can be compared across clinic sizes (#20).
+	ClinicUsers int
 	// ProfileDir, when set, receives a CPU profile of the server for each
 	// run (the server then serves its profiler on loopback).
 	ProfileDir string
@@ -115,8 +119,8 @@ func (b *bench) run(ctx context.Context) (err error) {
 		databaseURL = u
 	}
 	//nolint:errcheck // a progress line; the report at the end is checked
-	fmt.Fprintf(b.Stdout, "Seeding a clinic of %d clients with a provider each and %d idle clients (%s)…\n",
-		slices.Max(b.Senders), slices.Max(b.Idle), b.Engine)
+	fmt.Fprintf(b.Stdout, "Seeding a clinic of %d clients with a provider each, %d idle clients and %d users in all (%s)…\n",
+		slices.Max(b.Senders), slices.Max(b.Idle), b.clinicUsers(), b.Engine)
 	if err := b.seed(ctx, tmp, databaseURL); err != nil {
 		return fmt.Errorf("bench messages: seeding: %w", err)
 	}
@@ -167,6 +171,13 @@ func (b *bench) run(ctx context.Context) (err error) {
 
 // seed creates the clinic straight through the store, in parallel so that
 // the writes share commits.
+// clinicUsers is how many users the bench's clinic has: the admin, a
+// client and a provider for each sender, the idle clients, and more up to
+// ClinicUsers.
+func (b *bench) clinicUsers() int {
+	return max(1+2*slices.Max(b.Senders)+slices.Max(b.Idle), b.ClinicUsers)
+}
+
 func (b *bench) seed(ctx context.Context, dataDir, databaseURL string) (err error) {
 	st, eng, err := b.OpenStore(ctx, dataDir, databaseURL)
 	if err != nil {
@@ -222,6 +233,10 @@ func (b *bench) seed(ctx context.Context, dataDir, databaseURL string) (err erro
 			return st.AddToCareTeam(ctx, adminActor, p.client.id, p.provider.id)
 		}
 		j := i - len(b.pairs)
+		if j >= len(b.idlers) { // a member who only makes the clinic larger
+			u := care.User{ClinicID: c.ID, Role: care.RoleClient, Email: fmt.Sprintf("member-%d@bench.interlude.test", j), DisplayName: "Bench member", TimeZone: "UTC"}
+			return st.CreateUser(ctx, &u)
+		}
 		var err error
 		b.idlers[j], err = newUser(care.RoleClient, fmt.Sprintf("idle-%d@bench.interlude.test", j))
 		return err
@@ -246,7 +261,7 @@ func (b *bench) seed(ctx context.Context, dataDir, databaseURL string) (err erro
 			}
 		})
 	}
-	for i := 1; i < len(b.pairs)+len(b.idlers); i++ {
+	for i := 1; i < b.clinicUsers()-1-len(b.pairs); i++ { // a call makes a pair (two users) or one; the admin is made above
 		jobs <- i
 	}
 	close(jobs)

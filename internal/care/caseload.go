@@ -38,6 +38,7 @@ type Need struct {
 	MoodFall        *MoodFall       // nil: mood is not falling
 	UnreadMessages  int             // the client's messages this provider has not read
 	MissedCheckIns  int             // check-ins sent and left unanswered in the window
+	MissedTrackers  int             // days of the last week a tracker was due and no shared entry came (#19)
 	OverdueMeasures []Overdue       // active schedules due for longer than MeasureOverdueGrace, the longest first
 	NextSession     *time.Time      // the soonest scheduled session, if any
 	LastContact     *time.Time      // the latest contact (see below); nil if there was none
@@ -153,6 +154,9 @@ func (n Need) Reasons(now time.Time) []Reason {
 	if n.MissedCheckIns > 0 {
 		out = append(out, Reason{"missed_check_ins", plural(n.MissedCheckIns, "missed check-in")})
 	}
+	if n.MissedTrackers > 0 {
+		out = append(out, Reason{"missed_trackers", plural(n.MissedTrackers, "tracker day") + " missed this week"})
+	}
 	for _, o := range n.OverdueMeasures {
 		name := o.Instrument
 		if in := InstrumentByCode(o.Instrument); in != nil {
@@ -184,7 +188,7 @@ func plural(n int, what string) string {
 // follow-up screen, then a non-acute positive one; open safety flags,
 // crisis-level ones before concerns (more first); then worsening — reliable deteriorations on measures (more
 // first), then falling mood (the larger fall first); then unread messages,
-// missed check-ins and overdue measures (more first, each); then the
+// missed check-ins, missed tracker days and overdue measures (more first, each); then the
 // soonest session (none last); then by name and id, so that ties keep a
 // stable order.
 func SortCaseload(list []ClientSummary) {
@@ -209,6 +213,7 @@ func SortCaseload(list []ClientSummary) {
 			cmp.Compare(drop(b.Need), drop(a.Need)),
 			cmp.Compare(b.Need.UnreadMessages, a.Need.UnreadMessages),
 			cmp.Compare(b.Need.MissedCheckIns, a.Need.MissedCheckIns),
+			cmp.Compare(b.Need.MissedTrackers, a.Need.MissedTrackers),
 			cmp.Compare(len(b.Need.OverdueMeasures), len(a.Need.OverdueMeasures)),
 			cmp.Compare(session(a.Need), session(b.Need)),
 			strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),

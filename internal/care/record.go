@@ -40,6 +40,14 @@ type Record struct {
 
 	Messages []Message // the thread, oldest first, with attachments' metadata (never their content)
 
+	// Trackers (#19): every tracker assigned, removed ones too, by
+	// assignment; the entries the actor may see (as Entries: the care
+	// team the shared ones), by the time they tell of; and each template
+	// version a tracker or an entry names, by id and version.
+	Trackers         []Tracker
+	TrackerEntries   []TrackerEntry
+	TrackerTemplates []TrackerTemplate
+
 	Flags     []SafetyFlag       // safety flags, by time raised
 	Screeners []ScreenerResponse // follow-up screener answers (issue #16), oldest first
 

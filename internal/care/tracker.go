@@ -820,6 +820,50 @@ type TrackerAdherence struct {
 	Entries   int
 }
 
+// TrackerMissedWindow is how far back the caseload counts a tracker's
+// missed days, in hours: the last week, today left out.
+const TrackerMissedWindow = 7 * 24
+
+// AdherenceOf counts the days from to to (each included) on which tracker
+// tr of a client in zone was due and those of them it was filled in on
+// (done, by the client's day), up to today: days still to come are not
+// missed yet. The first day due is the day of the assignment if it was
+// made before that day's time, else the next; a removed tracker is due up
+// to the day before its removal. ok is false when tr was not assigned in
+// the period and has no entries there.
+func AdherenceOf(tr *Tracker, zone string, from, to, today Day, done map[Day]bool, entries int) (a TrackerAdherence, ok bool) {
+	first, last := from, to
+	if today.Before(last) {
+		last = today
+	}
+	assigned := tr.AssignedAt.In(Location(zone))
+	d := DayIn(tr.AssignedAt, zone)
+	if assigned.Hour()*60+assigned.Minute() > tr.Schedule.Minute {
+		d = d.AddDays(1)
+	}
+	if first.Before(d) {
+		first = d
+	}
+	if tr.Removed() {
+		if d := DayIn(tr.RemovedAt, zone).AddDays(-1); d.Before(last) {
+			last = d
+		}
+	}
+	a = TrackerAdherence{TrackerID: tr.ID, Entries: entries}
+	if last.Before(first) && a.Entries == 0 {
+		return a, false
+	}
+	for d := first; !last.Before(d); d = d.AddDays(1) {
+		if tr.Schedule.DueOn(d) {
+			a.DueDays++
+			if done[d] {
+				a.DoneDays++
+			}
+		}
+	}
+	return a, true
+}
+
 // TrackerPoint is one value of a tracker's main measure at a time, for a
 // chart.
 type TrackerPoint struct {

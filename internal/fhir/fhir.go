@@ -156,6 +156,24 @@ func stampedResources(rec *care.Record) []stamped {
 			add(r, e.CreatedAt, e.UpdatedAt)
 		}
 	}
+	// Trackers (#19): each template version as a Questionnaire, each
+	// entry as a QuestionnaireResponse with its main measure's Observation.
+	templates := map[string]*care.TrackerTemplate{}
+	for i := range rec.TrackerTemplates {
+		t := &rec.TrackerTemplates[i]
+		templates[TrackerQuestionnaireID(t.ID, t.Version)] = t
+		ctx(TrackerQuestionnaire(t), time.Time{})
+	}
+	for i := range rec.TrackerEntries {
+		e := &rec.TrackerEntries[i]
+		t := templates[TrackerQuestionnaireID(e.TemplateID, e.TemplateVersion)]
+		if t == nil {
+			continue // the store reads every version an entry names
+		}
+		for _, r := range TrackerEntryResources(t, e) {
+			add(r, e.CreatedAt, e.UpdatedAt)
+		}
+	}
 	for _, r := range rec.Responses {
 		add(m.measureTotal(r), r.AnsweredAt)
 	}

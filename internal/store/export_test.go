@@ -47,3 +47,7 @@ func (s *Store) OpenInRead(ctx context.Context, clinicID, owner string, sealed [
 func testField(clinicID, owner string) field {
 	return field{clinic: clinicID, client: owner, owner: owner, table: "test", column: "value", row: owner}
 }
+
+// NotifiableMembersSQL is the statement a message runs to find whom to
+// tell, for the query-plan test.
+const NotifiableMembersSQL = notifiableMembersSQL

@@ -43,16 +43,25 @@ func (s *Store) notifiable(ctx context.Context, tx tx, userID string) (bool, err
 	return subs > 0 || (email == 1 && s.emailNotifications.Load()), err
 }
 
+// notifiableMembersSQL reads the thread's members by key: the client and
+// their care team's rows of care_team, then each user by id, so that a
+// message's cost does not grow with the clinic (#20; TestHotQueriesByKey).
+// The users are not filtered by clinic again: care_team's rows are the
+// clinic's, and the client is the record the caller has checked; a
+// condition on users.clinic_id would invite the planner to read the whole
+// clinic by its index.
+const notifiableMembersSQL = `SELECT u.id, COALESCE(n.email, 1), (SELECT count(*) FROM push_subscriptions p WHERE p.user_id = u.id)
+	FROM (SELECT CAST($2 AS TEXT) AS id UNION SELECT provider_id FROM care_team WHERE client_id = $2 AND clinic_id = $1) m
+	JOIN users u ON u.id = m.id
+	LEFT JOIN notification_settings n ON n.user_id = u.id
+	WHERE u.id <> $3
+	ORDER BY u.id`
+
 // notifiableMembers returns the members of client clientID's thread (the
 // client and their care team) other than except who have a channel
 // (email set up and on for them, or a subscribed browser), in one query.
 func (s *Store) notifiableMembers(ctx context.Context, tx tx, clinicID, clientID, except string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx,
-		`SELECT u.id, COALESCE(n.email, 1), (SELECT count(*) FROM push_subscriptions p WHERE p.user_id = u.id)
-		 FROM users u LEFT JOIN notification_settings n ON n.user_id = u.id
-		 WHERE u.clinic_id = $1 AND u.id <> $3
-		   AND (u.id = $2 OR u.id IN (SELECT provider_id FROM care_team WHERE client_id = $2 AND clinic_id = $1))
-		 ORDER BY u.id`, clinicID, clientID, except)
+	rows, err := tx.QueryContext(ctx, notifiableMembersSQL, clinicID, clientID, except)
 	if err != nil {
 		return nil, err
 	}

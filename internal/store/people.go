@@ -151,6 +151,14 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 		if err != nil {
 			return err
 		}
+		zones := map[string]string{}
+		for _, cs := range out {
+			zones[cs.ID] = cs.TimeZone
+		}
+		missed, err := tx.caseloadMissedTrackers(ctx, actor, zones)
+		if err != nil {
+			return err
+		}
 		for i := range out {
 			cs := &out[i]
 			u := care.User{ID: cs.ID, ClinicID: actor.ClinicID, Role: care.RoleClient}
@@ -162,6 +170,7 @@ func (s *Store) Caseload(ctx context.Context, actor care.Actor) ([]care.ClientSu
 			cs.Need.MoodFall = care.FallingMood(moods[cs.ID])
 			cs.Need.OverdueMeasures = overdue[cs.ID]
 			cs.Need.Deteriorations = worse[cs.ID]
+			cs.Need.MissedTrackers = missed[cs.ID]
 		}
 		// Names are sealed, so the database cannot sort by them.
 		care.SortCaseload(out)

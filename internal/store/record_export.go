@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -313,6 +314,54 @@ func (s *Store) wholeRecord(ctx context.Context, tx tx, actor care.Actor, rec *c
 		note(e.ActorID)
 	}
 	note(r.CheckInSchedule.SetBy)
+	// Trackers (#19): every one assigned, removed ones too (their entries
+	// stay), the entries the actor may see (the care team the shared
+	// ones, as the journal's), oldest first, and each template version
+	// either was written against.
+	if r.Trackers, err = tx.trackers(ctx, rec, true); err != nil {
+		return nil, err
+	}
+	slices.Reverse(r.Trackers) // by assignment, oldest first
+	// rec is authorized by the caller, as for the journal above: the
+	// client sees every entry, anyone else the shared ones only
+	// (trackerEntryVisible's rule).
+	r.TrackerEntries = []care.TrackerEntry{}
+	err = tx.each(ctx, func(scan func(...any) error) error {
+		var e care.TrackerEntry
+		if err := s.scanTrackerEntry(ctx, tx, scanner(scan), &e); err != nil {
+			return err
+		}
+		r.TrackerEntries = append(r.TrackerEntries, e)
+		return nil
+	}, `SELECT `+trackerEntryColumns+` FROM tracker_entries e
+		WHERE e.client_id = $1 AND e.clinic_id = $2 AND (e.shared = 1 OR $3 = 1)
+		ORDER BY e.occurred_at, e.id`, rec.ID, rec.ClinicID, boolInt(rec.Self))
+	if err != nil {
+		return nil, err
+	}
+	versions := map[TemplateRef]bool{}
+	addVersion := func(t *care.TrackerTemplate) {
+		if t != nil && !versions[TemplateRef{t.ID, t.Version}] {
+			versions[TemplateRef{t.ID, t.Version}] = true
+			r.TrackerTemplates = append(r.TrackerTemplates, *t)
+		}
+	}
+	for _, tr := range r.Trackers {
+		note(tr.AssignedBy)
+		addVersion(tr.Template)
+	}
+	for _, e := range r.TrackerEntries {
+		if !versions[TemplateRef{e.TemplateID, e.TemplateVersion}] {
+			t, err := tx.template(ctx, rec.ClinicID, e.TemplateID, e.TemplateVersion)
+			if err != nil {
+				return nil, err
+			}
+			addVersion(t)
+		}
+	}
+	slices.SortFunc(r.TrackerTemplates, func(a, b care.TrackerTemplate) int {
+		return cmp.Or(strings.Compare(a.ID, b.ID), cmp.Compare(a.Version, b.Version))
+	})
 	r.Staff = []care.User{}
 	if len(named) > 0 {
 		err = tx.each(ctx, func(scan func(...any) error) error {

@@ -1122,41 +1122,70 @@ func (s *Store) TrackerAdherence(ctx context.Context, actor care.Actor, clientID
 			return err
 		}
 		today := rec.today(tx)
-		for _, tr := range trackers {
-			first, last := from, to
-			if today.Before(last) {
-				last = today // days to come are not missed yet
-			}
-			// The first day due is the day of the assignment if it was
-			// made before that day's time, else the next.
-			assigned := tr.AssignedAt.In(care.Location(rec.TimeZone))
-			d := care.DayIn(tr.AssignedAt, rec.TimeZone)
-			if assigned.Hour()*60+assigned.Minute() > tr.Schedule.Minute {
-				d = d.AddDays(1)
-			}
-			if first.Before(d) {
-				first = d
-			}
-			if tr.Removed() {
-				if d := care.DayIn(tr.RemovedAt, rec.TimeZone).AddDays(-1); d.Before(last) {
-					last = d
-				}
-			}
-			a := care.TrackerAdherence{TrackerID: tr.ID, Entries: counts[tr.ID]}
-			if last.Before(first) && a.Entries == 0 {
+		for i := range trackers {
+			a, ok := care.AdherenceOf(&trackers[i], rec.TimeZone, from, to, today, days[trackers[i].ID], counts[trackers[i].ID])
+			if !ok {
 				continue // not assigned during the period
-			}
-			for d := first; !last.Before(d); d = d.AddDays(1) {
-				if tr.Schedule.DueOn(d) {
-					a.DueDays++
-					if days[tr.ID][d] {
-						a.DoneDays++
-					}
-				}
 			}
 			out = append(out, a)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// caseloadMissedTrackers counts, for each client of the provider's care
+// teams, the days of the last week (care.TrackerMissedWindow, today left
+// out: it is not over) a tracker was due and no shared entry of it came:
+// the care team counts only what it may see, as TrackerAdherence does for
+// it. Two queries, nothing opened: the active trackers, and the shared
+// entries' tracker and time.
+func (tx tx) caseloadMissedTrackers(ctx context.Context, actor care.Actor, zones map[string]string) (map[string]int, error) {
+	var trackers []care.Tracker
+	err := tx.each(ctx, func(scan func(...any) error) error {
+		var tr care.Tracker
+		if err := scanTracker(scanFunc(scan), &tr); err != nil {
+			return err
+		}
+		trackers = append(trackers, tr)
+		return nil
+	}, `SELECT `+trackerColumns+` FROM client_trackers tr
+		JOIN care_team ct ON ct.client_id = tr.client_id AND ct.clinic_id = tr.clinic_id AND ct.provider_id = $1
+		WHERE tr.clinic_id = $2 AND tr.removed_at IS NULL`, actor.UserID, actor.ClinicID)
+	if err != nil || len(trackers) == 0 {
+		return nil, err
+	}
+	since := tx.now.Add(-(care.TrackerMissedWindow + 24) * time.Hour)
+	done := map[string]map[care.Day]bool{}
+	err = tx.each(ctx, func(scan func(...any) error) error {
+		var client, tracker string
+		var at int64
+		if err := scan(&client, &tracker, &at); err != nil {
+			return err
+		}
+		if done[tracker] == nil {
+			done[tracker] = map[care.Day]bool{}
+		}
+		done[tracker][care.DayIn(fromMicros(at), zones[client])] = true
+		return nil
+	}, `SELECT e.client_id, e.tracker_id, e.occurred_at FROM tracker_entries e
+		JOIN care_team ct ON ct.client_id = e.client_id AND ct.clinic_id = e.clinic_id AND ct.provider_id = $1
+		WHERE e.clinic_id = $2 AND e.shared = 1 AND e.occurred_at >= $3`, actor.UserID, actor.ClinicID, micros(since))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for i := range trackers {
+		tr := &trackers[i]
+		zone, ok := zones[tr.ClientID]
+		if !ok {
+			continue // a client the caseload does not list (disabled)
+		}
+		today := care.DayIn(tx.now, zone)
+		a, ok := care.AdherenceOf(tr, zone, today.AddDays(-care.TrackerMissedWindow/24), today.AddDays(-1), today, done[tr.ID], 0)
+		if ok {
+			out[tr.ClientID] += a.DueDays - a.DoneDays
+		}
+	}
+	return out, nil
 }

@@ -924,3 +924,46 @@ func TestTrackerOfDeletedClient(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseloadMissedTrackers (#19): the caseload counts, per client, the
+// days of the last week (today left out) a tracker was due and no shared
+// entry came; a private entry counts as nothing for the care team, and
+// the client with more missed days comes first among equals.
+func TestCaseloadMissedTrackers(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		// Assigned ten days ago, before the day's due time (daily at 20:00).
+		now := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+		db.Clock.Set(now.AddDate(0, 0, -10).Add(-6 * time.Hour))
+		s := setupTracker(t, db, "Tracker Caseload")
+		loc := care.Location(s.c.Client.TimeZone)
+		db.Clock.Set(now)
+		today := now.In(loc)
+		// Shared entries on four of the last seven days, a private one on a
+		// fifth; none yesterday.
+		for back, shared := range map[int]bool{2: true, 3: true, 5: true, 7: true, 4: false} {
+			at := time.Date(today.Year(), today.Month(), today.Day()-back, 21, 0, 0, 0, loc)
+			if _, err := db.Store.CreateTrackerEntry(ctx, s.c.Actor(s.c.Client), s.c.Client.ID, s.tracker.ID,
+				store.TrackerEntryInput{OccurredAt: at, Values: map[string]json.RawMessage{"urge": json.RawMessage("2")}, Shared: &shared}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, err := db.Store.Caseload(ctx, s.c.Actor(s.c.Provider))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cs := range list {
+			want := 0
+			if cs.ID == s.c.Client.ID {
+				want = 3 // 7 due, 4 shared
+			}
+			if cs.Need.MissedTrackers != want {
+				t.Errorf("%s: %d missed tracker days, want %d", cs.DisplayName, cs.Need.MissedTrackers, want)
+			}
+		}
+		if len(list) == 0 || list[0].ID != s.c.Client.ID {
+			t.Errorf("the client who missed tracker days is not first: %v", list)
+		}
+	})
+}

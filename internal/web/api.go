@@ -426,7 +426,7 @@ func (s *Server) apiCaseload(w http.ResponseWriter, r *http.Request) error {
 		}
 		row := map[string]any{"id": c.ID, "display_name": c.DisplayName, "time_zone": c.TimeZone,
 			"open_safety_flags": n.OpenFlags, "deteriorations": worse,
-			"unread_messages": n.UnreadMessages, "missed_check_ins": n.MissedCheckIns, "overdue_measures": overdue,
+			"unread_messages": n.UnreadMessages, "missed_check_ins": n.MissedCheckIns, "missed_tracker_days": n.MissedTrackers, "overdue_measures": overdue,
 			"mood_fall": nil, "next_session_at": nil, "last_contact_at": nil, "reasons": n.ReasonTexts(now), "reason_details": details}
 		if f := n.MoodFall; f != nil {
 			row["mood_fall"] = map[string]any{"from": f.From, "to": f.To, "days": f.Days}

@@ -114,6 +114,16 @@ func TestBrowserCaseloadAndMeasures(t *testing.T) {
 		}
 	}
 	a11y(provider, "caseload")
+
+	// The search finds a client by part of their name, whatever its case.
+	provider.fill("#q", "ORGA")
+	provider.submit("search the caseload", `form.filters`)
+	found := run(provider, "read the found clients", chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("ol.caseload > li .who a")].map(a => a.textContent.trim().split(" ")[0])`))
+	if strings.Join(found, " ") != "Morgan" {
+		t.Errorf("searching the caseload for %q found %q, want Morgan", "ORGA", found)
+	}
+	provider.open(site.url + "/clients")
 	provider.emulate(phoneWidth)
 	if provider.eval(`document.documentElement.scrollWidth > window.innerWidth + 1`) {
 		t.Errorf("the caseload scrolls sideways on a phone")

@@ -2,12 +2,13 @@ package web
 
 import (
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,59 +27,76 @@ func (e *webEnv) tableDigest(t *testing.T) string {
 	if e.db.Name == "postgres" {
 		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`
 	}
-	db := e.db.Engine.SQLDB()
-	names, err := db.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var tables []string
-	for names.Next() {
-		var n string
-		if err := names.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
+	for _, n := range queryStrings(t, e, q) {
 		if n != "form_tokens" && n != "sessions" && !strings.HasPrefix(n, "sqlite_") {
 			tables = append(tables, n)
 		}
 	}
-	names.Close()
 	h := sha256.New()
 	for _, table := range tables {
-		rows, err := db.Query(`SELECT * FROM ` + table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		var lines []string
-		for rows.Next() {
-			vals := make([]sql.RawBytes, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			var b strings.Builder
-			for _, v := range vals {
-				fmt.Fprintf(&b, "%x|", []byte(v))
-			}
-			lines = append(lines, b.String())
-		}
-		rows.Close()
+		lines := tableRows(t, e, table)
 		// Row order is the engine's: sort for a stable digest.
-		sortStrings(lines)
-		fmt.Fprintf(h, "%s:%d:%s\n", table, len(lines), strings.Join(lines, ";"))
+		sort.Strings(lines)
+		h.Write([]byte(table + ":" + strconv.Itoa(len(lines)) + ":" + strings.Join(lines, ";") + "\n"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
+// queryStrings reads a one-column query's rows.
+func queryStrings(t *testing.T, e *webEnv, q string) []string {
+	t.Helper()
+	rows, err := e.db.Engine.SQLDB().Query(q)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// tableRows reads every row of table, each as its columns' bytes in hex.
+func tableRows(t *testing.T, e *webEnv, table string) []string {
+	t.Helper()
+	rows, err := e.db.Engine.SQLDB().Query(`SELECT * FROM ` + table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, v := range vals {
+			fmt.Fprintf(&b, "%v|", v) //nolint:errcheck // a strings.Builder does not fail
+		}
+		lines = append(lines, b.String())
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
 }
 
 // formPost posts a form with a bearer token and a one-time form token.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/base32"
 	"fmt"
 	"strings"
@@ -226,13 +227,18 @@ func (p *person) within(d time.Duration, what, cond string) {
 	p.t.Helper()
 	start := time.Now()
 	for {
-		if p.eval(cond) {
+		// A page may be navigating (a form's answer replacing it): an
+		// evaluation it cuts short is tried again, until the deadline.
+		ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
 			p.t.Logf("%s: %s after %v", p.name, what, time.Since(start).Round(time.Millisecond))
 			return
 		}
 		if time.Since(start) > d {
 			p.shot("FAILED-" + strings.ReplaceAll(what, " ", "-"))
-			p.t.Fatalf("%s: %s: not within %v", p.name, what, d)
+			p.t.Fatalf("%s: %s: not within %v (last evaluation: %v)", p.name, what, d, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

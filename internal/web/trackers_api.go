@@ -41,6 +41,11 @@ func toTrackerScheduleJSON(s care.TrackerSchedule) trackerScheduleJSON {
 // schedule reads a schedule; its rules are care.TrackerSchedule.Normalize's.
 func (j *trackerScheduleJSON) schedule() (care.TrackerSchedule, error) {
 	s := care.TrackerSchedule{Kind: care.ScheduleKind(j.Kind)}
+	switch s.Kind {
+	case care.ScheduleDaily, care.ScheduleWeekdays, care.ScheduleEvent:
+	default:
+		return s, care.FieldError("schedule.kind", "must be daily, weekdays or event")
+	}
 	for _, w := range j.Weekdays {
 		d, ok := care.ParseWeekday(w)
 		if !ok {

@@ -341,6 +341,12 @@ func TestTrackersAPI(t *testing.T) {
 		if rec.Code != 400 || respError(rec).Error.Field != "fields.6.options" {
 			t.Errorf("a choice of one option: %d %s, want 400 on fields.6.options", rec.Code, rec.Body)
 		}
+		noSchedule := allKindsTemplate()
+		delete(noSchedule, "schedule")
+		rec = e.call(t, "POST", "/api/v1/tracker-templates", provider, noSchedule)
+		if rec.Code != 400 || respError(rec).Error.Field != "schedule.kind" {
+			t.Errorf("a template without a schedule: %d %s, want 400 on schedule.kind", rec.Code, rec.Body)
+		}
 		list := respJSON[struct {
 			Templates []trackerTemplateJSON `json:"templates"`
 		}](t, call("GET", "/api/v1/tracker-templates", "/api/v1/tracker-templates", provider, nil, 200))
