@@ -69,9 +69,9 @@ func (s *Store) TrackerOverview(ctx context.Context, actor care.Actor, clientID 
 	return &out, nil
 }
 
-// adherenceOf counts, for each tracker, the days from through to it was
-// due while assigned, the due days with an entry among entries, and the
-// entries, by TrackerAdherence's rules.
+// adherenceOf is care.AdherenceOf for each tracker, counting the
+// entries given (those the actor sees) on the local days from through
+// to, up to to as today.
 func adherenceOf(trackers []care.Tracker, entries []care.TrackerEntry, zone string, from, to care.Day) map[string]care.TrackerAdherence {
 	days := map[string]map[care.Day]bool{}
 	counts := map[string]int{}
@@ -87,26 +87,11 @@ func adherenceOf(trackers []care.Tracker, entries []care.TrackerEntry, zone stri
 		counts[e.TrackerID]++
 	}
 	out := map[string]care.TrackerAdherence{}
-	for _, tr := range trackers {
-		first, last := from, to
-		if d := care.DayIn(tr.AssignedAt, zone); first.Before(d) {
-			first = d
+	for i := range trackers {
+		tr := &trackers[i]
+		if a, ok := care.AdherenceOf(tr, zone, from, to, to, days[tr.ID], counts[tr.ID]); ok {
+			out[tr.ID] = a
 		}
-		if tr.Removed() {
-			if d := care.DayIn(tr.RemovedAt, zone).AddDays(-1); d.Before(last) {
-				last = d
-			}
-		}
-		a := care.TrackerAdherence{TrackerID: tr.ID, Entries: counts[tr.ID]}
-		for d := first; !last.Before(d); d = d.AddDays(1) {
-			if tr.Schedule.DueOn(d) {
-				a.DueDays++
-				if days[tr.ID][d] {
-					a.DoneDays++
-				}
-			}
-		}
-		out[tr.ID] = a
 	}
 	return out
 }

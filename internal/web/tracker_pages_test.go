@@ -96,7 +96,7 @@ func TestTrackerPages(t *testing.T) {
 
 		// Two assignments, each a redirect.
 		sleepTmpl, thoughtTmpl := trackerTemplateID(t, j, care.TrackerKeySleepDiary), trackerTemplateID(t, j, care.TrackerKeyThoughtRecord)
-		rec = j.form(t, base, j.provider, url.Values{"template_id": {sleepTmpl}, "goal_id": {goal}, "schedule": {"daily"}, "time": {"08:30"}, "reminder": {"on"}})
+		rec = j.form(t, base, j.provider, url.Values{"template_id": {sleepTmpl}, "goal_id": {goal}, "schedule": {"daily"}, "time": {"23:59"}, "reminder": {"on"}})
 		expect(t, rec, 303, "", "assigning the sleep diary")
 		if loc := rec.Header().Get("Location"); !strings.HasPrefix(loc, base+"?done=tracker-assigned#tracker-") {
 			t.Errorf("after assigning: %s", loc)
@@ -116,7 +116,7 @@ func TestTrackerPages(t *testing.T) {
 				thought = tr
 			}
 		}
-		if sleep.Schedule.Kind != care.ScheduleDaily || sleep.Schedule.Minute != 8*60+30 || !sleep.Reminder || sleep.GoalID != goal {
+		if sleep.Schedule.Kind != care.ScheduleDaily || sleep.Schedule.Minute != 23*60+59 || !sleep.Reminder || sleep.GoalID != goal {
 			t.Errorf("the sleep diary as assigned: %+v", sleep)
 		}
 		if thought.Schedule.Kind != care.ScheduleEvent {
