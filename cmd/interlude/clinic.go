@@ -52,6 +52,9 @@ func clinic(ctx context.Context, e *env, args []string) (err error) {
 	if err := st.CreateClinic(ctx, c); err != nil {
 		return fmt.Errorf("clinic create: %v", userMessage(err))
 	}
+	if _, err := st.SeedTrackerLibrary(ctx, c.ID); err != nil {
+		return fmt.Errorf("clinic create: the tracker library: %v", userMessage(err))
+	}
 	inv.ClinicID = c.ID
 	token, hash := auth.NewInvitationToken()
 	lifetime := care.DefaultInvitationLifetime().For(care.RoleAdmin)

@@ -62,5 +62,5 @@ func seedBrief(ctx context.Context, s *store.Store, admin, provider care.Actor) 
 	if err := s.SetCheckInSchedule(ctx, provider, sam.UserID, &sch); err != nil {
 		return fmt.Errorf("client Sam's check-ins: %w", err)
 	}
-	return nil
+	return seedTrackers(ctx, s, admin, provider, sam) // trackers.go
 }

@@ -44,6 +44,9 @@ func Seed(ctx context.Context, s *store.Store, params auth.Params) (*Clinic, err
 	if err := s.CreateClinic(ctx, &out.Clinic); err != nil {
 		return nil, fmt.Errorf("demo clinic: %w", err)
 	}
+	if _, err := s.SeedTrackerLibrary(ctx, out.Clinic.ID); err != nil {
+		return nil, fmt.Errorf("demo tracker library: %w", err)
+	}
 	people := []struct {
 		user     care.User
 		password string

@@ -537,6 +537,15 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/measures":            "as POST /api/v1/clients/{id}/measures: TestMeasurePages",
 	"POST /clients/{id}/measures/{mid}/stop": "as DELETE /api/v1/clients/{id}/measures/{mid}",
 
+	// Trackers (issue #19): tracker_pages_test.go.
+	"GET /trackers":                             "the signed-in client's own trackers (404 for staff): as GET /api/v1/clients/{id}/trackers and its entries: TestTrackerPages",
+	"GET /trackers/library":                     "the clinic's library for its staff (404 for clients): as GET /api/v1/tracker-templates: TestTrackerPages",
+	"GET /trackers/{trid}/new":                  "the signed-in client's own tracker (404 for others, 410 once removed): TestTrackerPages",
+	"POST /trackers/{trid}/entries":             "as POST /api/v1/clients/{id}/trackers/{trid}/entries for the signed-in client: TestTrackerPages",
+	"GET /clients/{id}/trackers":                "as GET /api/v1/clients/{id}/trackers, shared entries only: TestTrackerPages",
+	"POST /clients/{id}/trackers":               "as POST /api/v1/clients/{id}/trackers: TestTrackerPages",
+	"POST /clients/{id}/trackers/{trid}/remove": "as DELETE /api/v1/clients/{id}/trackers/{trid}: TestTrackerPages",
+
 	"GET /plan":   "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
 	"GET /more":   "links only, for a signed-in client (404 for staff): TestClientShell",
 	"GET /resume": "sends the signed-in user's own kept forms, as them, and nobody else's: TestHeldPost",

@@ -48,7 +48,7 @@ func TestBrowserBrief(t *testing.T) {
 	}
 	// The sections, in order: what to bring up first.
 	ids := run(provider, "list the sections", chromedp.Evaluate[[]string](`[...document.querySelectorAll("main section.brief-section")].map(s => s.id)`))
-	want := []string{"discuss", "safety", "trends", "goals", "tasks", "measures", "contact", "timeline"}
+	want := []string{"discuss", "safety", "trends", "trackers", "goals", "tasks", "measures", "contact", "timeline"}
 	if strings.Join(ids, " ") != strings.Join(want, " ") {
 		t.Errorf("sections %v, want %v", ids, want)
 	}

@@ -38,6 +38,8 @@ type briefPage struct {
 	Entries              []entryRow
 	SafetyPlan           string // "Version 3, saved … by …, changed since the last session", or "" when none
 	SafetyPlanChanged    bool
+	Trackers             []trackerSummary   // shared entries only (tracker_pages.go)
+	TrackerDiscuss       []trackerEntryView // shared tracker entries marked "bring this up"
 }
 
 type briefFlagView struct {
@@ -112,6 +114,9 @@ func (s *Server) clientBrief(w http.ResponseWriter, r *http.Request) error {
 		p.Entries = append(p.Entries, s.entryRow(actor, &b.Entries[i], goals))
 	}
 	p.Flags = briefFlagViews(b.Flags, zone)
+	if err := s.briefTrackers(r, actor, b, goals, p); err != nil {
+		return err
+	}
 	if sp := b.SafetyPlan; sp.Version > 0 {
 		p.SafetyPlan = fmt.Sprintf("Version %d, saved %s", sp.Version, localTime(sp.UpdatedAt, zone))
 		if sp.UpdatedByName != "" {
@@ -271,4 +276,24 @@ func briefMeasure(m *care.MeasureTrend, b *care.Brief, zone string, loc *time.Lo
 	v.Chart = newSeriesChart("chart-"+in.Code, in.Name+" total", summary, points, from, b.Now, float64(in.MaxTotal()),
 		[]float64{0, float64(in.MaxTotal())}, bands, b.Since, mark, func(x float64) string { return strconv.Itoa(int(x)) }, loc)
 	return v
+}
+
+// briefTrackers fills the brief's trackers since b.Since: adherence, the
+// main measure's chart and the newest entries of each, and the entries
+// marked "bring this up"; the store gives the care team shared entries
+// only, so nothing of a private entry shows, not even its count.
+func (s *Server) briefTrackers(r *http.Request, actor care.Actor, b *care.Brief, goals goalTitles, p *briefPage) error {
+	ov, err := s.store.TrackerOverview(r.Context(), actor, b.ClientID, b.Since)
+	if err != nil {
+		return err
+	}
+	p.Trackers = summaries(ov, goals, b.Now, true, "brief-tracker-chart-", 3)
+	loc := viewerZone(actor)
+	for i := range ov.Entries.Entries {
+		e := &ov.Entries.Entries[i]
+		if e.Discuss && e.Shared {
+			p.TrackerDiscuss = append(p.TrackerDiscuss, entryView(e, ov.Entries.Template(e), loc))
+		}
+	}
+	return nil
 }

@@ -190,7 +190,10 @@ func briefPageSample(l Layout) *briefPage {
 		[]float64{0, 10, 20}, nil, at, "last session", func(v float64) string { return fmt.Sprint(v) }, time.UTC)
 	discuss := sampleEntryRow()
 	discuss.IDPrefix = "discuss-"
-	return &briefPage{Layout: l, ClientID: "c1", ClientName: "Sam", Window: "Since the session of Fri 20 Nov", SinceISO: at.Format(time.RFC3339),
+	ov, now := sampleTrackerOverview()
+	trackers := summaries(ov, goalTitles{}, now, true, "brief-tracker-chart-", 3)
+	trDiscuss := []trackerEntryView{entryView(&ov.Entries.Entries[0], ov.Entries.Template(&ov.Entries.Entries[0]), time.UTC)}
+	return &briefPage{Layout: l, Trackers: trackers, TrackerDiscuss: trDiscuss, ClientID: "c1", ClientName: "Sam", Window: "Since the session of Fri 20 Nov", SinceISO: at.Format(time.RFC3339),
 		Generated: "today", Next: "Mon 7 Dec, 15:00", Discuss: []entryRow{discuss},
 		Flags: []briefFlagView{{ID: "f1", Kind: "PHQ-9 item 9", When: "today", Source: "a questionnaire", Status: "Open", Open: true,
 			Escalated: "Escalated to the on-call provider"}, {ID: "f2", Kind: "Crisis language", Handled: "Acknowledged by Dana", Note: "Called."}},

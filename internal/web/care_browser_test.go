@@ -46,9 +46,10 @@ type careSite struct {
 	url      string
 	store    *store.Store
 	browser  *browser
-	client   demo.Login // Sam, a client with a plan, tasks and six weeks of entries
-	provider demo.Login // Dana, Sam's provider
-	admin    demo.Login // the clinic's admin
+	client   demo.Login   // Sam, a client with a plan, tasks and six weeks of entries
+	provider demo.Login   // Dana, Sam's provider
+	admin    demo.Login   // the clinic's admin
+	logins   []demo.Login // every login of the demo (Alex's too)
 	clientID string
 	zone     *time.Location // the client's
 	skew     *atomic.Int64  // nanoseconds the site's clock is ahead of the real one (advance)
@@ -76,7 +77,7 @@ func startCareSiteWith(t *testing.T, sessions care.SessionPolicy) *careSite {
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	st := store.New(db.Engine, db.Keyring, now)
 	ctx := context.Background()
-	c := &careSite{store: st, skew: skew}
+	c := &careSite{store: st, skew: skew, logins: d.Logins}
 	for _, l := range d.Logins {
 		switch {
 		case l.Role == care.RoleClient && c.client.Email == "":
@@ -437,6 +438,21 @@ func accessibility(t *testing.T, whose string) {
 			p.t.Fatalf("the refused task shows no error")
 		}
 	}
+	// Trackers (issue #19): the demo's Sam has the sleep diary; a form
+	// sent empty is refused, and so is an assignment of nothing.
+	sleepForm := "/trackers/" + site.trackerOf(t, "sleep_diary") + "/new"
+	trackerEmpty := func(p *person) {
+		p.open(site.url + sleepForm)
+		if resp := p.submit("save an empty entry", `form.tracker-form`); resp.Status != http.StatusBadRequest {
+			p.t.Fatalf("an empty tracker entry: status %d, want 400", resp.Status)
+		}
+	}
+	assignNothing := func(p *person) {
+		p.open(site.url + record + "/trackers")
+		if resp := p.submit("assign nothing", `form[action$="/trackers"]`); resp.Status != http.StatusBadRequest {
+			p.t.Fatalf("assigning no tracker: status %d, want 400", resp.Status)
+		}
+	}
 	pages := []struct {
 		name string
 		who  *person
@@ -457,6 +473,9 @@ func accessibility(t *testing.T, whose string) {
 		{name: "access log", who: client, path: "/access-log"},
 		{name: "more", who: client, path: "/more"},
 		{name: "progress", who: client, path: "/progress"},
+		{name: "trackers", who: client, path: "/trackers"},
+		{name: "tracker form", who: client, path: sleepForm},
+		{name: "tracker form with an error", who: client, load: trackerEmpty},
 		{name: "clients", who: provider, path: "/clients"},
 		{name: "clients, searched and filtered", who: provider, path: "/clients?q=sa&no_contact=7"},
 		{name: "client page", who: provider, path: record},
@@ -466,6 +485,10 @@ func accessibility(t *testing.T, whose string) {
 		{name: "goal editor", who: provider, path: goal},
 		{name: "plan version", who: provider, path: version},
 		{name: "client journal", who: provider, path: record + "/journal"},
+		{name: "client trackers", who: provider, path: record + "/trackers"},
+		{name: "client trackers with an error", who: provider, load: assignNothing},
+		{name: "tracker library", who: provider, path: "/trackers/library"},
+		{name: "brief", who: provider, path: record + "/brief"},
 	}
 	for _, pg := range pages {
 		if (pg.who == client) != (whose == "client") {
@@ -611,4 +634,27 @@ func (p *person) checkA11y(source, page string, width int64) {
 			p.t.Log(msg)
 		}
 	}
+}
+
+// trackerOf returns the id of the demo client's tracker made from the
+// seeded template with key (issue #19).
+func (c *careSite) trackerOf(t *testing.T, key string) string {
+	t.Helper()
+	ctx := context.Background()
+	creds, err := c.store.CredentialsByEmail(ctx, c.provider.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := care.Actor{UserID: creds.User.ID, ClinicID: creds.User.ClinicID, Role: creds.User.Role}
+	trackers, err := c.store.TrackersOfClient(ctx, actor, c.clientID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range trackers {
+		if tr.Template.Key == key {
+			return tr.ID
+		}
+	}
+	t.Fatalf("the demo client has no tracker %s", key)
+	return ""
 }

@@ -212,6 +212,7 @@ type clientHomePage struct {
 	Journal   *journalHome     // quick entry, mood chart, recent entries (journal_pages.go)
 	Between   *betweenSessions // next session, tasks due, goals (plan_pages.go)
 	CheckIn   *checkInPrompt   // an open check-in (checkins_pages.go)
+	Trackers  *trackersHome    // the care team's trackers and what is due today (tracker_pages.go)
 	Waiting   []waitingItem    // "Waiting for you", from the above and the unread count (shell.go)
 }
 
@@ -247,10 +248,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		trackers, err := s.clientTrackersHome(r, actor)
+		if err != nil {
+			return err
+		}
 		l := s.layoutJournal(r, "Home")
 		s.renderPage(w, r, http.StatusOK, "client_home", &clientHomePage{
 			Layout: l, FirstName: first, MFA: creds.HasMFA(), Journal: journal, Between: between,
-			CheckIn: checkIn, Waiting: waitingFor(checkIn, between, l.Tabs),
+			CheckIn: checkIn, Trackers: trackers, Waiting: waitingFor(checkIn, between, l.Tabs),
 		})
 		return nil
 	}

@@ -287,6 +287,7 @@ var recordTabs = []struct{ Tab, Label string }{
 	{"journal", "Journal"},
 	{"measures", "Measures & check-ins"},
 	{"sessions", "Sessions"},
+	{"trackers", "Trackers"}, // a page of its own: /clients/{id}/trackers (tracker_pages.go)
 	{"all", "Everything"},
 }
 
@@ -306,13 +307,17 @@ func (p *clientRecordPage) Show(section string) bool { return p.Tab == "" || p.T
 // withTabs sets the page's tab from ?tab= and its tab bar.
 func (p *clientRecordPage) withTabs(tab string) {
 	for _, t := range recordTabs {
-		if t.Tab == tab && tab != "all" {
+		if t.Tab == tab && tab != "all" && tab != "trackers" {
 			p.Tab = tab
 		}
 	}
 	for _, t := range recordTabs {
 		href := "/clients/" + p.ClientID
-		if t.Tab != "overview" {
+		switch t.Tab {
+		case "overview":
+		case "trackers":
+			href += "/trackers"
+		default:
 			href += "?tab=" + t.Tab
 		}
 		p.Sections = append(p.Sections, recordTab{Label: t.Label, Href: href, Current: t.Tab == p.Tab || (t.Tab == "all" && p.Tab == "")})

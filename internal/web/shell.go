@@ -30,7 +30,7 @@ var tabSections = map[string][]string{
 	"/journal":  {"/journal/"},
 	"/messages": {"/messages/"},
 	"/plan":     {"/plan/"},
-	"/more":     {"/tasks", "/measures", "/safety-plan", "/safety-check/", "/access-log", "/account"},
+	"/more":     {"/tasks", "/measures", "/safety-plan", "/safety-check/", "/access-log", "/account", "/trackers"},
 }
 
 // clientTabs lays out the tab bar for a page at path, with unread on

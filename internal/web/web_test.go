@@ -255,7 +255,7 @@ func TestEveryPageTemplate(t *testing.T) {
 	data := map[string]any{
 		"home":  &homePage{Layout: Layout{Title: "Interlude"}, ClinicCount: 2},
 		"error": &errorPage{Layout: Layout{Title: "Not Found"}, Status: 404, Message: "gone", RequestID: "r1"},
-		"client_home": &clientHomePage{Layout: clientLayout, FirstName: "Sam", Journal: sampleJournalHome(), CheckIn: sampleCheckIn(),
+		"client_home": &clientHomePage{Layout: clientLayout, FirstName: "Sam", Journal: sampleJournalHome(), CheckIn: sampleCheckIn(), Trackers: sampleTrackersHome(),
 			Waiting: []waitingItem{{Text: "2 new messages from your care team.", Link: "Read them", Href: "/messages"}}},
 		"more":     &morePage{Layout: clientLayout}, // shell_test.go
 		"progress": sampleProgressPage(clientLayout),
@@ -321,6 +321,11 @@ func TestEveryPageTemplate(t *testing.T) {
 		"confirm":       &confirmPage{Layout: signedIn, Next: "/account", TOTP: true, Error: "e", Field: "code"},
 		"email_confirm": &emailConfirmPage{Layout: Layout{Title: "Confirm"}, Token: "t"},
 		"new_codes":     &newCodesPage{Layout: signedIn, Codes: []string{"a1b2-c3d4"}, Next: "/"},
+		// tracker_samples_test.go (issue #19)
+		"trackers":        sampleTrackersPage(clientLayout),
+		"tracker_form":    sampleTrackerForm(clientLayout),
+		"client_trackers": sampleProviderTrackers(signedIn),
+		"tracker_library": sampleTrackerLibrary(signedIn),
 	}
 	if len(data) != len(ts.pages.byName) {
 		t.Fatalf("pages %v, but the test covers %d: add the new page here", keys(ts.pages.byName), len(data))

@@ -24,9 +24,11 @@ func BulkCounts(t testing.TB, db *DB, clinicID string) map[string]int {
 		"Organization":  `SELECT count(*) FROM clinics WHERE id = $1`,
 		"Encounter":     `SELECT count(*) FROM appointments WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
 		"Communication": `SELECT count(*) FROM messages WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
-		// Questionnaires and the follow-up screener's answers (#16).
+		// Questionnaires, the follow-up screener's answers (#16) and the
+		// shared tracker entries (#19).
 		"QuestionnaireResponse": `SELECT (SELECT count(*) FROM measure_responses WHERE clinic_id = $1 AND client_id IN (` + live + `))
-			+ (SELECT count(*) FROM screener_responses WHERE clinic_id = $1 AND client_id IN (` + live + `))`,
+			+ (SELECT count(*) FROM screener_responses WHERE clinic_id = $1 AND client_id IN (` + live + `))
+			+ (SELECT count(*) FROM tracker_entries WHERE clinic_id = $1 AND shared = 1 AND client_id IN (` + live + `))`,
 		"Flag": `SELECT count(*) FROM safety_flags WHERE clinic_id = $1 AND client_id IN (` + live + `)`,
 		JournalEntryObservation: `SELECT count(*) FROM journal_entries
 			WHERE clinic_id = $1 AND shared = 1 AND deleted_at IS NULL AND client_id IN (` + live + `)`,
