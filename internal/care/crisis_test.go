@@ -603,6 +603,7 @@ func TestCrisisBlind(t *testing.T) {
 		"blind-c":  {0.970, 0.935, "the scored layer's veto (#16)"}, // its fifth reading (0.595/0.890 on the rules alone, 0.925/0.875 at 3d1165d, 0.920/0.875 at a3048c6, 0.955/0.865 at 33c1d20, 0.975/0.875 after train-6 and train-7)
 		"blind-d":  {0.969, 0.907, "the scored layer's veto (#16)"}, // its third (0.685/0.862 on the rules alone at 349b766, 0.929/0.877 at 33c1d20, 0.959/0.871 after train-6 and train-7)
 		"blind-e":  {0.944, 0.909, "the scored layer's veto (#16)"}, // its second (0.608/0.879 on the rules alone at 349b766, 0.919/0.864 at d11753b)
+		"blind-f":  {0.909, 0.881, "the scored layer's veto (#16)"}, // its first reading as a blind set (hard cases by design)
 		"everyday": {0, 0.974, "the scored layer's veto (#16)"},     // its third (1.000 on the rules alone, 0.990 at 33c1d20, 0.979 after train-6 and train-7)
 	} {
 		x := tallies[name]
