@@ -251,7 +251,7 @@ func TestBrowserClientDay(t *testing.T) {
 
 	// A private quick entry, on the home page.
 	client.open(site.url + "/")
-	const private = "A private thought for nobody else"
+	const private = "A private note about the bus ride home"
 	quick := `form[action="/journal/quick"]`
 	client.do("choose mood 3", chromedp.Click(quick+` label[for="quick-mood-3"]`))
 	client.fill(quick+` textarea`, private)
