@@ -80,11 +80,15 @@ fi
 # - go vet, then golangci-lint;
 # - every test on SQLite, without -race: the pure-Go SQLite driver runs
 #   10 to 20 times slower under the race detector;
-# - the storage, web and job tests on PostgreSQL (which runs outside Go)
-#   under -race, with the SQLite engine's writer loop and the broker, the
-#   code with real concurrency;
-# - the command tests on PostgreSQL, without -race: they start the
-#   interlude binary, which is not built with it.
+# - the storage and job tests on PostgreSQL (which runs outside Go) under
+#   -race, with the SQLite engine's writer loop, and of the web package the
+#   code with real concurrency beside its handlers: the real-time broker
+#   and streams, and the one-time form tokens (a second post that waits
+#   for the first);
+# - the web and command tests on PostgreSQL, without -race: a handler's
+#   concurrency is the store's and the broker's, raced above, and the
+#   command tests start the interlude binary, which is not built with it.
+#   (The whole web package under -race cost more than the rest together.)
 if [ -n "${INTERLUDE_TEST_POSTGRES_URL:-}" ]; then
   echo "PostgreSQL tests: on"
 else
@@ -103,12 +107,14 @@ job() { # name, then the command; records its exit status and time
 echo "== go vet, golangci-lint and go test: four jobs at once"
 job vet-lint sh -c 'go vet ./... && "$1" run ./...' lint "$golangci" &
 INTERLUDE_TEST_ENGINES=sqlite job sqlite go test -count=1 -parallel 4 -timeout 15m ./... "$@" &
-INTERLUDE_TEST_ENGINES=postgres job postgres-race go test -race -count=1 -parallel 4 -timeout 15m \
-  ./internal/demo ./internal/jobs ./internal/notify ./internal/store/... ./internal/web/... "$@" &
-INTERLUDE_TEST_ENGINES=postgres job postgres-commands go test -count=1 -parallel 4 -timeout 15m ./cmd/... "$@" &
+race_web='^(TestBroker|TestEvents|TestLive|TestFormPostsOnce|TestFormTokens|TestHeldPost|TestSessionTouch)'
+INTERLUDE_TEST_ENGINES=postgres job postgres-race sh -c 'go test -race -count=1 -parallel 4 -timeout 15m \
+  ./internal/demo ./internal/jobs ./internal/notify ./internal/store/... "$@" &&
+  go test -race -count=1 -parallel 4 -timeout 15m -run "$0" ./internal/web/ "$@"' "$race_web" "$@" &
+INTERLUDE_TEST_ENGINES=postgres job postgres go test -count=1 -parallel 4 -timeout 15m ./internal/web/... ./cmd/... "$@" &
 wait
 status=0
-for name in vet-lint sqlite postgres-race postgres-commands; do
+for name in vet-lint sqlite postgres-race postgres; do
   read -r rc secs <"$out/$name.rc"
   echo "== $name: exit $rc after $secs s"
   cat "$out/$name.log"

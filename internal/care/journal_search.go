@@ -38,7 +38,7 @@ func NormalizeTags(in []string) ([]string, error) {
 			return nil, FieldError("tags", "must each be at most %d characters", MaxTagLen)
 		}
 		for _, r := range t {
-			if !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == ' ' || r == '-' || r == '_') {
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) && r != ' ' && r != '-' && r != '_' {
 				return nil, FieldError("tags", "must be words of letters, digits, spaces, hyphens and underscores")
 			}
 		}

@@ -982,24 +982,27 @@ func (s *Store) trackerEntryPage(ctx context.Context, tx tx, actor care.Actor, c
 	args = append(args, q.Limit+1)
 	sqlq += fmt.Sprintf(" ORDER BY e.occurred_at DESC, e.id DESC LIMIT $%d", len(args))
 	s.warmKey(ctx, tx, rec.ClinicID, rec.ID)
-	rows, err := tx.QueryContext(ctx, sqlq, args...)
+	// The rows are closed before the templates are read below.
+	err = func() error {
+		rows, err := tx.QueryContext(ctx, sqlq, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if len(page.Entries) == q.Limit {
+				page.More = true
+				break
+			}
+			var e care.TrackerEntry
+			if err := s.scanTrackerEntry(ctx, tx, rows, &e); err != nil {
+				return err
+			}
+			page.Entries = append(page.Entries, e)
+		}
+		return rows.Err()
+	}()
 	if err != nil {
-		return page, err
-	}
-	for rows.Next() {
-		if len(page.Entries) == q.Limit {
-			page.More = true
-			break
-		}
-		var e care.TrackerEntry
-		if err := s.scanTrackerEntry(ctx, tx, rows, &e); err != nil {
-			rows.Close()
-			return page, err
-		}
-		page.Entries = append(page.Entries, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return page, err
 	}
 	for _, e := range page.Entries {

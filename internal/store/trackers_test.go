@@ -308,7 +308,9 @@ func TestTrackerEntryPrivacy(t *testing.T) {
 		}
 		// Only the client writes.
 		var raw map[string]json.RawMessage
-		json.Unmarshal([]byte(`{"urge": 1}`), &raw)
+		if err := json.Unmarshal([]byte(`{"urge": 1}`), &raw); err != nil {
+			t.Fatal(err)
+		}
 		in := store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Values: raw}
 		if _, err := db.Store.CreateTrackerEntry(ctx, provider, c.Client.ID, s.tracker.ID, in); care.ErrorCode(err) != care.Forbidden {
 			t.Errorf("the provider writing an entry: %v, want forbidden", err)
@@ -462,7 +464,9 @@ func TestTrackerTemplateVersionKept(t *testing.T) {
 			t.Fatalf("a new assignment has version %d, want 2", newer.TemplateVersion)
 		}
 		var raw map[string]json.RawMessage
-		json.Unmarshal([]byte(`{"urge": 7}`), &raw)
+		if err := json.Unmarshal([]byte(`{"urge": 7}`), &raw); err != nil {
+			t.Fatal(err)
+		}
 		e, err := db.Store.CreateTrackerEntry(ctx, client, c.Client.ID, newer.ID, store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Values: raw})
 		if err != nil || e.TemplateVersion != 2 {
 			t.Fatalf("an entry on version 2: %+v, %v", e, err)
@@ -546,22 +550,32 @@ func TestTrackerBreakGlassAndSealing(t *testing.T) {
 			t.Errorf("the admin's list is audited with purpose %q (%v), want %q", purpose, err, care.PurposeBreakGlass)
 		}
 
-		rows, err := db.Engine.SQLDB().Query(`SELECT body_sealed FROM tracker_entries`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for rows.Next() {
-			var b []byte
-			if err := rows.Scan(&b); err != nil {
+		bodies := func() [][]byte {
+			rows, err := db.Engine.SQLDB().Query(`SELECT body_sealed FROM tracker_entries`)
+			if err != nil {
 				t.Fatal(err)
 			}
+			defer rows.Close()
+			var out [][]byte
+			for rows.Next() {
+				var b []byte
+				if err := rows.Scan(&b); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, b)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		n := 0
+		for _, b := range bodies() {
 			n++
 			if strings.Contains(string(b), canary) || strings.Contains(string(b), "joy") || len(b) < 28 {
 				t.Errorf("a sealed body holds its plain text, or is too short to be sealed: %q", b)
 			}
 		}
-		rows.Close()
 		if n != 2 {
 			t.Errorf("%d entry rows, want 2", n)
 		}
@@ -598,7 +612,9 @@ func TestTrackerAdherence(t *testing.T) {
 		write := func(tr *care.Tracker, at time.Time, shared bool) {
 			t.Helper()
 			var raw map[string]json.RawMessage
-			json.Unmarshal([]byte(`{"urge": 1}`), &raw)
+			if err := json.Unmarshal([]byte(`{"urge": 1}`), &raw); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := db.Store.CreateTrackerEntry(ctx, client, c.Client.ID, tr.ID,
 				store.TrackerEntryInput{OccurredAt: at, Values: raw, Shared: &shared}); err != nil {
 				t.Fatal(err)
@@ -770,6 +786,9 @@ func TestTrackerReminder(t *testing.T) {
 				}
 				out = append(out, time.UnixMicro(at).UTC())
 			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
 			return out
 		}
 		friday := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC) // Friday 20:00 EST
@@ -803,7 +822,9 @@ func TestTrackerReminder(t *testing.T) {
 		// Saturday: filled in before 20:00, so no notification.
 		db.Clock.Set(saturday.Add(-2 * time.Hour))
 		var raw map[string]json.RawMessage
-		json.Unmarshal([]byte(`{"urge": 1}`), &raw)
+		if err := json.Unmarshal([]byte(`{"urge": 1}`), &raw); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := st.CreateTrackerEntry(ctx, c.Actor(c.Client), c.Client.ID, tr.ID, store.TrackerEntryInput{OccurredAt: db.Clock.Now(), Values: raw}); err != nil {
 			t.Fatal(err)
 		}
