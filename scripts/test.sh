@@ -80,15 +80,17 @@ fi
 # - go vet, then golangci-lint;
 # - every test on SQLite, without -race: the pure-Go SQLite driver runs
 #   10 to 20 times slower under the race detector;
-# - the storage and job tests on PostgreSQL (which runs outside Go) under
-#   -race, with the SQLite engine's writer loop, and of the web package the
-#   code with real concurrency beside its handlers: the real-time broker
-#   and streams, and the one-time form tokens (a second post that waits
-#   for the first);
-# - the web and command tests on PostgreSQL, without -race: a handler's
-#   concurrency is the store's and the broker's, raced above, and the
-#   command tests start the interlude binary, which is not built with it.
-#   (The whole web package under -race cost more than the rest together.)
+# - on PostgreSQL (which runs outside Go) under -race, the code with real
+#   concurrency: the engines (the SQLite writer loop, PostgreSQL's group
+#   commit), the job runner and notifier, the store's tests of concurrent
+#   writes, the audit chain, data keys, jobs, live events and sessions,
+#   and of the web package the real-time broker and streams and the
+#   one-time form tokens (a second post that waits for the first);
+# - on PostgreSQL without -race, every other storage, demo, web and
+#   command test: their concurrency is the engines' and the broker's,
+#   raced above, and the command tests start the interlude binary, which
+#   is not built with it. (All of them under -race took the suite past
+#   four minutes on two cores.)
 if [ -n "${INTERLUDE_TEST_POSTGRES_URL:-}" ]; then
   echo "PostgreSQL tests: on"
 else
@@ -107,11 +109,15 @@ job() { # name, then the command; records its exit status and time
 echo "== go vet, golangci-lint and go test: four jobs at once"
 job vet-lint sh -c 'go vet ./... && "$1" run ./...' lint "$golangci" &
 INTERLUDE_TEST_ENGINES=sqlite job sqlite go test -count=1 -parallel 4 -timeout 15m ./... "$@" &
-race_web='^(TestBroker|TestEvents|TestLive|TestFormPostsOnce|TestFormTokens|TestHeldPost|TestSessionTouch)'
-INTERLUDE_TEST_ENGINES=postgres job postgres-race sh -c 'go test -race -count=1 -parallel 4 -timeout 15m \
-  ./internal/demo ./internal/jobs ./internal/notify ./internal/store/... "$@" &&
-  go test -race -count=1 -parallel 4 -timeout 15m -run "$0" ./internal/web/ "$@"' "$race_web" "$@" &
-INTERLUDE_TEST_ENGINES=postgres job postgres go test -count=1 -parallel 4 -timeout 15m ./internal/web/... ./cmd/... "$@" &
+race_store='^(TestAudit|TestDataKey|TestJobs|TestLive|TestSessionTimeouts|TestAuthenticateTouches|TestTOTPStepIsSingleUse|TestPasswordReset)'
+race_web='^(TestBroker|TestEvents|TestLive|TestFormTokens|TestHeldPost|TestSessionTouch)'
+INTERLUDE_TEST_ENGINES=postgres job postgres-race sh -c 'rs=$1 rw=$2; shift 2
+  go test -race -count=1 -parallel 4 -timeout 15m \
+    ./internal/jobs ./internal/notify ./internal/store/postgres ./internal/store/sqlite ./internal/store/schema "$@" &&
+  go test -race -count=1 -parallel 4 -timeout 15m -run "$rs" ./internal/store/ "$@" &&
+  go test -race -count=1 -parallel 4 -timeout 15m -run "$rw" ./internal/web/ "$@"' race "$race_store" "$race_web" "$@" &
+INTERLUDE_TEST_ENGINES=postgres job postgres go test -count=1 -parallel 4 -timeout 15m \
+  ./internal/demo ./internal/store/ ./internal/web/... ./cmd/... "$@" &
 wait
 status=0
 for name in vet-lint sqlite postgres-race postgres; do
