@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"interlude/internal/care"
+	"interlude/internal/store"
 	"interlude/internal/store/storetest"
 )
 
@@ -245,4 +246,77 @@ func TestTrackerPages(t *testing.T) {
 			t.Error("the form does not share by default, but the client's journal does")
 		}
 	})
+}
+
+// TestTrackerTemplateEditKeepsEntries (#19): a template edited after
+// entries exist changes no entry: on the client's page and the care
+// team's, the old entry still shows the question as it was asked, with its
+// version, and an entry written after the tracker moved to the new
+// version shows the new wording with that version.
+func TestTrackerTemplateEditKeepsEntries(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		j := newJournalEnv(t, db)
+		provider, client := actorOf(j.c.Provider), actorOf(j.c.Client)
+		tmpl := care.TrackerLibraryTemplate(care.TrackerKeyMedication)
+		if err := db.Store.CreateTrackerTemplate(ctx, provider, tmpl); err != nil {
+			t.Fatal(err)
+		}
+		tr := &care.Tracker{TemplateID: tmpl.ID}
+		if err := db.Store.AssignTracker(ctx, provider, j.c.Client.ID, tr); err != nil {
+			t.Fatal(err)
+		}
+		write := func(note string) {
+			t.Helper()
+			shared := true
+			if _, err := db.Store.CreateTrackerEntry(ctx, client, j.c.Client.ID, tr.ID, store.TrackerEntryInput{
+				OccurredAt: db.Clock.Now(), Shared: &shared,
+				Typed: map[string]care.TrackerValue{"took_as_planned": {Kind: care.FieldYesNo, Bool: true}, "note": {Kind: care.FieldText, Text: note}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const oldLabel, newLabel = "Today I took my medication as planned", "Did you take every dose today"
+		write("before the edit")
+
+		edited := care.TrackerLibraryTemplate(care.TrackerKeyMedication)
+		for i := range edited.Fields {
+			if edited.Fields[i].ID == "took_as_planned" {
+				edited.Fields[i].Label = newLabel
+			}
+		}
+		if err := db.Store.UpdateTrackerTemplate(ctx, provider, tmpl.ID, 1, edited); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Store.UpdateTracker(ctx, provider, j.c.Client.ID, tr.ID, store.TrackerChange{TemplateVersion: edited.Version}); err != nil {
+			t.Fatal(err)
+		}
+		db.Clock.Advance(time.Minute)
+		write("after the edit")
+
+		for _, page := range []struct{ who, token, path string }{
+			{"client", j.client, "/trackers"},
+			{"provider", j.provider, "/clients/" + j.c.Client.ID + "/trackers"},
+		} {
+			body := j.call(t, "GET", page.path, page.token, nil).Body.String()
+			before, after := entryOn(body, "before the edit"), entryOn(body, "after the edit")
+			if !strings.Contains(before, oldLabel) || strings.Contains(before, newLabel) || !strings.Contains(before, "version 1") {
+				t.Errorf("%s: the entry written before the edit reads %q, want the old question and version 1", page.who, before)
+			}
+			if !strings.Contains(after, newLabel) || !strings.Contains(after, "version 2") {
+				t.Errorf("%s: the entry written after the edit reads %q, want the new question and version 2", page.who, after)
+			}
+		}
+	})
+}
+
+// entryOn is the <li class="tracker-entry"> of body that holds text.
+func entryOn(body, text string) string {
+	for _, li := range strings.Split(body, `<li class="tracker-entry">`)[1:] {
+		li, _, _ = strings.Cut(li, "</li>")
+		if strings.Contains(li, text) {
+			return li
+		}
+	}
+	return ""
 }
