@@ -546,9 +546,11 @@ var authzExempt = map[string]string{
 	"POST /clients/{id}/trackers":               "as POST /api/v1/clients/{id}/trackers: TestTrackerPages",
 	"POST /clients/{id}/trackers/{trid}/remove": "as DELETE /api/v1/clients/{id}/trackers/{trid}: TestTrackerPages",
 
-	"GET /plan":   "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
-	"GET /more":   "links only, for a signed-in client (404 for staff): TestClientShell",
-	"GET /resume": "sends the signed-in user's own kept forms, as them, and nobody else's: TestHeldPost",
+	"GET /plan":            "the signed-in client's own plan: as GET /api/v1/clients/{id}/plan",
+	"GET /more":            "links only, for a signed-in client (404 for staff): TestClientShell",
+	"POST /journal/search": "the signed-in client's own journal searched, as GET /journal (404 for others), the search out of the URL: TestJournalSearchPage",
+	"POST /clients/search": "the provider's own caseload searched, as GET /clients (404 for others), the search out of the URL: TestCaseloadFind",
+	"GET /resume":          "sends the signed-in user's own kept forms, as them, and nobody else's: TestHeldPost",
 	// The safety plan's pages: safetyplan_test.go.
 	"GET /safety-plan":                   "the signed-in client's own safety plan: as GET /api/v1/clients/{id}/safety-plan: TestSafetyPlanPages",
 	"GET /safety-plan/edit":              "as GET /safety-plan: TestSafetyPlanPages",

@@ -118,7 +118,7 @@ func TestCaseloadFind(t *testing.T) {
 		// The form says what it shows and keeps its values.
 		_, body := page("q=%C3%A1ngst&flag=true&sort=name")
 		for _, want := range []string{
-			`<form method="get" action="/clients"`, `value="ángst"`,
+			`<form method="post" action="/clients/search"`, `value="ángst"`,
 			`<input id="flag" name="flag" type="checkbox" value="true" checked>`,
 			`<option value="name" selected>`, `Showing 1 of 3 clients.`, `Ordered by name.`,
 		} {

@@ -110,7 +110,7 @@ func (s *Server) withFormTokens(page []byte, userID string) []byte {
 // posts (not the API's).
 func (s *Server) formOnce(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || isAPI(r) || isFHIR(r) {
+		if r.Method != http.MethodPost || isAPI(r) || isFHIR(r) || readOnlyPosts[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -230,6 +230,34 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request, tok formToken, bod
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	clearSessionCookie(w)
 	http.Redirect(w, r, "/signin?held=1", http.StatusSeeOther)
+}
+
+// readOnlyPosts are the searches posted so that what a person searched
+// for (words of their journal, a client's name) stays out of the URL and
+// the browser's history (searchPost): they change nothing, so a second
+// post is simply a second search, and nothing is kept after a session
+// ends.
+var readOnlyPosts = map[string]bool{"/journal/search": true, "/clients/search": true}
+
+// searchPost serves a search form's post with page, the GET handler of
+// the same page, as if its fields were the URL's query: the query lives
+// only inside the server.
+func searchPost(page func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := parseForm(w, r); err != nil {
+			return err
+		}
+		q := url.Values{}
+		for k, v := range r.PostForm {
+			if k != formTokenField {
+				q[k] = v
+			}
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.RawQuery = q.Encode()
+		w.Header().Set("Cache-Control", "no-store")
+		return page(w, r2)
+	}
 }
 
 // holdable reports whether a post to path is kept when its session has

@@ -3,8 +3,10 @@ package web
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -665,9 +667,12 @@ func (s *Server) journalDelete(w http.ResponseWriter, r *http.Request) error {
 // the entries that match a search.
 type journalPage struct {
 	Layout
-	Entries        []entryRow
-	Older          string // the link to the next page, or ""
-	Newest         bool   // this is the first page
+	Entries []entryRow
+	Older   string // the link to the next page, or ""
+	// OlderSearch, for a search, is the next page as the hidden fields of
+	// a post (forms.go searchPost): the search stays out of the URL.
+	OlderSearch    []hiddenField
+	Newest         bool // this is the first page
 	ShareByDefault bool
 	Search         journalSearch
 }
@@ -758,10 +763,20 @@ func (s *Server) journalList(w http.ResponseWriter, r *http.Request) error {
 		next := searchQuery(r.URL.Query())
 		next.Set("before", entryCursor(&page.Entries[len(page.Entries)-1]))
 		p.Older = "/journal?" + next.Encode()
+		if len(next) > 1 { // words or filters besides the cursor
+			for _, k := range slices.Sorted(maps.Keys(next)) {
+				for _, v := range next[k] {
+					p.OlderSearch = append(p.OlderSearch, hiddenField{Name: k, Value: v})
+				}
+			}
+		}
 	}
 	s.renderPage(w, r, http.StatusOK, "journal", p)
 	return nil
 }
+
+// hiddenField is a hidden input of a form.
+type hiddenField struct{ Name, Value string }
 
 // searchFieldLabel names a search parameter for a person.
 func searchFieldLabel(field string) string {

@@ -114,20 +114,28 @@ func TestJournalSearchPage(t *testing.T) {
 			t.Error("no match")
 		}
 
-		// Paging keeps the search.
-		b = j.call(t, "GET", "/journal?q=ordinary&mood_min=5", j.client, nil).Body.String()
-		older := regexp.MustCompile(`href="(/journal\?[^"]*before=[^"]*)">Older entries`).FindStringSubmatch(b)
-		if older == nil {
-			t.Fatal("no link to older matches")
+		// The search is posted (its words stay out of the URL), and paging
+		// keeps it, as the hidden fields of a post.
+		b = j.form(t, "/journal/search", j.client, url.Values{"q": {"ordinary"}, "mood_min": {"5"}}).Body.String()
+		older := regexp.MustCompile(`(?s)<form method="post" action="/journal/search" class="inline">(.*?)</form>`).FindStringSubmatch(b)
+		if older == nil || !strings.Contains(older[1], "Older entries") {
+			t.Fatal("no form for older matches")
 		}
-		link := html.UnescapeString(older[1])
-		if !strings.Contains(link, "q=ordinary") || !strings.Contains(link, "mood_min=5") {
-			t.Errorf("the older link drops the search: %s", link)
+		if strings.Contains(b, "q=ordinary") {
+			t.Error("the search's words are in a link of the page")
 		}
-		b = j.call(t, "GET", link, j.client, nil).Body.String()
+		next := url.Values{}
+		for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(older[1], -1) {
+			next.Add(m[1], html.UnescapeString(m[2]))
+		}
+		if next.Get("q") != "ordinary" || next.Get("mood_min") != "5" || next.Get("before") == "" {
+			t.Errorf("the older form drops the search: %v", next)
+		}
+		b = j.form(t, "/journal/search", j.client, next).Body.String()
 		if strings.Count(b, "Ordinary day") != 1 || strings.Contains(b, "Pelican") {
 			t.Errorf("the second page of the search has %d matches", strings.Count(b, "Ordinary day"))
 		}
+		expect(t, j.form(t, "/journal/search", j.provider, url.Values{"q": {"ordinary"}}), 404, "", "a provider's post to a client's search")
 
 		// Bad input: a message on the page, no entries listed.
 		for query, want := range map[string]string{

@@ -79,6 +79,7 @@ func (s *Server) routeTable() []route {
 		{"POST /people/{id}/delete", s.handle(s.peopleDelete)},
 		{"POST /settings/retention", s.handle(s.peopleRetention)},
 		{"GET /clients", s.handle(s.clients)},
+		{"POST /clients/search", s.handle(searchPost(s.clients))}, // forms.go
 		{"POST /clients/invite", s.handle(s.clientsInvite)},
 		{"GET /clients/{id}", s.handle(s.clientRecord)},
 		{"GET /clients/{id}/record-copy", s.handle(s.recordCopyForm)},
@@ -109,6 +110,7 @@ func (s *Server) routeTable() []route {
 		{"POST /break-glass/{id}/end", s.handle(s.grantEnd)},
 		{"POST /notices/{id}/read", s.handle(s.noticeRead)},
 		{"GET /journal", s.handle(s.journalList)},
+		{"POST /journal/search", s.handle(searchPost(s.journalList))}, // forms.go
 		{"GET /journal/new", s.handle(s.journalNew)},
 		{"POST /journal", s.handle(s.journalCreate)},
 		{"POST /journal/quick", s.handle(s.journalQuick)},
